@@ -1,0 +1,203 @@
+package dev.stevedore.oci;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * A content digest as the OCI image spec defines it: {@code algorithm ":" encoded}.
+ *
+ * <p>The registered algorithms {@code sha256} (64 lowercase hex characters) and {@code sha512}
+ * (128) are checked strictly; other algorithms are accepted when they follow the spec's grammar,
+ * so documents that use them can still be read, but they cannot be computed.
+ */
+public final class Digest implements Comparable<Digest> {
+
+    /** The algorithm every digest we compute uses. */
+    public static final String SHA256 = "sha256";
+    /** The other algorithm registered by the image spec. */
+    public static final String SHA512 = "sha512";
+
+    private static final Pattern ALGORITHM = Pattern.compile("[a-z0-9]+(?:[+._-][a-z0-9]+)*");
+    private static final Pattern ENCODED = Pattern.compile("[a-zA-Z0-9=_-]+");
+    private static final Pattern LOWER_HEX = Pattern.compile("[a-f0-9]+");
+
+    private final String algorithm;
+    private final String encoded;
+
+    private Digest(String algorithm, String encoded) {
+        this.algorithm = algorithm;
+        this.encoded = encoded;
+    }
+
+    /**
+     * Parses a digest string.
+     *
+     * @param text a digest such as {@code sha256:e3b0c442...}
+     * @return the digest
+     * @throws IllegalArgumentException naming the text and what is wrong with it
+     */
+    @JsonCreator
+    public static Digest parse(String text) {
+        String problem = problem(text);
+        if (problem != null) {
+            throw new IllegalArgumentException("\"" + text + "\" is not a valid digest: " + problem);
+        }
+        int colon = text.indexOf(':');
+        return new Digest(text.substring(0, colon), text.substring(colon + 1));
+    }
+
+    /**
+     * Tells whether a string is a valid digest, without throwing.
+     *
+     * @param text the candidate, may be null
+     * @return true when {@link #parse} would accept it
+     */
+    public static boolean isValid(String text) {
+        return problem(text) == null;
+    }
+
+    /**
+     * Says what is wrong with a candidate digest string.
+     *
+     * @param text the candidate, may be null
+     * @return a short description of the problem, or null when the text is a valid digest
+     */
+    public static String problem(String text) {
+        if (text == null) {
+            return "it is missing";
+        }
+        int colon = text.indexOf(':');
+        if (colon <= 0 || colon == text.length() - 1) {
+            return "expected algorithm:encoded";
+        }
+        String algorithm = text.substring(0, colon);
+        String encoded = text.substring(colon + 1);
+        if (!ALGORITHM.matcher(algorithm).matches()) {
+            return "invalid algorithm \"" + algorithm + "\"";
+        }
+        if (!ENCODED.matcher(encoded).matches()) {
+            return "invalid characters in the encoded part";
+        }
+        int expectedLength = switch (algorithm) {
+            case SHA256 -> 64;
+            case SHA512 -> 128;
+            default -> -1;
+        };
+        if (expectedLength > 0) {
+            if (encoded.length() != expectedLength) {
+                return algorithm + " needs " + expectedLength + " hex characters, got " + encoded.length();
+            }
+            if (!LOWER_HEX.matcher(encoded).matches()) {
+                return algorithm + " needs lowercase hex characters";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The sha256 digest of some bytes.
+     *
+     * @param bytes the content
+     * @return its digest
+     */
+    public static Digest sha256(byte[] bytes) {
+        MessageDigest md = newMessageDigest(SHA256);
+        return new Digest(SHA256, HexFormat.of().formatHex(md.digest(bytes)));
+    }
+
+    /**
+     * The sha256 digest of a stream, read to its end (the stream is not closed).
+     *
+     * @param in the content
+     * @return its digest
+     * @throws UncheckedIOException when reading fails
+     */
+    public static Digest sha256(InputStream in) {
+        MessageDigest md = newMessageDigest(SHA256);
+        byte[] buffer = new byte[64 * 1024];
+        try {
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                md.update(buffer, 0, n);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return fromMessageDigest(SHA256, md);
+    }
+
+    /**
+     * Completes a running {@link MessageDigest} into a digest, for code that hashes while it streams.
+     *
+     * @param algorithm {@link #SHA256} or {@link #SHA512}
+     * @param md a message digest of that algorithm, consumed by this call
+     * @return the digest of everything {@code md} was fed
+     */
+    public static Digest fromMessageDigest(String algorithm, MessageDigest md) {
+        return new Digest(algorithm, HexFormat.of().formatHex(md.digest()));
+    }
+
+    /**
+     * A fresh {@link MessageDigest} for a registered algorithm.
+     *
+     * @param algorithm {@link #SHA256} or {@link #SHA512}
+     * @return a new message digest
+     * @throws IllegalArgumentException for any other algorithm
+     */
+    public static MessageDigest newMessageDigest(String algorithm) {
+        String jdkName = switch (algorithm) {
+            case SHA256 -> "SHA-256";
+            case SHA512 -> "SHA-512";
+            default -> throw new IllegalArgumentException("cannot compute digests with algorithm \"" + algorithm + "\"");
+        };
+        try {
+            return MessageDigest.getInstance(jdkName);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(jdkName + " is missing from this JVM", e);
+        }
+    }
+
+    /** @return a message digest of this digest's algorithm, to verify content against it */
+    public MessageDigest newMessageDigest() {
+        return newMessageDigest(algorithm);
+    }
+
+    /** @return the algorithm, such as {@code sha256} */
+    public String algorithm() {
+        return algorithm;
+    }
+
+    /** @return the encoded part after the colon (lowercase hex for sha256 and sha512) */
+    public String encoded() {
+        return encoded;
+    }
+
+    /** @return {@code algorithm:encoded} */
+    @JsonValue
+    @Override
+    public String toString() {
+        return algorithm + ":" + encoded;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Digest d && d.algorithm.equals(algorithm) && d.encoded.equals(encoded);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(algorithm, encoded);
+    }
+
+    @Override
+    public int compareTo(Digest other) {
+        return toString().compareTo(other.toString());
+    }
+}
