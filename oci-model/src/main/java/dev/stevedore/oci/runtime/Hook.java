@@ -44,7 +44,7 @@ public record Hook(
             throw OciFormatException.field("timeout", "must be greater than zero, got " + timeout);
         }
         args = Checks.list(args, "args");
-        env = Checks.list(env, "env");
+        env = Checks.env(env, "env");
         extensions = Checks.extensions(extensions);
     }
 

@@ -22,8 +22,6 @@ public record IdMapping(
         @JsonProperty("size") Long size,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-    private static final long UINT32_MAX = 0xFFFF_FFFFL;
-
     /**
      * Checks the fields against the spec and copies the collections.
      *
@@ -34,9 +32,9 @@ public record IdMapping(
      * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
      */
     public IdMapping {
-        Checks.range(Checks.required(containerID, "containerID"), 0, UINT32_MAX, "containerID");
-        Checks.range(Checks.required(hostID, "hostID"), 0, UINT32_MAX, "hostID");
-        Checks.range(Checks.required(size, "size"), 0, UINT32_MAX, "size");
+        Checks.range(Checks.required(containerID, "containerID"), 0, Checks.UINT32_MAX, "containerID");
+        Checks.range(Checks.required(hostID, "hostID"), 0, Checks.UINT32_MAX, "hostID");
+        Checks.range(Checks.required(size, "size"), 0, Checks.UINT32_MAX, "size");
         extensions = Checks.extensions(extensions);
     }
 

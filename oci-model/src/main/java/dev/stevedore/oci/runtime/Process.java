@@ -87,12 +87,7 @@ public record Process(
         if (args.isEmpty() && (commandLine == null || commandLine.isEmpty())) {
             throw OciFormatException.field("args", "must name at least the executable");
         }
-        env = Checks.list(env, "env");
-        for (int i = 0; i < env.size(); i++) {
-            if (env.get(i).indexOf('=') <= 0) {
-                throw OciFormatException.field("env[" + i + "]", Checks.quote(env.get(i)) + " is not NAME=value");
-            }
-        }
+        env = Checks.env(env, "env");
         Checks.requiredText(cwd, "cwd");
         Checks.absolute(cwd, "cwd");
         rlimits = Checks.list(rlimits, "rlimits");
@@ -291,8 +286,8 @@ public record Process(
     /**
      * The user a process runs as (POSIX platforms).
      *
-     * @param uid the user ID in the container; required, not negative
-     * @param gid the group ID in the container; required, not negative
+     * @param uid the user ID in the container; required, 0 to 2<sup>32</sup>-1
+     * @param gid the group ID in the container; required, 0 to 2<sup>32</sup>-1
      * @param umask the umask; when present, 0 to 0777
      * @param additionalGids supplementary group IDs in the container
      * @param username the user name, Windows only
@@ -310,8 +305,8 @@ public record Process(
         /**
          * Checks the fields against the spec and copies the collections.
          *
-         * @param uid the user ID in the container; required, not negative
-         * @param gid the group ID in the container; required, not negative
+         * @param uid the user ID in the container; required, 0 to 2<sup>32</sup>-1
+         * @param gid the group ID in the container; required, 0 to 2<sup>32</sup>-1
          * @param umask the umask; when present, 0 to 0777
          * @param additionalGids supplementary group IDs in the container
          * @param username the user name, Windows only
@@ -319,12 +314,12 @@ public record Process(
          * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
          */
         public User {
-            Checks.notNegative(Checks.required(uid, "uid"), "uid");
-            Checks.notNegative(Checks.required(gid, "gid"), "gid");
+            Checks.range(Checks.required(uid, "uid"), 0, Checks.UINT32_MAX, "uid");
+            Checks.range(Checks.required(gid, "gid"), 0, Checks.UINT32_MAX, "gid");
             Checks.range(umask, 0, 0777, "umask");
             additionalGids = Checks.list(additionalGids, "additionalGids");
             for (int i = 0; i < additionalGids.size(); i++) {
-                Checks.notNegative(additionalGids.get(i), "additionalGids[" + i + "]");
+                Checks.range(additionalGids.get(i), 0, Checks.UINT32_MAX, "additionalGids[" + i + "]");
             }
             extensions = Checks.extensions(extensions);
         }

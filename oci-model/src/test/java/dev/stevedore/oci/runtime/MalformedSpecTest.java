@@ -55,6 +55,11 @@ class MalformedSpecTest {
                 broken("uid of the wrong type", "\"uid\": 0", "\"uid\": \"root\"",
                         "config.process.user.uid: Cannot deserialize value of type `java.lang.Long` from String "
                                 + "\"root\": not a valid `java.lang.Long` value"),
+                broken("negative uid", "\"uid\": 0", "\"uid\": -1",
+                        "config.process.user.uid: must be between 0 and 4294967295, got -1"),
+                broken("hook env entry without a value", "{\"path\": \"/bin/cleanup\"}",
+                        "{\"path\": \"/bin/cleanup\", \"env\": [\"A=1\", \"B\"]}",
+                        "config.hooks.poststop[0].env[1]: \"B\" is not NAME=value"),
                 broken("missing uid", "\"uid\": 0, ", "",
                         "config.process.user.uid: is required"),
                 broken("bad rlimit type", "RLIMIT_NOFILE", "RLIMIT_FILES",

@@ -81,6 +81,17 @@ class SpecRoundTripTest {
     }
 
     @Test
+    void mapsAreWrittenInDocumentOrder() {
+        StringBuilder annotations = new StringBuilder();
+        for (int i = 20; i > 0; i--) {
+            annotations.append(i == 20 ? "" : ",").append("\"key").append(i).append("\":\"v\"");
+        }
+        String json = "{\"ociVersion\":\"1.2.0\",\"annotations\":{" + annotations + "}}";
+
+        assertThat(new String(OciJson.write(OciJson.read(json, Spec.class, "config")))).isEqualTo(json);
+    }
+
+    @Test
     void stateRoundTrips() {
         String json = "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"status\":\"running\",\"pid\":4242,"
                 + "\"bundle\":\"/var/lib/stevedore/c1\",\"annotations\":{\"a\":\"b\"},\"x-state\":1}";
