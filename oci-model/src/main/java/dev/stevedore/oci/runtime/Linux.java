@@ -327,7 +327,7 @@ public record Linux(
      *
      * @param closID the class of service, the resctrl group's name
      * @param l3CacheSchema the L3 cache allocation schema
-     * @param memBwSchema the memory bandwidth allocation schema
+     * @param memBwSchema the memory bandwidth allocation schema, one line starting with {@code MB:}
      * @param enableCMT whether to enable cache monitoring
      * @param enableMBM whether to enable memory bandwidth monitoring
      * @param extensions fields this model does not know, kept so they survive a round trip
@@ -346,13 +346,17 @@ public record Linux(
          *
          * @param closID the class of service, the resctrl group's name
          * @param l3CacheSchema the L3 cache allocation schema
-         * @param memBwSchema the memory bandwidth allocation schema
+         * @param memBwSchema the memory bandwidth allocation schema, one line starting with {@code MB:}
          * @param enableCMT whether to enable cache monitoring
          * @param enableMBM whether to enable memory bandwidth monitoring
          * @param extensions fields this model does not know, kept so they survive a round trip
          * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
          */
         public IntelRdt {
+            if (memBwSchema != null && (!memBwSchema.startsWith("MB:") || memBwSchema.contains("\n"))) {
+                throw OciFormatException.field("memBwSchema",
+                        Checks.quote(memBwSchema) + " must start with MB: and be a single line");
+            }
             extensions = Checks.extensions(extensions);
         }
     }

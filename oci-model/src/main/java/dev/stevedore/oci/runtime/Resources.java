@@ -207,6 +207,7 @@ public record Resources(
          * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
          */
         public Memory {
+            Checks.range(swappiness, 0, 100, "swappiness");
             extensions = Checks.extensions(extensions);
         }
 
@@ -332,7 +333,7 @@ public record Resources(
      *
      * @param major the device's major number; required
      * @param minor the device's minor number; required
-     * @param weight the relative weight
+     * @param weight the relative weight; required when {@code leafWeight} is absent
      * @param leafWeight the weight of the cgroup's own tasks (cgroup v1)
      * @param extensions fields this model does not know, kept so they survive a round trip
      */
@@ -349,7 +350,7 @@ public record Resources(
          *
          * @param major the device's major number; required
          * @param minor the device's minor number; required
-         * @param weight the relative weight
+         * @param weight the relative weight; required when {@code leafWeight} is absent
          * @param leafWeight the weight of the cgroup's own tasks (cgroup v1)
          * @param extensions fields this model does not know, kept so they survive a round trip
          * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
@@ -357,6 +358,9 @@ public record Resources(
         public WeightDevice {
             Checks.required(major, "major");
             Checks.required(minor, "minor");
+            if (weight == null && leafWeight == null) {
+                throw OciFormatException.field("weight", "is required when leafWeight is absent");
+            }
             Checks.notNegative(weight, "weight");
             Checks.notNegative(leafWeight, "leafWeight");
             extensions = Checks.extensions(extensions);
@@ -516,7 +520,8 @@ public record Resources(
     /**
      * RDMA limits of one device.
      *
-     * @param hcaHandles the maximum number of HCA handles
+     * @param hcaHandles the maximum number of HCA handles; required when {@code hcaObjects} is
+     *     absent
      * @param hcaObjects the maximum number of HCA objects
      * @param extensions fields this model does not know, kept so they survive a round trip
      */
@@ -529,12 +534,16 @@ public record Resources(
         /**
          * Checks the fields against the spec and copies the collections.
          *
-         * @param hcaHandles the maximum number of HCA handles
+         * @param hcaHandles the maximum number of HCA handles; required when {@code hcaObjects} is
+     *     absent
          * @param hcaObjects the maximum number of HCA objects
          * @param extensions fields this model does not know, kept so they survive a round trip
          * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
          */
         public Rdma {
+            if (hcaHandles == null && hcaObjects == null) {
+                throw OciFormatException.field("hcaHandles", "is required when hcaObjects is absent");
+            }
             Checks.notNegative(hcaHandles, "hcaHandles");
             Checks.notNegative(hcaObjects, "hcaObjects");
             extensions = Checks.extensions(extensions);

@@ -100,6 +100,11 @@ class MalformedSpecTest {
                         "config.linux.maskedPaths[0]: \"proc/kcore\" is not an absolute path"),
                 broken("pids without limit", "\"pids\": {\"limit\": 10}", "\"pids\": {}",
                         "config.linux.resources.pids.limit: is required"),
+                broken("swappiness out of range", "\"limit\": -1", "\"limit\": -1, \"swappiness\": 101",
+                        "config.linux.resources.memory.swappiness: must be between 0 and 100, got 101"),
+                broken("weight device without weight", "\"pids\": {\"limit\": 10}",
+                        "\"pids\": {\"limit\": 10}, \"blockIO\": {\"weightDevice\": [{\"major\": 8, \"minor\": 0}]}",
+                        "config.linux.resources.blockIO.weightDevice[0].weight: is required when leafWeight is absent"),
                 broken("memory limit beyond int64", "\"limit\": -1", "\"limit\": 18446744073709551616",
                         "config.linux.resources.memory.limit: Numeric value (18446744073709551616) out of range "
                                 + "of long (-9223372036854775808 - 9223372036854775807)"),
