@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonAnyGetter;
 import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import dev.stevedore.oci.Digest;
@@ -202,7 +204,8 @@ public record ImageConfig(
             @JsonProperty("WorkingDir") String workingDir,
             @JsonProperty("Labels") Map<String, String> labels,
             @JsonProperty("StopSignal") String stopSignal,
-            @JsonProperty("ArgsEscaped") @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean argsEscaped,
+            @JsonProperty("ArgsEscaped") @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonSetter(nulls = Nulls.AS_EMPTY)
+            boolean argsEscaped,
             @JsonProperty("Healthcheck") Healthcheck healthcheck,
             @JsonProperty("OnBuild") List<String> onBuild,
             @JsonProperty("Shell") List<String> shell,
@@ -396,11 +399,16 @@ public record ImageConfig(
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
     public record Healthcheck(
             @JsonProperty("Test") List<String> test,
-            @JsonProperty("Interval") @JsonInclude(JsonInclude.Include.NON_DEFAULT) long interval,
-            @JsonProperty("Timeout") @JsonInclude(JsonInclude.Include.NON_DEFAULT) long timeout,
-            @JsonProperty("StartPeriod") @JsonInclude(JsonInclude.Include.NON_DEFAULT) long startPeriod,
-            @JsonProperty("StartInterval") @JsonInclude(JsonInclude.Include.NON_DEFAULT) long startInterval,
-            @JsonProperty("Retries") @JsonInclude(JsonInclude.Include.NON_DEFAULT) int retries,
+            @JsonProperty("Interval") @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonSetter(nulls = Nulls.AS_EMPTY)
+            long interval,
+            @JsonProperty("Timeout") @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonSetter(nulls = Nulls.AS_EMPTY)
+            long timeout,
+            @JsonProperty("StartPeriod") @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonSetter(nulls = Nulls.AS_EMPTY)
+            long startPeriod,
+            @JsonProperty("StartInterval") @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonSetter(nulls = Nulls.AS_EMPTY)
+            long startInterval,
+            @JsonProperty("Retries") @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonSetter(nulls = Nulls.AS_EMPTY)
+            int retries,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
         /**
@@ -487,7 +495,8 @@ public record ImageConfig(
             @JsonProperty("created_by") String createdBy,
             @JsonProperty("author") String author,
             @JsonProperty("comment") String comment,
-            @JsonProperty("empty_layer") @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean emptyLayer,
+            @JsonProperty("empty_layer") @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonSetter(nulls = Nulls.AS_EMPTY)
+            boolean emptyLayer,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
         /**
