@@ -181,7 +181,8 @@ public final class OciJson {
             }
         }
         String message = e.getOriginalMessage();
-        if (e instanceof JsonEOFException || message.startsWith("No content to map")) {
+        if (e instanceof JsonEOFException || message.startsWith("Unexpected end-of-input")
+                || message.startsWith("No content to map")) {
             return "the document ends too early" + at(e) + ": the JSON is truncated";
         }
         if (e instanceof MismatchedInputException m) {
