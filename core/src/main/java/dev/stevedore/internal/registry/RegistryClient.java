@@ -86,8 +86,8 @@ public final class RegistryClient {
     /**
      * Pulls an image into a store and names it there. For an index (or manifest list), the
      * platform of the options (this host's by default) is selected and its manifest named,
-     * unless the options ask for every platform. Blobs the store holds are not transferred; blobs
-     * an interrupted pull left partly transferred continue from where it stopped; every blob is
+     * unless the options ask for every platform. Blobs the store holds are not downloaded; blobs
+     * an interrupted pull left partly downloaded continue from where it stopped; every blob is
      * verified against its digest while it streams in, and nothing unverified is stored.
      *
      * @param reference the image, by tag or digest

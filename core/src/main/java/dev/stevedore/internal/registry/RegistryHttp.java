@@ -224,7 +224,13 @@ final class RegistryHttp {
                     if (r.statusCode() == 401) {
                         challenge = Challenge.choose(r.headers().allValues("WWW-Authenticate"));
                     } else if (r.statusCode() >= 400) {
-                        throw error(new Call("connection", repository), r, body);
+                        if (last != null) {
+                            // A TLS server answering plain HTTP with 400: its TLS failure is the news.
+                            throw new RegistryException(registry, repository, 0, null, null, "cannot reach registry '"
+                                    + this + "' over https: " + describe(last) + " (over http it answered HTTP "
+                                    + r.statusCode() + ")" + tlsRemedy(last), last);
+                        }
+                        throw error(new Call("connection to the registry API (/v2/)", repository), r, body);
                     }
                     insecureTls = scheme.equals("https") && insecure;
                     base = candidate;
@@ -239,8 +245,8 @@ final class RegistryHttp {
             }
             throw new RegistryException(registry, repository, 0, null, null, "cannot reach registry '" + this
                     + "' over " + String.join(" or ", schemes) + ": " + describe(last)
-                    + (schemes.contains("http") ? "" : "; if it serves plain HTTP, mark it insecure in the registry options"),
-                    last);
+                    + (schemes.contains("http") ? "" : "; if it serves plain HTTP, mark it insecure in the registry options")
+                    + tlsRemedy(last), last);
         }
 
         URI base(String repository) {
@@ -501,6 +507,12 @@ final class RegistryHttp {
             // Plain text answer.
         }
         return text;
+    }
+
+    private static String tlsRemedy(IOException e) {
+        return e instanceof javax.net.ssl.SSLHandshakeException
+                ? "; if its certificate comes from a private CA, give that CA's PEM file as the extra CA option"
+                : "";
     }
 
     static String describe(Throwable e) {
