@@ -267,7 +267,7 @@ final class RegistryHttp {
             boolean renewed = false;
             int redirects = 0;
             while (true) {
-                String authorization = sameHost(target) ? authorization(call, false) : null;
+                String authorization = sameHost(target) ? authorization(call, null) : null;
                 HttpResponse<InputStream> r = execute(call, target, authorization);
                 int status = r.statusCode();
                 if (status == 401 && sameHost(target) && !renewed) {
@@ -277,14 +277,18 @@ final class RegistryHttp {
                         challenge = fresh;
                         String extra = fresh.parameter("scope");
                         if (extra != null) {
-                            call.scopes.addAll(List.of(extra.split(" ")));
+                            for (String scope : extra.split(" ")) {
+                                if (!covered(scope, call.scopes)) {
+                                    call.scopes.add(scope);
+                                }
+                            }
                         }
                     }
                     renewed = true;
                     // A bearer token may have expired or lack a scope; basic credentials are worth
                     // sending only when they were not sent yet.
                     if (challenge != null && (challenge.isBearer() || authorization == null)
-                            && authorization(call, true) != null) {
+                            && authorization(call, authorization == null ? "" : authorization) != null) {
                         continue;
                     }
                     throw error(call, r, body);
@@ -328,8 +332,12 @@ final class RegistryHttp {
             }
         }
 
-        /** @return the Authorization header for a call, fetching a token when needed or asked to */
-        private String authorization(Call call, boolean renew) {
+        /**
+         * @param refused the Authorization header the registry just refused, or null: a token is
+         *        fetched when none is cached or the cached one was refused
+         * @return the Authorization header for a call, or null when there is nothing to send
+         */
+        private String authorization(Call call, String refused) {
             Challenge c = challenge;
             if (c == null) {
                 return null;
@@ -341,13 +349,28 @@ final class RegistryHttp {
                         .orElse(null);
             }
             String key = String.join(" ", call.scopes);
-            Token cached = tokens.get(key);
-            if (!renew && cached != null && cached.valid()) {
-                return "Bearer " + cached.value;
+            // One fetch at a time, so parallel transfers that need the same token share one.
+            synchronized (tokens) {
+                Token cached = tokens.get(key);
+                if (cached != null && cached.valid() && !("Bearer " + cached.value).equals(refused)) {
+                    return "Bearer " + cached.value;
+                }
+                Token fresh = fetchToken(c, call, credential);
+                tokens.put(key, fresh);
+                return "Bearer " + fresh.value;
             }
-            Token fresh = fetchToken(c, call, credential);
-            tokens.put(key, fresh);
-            return "Bearer " + fresh.value;
+        }
+
+        /** Whether {@code repository:NAME:pull} is already asked for, by itself or as part of {@code pull,push}. */
+        private boolean covered(String scope, Set<String> scopes) {
+            int last = scope.lastIndexOf(':');
+            if (last < 0) {
+                return scopes.contains(scope);
+            }
+            String resource = scope.substring(0, last + 1);
+            List<String> wanted = List.of(scope.substring(last + 1).split(","));
+            return scopes.stream().filter(s -> s.startsWith(resource) && s.lastIndexOf(':') == resource.length() - 1)
+                    .anyMatch(s -> List.of(s.substring(resource.length()).split(",")).containsAll(wanted));
         }
 
         private Token fetchToken(Challenge c, Call call, Optional<Credential> credential) {
