@@ -42,6 +42,7 @@ final class RegistryHttp {
     private static final String DOCKER_HUB_API = "registry-1.docker.io";
     private static final int MAX_REDIRECTS = 5;
     private static final int MAX_ERROR_BODY = 64 * 1024;
+    private static final Duration PROBE = Duration.ofSeconds(5);
 
     private final RegistryOptions options;
     private final HttpClient checked;
@@ -218,8 +219,11 @@ final class RegistryHttp {
                 URI candidate = URI.create(scheme + "://" + host + "/");
                 HttpClient c = scheme.equals("https") && insecure ? unchecked : checked;
                 try {
+                    // A plain HTTP server may never answer a TLS hello: give up on HTTPS soon when HTTP may follow.
+                    Duration wait = scheme.equals("https") && schemes.size() > 1 && options.timeout().compareTo(PROBE) > 0
+                            ? PROBE : options.timeout();
                     HttpResponse<InputStream> r = c.send(HttpRequest.newBuilder(candidate.resolve("/v2/"))
-                            .timeout(options.timeout()).GET().build(), BodyHandlers.ofInputStream());
+                            .timeout(wait).GET().build(), BodyHandlers.ofInputStream());
                     byte[] body = readLimited(r.body(), MAX_ERROR_BODY);
                     if (r.statusCode() == 401) {
                         challenge = Challenge.choose(r.headers().allValues("WWW-Authenticate"));

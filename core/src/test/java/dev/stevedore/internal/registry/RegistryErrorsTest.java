@@ -1,0 +1,103 @@
+package dev.stevedore.internal.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.stevedore.image.ImageReference;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Error answers docker-registry cannot be made to give (rate limits, denials), from a scripted server. */
+class RegistryErrorsTest {
+
+    private HttpServer server;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/v2/", exchange -> {
+            try (exchange) {
+                String path = exchange.getRequestURI().getPath();
+                byte[] body;
+                int status;
+                if (path.equals("/v2/")) {
+                    status = 200;
+                    body = "{}".getBytes(StandardCharsets.UTF_8);
+                } else if (path.contains("/limited/")) {
+                    status = 429;
+                    exchange.getResponseHeaders().set("Retry-After", "17");
+                    body = "{\"errors\":[{\"code\":\"TOOMANYREQUESTS\",\"message\":\"You have reached your pull rate limit\"}]}"
+                            .getBytes(StandardCharsets.UTF_8);
+                } else if (path.contains("/private/")) {
+                    status = 403;
+                    body = "{\"errors\":[{\"code\":\"DENIED\",\"message\":\"requested access to the resource is denied\"}]}"
+                            .getBytes(StandardCharsets.UTF_8);
+                } else {
+                    status = 502;
+                    body = "<html>bad gateway</html>".getBytes(StandardCharsets.UTF_8);
+                }
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(status, body.length);
+                exchange.getResponseBody().write(body);
+            }
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private ImageReference ref(String path) {
+        return ImageReference.parse("127.0.0.1:" + server.getAddress().getPort() + "/" + path);
+    }
+
+    // The scripted server never answers a TLS hello; a short timeout ends the HTTPS probe soon.
+    private final RegistryClient client = new RegistryClient(RegistryOptions.defaults().withTimeout(Duration.ofMillis(300)));
+
+    @Test
+    void rateLimitsCarryTheCodeAndRetryAfter() {
+        assertThatThrownBy(() -> client.resolve(ref("limited/app:1")))
+                .isInstanceOfSatisfying(RegistryException.class, e -> {
+                    assertThat(e.code()).contains("TOOMANYREQUESTS");
+                    assertThat(e.retryAfter()).contains(Duration.ofSeconds(17));
+                })
+                .hasMessageContaining("repository 'limited/app' answered HTTP 429 TOOMANYREQUESTS: You have reached"
+                        + " your pull rate limit; retry after 17 s");
+    }
+
+    @Test
+    void deniedAccessIsNamed() {
+        assertThatThrownBy(() -> client.resolve(ref("private/app:1")))
+                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.code()).contains("DENIED"))
+                .hasMessageContaining("answered HTTP 403 DENIED: requested access to the resource is denied")
+                .hasMessageContaining("lack access to this repository");
+    }
+
+    @Test
+    void aNonJsonErrorStillNamesTheStatus() {
+        assertThatThrownBy(() -> client.resolve(ref("broken/app:1")))
+                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.code()).isEmpty())
+                .hasMessageContaining("pull of manifest broken/app:1 failed: registry '127.0.0.1:"
+                        + server.getAddress().getPort() + "' repository 'broken/app' answered HTTP 502");
+    }
+
+    @Test
+    void anUnreachableRegistryIsNamed() {
+        int port = LocalRegistry.freePort();
+        assertThatThrownBy(() -> client.resolve(ImageReference.parse("127.0.0.1:" + port + "/x:1")))
+                .isInstanceOf(RegistryException.class)
+                .hasMessageContaining("cannot reach registry '127.0.0.1:" + port + "' over https or http");
+        assertThatThrownBy(() -> client.resolve(ImageReference.parse("registry.invalid/x:1")))
+                .as("plain HTTP is tried only for localhost and insecure registries")
+                .hasMessageContaining("cannot reach registry 'registry.invalid' over https:")
+                .hasMessageContaining("mark it insecure");
+    }
+}
