@@ -343,6 +343,12 @@ public final class RegistryClient {
                         if (resumedAt > 0 && response.statusCode() != 206) {
                             // The registry ignored the range: drop what we already have from its answer.
                             in.skipNBytes(resumedAt);
+                        } else if (resumedAt > 0) {
+                            String range = response.headers().firstValue("Content-Range").orElse("");
+                            if (!range.startsWith("bytes " + resumedAt + "-")) {
+                                throw failure(what, "asked for bytes from " + resumedAt + " on, the registry sent"
+                                        + " Content-Range '" + range + "'", null);
+                            }
                         }
                         byte[] buffer = new byte[BUFFER];
                         long done = resumedAt;

@@ -43,6 +43,7 @@ final class RegistryHttp {
     private static final int MAX_REDIRECTS = 5;
     private static final int MAX_ERROR_BODY = 64 * 1024;
     private static final Duration PROBE = Duration.ofSeconds(5);
+    private static final String USER_AGENT = "stevedore (java.net.http)";
 
     private final RegistryOptions options;
     private final HttpClient checked;
@@ -63,6 +64,7 @@ final class RegistryHttp {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(options.timeout())
                 .sslContext(tls)
+                .proxy(java.net.ProxySelector.getDefault())
                 .build();
     }
 
@@ -223,7 +225,7 @@ final class RegistryHttp {
                     Duration wait = scheme.equals("https") && schemes.size() > 1 && options.timeout().compareTo(PROBE) > 0
                             ? PROBE : options.timeout();
                     HttpResponse<InputStream> r = c.send(HttpRequest.newBuilder(candidate.resolve("/v2/"))
-                            .timeout(wait).GET().build(), BodyHandlers.ofInputStream());
+                            .timeout(wait).header("User-Agent", USER_AGENT).GET().build(), BodyHandlers.ofInputStream());
                     byte[] body = readLimited(r.body(), MAX_ERROR_BODY);
                     if (r.statusCode() == 401) {
                         challenge = Challenge.choose(r.headers().allValues("WWW-Authenticate"));
@@ -322,6 +324,7 @@ final class RegistryHttp {
         private HttpResponse<InputStream> execute(Call call, URI target, String authorization) {
             HttpRequest.Builder b = HttpRequest.newBuilder(target).timeout(options.timeout())
                     .method(call.method, call.body != null ? call.body : BodyPublishers.noBody());
+            b.header("User-Agent", USER_AGENT);
             call.headers.forEach(b::header);
             if (authorization != null) {
                 b.header("Authorization", authorization);
@@ -408,7 +411,7 @@ final class RegistryHttp {
             HttpClient c2 = realmUri.getRawAuthority() != null && realmUri.getRawAuthority().equals(host) && insecureTls
                     ? unchecked : checked;
             try {
-                HttpResponse<byte[]> r = c2.send(b.timeout(options.timeout()).build(), BodyHandlers.ofByteArray());
+                HttpResponse<byte[]> r = c2.send(b.timeout(options.timeout()).header("User-Agent", USER_AGENT).build(), BodyHandlers.ofByteArray());
                 if (r.statusCode() != 200) {
                     String detail = errorDetail(r.body());
                     String code = r.statusCode() == 401 ? "UNAUTHORIZED" : r.statusCode() == 403 ? "DENIED" : null;
