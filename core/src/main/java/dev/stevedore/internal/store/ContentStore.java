@@ -4,9 +4,6 @@ import dev.stevedore.oci.Digest;
 import dev.stevedore.oci.OciJson;
 import dev.stevedore.oci.image.Descriptor;
 import dev.stevedore.oci.image.ImageLayout;
-import dev.stevedore.oci.image.Index;
-import dev.stevedore.oci.image.Manifest;
-import dev.stevedore.oci.image.MediaTypes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -384,29 +381,13 @@ public final class ContentStore {
     }
 
     /**
-     * The descriptors a manifest or index refers to; nothing for other blobs.
+     * The descriptors a stored manifest or index refers to; nothing for other blobs.
      *
      * @param descriptor a blob's descriptor
      * @return its config and layers, its manifests, and its subject
      */
     public List<Descriptor> children(Descriptor descriptor) {
-        List<Descriptor> result = new ArrayList<>();
-        String what = descriptor.mediaType() + " " + descriptor.digest();
-        if (MediaTypes.isManifest(descriptor.mediaType())) {
-            Manifest m = OciJson.read(read(descriptor.digest()), Manifest.class, what);
-            result.add(m.config());
-            result.addAll(m.layers());
-            if (m.subject() != null) {
-                result.add(m.subject());
-            }
-        } else if (MediaTypes.isIndex(descriptor.mediaType())) {
-            Index index = OciJson.read(read(descriptor.digest()), Index.class, what);
-            result.addAll(index.manifests());
-            if (index.subject() != null) {
-                result.add(index.subject());
-            }
-        }
-        return result;
+        return ImageGraph.hasChildren(descriptor) ? ImageGraph.children(descriptor, read(descriptor.digest())) : List.of();
     }
 
     private static List<Path> list(Path dir) throws IOException {
