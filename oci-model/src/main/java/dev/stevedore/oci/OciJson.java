@@ -46,7 +46,8 @@ public final class OciJson {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-            .serializationInclusion(JsonInclude.Include.NON_NULL)
+            // Absent fields are not written, but a null inside a kept unknown field is data: keep it.
+            .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.ALWAYS))
             .build();
 
     private OciJson() {

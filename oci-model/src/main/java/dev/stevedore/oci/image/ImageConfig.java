@@ -75,6 +75,9 @@ public record ImageConfig(
         if (rootfs == null) {
             throw OciFormatException.field("rootfs", "is required");
         }
+        author = Immutable.emptyToNull(author);
+        osVersion = Immutable.emptyToNull(osVersion);
+        variant = Immutable.emptyToNull(variant);
         osFeatures = Immutable.list(osFeatures, "os.features");
         config = config == null ? Config.EMPTY : config;
         history = Immutable.list(history, "history");
@@ -223,6 +226,9 @@ public record ImageConfig(
          * @throws OciFormatException naming the field that violates the spec
          */
         public Config {
+            user = Immutable.emptyToNull(user);
+            workingDir = Immutable.emptyToNull(workingDir);
+            stopSignal = Immutable.emptyToNull(stopSignal);
             exposedPorts = Immutable.set(exposedPorts, "ExposedPorts");
             for (String port : exposedPorts) {
                 checkPort(port);
@@ -506,6 +512,9 @@ public record ImageConfig(
          */
         public History {
             Checks.dateTime("created", created);
+            createdBy = Immutable.emptyToNull(createdBy);
+            author = Immutable.emptyToNull(author);
+            comment = Immutable.emptyToNull(comment);
             extensions = Immutable.extensions(extensions);
         }
 

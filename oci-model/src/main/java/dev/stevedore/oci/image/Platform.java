@@ -40,6 +40,8 @@ public record Platform(
         if (os == null || os.isEmpty()) {
             throw OciFormatException.field("os", "is required");
         }
+        osVersion = Immutable.emptyToNull(osVersion);
+        variant = Immutable.emptyToNull(variant);
         osFeatures = Immutable.list(osFeatures, "os.features");
         extensions = Immutable.extensions(extensions);
     }

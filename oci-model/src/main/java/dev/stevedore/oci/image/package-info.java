@@ -8,7 +8,8 @@
  * <p>Read and write them with {@link dev.stevedore.oci.OciJson}: reading validates and names the
  * JSON path of any violation; fields this model does not know are kept in each record's
  * {@code extensions} and written back, in document order. Absent optional fields read as null,
- * empty collections or {@code false}, and are not written. Records are built with their canonical
+ * empty collections or {@code false}, and are not written; optional text fields that Docker writes
+ * as {@code ""} (such as {@code User} or {@code WorkingDir}) read as null, as if absent. Records are built with their canonical
  * constructors (which validate the same way), their {@code of} factories and {@code with} copies.
  */
 package dev.stevedore.oci.image;
