@@ -37,11 +37,6 @@ public record Descriptor(
         @JsonProperty("platform") Platform platform,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-    /**
-     * Validates and copies the components.
-     *
-     * @throws OciFormatException naming the field that violates the spec
-     */
     public Descriptor {
         String mediaTypeProblem = MediaTypes.problem(mediaType);
         if (mediaTypeProblem != null) {

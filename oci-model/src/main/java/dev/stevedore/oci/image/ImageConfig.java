@@ -59,11 +59,6 @@ public record ImageConfig(
         @JsonProperty("history") List<History> history,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-    /**
-     * Validates and copies the components.
-     *
-     * @throws OciFormatException naming the field that violates the spec
-     */
     public ImageConfig {
         Checks.dateTime("created", created);
         if (architecture == null || architecture.isEmpty()) {
@@ -220,11 +215,6 @@ public record ImageConfig(
 
         private static final Pattern PORT = Pattern.compile("([0-9]{1,5})(?:/(tcp|udp|sctp))?");
 
-        /**
-         * Validates and copies the components.
-         *
-         * @throws OciFormatException naming the field that violates the spec
-         */
         public Config {
             user = Immutable.emptyToNull(user);
             workingDir = Immutable.emptyToNull(workingDir);
@@ -417,11 +407,6 @@ public record ImageConfig(
             int retries,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-        /**
-         * Validates and copies the components.
-         *
-         * @throws OciFormatException naming the field that violates the spec
-         */
         public Healthcheck {
             test = Immutable.list(test, "Test");
             if (!test.isEmpty() && !List.of("NONE", "CMD", "CMD-SHELL").contains(test.get(0))) {
@@ -459,11 +444,6 @@ public record ImageConfig(
         /** The only root filesystem type. */
         public static final String LAYERS = "layers";
 
-        /**
-         * Validates and copies the components.
-         *
-         * @throws OciFormatException naming the field that violates the spec
-         */
         public RootFs {
             if (type == null) {
                 throw OciFormatException.field("type", "is required");
@@ -505,11 +485,6 @@ public record ImageConfig(
             boolean emptyLayer,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-        /**
-         * Validates and copies the components.
-         *
-         * @throws OciFormatException when {@code created} is not an RFC 3339 date-time
-         */
         public History {
             Checks.dateTime("created", created);
             createdBy = Immutable.emptyToNull(createdBy);

@@ -28,11 +28,6 @@ public record Platform(
         @JsonProperty("variant") String variant,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-    /**
-     * Validates and copies the components.
-     *
-     * @throws OciFormatException naming the field that violates the spec
-     */
     public Platform {
         if (architecture == null || architecture.isEmpty()) {
             throw OciFormatException.field("architecture", "is required");
