@@ -148,8 +148,8 @@ public record ImageConfig(
      */
     public ImageConfig withAddedLayer(Digest diffId, History entry) {
         return new ImageConfig(created, author, architecture, os, osVersion, osFeatures, variant,
-                config, RootFs.of(Immutable.append(rootfs.diffIds(), diffId)), Immutable.append(history, entry),
-                extensions);
+                config, new RootFs(rootfs.type(), Immutable.append(rootfs.diffIds(), diffId), rootfs.extensions()),
+                Immutable.append(history, entry), extensions);
     }
 
     /** Jackson's value filter: a config equal to {@link Config#EMPTY} is not written. */
