@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -198,10 +199,25 @@ public final class OciJson {
                 return "expected " + kind(m.getTargetType()) + ", got " + describe(token, (JsonParser) m.getProcessor());
             }
         }
+        if (e instanceof InputCoercionException c && c.getProcessor() != null) {
+            return "the number " + text(c.getProcessor()) + " is out of range for a " + bits(c.getTargetType()) + "-bit integer";
+        }
         if (e instanceof StreamReadException) {
             return "invalid JSON" + at(e) + ": " + message;
         }
         return message;
+    }
+
+    private static int bits(Class<?> type) {
+        return type == int.class || type == Integer.class ? 32 : type == short.class || type == Short.class ? 16 : 64;
+    }
+
+    private static String text(JsonParser p) {
+        try {
+            return p.getText();
+        } catch (IOException e) {
+            return "?";
+        }
     }
 
     private static String at(JsonProcessingException e) {
