@@ -33,13 +33,13 @@ public final class DockerfileDump {
         Path file = Path.of(args[args.length - 1]);
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
         } catch (IOException | RuntimeException e) {
             err.println("cannot read the Dockerfile " + file + ": " + e);
             return 2;
         }
         try {
-            out.print(dump(SyntaxParser.parse(text, file.getFileName().toString())));
+            out.print(dump(DockerfileParser.parseSyntax(text, file.getFileName().toString())));
             out.flush();
             return 0;
         } catch (DockerfileException e) {
