@@ -104,7 +104,7 @@ final class InstructionParser {
             case "env" -> new Instruction.Env(line, keyValues(node));
             case "label" -> new Instruction.Label(line, keyValues(node));
             case "run" -> {
-                if (args.isEmpty() && !node.json()) {
+                if (args.isEmpty()) {
                     throw error(node, "RUN requires a command: write RUN command or RUN [\"executable\", \"arg\"]");
                 }
                 Optional<String> network = flags.value("network");
@@ -234,7 +234,7 @@ final class InstructionParser {
         if (!type.equals("CMD")) {
             throw error(node, "unknown HEALTHCHECK type " + args.get(0) + ": use CMD or NONE");
         }
-        if (args.size() == 1 && !node.json()) {
+        if (args.size() == 1) {
             throw error(node, "HEALTHCHECK CMD requires a command");
         }
         Optional<Integer> retries = flags.value("retries").map(r -> {
@@ -294,7 +294,13 @@ final class InstructionParser {
         if (List.of("onbuild", "from", "maintainer").contains(trigger.keyword())) {
             throw error(node, trigger.written().toUpperCase(Locale.ROOT) + " is not allowed as an ONBUILD trigger");
         }
-        return new Instruction.Onbuild(node.startLine(), node.text(), instruction(trigger));
+        // The stored trigger is parsed again by the build that uses this image, so it carries its
+        // here-documents as Dockerfile text.
+        StringBuilder text = new StringBuilder(node.text());
+        for (Heredoc heredoc : trigger.heredocs()) {
+            text.append('\n').append(heredoc.content()).append(heredoc.name());
+        }
+        return new Instruction.Onbuild(node.startLine(), text.toString(), instruction(trigger));
     }
 
     private Command requireCommand(SyntaxNode node) {

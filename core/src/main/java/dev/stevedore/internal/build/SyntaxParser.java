@@ -100,7 +100,7 @@ final class SyntaxParser {
                 }
                 continues = appendLine(text, raw);
             }
-            nodes.add(parseInstruction(text.toString(), lineNumber, true));
+            nodes.add(parseInstruction(text.toString(), lineNumber));
         }
         return new SyntaxTree(fileName,
                 new Directives(escape, Optional.ofNullable(directives.get("syntax")),
@@ -117,8 +117,13 @@ final class SyntaxParser {
         continuation = continuationPattern(c);
     }
 
+    /**
+     * The escape character at the end of a line, unless escaped itself ({@code \\} at the end is a
+     * literal backslash, as in current Docker).
+     */
     private static Pattern continuationPattern(char escape) {
-        return Pattern.compile(Pattern.quote(String.valueOf(escape)) + "[ \\t]*$");
+        String e = Pattern.quote(String.valueOf(escape));
+        return Pattern.compile("([^" + (escape == '\\' ? "\\\\" : "`") + "])" + e + "[ \\t]*$|^" + e + "[ \\t]*$");
     }
 
     /** Appends a physical line without its continuation mark; true if the instruction goes on. */
@@ -126,13 +131,16 @@ final class SyntaxParser {
         Matcher m = continuation.matcher(line);
         if (m.find()) {
             text.append(line, 0, m.start());
+            if (m.group(1) != null) {
+                text.append(m.group(1));
+            }
             return true;
         }
         text.append(line);
         return false;
     }
 
-    private SyntaxNode parseInstruction(String line, int startLine, boolean outer) {
+    private SyntaxNode parseInstruction(String line, int startLine) {
         String trimmed = line.strip();
         String[] parts = WHITESPACE.split(trimmed, 2);
         String written = parts[0];
@@ -157,7 +165,7 @@ final class SyntaxParser {
                     json = maybeJson(typeAndCommand.length == 2 ? typeAndCommand[1] : "", args, startLine, false);
                 }
             }
-            case "onbuild" -> child = rest.isEmpty() ? null : parseInstruction(rest, startLine, false);
+            case "onbuild" -> child = rest.isEmpty() ? null : parseInstruction(rest, startLine);
             default -> {
                 if (!rest.isEmpty()) {
                     args.add(rest);
@@ -165,7 +173,7 @@ final class SyntaxParser {
             }
         }
         List<Heredoc> heredocs = List.of();
-        if (outer && !json && HEREDOC_KEYWORDS.contains(keyword)) {
+        if (!json && HEREDOC_KEYWORDS.contains(keyword)) {
             heredocs = readHeredocs(keyword.equals("run") ? words(rest) : args, startLine);
         }
         return new SyntaxNode(keyword, written, flags, args, json, child, heredocs, afterKeyword.strip(),

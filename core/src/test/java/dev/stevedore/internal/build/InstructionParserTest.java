@@ -152,6 +152,17 @@ class InstructionParserTest {
                 "echo one\n", "cat <<A > /a && cat <<-'B' > /b\n$x\nA\nb\nB", "echo plain");
     }
 
+    @Test
+    void onbuildTriggerCarriesItsHeredocsAndParsesBackToTheSameInstruction() {
+        Dockerfile d = DockerfileParser.parse("FROM a\nONBUILD RUN <<-EOF\n\techo $x\n\tEOF\n", "D");
+        Onbuild onbuild = (Onbuild) d.stages().get(0).instructions().get(0);
+        assertThat(onbuild.trigger()).isEqualTo("RUN <<-EOF\necho $x\nEOF");
+        assertThat(onbuild.instruction()).isEqualTo(new Run(2, Command.shell("<<-EOF"),
+                List.of(new Heredoc("EOF", "echo $x\n", true)), List.of(), NONE, NONE));
+        Dockerfile later = DockerfileParser.parse("FROM b\n" + onbuild.trigger(), "D");
+        assertThat(later.stages().get(0).instructions()).containsExactly(onbuild.instruction());
+    }
+
     static Stream<Arguments> errors() {
         return Stream.of(
                 arguments("FROM a\nFOO bar", "Dockerfile:2: unknown instruction: FOO"),
@@ -176,6 +187,8 @@ class InstructionParserTest {
                 arguments("FROM a\nARG", "Dockerfile:2: ARG requires at least one argument"),
                 arguments("FROM a\nARG =x", "Dockerfile:2: ARG =x has no name: write ARG name[=default]"),
                 arguments("FROM a\nRUN", "Dockerfile:2: RUN requires a command: write RUN command or RUN [\"executable\", \"arg\"]"),
+                arguments("FROM a\nRUN []", "Dockerfile:2: RUN requires a command: write RUN command or RUN [\"executable\", \"arg\"]"),
+                arguments("FROM a\nHEALTHCHECK CMD []", "Dockerfile:2: HEALTHCHECK CMD requires a command"),
                 arguments("FROM a\nCMD", "Dockerfile:2: CMD requires a command: write CMD [\"executable\", \"arg\"] or CMD command"),
                 arguments("FROM a\nENTRYPOINT", "Dockerfile:2: ENTRYPOINT requires a command: write ENTRYPOINT [\"executable\", \"arg\"] or ENTRYPOINT command"),
                 arguments("FROM a\nCMD [\"a\", [\"b\"]]", "Dockerfile:2: the JSON array [\"a\", [\"b\"]] holds something other than strings: the exec form takes strings only, such as [\"echo\", \"hi\"]"),

@@ -31,6 +31,11 @@ class SyntaxParserTest {
                 arguments("comment lines inside a continuation", "RUN a \\\n# x\n  # y \\\nb\n", "(run \"a b\")\n"),
                 arguments("continuation at end of file", "RUN a \\", "(run \"a\")\n"),
                 arguments("backslash not at end", "RUN echo a\\b\n", "(run \"echo a\\\\b\")\n"),
+                arguments("escaped escape at end is no continuation", "RUN echo a\\\\\nRUN b\n",
+                        "(run \"echo a\\\\\\\\\")\n(run \"b\")\n"),
+                arguments("escaped backtick at end is no continuation", "# escape=`\nRUN a``\nRUN b\n",
+                        "(run \"a``\")\n(run \"b\")\n"),
+                arguments("escape alone on a line", "RUN a \\\n\\\n  b\n", "(run \"a   b\")\n"),
                 // directives
                 arguments("escape backtick", "# escape=`\nFROM a\nRUN dir c:\\ `\n  /w\n", "(from \"a\")\n(run \"dir c:\\\\   /w\")\n"),
                 arguments("directive key case and spaces", "#  ESCAPE =  `\nRUN a `\nb\n", "(run \"a b\")\n"),
@@ -99,6 +104,8 @@ class SyntaxParserTest {
                 arguments("quoted << is not a heredoc", "RUN echo \"<<EOF\"\nRUN b\n", "(run \"echo \\\"<<EOF\\\"\")\n(run \"b\")\n"),
                 arguments("here-string is not a heredoc", "RUN cat <<<word\nRUN b\n", "(run \"cat <<<word\")\n(run \"b\")\n"),
                 arguments("exec form has no heredoc", "RUN [\"cat\", \"<<EOF\"]\nRUN b\n", "(run \"cat\" \"<<EOF\")\n(run \"b\")\n"),
+                arguments("ONBUILD RUN heredoc", "ONBUILD RUN <<EOF\nx\nEOF\nRUN b\n",
+                        "(onbuild (run \"<<EOF\" (heredoc \"EOF\" \"x\\n\")))\n(run \"b\")\n"),
                 arguments("CMD has no heredoc", "CMD cat <<EOF\nRUN b\n", "(cmd \"cat <<EOF\")\n(run \"b\")\n"));
     }
 
