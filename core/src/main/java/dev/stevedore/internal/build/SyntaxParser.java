@@ -100,7 +100,10 @@ final class SyntaxParser {
                 }
                 continues = appendLine(text, raw);
             }
-            nodes.add(parseInstruction(text.toString(), lineNumber));
+            // Only escape characters (a lone "\\" line at the end of the file) make no instruction.
+            if (!text.toString().isBlank()) {
+                nodes.add(parseInstruction(text.toString(), lineNumber));
+            }
         }
         return new SyntaxTree(fileName,
                 new Directives(escape, Optional.ofNullable(directives.get("syntax")),

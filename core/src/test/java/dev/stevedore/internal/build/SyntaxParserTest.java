@@ -35,6 +35,7 @@ class SyntaxParserTest {
                         "(run \"echo a\\\\\\\\\")\n(run \"b\")\n"),
                 arguments("escaped backtick at end is no continuation", "# escape=`\nRUN a``\nRUN b\n",
                         "(run \"a``\")\n(run \"b\")\n"),
+                arguments("escape alone at the end", "FROM a\n\\\n", "(from \"a\")\n"),
                 arguments("escape alone on a line", "RUN a \\\n\\\n  b\n", "(run \"a   b\")\n"),
                 // directives
                 arguments("escape backtick", "# escape=`\nFROM a\nRUN dir c:\\ `\n  /w\n", "(from \"a\")\n(run \"dir c:\\\\   /w\")\n"),
