@@ -7,7 +7,9 @@ import java.util.function.Function;
  * A parsed and checked Dockerfile: the global build arguments (ARGs before the first FROM), then the
  * build stages in order. A builder resolves the global ARGs, picks the stages the target needs, and
  * walks each stage's instructions in order, calling {@link #expand} on each with the variables in
- * scope before acting on it.
+ * scope before acting on it: for a stage's FROM, the global ARGs only (build arguments overriding
+ * their defaults); for the instructions after it, the stage's ARGs (declared so far, or redeclared
+ * global ones) and ENVs, ENV winning. Expanding an ENV or ARG uses the variables from before it.
  *
  * @param fileName the Dockerfile's name, used in error messages
  * @param directives the parser directives

@@ -137,7 +137,9 @@ public sealed interface Instruction {
         /**
          * For {@code RUN <<EOF} alone, the here-document is the script and the shell runs its body;
          * otherwise the command line, each here-document's body and its delimiter line together form
-         * the script the shell runs (so {@code RUN cat <<EOF > /f} works as in a shell).
+         * the script the shell runs (so {@code RUN cat <<EOF > /f} works as in a shell). Docker runs a
+         * sole here-document whose body starts with {@code #!} as an executable file instead of through
+         * the shell; that choice is the builder's.
          */
         public String shellScript() {
             String text = command.shellText();
