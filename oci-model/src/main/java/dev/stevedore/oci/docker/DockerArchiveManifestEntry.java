@@ -4,9 +4,11 @@ import com.fasterxml.jackson.annotation.JsonAnyGetter;
 import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import dev.stevedore.oci.Digest;
 import dev.stevedore.oci.OciFormatException;
 import dev.stevedore.oci.image.Descriptor;
+import dev.stevedore.oci.internal.DigestKey;
 import dev.stevedore.oci.internal.Immutable;
 import java.util.List;
 import java.util.Map;
@@ -28,14 +30,9 @@ public record DockerArchiveManifestEntry(
         @JsonProperty("Config") String config,
         @JsonProperty("RepoTags") List<String> repoTags,
         @JsonProperty("Layers") @JsonInclude(JsonInclude.Include.ALWAYS) List<String> layers,
-        @JsonProperty("LayerSources") Map<Digest, Descriptor> layerSources,
+        @JsonProperty("LayerSources") @JsonDeserialize(keyUsing = DigestKey.class) Map<Digest, Descriptor> layerSources,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-    /**
-     * Validates and copies the components.
-     *
-     * @throws OciFormatException naming the field that is missing or holds an unsafe path
-     */
     public DockerArchiveManifestEntry {
         if (config == null) {
             throw OciFormatException.field("Config", "is required");

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonAnyGetter;
 import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import dev.stevedore.oci.Digest;
@@ -57,11 +59,6 @@ public record ImageConfig(
         @JsonProperty("history") List<History> history,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-    /**
-     * Validates and copies the components.
-     *
-     * @throws OciFormatException naming the field that violates the spec
-     */
     public ImageConfig {
         Checks.dateTime("created", created);
         if (architecture == null || architecture.isEmpty()) {
@@ -73,6 +70,9 @@ public record ImageConfig(
         if (rootfs == null) {
             throw OciFormatException.field("rootfs", "is required");
         }
+        author = Immutable.emptyToNull(author);
+        osVersion = Immutable.emptyToNull(osVersion);
+        variant = Immutable.emptyToNull(variant);
         osFeatures = Immutable.list(osFeatures, "os.features");
         config = config == null ? Config.EMPTY : config;
         history = Immutable.list(history, "history");
@@ -148,8 +148,8 @@ public record ImageConfig(
      */
     public ImageConfig withAddedLayer(Digest diffId, History entry) {
         return new ImageConfig(created, author, architecture, os, osVersion, osFeatures, variant,
-                config, RootFs.of(Immutable.append(rootfs.diffIds(), diffId)), Immutable.append(history, entry),
-                extensions);
+                config, new RootFs(rootfs.type(), Immutable.append(rootfs.diffIds(), diffId), rootfs.extensions()),
+                Immutable.append(history, entry), extensions);
     }
 
     /** Jackson's value filter: a config equal to {@link Config#EMPTY} is not written. */
@@ -202,7 +202,8 @@ public record ImageConfig(
             @JsonProperty("WorkingDir") String workingDir,
             @JsonProperty("Labels") Map<String, String> labels,
             @JsonProperty("StopSignal") String stopSignal,
-            @JsonProperty("ArgsEscaped") @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean argsEscaped,
+            @JsonProperty("ArgsEscaped") @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonSetter(nulls = Nulls.AS_EMPTY)
+            boolean argsEscaped,
             @JsonProperty("Healthcheck") Healthcheck healthcheck,
             @JsonProperty("OnBuild") List<String> onBuild,
             @JsonProperty("Shell") List<String> shell,
@@ -214,12 +215,10 @@ public record ImageConfig(
 
         private static final Pattern PORT = Pattern.compile("([0-9]{1,5})(?:/(tcp|udp|sctp))?");
 
-        /**
-         * Validates and copies the components.
-         *
-         * @throws OciFormatException naming the field that violates the spec
-         */
         public Config {
+            user = Immutable.emptyToNull(user);
+            workingDir = Immutable.emptyToNull(workingDir);
+            stopSignal = Immutable.emptyToNull(stopSignal);
             exposedPorts = Immutable.set(exposedPorts, "ExposedPorts");
             for (String port : exposedPorts) {
                 checkPort(port);
@@ -396,18 +395,18 @@ public record ImageConfig(
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
     public record Healthcheck(
             @JsonProperty("Test") List<String> test,
-            @JsonProperty("Interval") @JsonInclude(JsonInclude.Include.NON_DEFAULT) long interval,
-            @JsonProperty("Timeout") @JsonInclude(JsonInclude.Include.NON_DEFAULT) long timeout,
-            @JsonProperty("StartPeriod") @JsonInclude(JsonInclude.Include.NON_DEFAULT) long startPeriod,
-            @JsonProperty("StartInterval") @JsonInclude(JsonInclude.Include.NON_DEFAULT) long startInterval,
-            @JsonProperty("Retries") @JsonInclude(JsonInclude.Include.NON_DEFAULT) int retries,
+            @JsonProperty("Interval") @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonSetter(nulls = Nulls.AS_EMPTY)
+            long interval,
+            @JsonProperty("Timeout") @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonSetter(nulls = Nulls.AS_EMPTY)
+            long timeout,
+            @JsonProperty("StartPeriod") @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonSetter(nulls = Nulls.AS_EMPTY)
+            long startPeriod,
+            @JsonProperty("StartInterval") @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonSetter(nulls = Nulls.AS_EMPTY)
+            long startInterval,
+            @JsonProperty("Retries") @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonSetter(nulls = Nulls.AS_EMPTY)
+            int retries,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-        /**
-         * Validates and copies the components.
-         *
-         * @throws OciFormatException naming the field that violates the spec
-         */
         public Healthcheck {
             test = Immutable.list(test, "Test");
             if (!test.isEmpty() && !List.of("NONE", "CMD", "CMD-SHELL").contains(test.get(0))) {
@@ -445,11 +444,6 @@ public record ImageConfig(
         /** The only root filesystem type. */
         public static final String LAYERS = "layers";
 
-        /**
-         * Validates and copies the components.
-         *
-         * @throws OciFormatException naming the field that violates the spec
-         */
         public RootFs {
             if (type == null) {
                 throw OciFormatException.field("type", "is required");
@@ -487,16 +481,15 @@ public record ImageConfig(
             @JsonProperty("created_by") String createdBy,
             @JsonProperty("author") String author,
             @JsonProperty("comment") String comment,
-            @JsonProperty("empty_layer") @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean emptyLayer,
+            @JsonProperty("empty_layer") @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonSetter(nulls = Nulls.AS_EMPTY)
+            boolean emptyLayer,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-        /**
-         * Validates and copies the components.
-         *
-         * @throws OciFormatException when {@code created} is not an RFC 3339 date-time
-         */
         public History {
             Checks.dateTime("created", created);
+            createdBy = Immutable.emptyToNull(createdBy);
+            author = Immutable.emptyToNull(author);
+            comment = Immutable.emptyToNull(comment);
             extensions = Immutable.extensions(extensions);
         }
 
