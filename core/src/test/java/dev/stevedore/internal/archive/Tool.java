@@ -15,6 +15,10 @@ final class Tool {
     }
 
     record Result(int exitCode, String output) {
+        Result as(String why) {
+            return exitCode == 0 ? this : new Result(exitCode, why + ": " + output);
+        }
+
         Result succeeded(String what) {
             if (exitCode != 0) {
                 throw new AssertionError(what + " exited with " + exitCode + ":\n" + output);
