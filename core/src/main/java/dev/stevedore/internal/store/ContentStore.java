@@ -348,6 +348,7 @@ public final class ContentStore {
                     stale++;
                 }
             }
+            stale += names.removeStaleTemporaryFiles();
             Set<Digest> removed = new HashSet<>();
             long freed = 0;
             for (Digest digest : blobs()) {

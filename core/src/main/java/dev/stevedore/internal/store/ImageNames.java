@@ -253,6 +253,26 @@ public final class ImageNames {
                 : "; it has " + String.join(", ", known) + (images.size() > known.size() ? ", ..." : "")));
     }
 
+    /**
+     * Removes temporary index files a writer left when it died between writing and renaming;
+     * they were never read, since readers only open {@code index.json}.
+     *
+     * @return how many were removed
+     */
+    int removeStaleTemporaryFiles() {
+        int removed = 0;
+        try (FileLocks.Held held = lock.exclusive();
+                var temps = Files.newDirectoryStream(file.getParent(), "." + ImageLayout.INDEX_FILE_NAME + "*.tmp")) {
+            for (Path temp : temps) {
+                Files.deleteIfExists(temp);
+                removed++;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean temporary index files in '" + file.getParent() + "'", e);
+        }
+        return removed;
+    }
+
     private void update(UnaryOperator<List<Descriptor>> edit) {
         try (FileLocks.Held held = lock.exclusive()) {
             Index current = index();
