@@ -327,7 +327,8 @@ public final class ContentStore {
 
     /**
      * Removes every blob that no image name reaches and no open lease (in any process) holds,
-     * and the temporary files and leases of processes that died. Blobs being written are never
+     * and the temporary files, leases and half-unpacked layers of processes that died. Unpacked
+     * layers themselves stay (see {@link LayerCache}). Blobs being written are never
      * touched: they are not in {@code blobs/} yet.
      *
      * @return what was removed
@@ -349,6 +350,7 @@ public final class ContentStore {
                 }
             }
             stale += names.removeStaleTemporaryFiles();
+            stale += new LayerCache(this).removeStale();
             Set<Digest> removed = new HashSet<>();
             long freed = 0;
             for (Digest digest : blobs()) {

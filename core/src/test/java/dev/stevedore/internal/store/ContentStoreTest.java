@@ -268,10 +268,13 @@ class ContentStoreTest {
         Digest leased = store.put(bytes("leased by a dead process"), null);
         Files.writeString(storeDir().resolve("leases/lease-dead"), "# dead\n" + leased + "\n");
         Files.writeString(storeDir().resolve("ingest/blob-dead.tmp"), "half a blob");
+        Files.createDirectories(storeDir().resolve("layers/ingest/unpack-dead.dir/usr/bin"));
+        Files.writeString(storeDir().resolve("layers/ingest/unpack-dead.lock"), "");
 
         ContentStore.GcResult result = store.gc();
 
-        assertThat(result.staleFilesRemoved()).isEqualTo(2);
+        assertThat(result.staleFilesRemoved()).isEqualTo(3);
+        assertThat(storeDir().resolve("layers/ingest")).isEmptyDirectory();
         assertThat(result.removed()).containsExactly(leased);
         assertThat(ingestFiles()).isEmpty();
         assertThat(storeDir().resolve("leases")).isEmptyDirectory();
