@@ -45,6 +45,12 @@ public final class ContentStore {
 
     private static final System.Logger LOG = System.getLogger(ContentStore.class.getName());
 
+    /**
+     * The largest document {@link #read} loads whole. Registries cap manifests at 4 MiB; configs
+     * with long histories stay far below this, so anything bigger is an error or an attack.
+     */
+    public static final long MAX_DOCUMENT_SIZE = 32L << 20;
+
     private final Path root;
     private final Path blobs;
     private final Path ingest;
@@ -289,8 +295,14 @@ public final class ContentStore {
      * @param digest the blob's digest
      * @return its bytes
      * @throws BlobMismatchException when the stored bytes no longer have that digest
+     * @throws IllegalArgumentException when the blob is larger than {@link #MAX_DOCUMENT_SIZE}
      */
     public byte[] read(Digest digest) {
+        long size = size(digest);
+        if (size > MAX_DOCUMENT_SIZE) {
+            throw new IllegalArgumentException("blob " + digest + " is " + size + " bytes long; manifests, indexes "
+                    + "and configs are read whole and may be at most " + MAX_DOCUMENT_SIZE + " bytes");
+        }
         try (InputStream in = new VerifyingInputStream(open(digest), "blob", digest, -1)) {
             return in.readAllBytes();
         } catch (IOException e) {

@@ -185,6 +185,20 @@ class ContentStoreTest {
     }
 
     @Test
+    void refusesToLoadAHugeBlobAsADocument() throws IOException {
+        ContentStore store = store();
+        long size = ContentStore.MAX_DOCUMENT_SIZE + 1;
+        Digest digest;
+        try (InputStream in = new GeneratedStream(7, size)) {
+            digest = store.put(in, null, size, null);
+        }
+        assertThatThrownBy(() -> store.read(digest)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("blob " + digest + " is " + size + " bytes long");
+        assertThatThrownBy(() -> store.children(Descriptor.of(MediaTypes.IMAGE_MANIFEST, digest, size)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void reportsMissingBlobsByDigestAndStore() {
         ContentStore store = store();
         Digest digest = digestOf("absent");
