@@ -3,7 +3,9 @@ package dev.stevedore.internal.store;
 import dev.stevedore.oci.Digest;
 import dev.stevedore.oci.OciJson;
 import dev.stevedore.oci.image.Descriptor;
+import dev.stevedore.oci.image.ImageConfig;
 import dev.stevedore.oci.image.ImageLayout;
+import dev.stevedore.oci.image.MediaTypes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -330,28 +332,42 @@ public final class ContentStore {
         return result;
     }
 
-    /** What a {@link #gc()} removed. */
-    public record GcResult(Set<Digest> removed, long bytesFreed, int staleFilesRemoved) {
+    /**
+     * What a {@link #gc()} removed.
+     *
+     * @param removed the blobs removed
+     * @param bytesFreed their total size
+     * @param staleFilesRemoved temporary files, leases and half-unpacked layers of dead processes removed
+     * @param layersRemoved the diffIDs of the unpacked layers removed
+     */
+    public record GcResult(Set<Digest> removed, long bytesFreed, int staleFilesRemoved, Set<Digest> layersRemoved) {
         public GcResult {
             removed = Set.copyOf(removed);
+            layersRemoved = Set.copyOf(layersRemoved);
         }
     }
 
     /**
      * Removes every blob that no image name reaches and no open lease (in any process) holds,
-     * and the temporary files, leases and half-unpacked layers of processes that died. Unpacked
-     * layers themselves stay (see {@link LayerCache}). Blobs being written are never
-     * touched: they are not in {@code blobs/} yet.
+     * every unpacked layer that no named image's config lists and no lease holds (by diffID),
+     * and the temporary files, leases and half-unpacked layers of processes that died. Blobs
+     * being written are never touched: they are not in {@code blobs/} yet.
      *
      * @return what was removed
      */
     public GcResult gc() {
+        LayerCache layers = new LayerCache(this);
+        List<Path> evicted = new ArrayList<>();
+        GcResult result;
         try (FileLocks.Held held = gcLock.exclusive()) {
-            Set<Digest> live = reachableFromNames();
+            Set<Digest> live = new HashSet<>();
+            Set<Digest> liveDiffIds = new HashSet<>();
+            markReachableFromNames(live, liveDiffIds);
             int stale = 0;
             for (Path leaseFile : list(leases)) {
                 Set<Digest> leased = Lease.liveDigests(leaseFile);
                 live.addAll(leased);
+                liveDiffIds.addAll(leased);
                 if (!Files.exists(leaseFile)) {
                     stale++;
                 }
@@ -362,7 +378,7 @@ public final class ContentStore {
                 }
             }
             stale += names.removeStaleTemporaryFiles();
-            stale += new LayerCache(this).removeStale();
+            stale += layers.removeStale();
             Set<Digest> removed = new HashSet<>();
             long freed = 0;
             for (Digest digest : blobs()) {
@@ -375,24 +391,42 @@ public final class ContentStore {
                     }
                 }
             }
-            LOG.log(Level.DEBUG, () -> "gc of '" + root + "' removed " + removed.size() + " blobs");
-            return new GcResult(removed, freed, stale);
+            Set<Digest> layersRemoved = new HashSet<>();
+            for (Digest diffId : layers.unpacked()) {
+                if (!liveDiffIds.contains(diffId)) {
+                    evicted.add(layers.evict(diffId));
+                    layersRemoved.add(diffId);
+                }
+            }
+            result = new GcResult(removed, freed, stale, layersRemoved);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot collect garbage in '" + root + "'", e);
         }
+        // Evicted layers were moved out of the cache under the lock; deleting them can take long.
+        evicted.forEach(LayerCache::deleteRecursively);
+        LOG.log(Level.DEBUG, () -> "gc of '" + root + "' removed " + result.removed().size() + " blobs and "
+                + result.layersRemoved().size() + " unpacked layers");
+        return result;
     }
 
-    private Set<Digest> reachableFromNames() {
-        Set<Digest> live = new HashSet<>();
+    private void markReachableFromNames(Set<Digest> live, Set<Digest> liveDiffIds) {
         Deque<Descriptor> pending = new ArrayDeque<>(names.index().manifests());
         while (!pending.isEmpty()) {
             Descriptor d = pending.pop();
             if (!live.add(d.digest()) || !exists(d.digest())) {
                 continue;
             }
+            if (MediaTypes.isConfig(d.mediaType())) {
+                liveDiffIds.addAll(OciJson.read(read(d.digest()), ImageConfig.class,
+                        "config " + d.digest()).rootfs().diffIds());
+            }
             pending.addAll(children(d));
         }
-        return live;
+    }
+
+    /** The store's gc lock, shared: gc cannot run while it is held. */
+    FileLocks.Held holdOffGc() {
+        return gcLock.shared();
     }
 
     /**
