@@ -66,14 +66,16 @@ public enum LayerCompression {
      * stream finishes the compressed stream and closes {@code out}. Gzip output is deflated on
      * several threads (see {@link ParallelGzipOutputStream}) and is the same bytes whatever the
      * thread count.
+     *
+     * @param level gzip 1..9 or zstd 1..19; ignored for {@link #NONE}
      */
-    public OutputStream compress(OutputStream out) {
+    public OutputStream compress(OutputStream out, int level) {
         try {
             switch (this) {
                 case GZIP:
-                    return new ParallelGzipOutputStream(out);
+                    return new ParallelGzipOutputStream(out, level);
                 case ZSTD:
-                    return new ZstdOutputStream(out, 3);
+                    return new ZstdOutputStream(out, level);
                 default:
                     return out;
             }

@@ -17,7 +17,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
@@ -394,11 +393,10 @@ public final class LayerExtractor {
             Posix.lchown(p, (int) entry.getLongUserId(), (int) entry.getLongGroupId());
         }
         if (!symlink) {
-            Files.setAttribute(p, "unix:mode", entry.getMode() & 07777, LinkOption.NOFOLLOW_LINKS);
+            Posix.chmod(p, entry.getMode() & 07777);
         }
         setXattrs(p, entry);
-        Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                .setTimes(entry.getLastModifiedTime(), null, null);
+        Posix.setMtime(p, entry.getLastModifiedTime());
     }
 
     private void setXattrs(Path p, TarArchiveEntry entry) {
@@ -587,9 +585,8 @@ public final class LayerExtractor {
             if (a == null || !a.isDirectory()) {
                 continue;
             }
-            Files.setAttribute(p, "unix:mode", d.mode, LinkOption.NOFOLLOW_LINKS);
-            Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                    .setTimes(d.mtime, null, null);
+            Posix.chmod(p, d.mode);
+            Posix.setMtime(p, d.mtime);
         }
     }
 

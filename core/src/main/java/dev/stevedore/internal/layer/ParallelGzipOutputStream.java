@@ -40,10 +40,6 @@ final class ParallelGzipOutputStream extends OutputStream {
     private long total;
     private boolean closed;
 
-    ParallelGzipOutputStream(OutputStream out) throws IOException {
-        this(out, Deflater.DEFAULT_COMPRESSION);
-    }
-
     ParallelGzipOutputStream(OutputStream out, int level) throws IOException {
         this.out = out;
         this.level = level;

@@ -3,9 +3,8 @@ package dev.stevedore.internal.store;
 import dev.stevedore.oci.Digest;
 import dev.stevedore.oci.OciJson;
 import dev.stevedore.oci.image.Descriptor;
+import dev.stevedore.oci.image.ImageConfig;
 import dev.stevedore.oci.image.ImageLayout;
-import dev.stevedore.oci.image.Index;
-import dev.stevedore.oci.image.Manifest;
 import dev.stevedore.oci.image.MediaTypes;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,6 +46,12 @@ import java.util.Set;
 public final class ContentStore {
 
     private static final System.Logger LOG = System.getLogger(ContentStore.class.getName());
+
+    /**
+     * The largest document {@link #read} loads whole. Registries cap manifests at 4 MiB; configs
+     * with long histories stay far below this, so anything bigger is an error or an attack.
+     */
+    public static final long MAX_DOCUMENT_SIZE = 32L << 20;
 
     private final Path root;
     private final Path blobs;
@@ -320,8 +325,14 @@ public final class ContentStore {
      * @param digest the blob's digest
      * @return its bytes
      * @throws BlobMismatchException when the stored bytes no longer have that digest
+     * @throws IllegalArgumentException when the blob is larger than {@link #MAX_DOCUMENT_SIZE}
      */
     public byte[] read(Digest digest) {
+        long size = size(digest);
+        if (size > MAX_DOCUMENT_SIZE) {
+            throw new IllegalArgumentException("blob " + digest + " is " + size + " bytes long; manifests, indexes "
+                    + "and configs are read whole and may be at most " + MAX_DOCUMENT_SIZE + " bytes");
+        }
         try (InputStream in = new VerifyingInputStream(open(digest), "blob", digest, -1)) {
             return in.readAllBytes();
         } catch (IOException e) {
@@ -349,27 +360,42 @@ public final class ContentStore {
         return result;
     }
 
-    /** What a {@link #gc()} removed. */
-    public record GcResult(Set<Digest> removed, long bytesFreed, int staleFilesRemoved) {
+    /**
+     * What a {@link #gc()} removed.
+     *
+     * @param removed the blobs removed
+     * @param bytesFreed their total size
+     * @param staleFilesRemoved temporary files, leases and half-unpacked layers of dead processes removed
+     * @param layersRemoved the diffIDs of the unpacked layers removed
+     */
+    public record GcResult(Set<Digest> removed, long bytesFreed, int staleFilesRemoved, Set<Digest> layersRemoved) {
         public GcResult {
             removed = Set.copyOf(removed);
+            layersRemoved = Set.copyOf(layersRemoved);
         }
     }
 
     /**
      * Removes every blob that no image name reaches and no open lease (in any process) holds,
-     * and the temporary files and leases of processes that died. Blobs being written are never
-     * touched: they are not in {@code blobs/} yet.
+     * every unpacked layer that no named image's config lists and no lease holds (by diffID),
+     * and the temporary files, leases and half-unpacked layers of processes that died. Blobs
+     * being written are never touched: they are not in {@code blobs/} yet.
      *
      * @return what was removed
      */
     public GcResult gc() {
+        LayerCache layers = new LayerCache(this);
+        List<Path> evicted = new ArrayList<>();
+        GcResult result;
         try (FileLocks.Held held = gcLock.exclusive()) {
-            Set<Digest> live = reachableFromNames();
+            Set<Digest> live = new HashSet<>();
+            Set<Digest> liveDiffIds = new HashSet<>();
+            markReachableFromNames(live, liveDiffIds);
             int stale = 0;
             for (Path leaseFile : list(leases)) {
                 Set<Digest> leased = Lease.liveDigests(leaseFile);
                 live.addAll(leased);
+                liveDiffIds.addAll(leased);
                 if (!Files.exists(leaseFile)) {
                     stale++;
                 }
@@ -379,6 +405,8 @@ public final class ContentStore {
                     stale++;
                 }
             }
+            stale += names.removeStaleTemporaryFiles();
+            stale += layers.removeStale();
             Set<Digest> removed = new HashSet<>();
             long freed = 0;
             for (Digest digest : blobs()) {
@@ -391,50 +419,52 @@ public final class ContentStore {
                     }
                 }
             }
-            LOG.log(Level.DEBUG, () -> "gc of '" + root + "' removed " + removed.size() + " blobs");
-            return new GcResult(removed, freed, stale);
+            Set<Digest> layersRemoved = new HashSet<>();
+            for (Digest diffId : layers.unpacked()) {
+                if (!liveDiffIds.contains(diffId)) {
+                    evicted.add(layers.evict(diffId));
+                    layersRemoved.add(diffId);
+                }
+            }
+            result = new GcResult(removed, freed, stale, layersRemoved);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot collect garbage in '" + root + "'", e);
         }
+        // Evicted layers were moved out of the cache under the lock; deleting them can take long.
+        evicted.forEach(LayerCache::deleteRecursively);
+        LOG.log(Level.DEBUG, () -> "gc of '" + root + "' removed " + result.removed().size() + " blobs and "
+                + result.layersRemoved().size() + " unpacked layers");
+        return result;
     }
 
-    private Set<Digest> reachableFromNames() {
-        Set<Digest> live = new HashSet<>();
+    private void markReachableFromNames(Set<Digest> live, Set<Digest> liveDiffIds) {
         Deque<Descriptor> pending = new ArrayDeque<>(names.index().manifests());
         while (!pending.isEmpty()) {
             Descriptor d = pending.pop();
             if (!live.add(d.digest()) || !exists(d.digest())) {
                 continue;
             }
+            if (MediaTypes.isConfig(d.mediaType())) {
+                liveDiffIds.addAll(OciJson.read(read(d.digest()), ImageConfig.class,
+                        "config " + d.digest()).rootfs().diffIds());
+            }
             pending.addAll(children(d));
         }
-        return live;
+    }
+
+    /** The store's gc lock, shared: gc cannot run while it is held. */
+    FileLocks.Held holdOffGc() {
+        return gcLock.shared();
     }
 
     /**
-     * The descriptors a manifest or index refers to; nothing for other blobs.
+     * The descriptors a stored manifest or index refers to; nothing for other blobs.
      *
      * @param descriptor a blob's descriptor
      * @return its config and layers, its manifests, and its subject
      */
     public List<Descriptor> children(Descriptor descriptor) {
-        List<Descriptor> result = new ArrayList<>();
-        String what = descriptor.mediaType() + " " + descriptor.digest();
-        if (MediaTypes.isManifest(descriptor.mediaType())) {
-            Manifest m = OciJson.read(read(descriptor.digest()), Manifest.class, what);
-            result.add(m.config());
-            result.addAll(m.layers());
-            if (m.subject() != null) {
-                result.add(m.subject());
-            }
-        } else if (MediaTypes.isIndex(descriptor.mediaType())) {
-            Index index = OciJson.read(read(descriptor.digest()), Index.class, what);
-            result.addAll(index.manifests());
-            if (index.subject() != null) {
-                result.add(index.subject());
-            }
-        }
-        return result;
+        return ImageGraph.hasChildren(descriptor) ? ImageGraph.children(descriptor, read(descriptor.digest())) : List.of();
     }
 
     private static List<Path> list(Path dir) throws IOException {
