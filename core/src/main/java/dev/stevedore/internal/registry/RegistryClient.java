@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -268,6 +269,8 @@ public final class RegistryClient {
         private final ContentStore store;
         private final TransferListener listener;
         private final ExecutorService pool;
+        private final java.util.concurrent.ScheduledExecutorService watchdog;
+        private final Set<Watched> watched = ConcurrentHashMap.newKeySet();
         final Map<Digest, Boolean> transferred = new ConcurrentHashMap<>();
         final Map<Digest, Boolean> present = new ConcurrentHashMap<>();
         final Map<Digest, Boolean> mounted = new ConcurrentHashMap<>();
@@ -284,11 +287,38 @@ public final class RegistryClient {
                 t.setDaemon(true);
                 return t;
             });
+            this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "registry-stall-watchdog");
+                t.setDaemon(true);
+                return t;
+            });
+            long period = Math.max(50, Math.min(1000, options.timeout().toMillis() / 4));
+            watchdog.scheduleAtFixedRate(this::closeStalled, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
 
         @Override
         public void close() {
             pool.shutdownNow();
+            watchdog.shutdownNow();
+        }
+
+        /**
+         * Closes downloads that received nothing for the options' timeout: the JDK client has no
+         * read timeout, and closing its body stream is what wakes a reader blocked on it.
+         */
+        private void closeStalled() {
+            long now = System.nanoTime();
+            for (Watched w : watched) {
+                if (now - w.lastRead > options.timeout().toNanos()) {
+                    w.stalled = true;
+                    watched.remove(w);
+                    try {
+                        w.body.close();
+                    } catch (IOException e) {
+                        // Closing is all that matters; the reader sees it fail.
+                    }
+                }
+            }
         }
 
         private RegistryException failure(String what, String problem, Throwable cause) {
@@ -329,6 +359,7 @@ public final class RegistryClient {
             String what = "pull of blob " + blob.digest();
             long received = 0;
             long resumedAt = 0;
+            Watched watch = null;
             try (var writer = store.resumableWriter(blob.digest(), blob.size(), lease)) {
                 resumedAt = writer.resumedAt();
                 listener.started(blob, resumedAt);
@@ -339,6 +370,8 @@ public final class RegistryClient {
                         call.header("Range", "bytes=" + resumedAt + "-");
                     }
                     HttpResponse<InputStream> response = endpoint.send(call);
+                    watch = new Watched(response.body());
+                    watched.add(watch);
                     try (InputStream in = response.body()) {
                         if (resumedAt > 0 && response.statusCode() != 206) {
                             // The registry ignored the range: drop what we already have from its answer.
@@ -354,6 +387,7 @@ public final class RegistryClient {
                         long done = resumedAt;
                         int n;
                         while ((n = in.read(buffer)) > 0) {
+                            watch.lastRead = System.nanoTime();
                             writer.write(buffer, 0, n);
                             received += n;
                             done += n;
@@ -365,11 +399,18 @@ public final class RegistryClient {
                 bytes.addAndGet(received);
             } catch (IOException e) {
                 bytes.addAndGet(received);
+                String cause = watch != null && watch.stalled
+                        ? "no data arrived for " + options.timeout().toMillis() + " ms"
+                        : RegistryHttp.describe(e);
                 throw failure(what, "the download stopped after " + (resumedAt + received) + " of " + blob.size()
-                        + " bytes: " + RegistryHttp.describe(e) + "; the bytes received are kept and the next pull"
+                        + " bytes: " + cause + "; the bytes received are kept and the next pull"
                         + " continues from there", e);
             } catch (dev.stevedore.internal.store.BlobMismatchException e) {
                 throw failure(what, e.getMessage(), e);
+            } finally {
+                if (watch != null) {
+                    watched.remove(watch);
+                }
             }
             transferred.put(blob.digest(), true);
             remember(endpoint, blob.digest(), repository);
@@ -521,6 +562,17 @@ public final class RegistryClient {
             String header = response.headers().firstValue("Location").orElseThrow(() -> failure(what,
                     "the registry answered HTTP " + response.statusCode() + " without an upload Location", null));
             return response.uri().resolve(header);
+        }
+    }
+
+    /** A download's body and when it last delivered bytes, for the stall watchdog. */
+    private static final class Watched {
+        final InputStream body;
+        volatile long lastRead = System.nanoTime();
+        volatile boolean stalled;
+
+        Watched(InputStream body) {
+            this.body = body;
         }
     }
 

@@ -322,8 +322,12 @@ final class RegistryHttp {
         }
 
         private HttpResponse<InputStream> execute(Call call, URI target, String authorization) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(target).timeout(options.timeout())
+            HttpRequest.Builder b = HttpRequest.newBuilder(target)
                     .method(call.method, call.body != null ? call.body : BodyPublishers.noBody());
+            if (call.body == null || call.body.contentLength() == 0) {
+                // The timeout runs until the response headers, which for an upload follow its whole body.
+                b.timeout(options.timeout());
+            }
             b.header("User-Agent", USER_AGENT);
             call.headers.forEach(b::header);
             if (authorization != null) {

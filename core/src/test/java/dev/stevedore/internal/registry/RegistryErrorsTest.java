@@ -5,6 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.stevedore.image.ImageReference;
+import dev.stevedore.internal.store.ContentStore;
+import dev.stevedore.oci.OciJson;
+import dev.stevedore.oci.image.Descriptor;
+import dev.stevedore.oci.image.Manifest;
+import dev.stevedore.oci.image.MediaTypes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +24,15 @@ import org.junit.jupiter.api.Test;
 
 /** Error answers docker-registry cannot be made to give (rate limits, denials), from a scripted server. */
 class RegistryErrorsTest {
+
+    private static final byte[] CONFIG = "{}".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] LAYER = new byte[100_000];
+    private static final Descriptor STALL_CONFIG = Descriptor.of(MediaTypes.IMAGE_CONFIG, CONFIG);
+    private static final Descriptor STALL_LAYER = Descriptor.of(MediaTypes.LAYER_TAR, LAYER);
+    private static final Manifest STALL_MANIFEST = Manifest.of(STALL_CONFIG, List.of(STALL_LAYER));
+
+    @TempDir
+    Path dir;
 
     private HttpServer server;
 
@@ -29,6 +47,23 @@ class RegistryErrorsTest {
                 if (path.equals("/v2/")) {
                     status = 200;
                     body = "{}".getBytes(StandardCharsets.UTF_8);
+                } else if (path.startsWith("/v2/stall/app/manifests/")) {
+                    status = 200;
+                    exchange.getResponseHeaders().set("Content-Type", MediaTypes.IMAGE_MANIFEST);
+                    body = OciJson.write(STALL_MANIFEST);
+                    exchange.sendResponseHeaders(status, body.length);
+                    exchange.getResponseBody().write(body);
+                    return;
+                } else if (path.equals("/v2/stall/app/blobs/" + STALL_CONFIG.digest())) {
+                    status = 200;
+                    body = CONFIG;
+                } else if (path.equals("/v2/stall/app/blobs/" + STALL_LAYER.digest())) {
+                    // Half the layer, then silence: the client must give up instead of waiting forever.
+                    exchange.sendResponseHeaders(200, LAYER.length);
+                    exchange.getResponseBody().write(LAYER, 0, LAYER.length / 2);
+                    exchange.getResponseBody().flush();
+                    sleepQuietly(2000);
+                    return;
                 } else if (path.contains("/limited/")) {
                     status = 429;
                     exchange.getResponseHeaders().set("Retry-After", "17");
@@ -47,7 +82,16 @@ class RegistryErrorsTest {
                 exchange.getResponseBody().write(body);
             }
         });
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         server.start();
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @AfterEach
@@ -87,6 +131,22 @@ class RegistryErrorsTest {
                 .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.code()).isEmpty())
                 .hasMessageContaining("pull of manifest broken/app:1 failed: registry '127.0.0.1:"
                         + server.getAddress().getPort() + "' repository 'broken/app' answered HTTP 502");
+    }
+
+    @Test
+    void aDownloadThatStallsFailsAfterTheTimeoutKeepingWhatArrived() throws IOException {
+        ContentStore store = ContentStore.open(dir.resolve("store"));
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> client.pull(ref("stall/app:1"), store, TransferListener.NONE))
+                .isInstanceOf(RegistryException.class)
+                .hasMessageContaining("pull of blob " + STALL_LAYER.digest() + " failed")
+                .hasMessageContaining("the download stopped after 50000 of 100000 bytes: no data arrived for 300 ms");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1900));
+        assertThat(store.exists(STALL_CONFIG.digest())).isTrue();
+        try (var ingest = Files.list(store.root().resolve("ingest"))) {
+            assertThat(ingest.map(p -> p.getFileName().toString()))
+                    .containsExactly("partial-sha256-" + STALL_LAYER.digest().encoded());
+        }
     }
 
     @Test
