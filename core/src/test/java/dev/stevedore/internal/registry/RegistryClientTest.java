@@ -8,7 +8,9 @@ import dev.stevedore.internal.store.ContentStore;
 import dev.stevedore.oci.Digest;
 import dev.stevedore.oci.OciJson;
 import dev.stevedore.oci.image.Descriptor;
+import dev.stevedore.oci.image.Index;
 import dev.stevedore.oci.image.Manifest;
+import dev.stevedore.oci.image.MediaTypes;
 import dev.stevedore.oci.image.Platform;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -166,6 +168,37 @@ class RegistryClientTest {
         assertThatThrownBy(() -> s390x.pull(ref("test/multi:1"), store("none"), TransferListener.NONE))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("has no image for linux/s390x; it offers linux/amd64, linux/arm64/v8");
+    }
+
+    @Test
+    void pullsADockerManifestListAndSchema2Manifests() {
+        ContentStore source = store("source");
+        List<Descriptor> entries = new java.util.ArrayList<>();
+        for (Platform platform : List.of(AMD64, ARM64)) {
+            TestImages.Layer layer = TestImages.randomLayer(platform.architecture(), 3000, platform.hashCode());
+            source.put(layer.bytes(), null);
+            byte[] config = ("{\"architecture\":\"" + platform.architecture() + "\",\"os\":\"linux\","
+                    + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + layer.diffId() + "\"]}}")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            source.put(config, null);
+            Manifest manifest = new Manifest(2, MediaTypes.DOCKER_MANIFEST, null,
+                    Descriptor.of(MediaTypes.DOCKER_CONFIG, config),
+                    List.of(Descriptor.of(MediaTypes.DOCKER_LAYER_TAR, layer.bytes())), null, null, null);
+            byte[] bytes = OciJson.write(manifest);
+            source.put(bytes, null);
+            entries.add(Descriptor.of(MediaTypes.DOCKER_MANIFEST, bytes).withPlatform(platform));
+        }
+        byte[] list = OciJson.write(new Index(2, MediaTypes.DOCKER_MANIFEST_LIST, null, entries, null, null, null));
+        source.put(list, null);
+        Descriptor listDescriptor = Descriptor.of(MediaTypes.DOCKER_MANIFEST_LIST, list);
+        client.push(source, listDescriptor, ref("test/docker-list:1"), TransferListener.NONE);
+
+        assertThat(client.resolve(ref("test/docker-list:1"))).isEqualTo(listDescriptor);
+        PullResult pulled = new RegistryClient(RegistryOptions.defaults().withPlatform(ARM64))
+                .pull(ref("test/docker-list:1"), store("target"), TransferListener.NONE);
+        assertThat(pulled.index().mediaType()).isEqualTo(MediaTypes.DOCKER_MANIFEST_LIST);
+        assertThat(pulled.image().mediaType()).isEqualTo(MediaTypes.DOCKER_MANIFEST);
+        assertThat(pulled.image().digest()).isEqualTo(entries.get(1).digest());
     }
 
     @Test

@@ -99,6 +99,20 @@ class RegistryTokenAuthTest {
     }
 
     @Test
+    void anIdentityTokenFromDockerConfigIsExchangedForBearerTokens() throws java.io.IOException {
+        Path config = java.nio.file.Files.writeString(dir.resolve("config.json"), "{\"auths\":{\"" + registry.host()
+                + "\":{\"identitytoken\":\"" + TokenServer.REFRESH_TOKEN + "\"}}}");
+        RegistryClient client = new RegistryClient(RegistryOptions.defaults().withCredentialsFile(config));
+        ContentStore source = ContentStore.open(dir.resolve("source"));
+        Descriptor image = TestImages.image(source, Platform.of("linux", "amd64", null),
+                List.of(TestImages.randomLayer("i", 100, 4)));
+        int before = tokens.refreshGrants.get();
+        client.push(source, image, ref("tokens/identity:1"), TransferListener.NONE);
+        assertThat(client.resolve(ref("tokens/identity:1"))).isEqualTo(image);
+        assertThat(tokens.refreshGrants.get() - before).as("one grant for push, one for pull").isEqualTo(2);
+    }
+
+    @Test
     void badCredentialsAreRefusedByTheTokenService() {
         assertThatThrownBy(() -> client("wrong").resolve(ref("tokens/app:1")))
                 .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.code()).contains("UNAUTHORIZED"))

@@ -47,6 +47,8 @@ final class TokenServer implements AutoCloseable {
     private final String password;
     final List<String> requestedScopes = new CopyOnWriteArrayList<>();
     final AtomicInteger badTokensToIssue = new AtomicInteger();
+    final AtomicInteger refreshGrants = new AtomicInteger();
+    static final String REFRESH_TOKEN = "refresh-abc";
 
     /** Makes the signing keys (openssl) in {@code dir} and listens on a free port. */
     TokenServer(Path dir, String user, String password) {
@@ -99,7 +101,16 @@ final class TokenServer implements AutoCloseable {
         try (exchange) {
             String expected = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
                     .getBytes(StandardCharsets.UTF_8));
-            if (!expected.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+            String query = exchange.getRequestURI().getRawQuery();
+            boolean authorized = expected.equals(exchange.getRequestHeaders().getFirst("Authorization"));
+            if (exchange.getRequestMethod().equals("POST")) {
+                // OAuth2 refresh-token grant, how identity tokens are exchanged.
+                query = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+                authorized = query.contains("grant_type=refresh_token")
+                        && query.contains("refresh_token=" + REFRESH_TOKEN);
+                refreshGrants.incrementAndGet();
+            }
+            if (!authorized) {
                 byte[] body = "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"bad credentials\"}]}"
                         .getBytes(StandardCharsets.UTF_8);
                 exchange.sendResponseHeaders(401, body.length);
@@ -107,7 +118,6 @@ final class TokenServer implements AutoCloseable {
                 return;
             }
             List<String> scopes = new ArrayList<>();
-            String query = exchange.getRequestURI().getRawQuery();
             for (String pair : query == null ? new String[0] : query.split("&")) {
                 if (pair.startsWith("scope=")) {
                     scopes.add(URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8));
@@ -117,7 +127,7 @@ final class TokenServer implements AutoCloseable {
             boolean bad = badTokensToIssue.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
             String token = jwt(scopes, bad ? untrustedKey : key, bad ? untrustedCertificate : certificate);
             ObjectNode answer = OciJson.mapper().createObjectNode();
-            answer.put("token", token);
+            answer.put(exchange.getRequestMethod().equals("POST") ? "access_token" : "token", token);
             answer.put("expires_in", 300);
             byte[] body = OciJson.mapper().writeValueAsBytes(answer);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
