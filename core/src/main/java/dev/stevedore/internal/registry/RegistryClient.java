@@ -271,6 +271,7 @@ public final class RegistryClient {
         private final ExecutorService pool;
         private final java.util.concurrent.ScheduledExecutorService watchdog;
         private final Set<Watched> watched = ConcurrentHashMap.newKeySet();
+        private Map<Digest, String> namedLocations;
         final Map<Digest, Boolean> transferred = new ConcurrentHashMap<>();
         final Map<Digest, Boolean> present = new ConcurrentHashMap<>();
         final Map<Digest, Boolean> mounted = new ConcurrentHashMap<>();
@@ -501,8 +502,7 @@ public final class RegistryClient {
                 return;
             }
             String uploads = "/v2/" + repository + "/blobs/uploads/";
-            Map<Digest, String> seen = blobLocations.getOrDefault(endpoint.host, Map.of());
-            String from = seen.get(blob.digest());
+            String from = mountSource(blob.digest());
             Call start = new Call(what, repository).method("POST", java.net.http.HttpRequest.BodyPublishers.noBody())
                     .scope(repository, "pull,push");
             if (from != null && !from.equals(repository)) {
@@ -556,6 +556,48 @@ public final class RegistryClient {
             transferred.put(blob.digest(), true);
             remember(endpoint, blob.digest(), repository);
             listener.finished(blob, TransferListener.Outcome.TRANSFERRED);
+        }
+
+        /**
+         * Another repository of the registry that has a blob: one this client moved it to or from,
+         * else one the store names an image of that reaches the blob (it was pulled from there).
+         */
+        private String mountSource(Digest digest) {
+            String seen = blobLocations.getOrDefault(endpoint.host, Map.of()).get(digest);
+            if (seen != null && !seen.equals(repository)) {
+                return seen;
+            }
+            return namedLocations().get(digest);
+        }
+
+        private synchronized Map<Digest, String> namedLocations() {
+            if (namedLocations == null) {
+                namedLocations = new java.util.HashMap<>();
+                for (var named : store.names().list()) {
+                    if (named.name() == null || !ImageReference.isValid(named.name())) {
+                        continue;
+                    }
+                    ImageReference source = ImageReference.parse(named.name());
+                    if (source.registry().equals(endpoint.registry) && !source.repository().equals(repository)) {
+                        for (Digest d : reachable(named.descriptor())) {
+                            namedLocations.putIfAbsent(d, source.repository());
+                        }
+                    }
+                }
+            }
+            return namedLocations;
+        }
+
+        private Set<Digest> reachable(Descriptor root) {
+            Set<Digest> result = new java.util.HashSet<>();
+            java.util.Deque<Descriptor> pending = new java.util.ArrayDeque<>(List.of(root));
+            while (!pending.isEmpty()) {
+                Descriptor d = pending.pop();
+                if (result.add(d.digest()) && store.exists(d.digest())) {
+                    pending.addAll(store.children(d));
+                }
+            }
+            return result;
         }
 
         private URI location(HttpResponse<?> response, String what) {

@@ -112,6 +112,19 @@ class RegistryClientTest {
     }
 
     @Test
+    void mountsBlobsOfImagesTheStoreNamesFromAnotherRepositoryEvenInANewClient() {
+        ContentStore source = store("source");
+        Descriptor image = TestImages.image(source, AMD64, List.of(TestImages.randomLayer("n", 5000, 5)));
+        client.push(source, image, ref("test/named-a:1"), TransferListener.NONE);
+        ContentStore pulled = store("pulled");
+        new RegistryClient(RegistryOptions.defaults()).pull(ref("test/named-a:1"), pulled, TransferListener.NONE);
+
+        PushResult other = new RegistryClient(RegistryOptions.defaults())
+                .push(pulled, image, ref("test/named-b:1"), TransferListener.NONE);
+        assertThat(other.mounted()).as("the store's name says where the blobs came from").hasSize(2);
+    }
+
+    @Test
     void uploadsLargeBlobsInChunks() throws IOException {
         ContentStore source = store("source");
         TestImages.Layer big = TestImages.randomLayer("big", 3_500_000, 3);
