@@ -19,9 +19,10 @@ import java.util.stream.Stream;
  * round each.
  *
  * <pre>
- * mvn -q -B -o test-compile -pl core -am
- * mvn -q -B -o exec:java -pl core -Dexec.classpathScope=test \
- *     -Dexec.mainClass=dev.stevedore.internal.registry.PullBenchmark -Dexec.args=5
+ * mvn -q -B -o package -DskipTests dependency:build-classpath -pl core -am \
+ *     -Dmdep.outputFile=/tmp/core-cp.txt -Dmdep.includeScope=test
+ * java -cp core/target/classes:core/target/test-classes:$(cat /tmp/core-cp.txt) \
+ *     dev.stevedore.internal.registry.PullBenchmark 5
  * </pre>
  */
 public final class PullBenchmark {
