@@ -3,9 +3,12 @@ package dev.stevedore.internal.registry;
 import dev.stevedore.oci.Digest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Debian's {@code docker-registry} (the CNCF distribution registry) on 127.0.0.1 and a free
- * port, storing under a directory, optionally behind TLS and with htpasswd or token auth.
+ * port, storing under a directory, optionally behind TLS and with htpasswd or token auth;
+ * started when {@code GET /v2/} answers.
  * {@link #kill()} and {@link #start()} stop it abruptly and bring it back on the same port and
  * storage. Close it to stop it for good.
  *
@@ -135,14 +139,44 @@ public final class LocalRegistry implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IllegalStateException("docker-registry exited with " + process.exitValue() + ": " + log());
             }
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            if (answersApi()) {
                 return;
-            } catch (IOException e) {
-                sleep(50);
             }
+            sleep(50);
         }
         throw new IllegalStateException("docker-registry did not listen on port " + port + " within 15 s: " + log());
+    }
+
+    /** Whether {@code GET /v2/} gets the API's answer: 200, or 401 when auth is configured. */
+    private boolean answersApi() {
+        try {
+            javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+            trustAll.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                @Override
+                public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            HttpClient client = HttpClient.newBuilder().sslContext(trustAll).connectTimeout(Duration.ofMillis(500)).build();
+            HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create((tls ? "https" : "http") + "://"
+                    + host() + "/v2/")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+            return r.statusCode() == 200 || r.statusCode() == 401;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Kills the registry at once (SIGKILL), as a crash would, and waits for it to be gone. */
