@@ -92,7 +92,12 @@ public final class LayerCache {
                 return target;
             }
         }
-        try (OwnedFile marker = OwnedFile.create(ingest, "unpack-", ".lock")) {
+        OwnedFile created;
+        try (FileLocks.Held held = store.holdOffGc()) {
+            // Created and locked under the lock, so no gc takes it for a dead preparer's.
+            created = OwnedFile.create(ingest, "unpack-", ".lock");
+        }
+        try (OwnedFile marker = created) {
             Path work = workDir(marker.path());
             Files.createDirectory(work);
             try {
