@@ -22,6 +22,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -200,7 +201,7 @@ public final class DockerArchives {
                 String name = Tars.normalize(source, entry.getName());
                 if (entry.isSymbolicLink()) {
                     String dir = name.contains("/") ? name.substring(0, name.lastIndexOf('/') + 1) : "";
-                    links.put(name, Tars.normalize(source, java.nio.file.Path.of(dir + entry.getLinkName())
+                    links.put(name, Tars.normalize(source, Path.of(dir + entry.getLinkName())
                             .normalize().toString()));
                 } else if (entry.isLink()) {
                     links.put(name, Tars.normalize(source, entry.getLinkName()));
