@@ -206,7 +206,7 @@ public final class DockerArchives {
                 } else if (entry.isLink()) {
                     links.put(name, Tars.normalize(source, entry.getLinkName()));
                 } else if (entry.isFile()) {
-                    Digest digest = store.put(tar, null, entry.getSize(), lease);
+                    Digest digest = store.put(Tars.content(tar, entry, source), null, entry.getSize(), lease);
                     files.put(name, Descriptor.of(MediaTypes.LAYER_TAR, digest, entry.getSize()));
                 }
             }
@@ -231,7 +231,8 @@ public final class DockerArchives {
             }
             return result;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read docker archive " + source, e);
+            throw new ArchiveException(source + " cannot be read as a tar (" + e.getMessage()
+                    + "); the archive is truncated or corrupt", e);
         }
     }
 

@@ -165,7 +165,7 @@ public final class ContentStore {
             content.transferTo(writer);
             return writer.commit();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot store a blob in '" + root + "'", e);
+            throw new UncheckedIOException("cannot store a blob in '" + root + "': " + e.getMessage(), e);
         }
     }
 
