@@ -200,6 +200,36 @@ class ArchivesTest {
     }
 
     @Test
+    void dockerArchiveLayersReachedThroughSymlinksAsDockerDedupesThem() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        DockerArchives.exportArchive(store, List.of("busybox:1"), out);
+        ByteArrayOutputStream linked = new ByteArrayOutputStream();
+        try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(out.toByteArray()));
+                TarArchiveOutputStream writer = new TarArchiveOutputStream(linked)) {
+            for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
+                byte[] content = in.readAllBytes();
+                if (e.getName().endsWith("/layer.tar")) {
+                    TarArchiveEntry shared = new TarArchiveEntry("shared/layer.tar");
+                    shared.setSize(content.length);
+                    writer.putArchiveEntry(shared);
+                    writer.write(content);
+                    writer.closeArchiveEntry();
+                    TarArchiveEntry link = new TarArchiveEntry(e.getName(), TarArchiveEntry.LF_SYMLINK);
+                    link.setLinkName("../shared/layer.tar");
+                    writer.putArchiveEntry(link);
+                } else {
+                    writer.putArchiveEntry(e);
+                    writer.write(content);
+                }
+                writer.closeArchiveEntry();
+            }
+        }
+        ContentStore other = fresh();
+        assertThat(DockerArchives.importArchive(other, new ByteArrayInputStream(linked.toByteArray()), "linked.tar"))
+                .extracting(ImageNames.NamedImage::name).containsExactly("docker.io/library/busybox:1");
+    }
+
+    @Test
     void dockerArchiveWithoutManifestIsRefused() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         DockerArchives.exportArchive(store, List.of("busybox:1"), out);
