@@ -116,13 +116,15 @@ public final class LayerExtractor {
     }
 
     private ExtractResult run(InputStream layerBlob) {
-        MessageDigest blobDigest = Digest.newMessageDigest(Digest.SHA256);
+        MessageDigest blobDigest = options.digestBlob() ? Digest.newMessageDigest(Digest.SHA256)
+                : null;
         MessageDigest diffId = Digest.newMessageDigest(Digest.SHA256);
         LayerCompression compression;
         long tarSize;
         try {
-            BufferedInputStream blob = new BufferedInputStream(
-                    new DigestInputStream(new NonClosing(layerBlob), blobDigest), 64 * 1024);
+            InputStream source = new NonClosing(layerBlob);
+            BufferedInputStream blob = new BufferedInputStream(blobDigest == null ? source
+                    : new DigestInputStream(source, blobDigest), 64 * 1024);
             compression = LayerCompression.detect(blob);
             CountingDigestInputStream tar;
             try (PipelinedInputStream decompressed = new PipelinedInputStream(
@@ -151,7 +153,8 @@ public final class LayerExtractor {
             throw new LayerException("cannot read layer: " + e.getMessage(), e);
         }
         return new ExtractResult(Digest.fromMessageDigest(Digest.SHA256, diffId),
-                Digest.fromMessageDigest(Digest.SHA256, blobDigest), compression, tarSize,
+                blobDigest == null ? null : Digest.fromMessageDigest(Digest.SHA256, blobDigest),
+                compression, tarSize,
                 files.get(), directories, symlinks, hardLinks, specialFiles, whiteouts, skipped);
     }
 

@@ -6,10 +6,12 @@ import dev.stevedore.oci.image.Descriptor;
 import dev.stevedore.oci.image.ImageConfig;
 import dev.stevedore.oci.image.ImageLayout;
 import dev.stevedore.oci.image.MediaTypes;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -34,7 +36,7 @@ import java.util.Set;
  *
  * <p>Beside the layout the store keeps {@code ingest/} (blobs being written), {@code leases/}
  * (what ongoing operations protect from gc), {@code locks/} and {@code layers/} (unpacked layers,
- *). All of it lives on one filesystem, so moving a blob into place is a
+ * see {@link LayerCache}). All of it lives on one filesystem, so moving a blob into place is a
  * single atomic link.
  *
  * <p>Concurrency: a writer streams into its own locked temporary file and links it into place;
@@ -191,7 +193,7 @@ public final class ContentStore {
             content.transferTo(writer);
             return writer.commit();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot store a blob in '" + root + "'", e);
+            throw new UncheckedIOException("cannot store a blob in '" + root + "': " + e.getMessage(), e);
         }
     }
 
@@ -203,7 +205,7 @@ public final class ContentStore {
      * @return the blob's sha256 digest
      */
     public Digest put(byte[] content, Lease lease) {
-        return put(new java.io.ByteArrayInputStream(content), Digest.sha256(content), content.length, lease);
+        return put(new ByteArrayInputStream(content), Digest.sha256(content), content.length, lease);
     }
 
     /**
@@ -483,7 +485,7 @@ public final class ContentStore {
         Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(content);
+                ByteBuffer buffer = ByteBuffer.wrap(content);
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
                 }

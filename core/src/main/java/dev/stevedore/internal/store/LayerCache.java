@@ -2,6 +2,7 @@ package dev.stevedore.internal.store;
 
 import dev.stevedore.internal.layer.ExtractOptions;
 import dev.stevedore.internal.layer.ExtractResult;
+import dev.stevedore.internal.layer.LayerException;
 import dev.stevedore.internal.layer.LayerExtractor;
 import dev.stevedore.oci.Digest;
 import dev.stevedore.oci.image.Descriptor;
@@ -79,8 +80,9 @@ public final class LayerCache {
      *        while it is used, such as for the life of a container; null when the image is named
      *        and the caller accepts that removing the name makes the layer collectable
      * @return the unpacked layer's directory
-     * @throws BlobMismatchException when the blob or its tar do not have the expected digests;
-     *         nothing is kept
+     * @throws BlobMismatchException when the tar does not have the expected diffID; nothing is kept
+     * @throws LayerException naming the blob when it is corrupt (its digest no longer matches,
+     *         or it cannot be decompressed) or the extractor refuses an entry; nothing is kept
      */
     public Path unpack(Descriptor blob, Digest diffId, ExtractOptions options, Lease lease) {
         Path target = path(diffId);
@@ -92,17 +94,23 @@ public final class LayerCache {
                 return target;
             }
         }
-        try (OwnedFile marker = OwnedFile.create(ingest, "unpack-", ".lock")) {
+        OwnedFile created;
+        try (FileLocks.Held held = store.holdOffGc()) {
+            // Created and locked under the lock, so no gc takes it for a dead preparer's.
+            created = OwnedFile.create(ingest, "unpack-", ".lock");
+        }
+        try (OwnedFile marker = created) {
             Path work = workDir(marker.path());
             Files.createDirectory(work);
             try {
                 ExtractResult result;
+                // The store's stream verifies the blob's digest and size as the extractor drains it.
                 try (InputStream in = store.openVerified(blob)) {
                     result = LayerExtractor.extract(in, work,
-                            options.withWhiteouts(ExtractOptions.WhiteoutMode.OVERLAY));
-                }
-                if (!result.blobDigest().equals(blob.digest())) {
-                    throw BlobMismatchException.digest("layer blob", blob.digest(), result.blobDigest());
+                            options.withWhiteouts(ExtractOptions.WhiteoutMode.OVERLAY).withDigestBlob(false));
+                } catch (LayerException e) {
+                    throw new LayerException("cannot unpack layer " + blob.digest() + " of store '" + store.root()
+                            + "': " + e.getMessage(), e);
                 }
                 if (!result.diffId().equals(diffId)) {
                     throw BlobMismatchException.digest("the tar of layer " + blob.digest(), diffId, result.diffId());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stevedore.internal.layer.ExtractOptions;
 import dev.stevedore.internal.layer.LayerChange;
+import dev.stevedore.internal.layer.LayerException;
 import dev.stevedore.internal.layer.LayerExtractor;
 import dev.stevedore.internal.store.BlobMismatchException;
 import dev.stevedore.internal.store.ContentStore;
@@ -155,6 +156,35 @@ class CopySnapshotterTest {
         assertThat(store.gc().layersRemoved()).containsExactly(top.diffId());
         assertThat(baseDir).isDirectory();
         assertThat(topDir).doesNotExist();
+    }
+
+    @Test
+    void layerCacheRefusesABlobDamagedOnDisk() throws IOException {
+        Path blob = store.blobPath(base.blob().digest());
+        byte[] bytes = Files.readAllBytes(blob);
+        bytes[bytes.length - 5] ^= 1;
+        Files.write(blob, bytes);
+        assertThatThrownBy(() -> cache.unpack(base.blob(), base.diffId(), ExtractOptions.defaults(), lease))
+                .isInstanceOf(LayerException.class)
+                .hasMessageStartingWith("cannot unpack layer " + base.blob().digest() + " of store '" + store.root() + "'");
+        assertThat(cache.contains(base.diffId())).isFalse();
+        try (Stream<Path> leftovers = Files.list(store.root().resolve("layers/ingest"))) {
+            assertThat(leftovers).isEmpty();
+        }
+    }
+
+    @Test
+    void layerCacheRefusesABlobWithFlippedBytesThatStillDecompresses() throws IOException {
+        Path blob = store.blobPath(base.blob().digest());
+        byte[] bytes = Files.readAllBytes(blob);
+        // The gzip header's mtime field: the stream still decompresses, only the digest catches it.
+        bytes[5] ^= 1;
+        Files.write(blob, bytes);
+        assertThatThrownBy(() -> cache.unpack(base.blob(), base.diffId(), ExtractOptions.defaults(), lease))
+                .isInstanceOf(LayerException.class)
+                .hasMessageContaining("cannot unpack layer " + base.blob().digest())
+                .hasMessageContaining("but " + base.blob().digest() + " was expected");
+        assertThat(cache.contains(base.diffId())).isFalse();
     }
 
     @Test
