@@ -9,7 +9,7 @@
  * Usage: stevedore-helper SOCKET JVM_PID
  *
  * Wire format (native byte order, the JVM is on the same machine):
- *   plan (Java -> helper): u32 size, then ops: u8 code, u8 argc, argc x (u32 len, bytes)
+ *   plan (Java -> helper): u32 size, then ops: u8 code, u16 argc, argc x (u32 len, bytes)
  *   commands (Java -> helper): 'G' (go ahead), 'K' + i32 signal
  *   messages (helper -> Java): u32 size, u8 type, i32 value, 3 x (u32 len, bytes)
  *     'P' pid, 'R' set up and waiting for go, 'S' exec done or child gone, 'X' exit status,
@@ -71,10 +71,9 @@ enum {
 struct mount_attr { uint64_t attr_set, attr_clr, propagation, userns_fd; };
 
 #define MAX_OPS 4096
-#define MAX_ARGS 64
 #define MAX_TREES 256
 
-struct op { int code, argc; char *argv[MAX_ARGS]; };
+struct op { int code, argc; char **argv; };
 
 static struct op ops[MAX_OPS];
 static int nops;
@@ -128,11 +127,15 @@ static void read_plan(int fd) {
     char *p = malloc(size + 1), *end = p + size;
     if (!p || read_full(fd, p, size) < 0) fail("read plan", "", "", errno ? errno : ENOMEM);
     while (p < end) {
-        if (nops == MAX_OPS || end - p < 2) fail("parse plan", "", "", EINVAL);
+        uint16_t argc;
+        if (nops == MAX_OPS || end - p < 3) fail("parse plan", "", "", EINVAL);
         struct op *o = &ops[nops++];
         o->code = (unsigned char) *p++;
-        o->argc = (unsigned char) *p++;
-        if (o->argc > MAX_ARGS) fail("parse plan", "", "", EINVAL);
+        memcpy(&argc, p, 2);
+        p += 2;
+        o->argc = argc;
+        o->argv = calloc(argc + 1, sizeof(char *));
+        if (!o->argv) fail("parse plan", "", "", ENOMEM);
         for (int i = 0; i < o->argc; i++) {
             uint32_t len;
             if (end - p < 4) fail("parse plan", "", "", EINVAL);
@@ -229,12 +232,12 @@ static void do_fsmount(struct op *o) {
 
 /* Detaches a copy of a host path before pivot_root, so it can be attached inside afterwards. */
 static void do_open_tree(struct op *o) {
-    /* index src recursive readonly propagation target(for messages) */
+    /* index src recursive MOUNT_ATTR_* propagation target(for messages) */
     int idx = num(o->argv[0]);
     const char *src = o->argv[1];
     int fd = syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | O_CLOEXEC | (num(o->argv[2]) ? AT_RECURSIVE : 0));
     if (fd < 0) fail("mount", src, o->argv[5], errno);
-    struct mount_attr attr = { .attr_set = num(o->argv[3]) ? MOUNT_ATTR_RDONLY : 0, .propagation = num(o->argv[4]) };
+    struct mount_attr attr = { .attr_set = num(o->argv[3]), .propagation = num(o->argv[4]) };
     if ((attr.attr_set || attr.propagation) &&
         syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (num(o->argv[2]) ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
         fail("set attributes of mount", src, o->argv[5], errno);
@@ -310,8 +313,8 @@ static void drop_bounding(uint64_t keep) {
 
 static void set_user(struct op *o) {
     /* uid gid groups... */
-    gid_t groups[MAX_ARGS];
     int ngroups = o->argc - 2;
+    gid_t groups[ngroups + 1];
     for (int i = 0; i < ngroups; i++) groups[i] = num(o->argv[i + 2]);
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) fail("keep capabilities", "", "", errno);
     if (setgroups(ngroups, groups) < 0) fail("setgroups", "", "", errno);
@@ -340,10 +343,10 @@ static void __attribute__((noreturn)) do_exec(const char *path_var) {
     fail(err == ENOENT ? "exec-path" : "exec", file, "", err);
 }
 
-static void run_child(int from, int sync_fd, int go_fd, pid_t parent) {
+static void run_child(int from, int sync_fd, int go_fd) {
     char c;
+    /* In a new pid namespace getppid() is 0; if the parent died before this, the read sees EOF. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(1);
     if (read(sync_fd, &c, 1) != 1) _exit(1);
     for (int i = from; i < nops; i++) {
         struct op *o = &ops[i];
@@ -366,9 +369,10 @@ static void run_child(int from, int sync_fd, int go_fd, pid_t parent) {
         case OP_MOVE_MOUNT: do_move_mount(o); break;
         case OP_PIVOT: do_pivot(o->argv[0]); break;
         case OP_MKNOD:
-            if (mknod(o->argv[0], S_IFCHR | num(o->argv[1]), makedev(num(o->argv[2]), num(o->argv[3]))) < 0)
+            if (mknod(o->argv[0], num(o->argv[1]), makedev(num(o->argv[2]), num(o->argv[3]))) < 0)
                 fail("mknod", o->argv[0], "", errno);
-            if (chmod(o->argv[0], num(o->argv[1])) < 0) fail("chmod", o->argv[0], "", errno);
+            /* mknod's mode went through the umask. */
+            if (chmod(o->argv[0], num(o->argv[1]) & 07777) < 0) fail("chmod", o->argv[0], "", errno);
             break;
         case OP_SYMLINK: if (symlink(o->argv[0], o->argv[1]) < 0) fail("symlink", o->argv[0], o->argv[1], errno); break;
         case OP_MASK: do_mask(o->argv[0]); break;
@@ -443,7 +447,6 @@ int main(int argc, char **argv) {
     int sync_pipe[2], go_pipe[2], err_pipe[2];
     if (sigfd < 0 || pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(go_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0)
         fail("create pipes", "", "", errno);
-    pid_t self = getpid();
     pid_t pid = syscall(SYS_clone, clone_flags | SIGCHLD, 0, 0, 0, 0);
     if (pid < 0) fail("clone", "", "", errno);
     if (pid == 0) {
@@ -454,7 +457,7 @@ int main(int argc, char **argv) {
         close(sync_pipe[1]);
         close(go_pipe[1]);
         report_fd = err_pipe[1];
-        run_child(i, sync_pipe[0], go_pipe[0], self);
+        run_child(i, sync_pipe[0], go_pipe[0]);
     }
     close(err_pipe[1]);
     close(sync_pipe[0]);
