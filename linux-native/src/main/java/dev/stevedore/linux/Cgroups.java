@@ -102,12 +102,12 @@ final class Cgroups {
     }
 
     /**
-     * Creates a cgroup in every hierarchy used and applies the limits, before any process is in it.
+     * Creates a cgroup in every hierarchy used.
      *
-     * @param relative the path below each hierarchy's root, such as {@code stevedore/ab12/web}
-     * @return the {@code cgroup.procs} files to place the container's process in
+     * @param relative the path below each hierarchy's root, such as {@code stevedore/ab12/7}
+     * @return the {@code cgroup.procs} files to place a process in
      */
-    List<Path> create(String relative, Resources resources) {
+    List<Path> create(String relative) {
         List<Path> procs = new ArrayList<>();
         try {
             if (unified != null) {
@@ -118,17 +118,33 @@ final class Cgroups {
                 Files.createDirectories(dir);
                 procs.add(dir.resolve("cgroup.procs"));
             }
-            if (resources != null && resources.memory() != null && resources.memory().limit() != null) {
-                write("memory", relative, unified != null ? "memory.max" : "memory.limit_in_bytes",
-                        limit(resources.memory().limit()));
-            }
-            if (resources != null && resources.pids() != null && resources.pids().limit() != null) {
-                write("pids", relative, "pids.max", limit(resources.pids().limit()));
-            }
             return procs;
         } catch (IOException e) {
             remove(relative);
             throw new ContainerBackendException("cannot create cgroup '" + relative + "': " + e, null, e);
+        }
+    }
+
+    /**
+     * Applies a container's limits. Its helper sits in the cgroup as the container's parent, so
+     * the pids limit gets one more slot for it.
+     */
+    void limit(String relative, Resources resources) {
+        if (resources == null) {
+            return;
+        }
+        try {
+            if (resources.memory() != null && resources.memory().limit() != null) {
+                write("memory", relative, unified != null ? "memory.max" : "memory.limit_in_bytes",
+                        limit(resources.memory().limit()));
+            }
+            if (resources.pids() != null && resources.pids().limit() != null) {
+                long pids = resources.pids().limit();
+                write("pids", relative, "pids.max", limit(pids < 0 ? pids : pids + 1));
+            }
+        } catch (IOException e) {
+            throw new ContainerBackendException("cannot apply the limits of cgroup '" + relative + "': "
+                    + e.getMessage(), null, e);
         }
     }
 
@@ -157,7 +173,9 @@ final class Cgroups {
 
     ContainerStats stats(String relative) {
         String memory = unified != null ? "memory.current" : "memory.usage_in_bytes";
-        return new ContainerStats(readLong("memory", relative, memory), readLong("pids", relative, "pids.current"));
+        // Minus the helper, which is in the cgroup as the container's parent.
+        long pids = Math.max(0, readLong("pids", relative, "pids.current") - 1);
+        return new ContainerStats(readLong("memory", relative, memory), pids);
     }
 
     String read(String controller, String relative, String file) {

@@ -207,11 +207,12 @@ class LinuxContainerTest {
         try {
             c.start();
             LinuxRuntime rt = (LinuxRuntime) runtime;
-            String cgroup = "stevedore/" + rt.instance() + "/" + c.id();
+            String cgroup = ((LinuxContainer) c).cgroup();
             assertThat(rt.cgroups().read("memory", cgroup, rt.cgroups().isUnified() ? "memory.max"
                     : "memory.limit_in_bytes")).isEqualTo(Long.toString(32 << 20));
-            assertThat(rt.cgroups().read("pids", cgroup, "pids.max")).isEqualTo("4");
-            assertThat(rt.cgroups().read("pids", cgroup, "cgroup.procs")).isEqualTo(Long.toString(c.pid()));
+            assertThat(rt.cgroups().read("pids", cgroup, "pids.max")).as("4 plus the helper").isEqualTo("5");
+            assertThat(rt.cgroups().read("pids", cgroup, "cgroup.procs").split("\n")).as("helper and container")
+                    .containsExactlyInAnyOrder(Long.toString(((LinuxContainer) c).helperPid()), Long.toString(c.pid()));
             assertThat(c.stats().pids()).isEqualTo(1);
         } finally {
             c.delete();
