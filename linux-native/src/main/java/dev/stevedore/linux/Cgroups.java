@@ -199,8 +199,12 @@ final class Cgroups {
     void remove(String relative) {
         for (Path root : roots()) {
             Path top = root.resolve(relative);
-            if (!Files.isDirectory(top)) {
+            try {
+                // The common case: the container's processes are gone and it has no child cgroups.
+                Files.deleteIfExists(top);
                 continue;
+            } catch (IOException e) {
+                // Busy or has children: kill and retry below.
             }
             for (int attempt = 0; ; attempt++) {
                 List<Path> dirs;
@@ -223,7 +227,7 @@ final class Cgroups {
                 if (removed) {
                     break;
                 }
-                if (attempt == 200) {
+                if (attempt == 2000) {
                     throw new ContainerBackendException("cannot remove cgroup '" + top
                             + "': still busy after killing its processes for 2 s");
                 }
@@ -244,7 +248,7 @@ final class Cgroups {
 
     private static void sleep() {
         try {
-            Thread.sleep(10);
+            Thread.sleep(1);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ContainerBackendException("interrupted while removing a cgroup", null, e);

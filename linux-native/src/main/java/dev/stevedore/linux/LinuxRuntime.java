@@ -129,7 +129,8 @@ final class LinuxRuntime implements ContainerRuntime {
                 spare = spares.poll();
             }
         }
-        launcher.execute(() -> refill(stdio));
+        // submit, not execute: an exception must not end the thread, whose death would kill its helpers.
+        launcher.submit(() -> refill(stdio));
         return spare != null ? spare : onLauncher(() -> prepareSpare(stdio));
     }
 
