@@ -209,6 +209,10 @@ final class LinuxRuntime implements ContainerRuntime {
         return onLauncher(() -> Helper.spawn(helperExecutable, instanceDir.resolve(n + ".sock"), stdio)).begin(plan);
     }
 
+    Path helperExecutable() {
+        return helperExecutable;
+    }
+
     String instance() {
         return instance;
     }
