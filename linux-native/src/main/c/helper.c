@@ -343,6 +343,19 @@ static void __attribute__((noreturn)) do_exec(const char *path_var) {
     fail(err == ENOENT ? "exec-path" : "exec", file, "", err);
 }
 
+/*
+ * The JVM blocks some signals and ignores others, and both survive exec: give the container
+ * process default dispositions and an empty mask. The raw syscall reaches the signals libc
+ * reserves for itself (32-34), which the JVM's threads may have set too.
+ */
+static void reset_signals(void) {
+    struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } dfl = { SIG_DFL, 0, 0, 0 };
+    for (int sig = 1; sig <= 64; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP) syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
+    uint64_t none = 0;
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, 8);
+}
+
 static void run_child(int from, int sync_fd, int go_fd) {
     char c;
     /* In a new pid namespace getppid() is 0; if the parent died before this, the read sees EOF. */
@@ -444,9 +457,9 @@ int main(int argc, char **argv) {
     if (i == nops) fail("parse plan", "no clone operation", "", EINVAL);
     clone_flags = num(ops[i++].argv[0]);
 
-    sigset_t all, old;
+    sigset_t all;
     sigfillset(&all);
-    sigprocmask(SIG_BLOCK, &all, &old);
+    sigprocmask(SIG_BLOCK, &all, NULL);
     int sigfd = signalfd(-1, &all, SFD_CLOEXEC);
     int sync_pipe[2], go_pipe[2], err_pipe[2];
     if (sigfd < 0 || pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(go_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0)
@@ -454,7 +467,7 @@ int main(int argc, char **argv) {
     pid_t pid = syscall(SYS_clone, clone_flags | SIGCHLD, 0, 0, 0, 0);
     if (pid < 0) fail("clone", "", "", errno);
     if (pid == 0) {
-        sigprocmask(SIG_SETMASK, &old, NULL);
+        reset_signals();
         close(sock);
         close(sigfd);
         close(err_pipe[0]);
