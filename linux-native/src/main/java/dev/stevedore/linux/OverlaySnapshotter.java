@@ -115,21 +115,22 @@ public final class OverlaySnapshotter implements Snapshotter {
             return;
         }
         TarArchiveEntry entry;
+        boolean regular = type == 0100000;
         if (Files.isSymbolicLink(p)) {
             entry = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
             entry.setLinkName(Files.readSymbolicLink(p).toString());
         } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
             entry = new TarArchiveEntry(name + "/");
-        } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+        } else if (regular) {
             entry = new TarArchiveEntry(name);
             entry.setSize((Long) attrs.get("size"));
         } else {
             return;  // sockets, fifos and devices are not part of an image
         }
-        entry.setMode(mode & 07777 | (entry.isDirectory() ? 040000 : entry.isSymbolicLink() ? 0120000 : 0100000));
+        entry.setMode(mode);
         entry.setIds((Integer) attrs.get("uid"), (Integer) attrs.get("gid"));
         out.putArchiveEntry(fixed(entry));
-        if (entry.isFile()) {
+        if (regular) {
             Files.copy(p, out);
         }
         out.closeArchiveEntry();

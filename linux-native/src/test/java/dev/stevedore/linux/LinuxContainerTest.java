@@ -342,4 +342,40 @@ class LinuxContainerTest {
         assertThat(helper).isExecutable();
         assertThat(run(sh("test -e " + helper + " || echo unreachable")).out()).isEqualTo("unreachable\n");
     }
+
+    @Test
+    void overlayChangesBecomeAnOciLayer() throws IOException {
+        OverlaySnapshotter snapshotter = new OverlaySnapshotter();
+        Path snap = Files.createDirectories(tmp.resolve("snap-changes"));
+        Path root = Files.createDirectories(snap.resolve("rootfs"));
+        Result r = run(TestSpecs.docker(root, "sh", "-c", "rm /bin/echo; mkdir /x; echo a > /x/f; ln -s f /x/l;"
+                + " rm -r /home; mkdir /home; echo b > /home/new"), snapshotter.prepare(snap, List.of(rootfs), false));
+        assertThat(r.status()).isZero();
+        java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+        snapshotter.writeChanges(snap, List.of(rootfs), tar);
+        List<String> entries = new java.util.ArrayList<>();
+        try (org.apache.commons.compress.archivers.tar.TarArchiveInputStream in =
+                new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+                        new java.io.ByteArrayInputStream(tar.toByteArray()))) {
+            for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                entries.add(e.getName() + (e.isSymbolicLink() ? " -> " + e.getLinkName()
+                        : e.isFile() ? " " + new String(in.readAllBytes(), StandardCharsets.UTF_8).trim() : ""));
+            }
+        }
+        assertThat(entries).contains("bin/", "bin/.wh.echo ", "x/", "x/f a", "x/l -> f", "home/",
+                "home/.wh..wh..opq ", "home/new b");
+        java.io.ByteArrayOutputStream second = new java.io.ByteArrayOutputStream();
+        snapshotter.writeChanges(snap, List.of(rootfs), second);
+        assertThat(second.toByteArray()).as("reproducible").isEqualTo(tar.toByteArray());
+        snapshotter.remove(snap);
+        assertThat(snap).doesNotExist();
+    }
+
+    @Test
+    void foundByServiceLoader() {
+        assertThat(java.util.ServiceLoader.load(dev.stevedore.spi.ContainerBackend.class).stream()
+                .map(p -> p.get().name())).contains("linux");
+        assertThat(java.util.ServiceLoader.load(dev.stevedore.spi.Snapshotter.class).stream()
+                .map(p -> p.get().name())).contains("overlayfs");
+    }
 }
