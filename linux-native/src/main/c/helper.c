@@ -231,9 +231,15 @@ static void do_fsmount(struct op *o) {
 }
 
 /* Detaches a copy of a host path before pivot_root, so it can be attached inside afterwards. */
+static unsigned tree_index(const char *arg) {
+    unsigned long long idx = num(arg);
+    if (idx >= MAX_TREES) fail("parse plan", "bind mount index", arg, EINVAL);
+    return idx;
+}
+
 static void do_open_tree(struct op *o) {
     /* index src recursive MOUNT_ATTR_* propagation target(for messages) */
-    int idx = num(o->argv[0]);
+    unsigned idx = tree_index(o->argv[0]);
     const char *src = o->argv[1];
     int fd = syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | O_CLOEXEC | (num(o->argv[2]) ? AT_RECURSIVE : 0));
     if (fd < 0) fail("mount", src, o->argv[5], errno);
@@ -247,10 +253,11 @@ static void do_open_tree(struct op *o) {
 static void do_move_mount(struct op *o) {
     /* index target tflags src(for messages) */
     const char *target = o->argv[1];
+    unsigned idx = tree_index(o->argv[0]);
     prepare_target(target, num(o->argv[2]), "mount", o->argv[3]);
-    if (syscall(SYS_move_mount, tree_fds[num(o->argv[0])], "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    if (syscall(SYS_move_mount, tree_fds[idx], "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
         fail("mount", o->argv[3], target, errno);
-    close(tree_fds[num(o->argv[0])]);
+    close(tree_fds[idx]);
 }
 
 static void do_pivot(const char *root) {
