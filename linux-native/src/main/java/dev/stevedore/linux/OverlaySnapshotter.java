@@ -75,7 +75,14 @@ public final class OverlaySnapshotter implements Snapshotter {
             }
             if (!readOnly) {
                 options.add("upperdir=" + Files.createDirectories(snapshotDir.resolve("upper")).toAbsolutePath());
-                options.add("workdir=" + Files.createDirectories(snapshotDir.resolve("work")).toAbsolutePath());
+                // The work directory is scratch space; a volatile mount leaves a marker there that
+                // would refuse the next mount.
+                Path work = snapshotDir.resolve("work");
+                remove(work);
+                options.add("workdir=" + Files.createDirectories(work).toAbsolutePath());
+                // A snapshot lives as long as its container, which a host crash ends anyway: skip the
+                // sync of the upper file system at unmount, which would add milliseconds to every exit.
+                options.add("volatile");
             }
             return List.of(new RootfsMount("overlay", "overlay", options));
         } catch (IOException e) {
