@@ -119,6 +119,9 @@ public final class ContainerStartBenchmark {
             System.out.printf("  stevedore %.0f containers/s, crun %.0f containers/s, ratio %.2f%n", oursPar, crunPar,
                     oursPar / crunPar);
             memory(runtime, tmp, base, layer, overlay);
+        } finally {
+            overlay.remove(state);
+            overlay.remove(tmp);
         }
     }
 
