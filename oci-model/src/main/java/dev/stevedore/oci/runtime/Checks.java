@@ -13,6 +13,8 @@ import java.util.stream.Collectors;
 /** Validation and copying shared by the runtime-spec records. */
 final class Checks {
 
+    static final long UINT32_MAX = 0xFFFF_FFFFL;
+
     private Checks() {
     }
 
@@ -29,6 +31,10 @@ final class Checks {
         return List.copyOf(list);
     }
 
+    /**
+     * Copies keep the document's order: Map.copyOf iterates in an order that changes from one JVM
+     * to the next, which would make the written bytes (and any digest of them) unstable.
+     */
     static <K, V> Map<K, V> map(Map<K, V> map, String field) {
         if (map == null) {
             return Map.of();
@@ -38,12 +44,23 @@ final class Checks {
                 throw OciFormatException.field(field + "." + key, "must not be null");
             }
         });
-        return Map.copyOf(map);
+        return Collections.unmodifiableMap(new LinkedHashMap<>(map));
     }
 
-    /** Extensions may hold JSON nulls, which Map.copyOf refuses, so they get an unmodifiable view of a copy. */
+    /** Extensions may hold JSON nulls, so unlike {@link #map} they are copied as they are. */
     static Map<String, Object> extensions(Map<String, Object> extensions) {
         return extensions == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(extensions));
+    }
+
+    /** An environment as {@code environ} holds it: every entry NAME=value with a non-empty name. */
+    static List<String> env(List<String> env, String field) {
+        List<String> copy = list(env, field);
+        for (int i = 0; i < copy.size(); i++) {
+            if (copy.get(i).indexOf('=') <= 0) {
+                throw OciFormatException.field(field + "[" + i + "]", quote(copy.get(i)) + " is not NAME=value");
+            }
+        }
+        return copy;
     }
 
     static <T> T required(T value, String field) {

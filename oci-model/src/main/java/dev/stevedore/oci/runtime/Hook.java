@@ -26,6 +26,17 @@ public record Hook(
         @JsonProperty("timeout") Integer timeout,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+    /**
+     * Checks the fields against the spec and copies the collections.
+     *
+     * @param path the program, an absolute path; required
+     * @param args its arguments, with the same semantics as {@code execv}'s argv (so the first is
+     *     conventionally the program name)
+     * @param env its environment, {@code NAME=value} entries
+     * @param timeout seconds before the hook is aborted; when present, greater than zero
+     * @param extensions fields this model does not know, kept so they survive a round trip
+     * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+     */
     public Hook {
         Checks.requiredText(path, "path");
         Checks.absolute(path, "path");
@@ -33,7 +44,7 @@ public record Hook(
             throw OciFormatException.field("timeout", "must be greater than zero, got " + timeout);
         }
         args = Checks.list(args, "args");
-        env = Checks.list(env, "env");
+        env = Checks.env(env, "env");
         extensions = Checks.extensions(extensions);
     }
 

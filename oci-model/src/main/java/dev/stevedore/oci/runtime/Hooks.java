@@ -30,6 +30,19 @@ public record Hooks(
         @JsonProperty("poststop") List<Hook> poststop,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+    /**
+     * Checks the fields against the spec and copies the collections.
+     *
+     * @param prestart run after the container's namespaces exist, before pivot_root (deprecated by the
+     *     spec in favour of the next three)
+     * @param createRuntime run in the runtime's namespace during create, after the environment is set up
+     * @param createContainer run in the container's namespace during create, before pivot_root
+     * @param startContainer run in the container's namespace during start, before the user process
+     * @param poststart run in the runtime's namespace after the user process started
+     * @param poststop run in the runtime's namespace after the container was deleted
+     * @param extensions fields this model does not know, kept so they survive a round trip
+     * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+     */
     public Hooks {
         prestart = Checks.list(prestart, "prestart");
         createRuntime = Checks.list(createRuntime, "createRuntime");

@@ -22,12 +22,19 @@ public record IdMapping(
         @JsonProperty("size") Long size,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-    private static final long UINT32_MAX = 0xFFFF_FFFFL;
-
+    /**
+     * Checks the fields against the spec and copies the collections.
+     *
+     * @param containerID the first ID in the container; required, 0 to 2<sup>32</sup>-1
+     * @param hostID the first ID on the host it maps to; required, 0 to 2<sup>32</sup>-1
+     * @param size how many consecutive IDs are mapped; required, 0 to 2<sup>32</sup>-1
+     * @param extensions fields this model does not know, kept so they survive a round trip
+     * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+     */
     public IdMapping {
-        Checks.range(Checks.required(containerID, "containerID"), 0, UINT32_MAX, "containerID");
-        Checks.range(Checks.required(hostID, "hostID"), 0, UINT32_MAX, "hostID");
-        Checks.range(Checks.required(size, "size"), 0, UINT32_MAX, "size");
+        Checks.range(Checks.required(containerID, "containerID"), 0, Checks.UINT32_MAX, "containerID");
+        Checks.range(Checks.required(hostID, "hostID"), 0, Checks.UINT32_MAX, "hostID");
+        Checks.range(Checks.required(size, "size"), 0, Checks.UINT32_MAX, "size");
         extensions = Checks.extensions(extensions);
     }
 

@@ -57,6 +57,29 @@ public record Linux(
 
     private static final List<String> PROPAGATIONS = List.of("shared", "slave", "private", "unbindable");
 
+    /**
+     * Checks the fields against the spec and copies the collections.
+     *
+     * @param namespaces namespaces to create or join
+     * @param uidMappings user ID mappings of the user namespace
+     * @param gidMappings group ID mappings of the user namespace
+     * @param timeOffsets offsets of the time namespace's clocks, by clock name ({@code boottime},
+     *     {@code monotonic})
+     * @param devices device nodes to create in the container
+     * @param cgroupsPath the container's cgroup path
+     * @param resources cgroup resource limits
+     * @param sysctl kernel parameters to set in the container
+     * @param seccomp the system call filter
+     * @param rootfsPropagation the propagation of the root mount: {@code shared}, {@code slave},
+     *     {@code private} or {@code unbindable}
+     * @param maskedPaths paths in the container made inaccessible
+     * @param readonlyPaths paths in the container made read-only
+     * @param mountLabel the SELinux context of the container's mounts
+     * @param personality the execution domain
+     * @param intelRdt Intel Resource Director Technology settings
+     * @param extensions fields this model does not know, kept so they survive a round trip
+     * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+     */
     public Linux {
         namespaces = Checks.list(namespaces, "namespaces");
         Set<NamespaceType> seen = EnumSet.noneOf(NamespaceType.class);
@@ -173,6 +196,14 @@ public record Linux(
             @JsonProperty("nanosecs") Long nanosecs,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param secs whole seconds
+         * @param nanosecs additional nanoseconds, 0 to 999999999
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public TimeOffset {
             Checks.range(nanosecs, 0, 999_999_999, "nanosecs");
             extensions = Checks.extensions(extensions);
@@ -205,6 +236,20 @@ public record Linux(
 
         private static final List<String> TYPES = List.of("c", "b", "u", "p");
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param type {@code c} (character), {@code b} (block), {@code u} (unbuffered character) or
+         *     {@code p} (FIFO); required
+         * @param path its absolute path in the container; required
+         * @param major the major number; required except for FIFOs
+         * @param minor the minor number; required except for FIFOs
+         * @param fileMode the permission bits
+         * @param uid the owner in the container
+         * @param gid the group in the container
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public Device {
             Checks.required(type, "type");
             if (!TYPES.contains(type)) {
@@ -236,6 +281,14 @@ public record Linux(
             @JsonProperty("flags") List<String> flags,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param domain the domain; required
+         * @param flags additional personality flags
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public Personality {
             Checks.required(domain, "domain");
             flags = Checks.list(flags, "flags");
@@ -274,7 +327,7 @@ public record Linux(
      *
      * @param closID the class of service, the resctrl group's name
      * @param l3CacheSchema the L3 cache allocation schema
-     * @param memBwSchema the memory bandwidth allocation schema
+     * @param memBwSchema the memory bandwidth allocation schema, one line starting with {@code MB:}
      * @param enableCMT whether to enable cache monitoring
      * @param enableMBM whether to enable memory bandwidth monitoring
      * @param extensions fields this model does not know, kept so they survive a round trip
@@ -288,7 +341,22 @@ public record Linux(
             @JsonProperty("enableMBM") Boolean enableMBM,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param closID the class of service, the resctrl group's name
+         * @param l3CacheSchema the L3 cache allocation schema
+         * @param memBwSchema the memory bandwidth allocation schema, one line starting with {@code MB:}
+         * @param enableCMT whether to enable cache monitoring
+         * @param enableMBM whether to enable memory bandwidth monitoring
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public IntelRdt {
+            if (memBwSchema != null && (!memBwSchema.startsWith("MB:") || memBwSchema.contains("\n"))) {
+                throw OciFormatException.field("memBwSchema",
+                        Checks.quote(memBwSchema) + " must start with MB: and be a single line");
+            }
             extensions = Checks.extensions(extensions);
         }
     }

@@ -31,6 +31,18 @@ public record Mount(
         @JsonProperty("gidMappings") List<IdMapping> gidMappings,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+    /**
+     * Checks the fields against the spec and copies the collections.
+     *
+     * @param destination the mount point inside the container; required
+     * @param type the filesystem type, such as {@code tmpfs} or {@code bind}
+     * @param source a device, a file or directory for bind mounts, or a dummy
+     * @param options mount options as {@code mount(8)} names them, such as {@code rbind} or {@code ro}
+     * @param uidMappings user ID mappings of an ID-mapped mount
+     * @param gidMappings group ID mappings of an ID-mapped mount
+     * @param extensions fields this model does not know, kept so they survive a round trip
+     * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+     */
     public Mount {
         Checks.requiredText(destination, "destination");
         options = Checks.list(options, "options");

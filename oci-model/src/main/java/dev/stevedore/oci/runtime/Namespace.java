@@ -20,6 +20,15 @@ public record Namespace(
         @JsonProperty("path") String path,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+    /**
+     * Checks the fields against the spec and copies the collections.
+     *
+     * @param type the namespace type; required
+     * @param path the namespace file to join, such as {@code /proc/1234/ns/net}, an absolute path;
+     *     null to create a new namespace
+     * @param extensions fields this model does not know, kept so they survive a round trip
+     * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+     */
     public Namespace {
         Checks.required(type, "type");
         Checks.absolute(path, "path");

@@ -59,17 +59,35 @@ public record Process(
         @JsonProperty("execCPUAffinity") ExecCpuAffinity execCPUAffinity,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+    /**
+     * Checks the fields against the spec and copies the collections.
+     *
+     * @param terminal whether a terminal is attached; null when absent (false)
+     * @param consoleSize the terminal's size, when one is attached
+     * @param user the user the process runs as
+     * @param args the argv of the process, executable first
+     * @param commandLine the whole command line, Windows only
+     * @param env the environment, {@code NAME=value} entries
+     * @param cwd the working directory, an absolute path inside the container; required
+     * @param capabilities the capability sets
+     * @param rlimits resource limits, at most one per type
+     * @param noNewPrivileges whether the process may not gain privileges (set-user-ID, file
+     *     capabilities); null when absent (false)
+     * @param apparmorProfile the AppArmor profile
+     * @param oomScoreAdj the OOM killer adjustment
+     * @param scheduler the scheduling policy and its parameters
+     * @param selinuxLabel the SELinux label
+     * @param ioPriority the I/O priority
+     * @param execCPUAffinity the CPUs the process may run on while it is being started
+     * @param extensions fields this model does not know, kept so they survive a round trip
+     * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+     */
     public Process {
         args = Checks.list(args, "args");
         if (args.isEmpty() && (commandLine == null || commandLine.isEmpty())) {
             throw OciFormatException.field("args", "must name at least the executable");
         }
-        env = Checks.list(env, "env");
-        for (int i = 0; i < env.size(); i++) {
-            if (env.get(i).indexOf('=') <= 0) {
-                throw OciFormatException.field("env[" + i + "]", Checks.quote(env.get(i)) + " is not NAME=value");
-            }
-        }
+        env = Checks.env(env, "env");
         Checks.requiredText(cwd, "cwd");
         Checks.absolute(cwd, "cwd");
         rlimits = Checks.list(rlimits, "rlimits");
@@ -250,6 +268,14 @@ public record Process(
             @JsonProperty("width") Long width,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param height rows; required, not negative
+         * @param width columns; required, not negative
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public ConsoleSize {
             Checks.notNegative(Checks.required(height, "height"), "height");
             Checks.notNegative(Checks.required(width, "width"), "width");
@@ -260,8 +286,8 @@ public record Process(
     /**
      * The user a process runs as (POSIX platforms).
      *
-     * @param uid the user ID in the container; required, not negative
-     * @param gid the group ID in the container; required, not negative
+     * @param uid the user ID in the container; required, 0 to 2<sup>32</sup>-1
+     * @param gid the group ID in the container; required, 0 to 2<sup>32</sup>-1
      * @param umask the umask; when present, 0 to 0777
      * @param additionalGids supplementary group IDs in the container
      * @param username the user name, Windows only
@@ -276,13 +302,24 @@ public record Process(
             @JsonProperty("username") String username,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param uid the user ID in the container; required, 0 to 2<sup>32</sup>-1
+         * @param gid the group ID in the container; required, 0 to 2<sup>32</sup>-1
+         * @param umask the umask; when present, 0 to 0777
+         * @param additionalGids supplementary group IDs in the container
+         * @param username the user name, Windows only
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public User {
-            Checks.notNegative(Checks.required(uid, "uid"), "uid");
-            Checks.notNegative(Checks.required(gid, "gid"), "gid");
+            Checks.range(Checks.required(uid, "uid"), 0, Checks.UINT32_MAX, "uid");
+            Checks.range(Checks.required(gid, "gid"), 0, Checks.UINT32_MAX, "gid");
             Checks.range(umask, 0, 0777, "umask");
             additionalGids = Checks.list(additionalGids, "additionalGids");
             for (int i = 0; i < additionalGids.size(); i++) {
-                Checks.notNegative(additionalGids.get(i), "additionalGids[" + i + "]");
+                Checks.range(additionalGids.get(i), 0, Checks.UINT32_MAX, "additionalGids[" + i + "]");
             }
             extensions = Checks.extensions(extensions);
         }
@@ -322,6 +359,17 @@ public record Process(
 
         private static final Pattern NAME = Pattern.compile("CAP_[A-Z0-9_]+");
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param bounding the bounding set
+         * @param effective the effective set
+         * @param inheritable the inheritable set
+         * @param permitted the permitted set
+         * @param ambient the ambient set
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public Capabilities {
             bounding = names(bounding, "bounding");
             effective = names(effective, "effective");
@@ -371,6 +419,15 @@ public record Process(
             @JsonProperty("hard") Long hard,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param type the limited resource; required
+         * @param soft the limit the kernel enforces; required
+         * @param hard the ceiling an unprivileged process may raise the soft limit to; required
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public Rlimit {
             Checks.required(type, "type");
             Checks.required(soft, "soft");
@@ -414,6 +471,19 @@ public record Process(
             @JsonProperty("period") Long period,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param policy the policy; required
+         * @param nice the nice value for {@code SCHED_OTHER} and {@code SCHED_BATCH}
+         * @param priority the static priority for {@code SCHED_FIFO} and {@code SCHED_RR}
+         * @param flags {@code SCHED_FLAG_*} names
+         * @param runtime the runtime parameter of {@code SCHED_DEADLINE}, in nanoseconds
+         * @param deadline the deadline parameter of {@code SCHED_DEADLINE}, in nanoseconds
+         * @param period the period parameter of {@code SCHED_DEADLINE}, in nanoseconds
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public Scheduler {
             Checks.required(policy, "policy");
             flags = Checks.list(flags, "flags");
@@ -473,6 +543,14 @@ public record Process(
             @JsonProperty("priority") Integer priority,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param ioClass the scheduling class ({@code class} in JSON); required
+         * @param priority the priority within the class, 0 (highest) to 7; required
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public IoPriority {
             Checks.required(ioClass, "class");
             Checks.range(Checks.required(priority, "priority"), 0, 7, "priority");
@@ -522,6 +600,14 @@ public record Process(
             @JsonProperty("final") String finalCpus,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param initial the CPUs while the process is moved into its cgroup
+         * @param finalCpus the CPUs after ({@code final} in JSON)
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public ExecCpuAffinity {
             extensions = Checks.extensions(extensions);
         }

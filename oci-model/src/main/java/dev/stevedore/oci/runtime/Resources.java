@@ -37,6 +37,21 @@ public record Resources(
         @JsonProperty("unified") Map<String, String> unified,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+    /**
+     * Checks the fields against the spec and copies the collections.
+     *
+     * @param devices the device access rules, applied in order
+     * @param memory memory limits
+     * @param cpu CPU shares, quotas and sets
+     * @param blockIO block I/O weights and throttles
+     * @param hugepageLimits HugeTLB limits per page size
+     * @param network network class and priorities
+     * @param pids the process count limit
+     * @param rdma RDMA limits by device name
+     * @param unified cgroup v2 files to write, by file name, such as {@code memory.high}
+     * @param extensions fields this model does not know, kept so they survive a round trip
+     * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+     */
     public Resources {
         devices = Checks.list(devices, "devices");
         hugepageLimits = Checks.list(hugepageLimits, "hugepageLimits");
@@ -112,6 +127,18 @@ public record Resources(
 
         private static final List<String> TYPES = List.of("a", "c", "b");
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param allow whether the rule allows or denies; required
+         * @param type {@code a} (all), {@code c} (character) or {@code b} (block); null means all
+         * @param major the major number; null means all
+         * @param minor the minor number; null means all
+         * @param access a combination of {@code r} (read), {@code w} (write) and {@code m} (mknod); null
+         *     means all
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public DeviceRule {
             Checks.required(allow, "allow");
             if (type != null && !TYPES.contains(type)) {
@@ -164,7 +191,23 @@ public record Resources(
             @JsonProperty("checkBeforeUpdate") Boolean checkBeforeUpdate,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param limit the memory usage limit; -1 for unlimited
+         * @param reservation the soft limit
+         * @param swap the memory plus swap limit; -1 for unlimited
+         * @param kernel the kernel memory limit (deprecated by the spec)
+         * @param kernelTCP the kernel TCP buffer limit
+         * @param swappiness the swappiness, 0 to 100
+         * @param disableOOMKiller whether to disable the OOM killer
+         * @param useHierarchy whether to account hierarchically (cgroup v1)
+         * @param checkBeforeUpdate whether to refuse lowering the limit below the current usage
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public Memory {
+            Checks.range(swappiness, 0, 100, "swappiness");
             extensions = Checks.extensions(extensions);
         }
 
@@ -206,6 +249,21 @@ public record Resources(
             @JsonProperty("idle") Long idle,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param shares the relative weight
+         * @param quota microseconds of CPU time per period; -1 for unlimited
+         * @param burst microseconds of accumulated quota a period may use beyond its quota
+         * @param period the period of {@code quota}, in microseconds
+         * @param realtimeRuntime microseconds of real-time CPU time per real-time period
+         * @param realtimePeriod the real-time period, in microseconds
+         * @param cpus the CPUs allowed, in list format such as {@code 0-3,7}
+         * @param mems the memory nodes allowed, in list format
+         * @param idle 1 to make the cgroup use the {@code SCHED_IDLE} policy, 0 otherwise
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public Cpu {
             extensions = Checks.extensions(extensions);
         }
@@ -245,6 +303,19 @@ public record Resources(
             @JsonProperty("throttleWriteIOPSDevice") List<ThrottleDevice> throttleWriteIOPSDevice,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param weight the relative weight, 10 to 1000
+         * @param leafWeight the weight of the cgroup's own tasks against its children (cgroup v1)
+         * @param weightDevice per-device weights
+         * @param throttleReadBpsDevice per-device read limits in bytes per second
+         * @param throttleWriteBpsDevice per-device write limits in bytes per second
+         * @param throttleReadIOPSDevice per-device read limits in operations per second
+         * @param throttleWriteIOPSDevice per-device write limits in operations per second
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public BlockIo {
             Checks.notNegative(weight, "weight");
             Checks.notNegative(leafWeight, "leafWeight");
@@ -262,7 +333,7 @@ public record Resources(
      *
      * @param major the device's major number; required
      * @param minor the device's minor number; required
-     * @param weight the relative weight
+     * @param weight the relative weight; required when {@code leafWeight} is absent
      * @param leafWeight the weight of the cgroup's own tasks (cgroup v1)
      * @param extensions fields this model does not know, kept so they survive a round trip
      */
@@ -274,9 +345,22 @@ public record Resources(
             @JsonProperty("leafWeight") Integer leafWeight,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param major the device's major number; required
+         * @param minor the device's minor number; required
+         * @param weight the relative weight; required when {@code leafWeight} is absent
+         * @param leafWeight the weight of the cgroup's own tasks (cgroup v1)
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public WeightDevice {
             Checks.required(major, "major");
             Checks.required(minor, "minor");
+            if (weight == null && leafWeight == null) {
+                throw OciFormatException.field("weight", "is required when leafWeight is absent");
+            }
             Checks.notNegative(weight, "weight");
             Checks.notNegative(leafWeight, "leafWeight");
             extensions = Checks.extensions(extensions);
@@ -298,6 +382,15 @@ public record Resources(
             @JsonProperty("rate") Long rate,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param major the device's major number; required
+         * @param minor the device's minor number; required
+         * @param rate bytes or operations per second; required, not negative
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public ThrottleDevice {
             Checks.required(major, "major");
             Checks.required(minor, "minor");
@@ -319,6 +412,14 @@ public record Resources(
             @JsonProperty("limit") Long limit,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param pageSize the page size, such as {@code 2MB} or {@code 1GB}; required
+         * @param limit the limit in bytes of huge pages of that size; required
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public HugepageLimit {
             Checks.requiredText(pageSize, "pageSize");
             Checks.required(limit, "limit");
@@ -339,6 +440,14 @@ public record Resources(
             @JsonProperty("priorities") List<InterfacePriority> priorities,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param classID the class identifier tagged on the container's packets
+         * @param priorities per-interface priorities
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public Network {
             Checks.notNegative(classID, "classID");
             priorities = Checks.list(priorities, "priorities");
@@ -359,6 +468,14 @@ public record Resources(
             @JsonProperty("priority") Long priority,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param name the interface name; required
+         * @param priority its priority; required
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public InterfacePriority {
             Checks.requiredText(name, "name");
             Checks.notNegative(Checks.required(priority, "priority"), "priority");
@@ -377,6 +494,13 @@ public record Resources(
             @JsonProperty("limit") Long limit,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param limit the maximum number of tasks; required; 0 or -1 for unlimited
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public Pids {
             Checks.required(limit, "limit");
             extensions = Checks.extensions(extensions);
@@ -396,7 +520,8 @@ public record Resources(
     /**
      * RDMA limits of one device.
      *
-     * @param hcaHandles the maximum number of HCA handles
+     * @param hcaHandles the maximum number of HCA handles; required when {@code hcaObjects} is
+     *     absent
      * @param hcaObjects the maximum number of HCA objects
      * @param extensions fields this model does not know, kept so they survive a round trip
      */
@@ -406,7 +531,19 @@ public record Resources(
             @JsonProperty("hcaObjects") Long hcaObjects,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param hcaHandles the maximum number of HCA handles; required when {@code hcaObjects} is
+     *     absent
+         * @param hcaObjects the maximum number of HCA objects
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public Rdma {
+            if (hcaHandles == null && hcaObjects == null) {
+                throw OciFormatException.field("hcaHandles", "is required when hcaObjects is absent");
+            }
             Checks.notNegative(hcaHandles, "hcaHandles");
             Checks.notNegative(hcaObjects, "hcaObjects");
             extensions = Checks.extensions(extensions);

@@ -20,6 +20,15 @@ public record Root(
         @JsonProperty("readonly") Boolean readonly,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+    /**
+     * Checks the fields against the spec and copies the collections.
+     *
+     * @param path the root filesystem's path, absolute or relative to the bundle; required
+     * @param readonly whether the root filesystem is read-only inside the container; null when absent
+     *     (which means false)
+     * @param extensions fields this model does not know, kept so they survive a round trip
+     * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+     */
     public Root {
         Checks.requiredText(path, "path");
         extensions = Checks.extensions(extensions);

@@ -35,6 +35,21 @@ public record Seccomp(
         @JsonProperty("syscalls") List<Syscall> syscalls,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+    /**
+     * Checks the fields against the spec and copies the collections.
+     *
+     * @param defaultAction the action for system calls no rule matches; required
+     * @param defaultErrnoRet the errno returned by a default action of {@code SCMP_ACT_ERRNO} or
+     *     {@code SCMP_ACT_TRACE}
+     * @param architectures the architectures the filter applies to, {@code SCMP_ARCH_*} names
+     * @param flags {@code SECCOMP_FILTER_FLAG_*} names passed to {@code seccomp(2)}
+     * @param listenerPath the Unix socket the runtime sends the notify file descriptor to, for
+     *     {@code SCMP_ACT_NOTIFY}
+     * @param listenerMetadata opaque data passed to the listener
+     * @param syscalls the rules, matched in order
+     * @param extensions fields this model does not know, kept so they survive a round trip
+     * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+     */
     public Seccomp {
         Checks.required(defaultAction, "defaultAction");
         Checks.notNegative(defaultErrnoRet, "defaultErrnoRet");
@@ -72,6 +87,16 @@ public record Seccomp(
             @JsonProperty("args") List<Arg> args,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param names the system call names; required, at least one
+         * @param action the action when the rule matches; required
+         * @param errnoRet the errno returned for {@code SCMP_ACT_ERRNO} or {@code SCMP_ACT_TRACE}
+         * @param args conditions on the arguments, all of which must hold
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public Syscall {
             names = Checks.list(names, "names");
             if (names.isEmpty()) {
@@ -112,6 +137,16 @@ public record Seccomp(
             @JsonProperty("op") Operator op,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+        /**
+         * Checks the fields against the spec and copies the collections.
+         *
+         * @param index the argument's index, 0 to 5; required
+         * @param value the value compared against; required
+         * @param valueTwo the second value, the expected result of {@code SCMP_CMP_MASKED_EQ}
+         * @param op the comparison; required
+         * @param extensions fields this model does not know, kept so they survive a round trip
+         * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+         */
         public Arg {
             Checks.range(Checks.required(index, "index"), 0, 5, "index");
             Checks.required(value, "value");

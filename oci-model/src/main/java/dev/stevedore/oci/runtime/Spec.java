@@ -50,6 +50,21 @@ public record Spec(
             "(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)"
                     + "(-[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?(\\+[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?");
 
+    /**
+     * Checks the fields against the spec and copies the collections.
+     *
+     * @param ociVersion the runtime-spec version the configuration follows, SemVer; required
+     * @param process the container's process; needed to start the container
+     * @param root the root filesystem; required when {@code linux} is present
+     * @param hostname the container's hostname (needs its own UTS namespace)
+     * @param domainname the container's NIS domain name (needs its own UTS namespace)
+     * @param mounts additional mounts, mounted in order
+     * @param hooks lifecycle hooks
+     * @param annotations arbitrary metadata
+     * @param linux Linux-specific configuration
+     * @param extensions fields this model does not know, kept so they survive a round trip
+     * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+     */
     public Spec {
         Checks.requiredText(ociVersion, "ociVersion");
         if (!SEMVER.matcher(ociVersion).matches()) {

@@ -29,6 +29,19 @@ public record State(
         @JsonProperty("annotations") Map<String, String> annotations,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
+    /**
+     * Checks the fields against the spec and copies the collections.
+     *
+     * @param ociVersion the runtime-spec version of the document; required
+     * @param id the container's ID, unique on the host; required
+     * @param status the lifecycle status; required
+     * @param pid the container process's ID on the host; required while {@code created} or
+     *     {@code running}
+     * @param bundle the absolute path of the container's bundle directory; required
+     * @param annotations the annotations of the container's configuration
+     * @param extensions fields this model does not know, kept so they survive a round trip
+     * @throws dev.stevedore.oci.OciFormatException naming the first invalid field
+     */
     public State {
         Checks.requiredText(ociVersion, "ociVersion");
         Checks.requiredText(id, "id");
