@@ -79,12 +79,25 @@ final class Planner {
         if (namespaces.containsKey(NamespaceType.TIME)) {
             throw new IllegalArgumentException("linux.namespaces: time namespaces are not supported");
         }
+        // Silently skipping these would run a container less confined or less set up than asked.
+        if (linux.seccomp() != null) {
+            throw new IllegalArgumentException("linux.seccomp: seccomp filters are not supported yet");
+        }
+        if (!linux.sysctl().isEmpty()) {
+            throw new IllegalArgumentException("linux.sysctl: sysctls are not supported yet");
+        }
+        if (spec.hooks() != null) {
+            throw new IllegalArgumentException("hooks: lifecycle hooks are not supported yet");
+        }
+        if (spec.domainname() != null) {
+            throw new IllegalArgumentException("domainname: setting the NIS domain name is not supported yet");
+        }
         Namespace mnt = namespaces.get(NamespaceType.MOUNT);
         if (mnt == null || mnt.path() != null) {
             throw new IllegalArgumentException("linux.namespaces: a container needs its own (new) mount namespace");
         }
         boolean newUts = isNew(namespaces, NamespaceType.UTS);
-        if ((spec.hostname() != null || spec.domainname() != null) && !newUts) {
+        if (spec.hostname() != null && !newUts) {
             throw new IllegalArgumentException("hostname: setting it needs a new uts namespace");
         }
 
