@@ -332,7 +332,18 @@ final class Planner {
         if (Boolean.TRUE.equals(process.terminal())) {
             throw new IllegalArgumentException("process.terminal: terminals are not supported yet; use pipes");
         }
+        unsupported(process.apparmorProfile(), "apparmorProfile");
+        unsupported(process.selinuxLabel(), "selinuxLabel");
+        unsupported(process.scheduler(), "scheduler");
+        unsupported(process.ioPriority(), "ioPriority");
+        unsupported(process.execCPUAffinity(), "execCPUAffinity");
         return process;
+    }
+
+    private static void unsupported(Object value, String field) {
+        if (value != null) {
+            throw new IllegalArgumentException("process." + field + ": not supported yet");
+        }
     }
 
     private static boolean isNew(Map<NamespaceType, Namespace> namespaces, NamespaceType type) {
