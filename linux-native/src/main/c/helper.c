@@ -121,6 +121,22 @@ static int read_full(int fd, void *buf, size_t len) {
     return 0;
 }
 
+/* The number of arguments each operation reads; a plan that gives fewer is refused before anything runs. */
+static int arity(int code) {
+    switch (code) {
+    case OP_LOOPBACK: case OP_GO: case OP_NO_NEW_PRIVS: return 0;
+    case OP_SETNS_PID: case OP_CLONE: case OP_CGROUP_PROCS: case OP_UNSHARE: case OP_HOSTNAME: case OP_PIVOT:
+    case OP_MASK: case OP_OOM_SCORE_ADJ: case OP_UMASK: case OP_CHDIR: case OP_ENV: case OP_ARG: case OP_EXEC:
+    case OP_BOUNDING: return 1;
+    case OP_SETNS: case OP_SYMLINK: case OP_MKDIR_P: case OP_FSMOUNT: case OP_USER: return 2;
+    case OP_REMOUNT_RO: case OP_RLIMIT: return 3;
+    case OP_MKNOD: case OP_MOVE_MOUNT: case OP_CAPS: return 4;
+    case OP_OPEN_TREE: return 6;
+    case OP_MOUNT: return 8;
+    default: return -1;
+    }
+}
+
 static void read_plan(int fd) {
     uint32_t size;
     if (read_full(fd, &size, 4) < 0) fail("read plan", "", "", errno);
@@ -136,6 +152,7 @@ static void read_plan(int fd) {
         o->argc = argc;
         o->argv = calloc(argc + 1, sizeof(char *));
         if (!o->argv) fail("parse plan", "", "", ENOMEM);
+        if (arity(o->code) < 0 || o->argc < arity(o->code)) fail("parse plan", "bad operation", "", EINVAL);
         for (int i = 0; i < o->argc; i++) {
             uint32_t len;
             if (end - p < 4) fail("parse plan", "", "", EINVAL);
@@ -416,7 +433,7 @@ static void run_child(int from, int sync_fd, int go_fd) {
         case OP_ENV: env[nenv++] = o->argv[0]; break;
         case OP_ARG: args[nargs++] = o->argv[0]; break;
         case OP_EXEC: do_exec(o->argv[0]);
-        default: fail("parse plan", "unknown operation", "", EINVAL);
+        default: fail("parse plan", "operation out of place", "", EINVAL);
         }
     }
     fail("parse plan", "no exec operation", "", EINVAL);
