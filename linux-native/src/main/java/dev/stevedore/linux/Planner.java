@@ -174,6 +174,10 @@ final class Planner {
             if (m.type() == null) {
                 throw new IllegalArgumentException("mounts: '" + dest + "' has no type");
             }
+            if (m.type().equals("cgroup") || m.type().equals("cgroup2")) {
+                throw new IllegalArgumentException("mounts: '" + dest + "' of type '" + m.type()
+                        + "' is not supported yet; leave /sys/fs/cgroup out");
+            }
             MountOptions o = MountOptions.parse(m.options());
             plan.add(Op.MOUNT, m.source() == null ? m.type() : m.source(), dest, m.type(), o.flags, o.data, T_MKDIR,
                     o.propagation, 0);

@@ -163,6 +163,8 @@ class PlannerTest {
                 .hasMessage("linux.seccomp: seccomp filters are not supported yet");
         assertThatThrownBy(() -> plan(docker.withProcess(docker.process().withTerminal(true))))
                 .hasMessageContaining("process.terminal");
+        assertThatThrownBy(() -> plan(docker.withMount(Mount.of("/sys/fs/cgroup", "cgroup", "cgroup"))))
+                .hasMessage("mounts: '/sys/fs/cgroup' of type 'cgroup' is not supported yet; leave /sys/fs/cgroup out");
         assertThatThrownBy(() -> plan(docker.withMount(Mount.of("/a/../etc", "tmpfs", "tmpfs"))))
                 .hasMessage("mounts: '/a/../etc' must not contain '..'");
         assertThatThrownBy(() -> plan(docker.withProcess(docker.process().withCapabilities(
