@@ -380,11 +380,13 @@ static void reset_signals(void) {
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, 8);
 }
 
-static void run_child(int from, int sync_fd, int go_fd) {
+static void run_child(int from, int go_fd) {
     char c;
-    /* In a new pid namespace getppid() is 0; if the parent died before this, the read sees EOF. */
+    /*
+     * If the parent died before this, nobody will ever send the go-ahead: the read of go_fd sees
+     * EOF and the child exits (getppid() cannot tell, it is 0 in a new pid namespace).
+     */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (read(sync_fd, &c, 1) != 1) _exit(1);
     for (int i = from; i < nops; i++) {
         struct op *o = &ops[i];
         switch (o->code) {
@@ -485,8 +487,8 @@ int main(int argc, char **argv) {
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, NULL);
     int sigfd = signalfd(-1, &all, SFD_CLOEXEC);
-    int sync_pipe[2], go_pipe[2], err_pipe[2];
-    if (sigfd < 0 || pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(go_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0)
+    int go_pipe[2], err_pipe[2];
+    if (sigfd < 0 || pipe2(go_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0)
         fail("create pipes", "", "", errno);
     pid_t pid = syscall(SYS_clone, clone_flags | SIGCHLD, 0, 0, 0, 0);
     if (pid < 0) fail("clone", "", "", errno);
@@ -495,18 +497,14 @@ int main(int argc, char **argv) {
         close(sock);
         close(sigfd);
         close(err_pipe[0]);
-        close(sync_pipe[1]);
         close(go_pipe[1]);
         report_fd = err_pipe[1];
-        run_child(i, sync_pipe[0], go_pipe[0]);
+        run_child(i, go_pipe[0]);
     }
     close(err_pipe[1]);
-    close(sync_pipe[0]);
     close(go_pipe[0]);
 
     send_msg('P', pid, "", "", "");
-    if (write(sync_pipe[1], "c", 1) != 1) fail("resume child", "", "", errno);
-    close(sync_pipe[1]);
 
     int err_fd = err_pipe[0];
     for (;;) {
