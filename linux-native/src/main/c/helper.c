@@ -47,7 +47,7 @@ enum {
     OP_FSMOUNT = 15, OP_OPEN_TREE = 16, OP_MOVE_MOUNT = 17, OP_PIVOT = 18, OP_MKNOD = 19,
     OP_SYMLINK = 20, OP_MASK = 21, OP_REMOUNT_RO = 22, OP_MKDIR_P = 24, OP_GO = 25,
     OP_RLIMIT = 30, OP_OOM_SCORE_ADJ = 31, OP_UMASK = 32, OP_NO_NEW_PRIVS = 33, OP_USER = 34,
-    OP_CAPS = 35, OP_CHDIR = 36, OP_ENV = 37, OP_ARG = 38, OP_EXEC = 39, OP_BOUNDING = 40,
+    OP_CAPS = 35, OP_CHDIR = 36, OP_ENV = 37, OP_ARG = 38, OP_EXEC = 39, OP_BOUNDING = 40, OP_DOMAINNAME = 41,
 };
 
 /* Mount target flags sent with OP_MOUNT / OP_MOVE_MOUNT. */
@@ -125,7 +125,8 @@ static int read_full(int fd, void *buf, size_t len) {
 static int arity(int code) {
     switch (code) {
     case OP_LOOPBACK: case OP_GO: case OP_NO_NEW_PRIVS: return 0;
-    case OP_SETNS_PID: case OP_CLONE: case OP_CGROUP_PROCS: case OP_UNSHARE: case OP_HOSTNAME: case OP_PIVOT:
+    case OP_SETNS_PID: case OP_CLONE: case OP_CGROUP_PROCS: case OP_UNSHARE: case OP_HOSTNAME: case OP_DOMAINNAME:
+    case OP_PIVOT:
     case OP_MASK: case OP_OOM_SCORE_ADJ: case OP_UMASK: case OP_CHDIR: case OP_ENV: case OP_ARG: case OP_EXEC:
     case OP_BOUNDING: return 1;
     case OP_SETNS: case OP_SYMLINK: case OP_MKDIR_P: case OP_FSMOUNT: case OP_USER: return 2;
@@ -400,6 +401,9 @@ static void run_child(int from, int go_fd) {
         case OP_LOOPBACK: loopback_up(); break;
         case OP_HOSTNAME:
             if (sethostname(o->argv[0], strlen(o->argv[0])) < 0) fail("sethostname", o->argv[0], "", errno);
+            break;
+        case OP_DOMAINNAME:
+            if (setdomainname(o->argv[0], strlen(o->argv[0])) < 0) fail("setdomainname", o->argv[0], "", errno);
             break;
         case OP_MOUNT: do_mount(o); break;
         case OP_FSMOUNT: do_fsmount(o); break;

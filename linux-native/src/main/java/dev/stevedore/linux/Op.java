@@ -57,7 +57,9 @@ enum Op {
     /** Args: PATH to search. */
     EXEC(39),
     /** Args: mask of capabilities kept in the bounding set. */
-    BOUNDING(40);
+    BOUNDING(40),
+    /** Args: NIS domain name. */
+    DOMAINNAME(41);
 
     final int code;
 

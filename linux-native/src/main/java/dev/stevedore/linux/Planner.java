@@ -89,9 +89,6 @@ final class Planner {
         if (spec.hooks() != null) {
             throw new IllegalArgumentException("hooks: lifecycle hooks are not supported yet");
         }
-        if (spec.domainname() != null) {
-            throw new IllegalArgumentException("domainname: setting the NIS domain name is not supported yet");
-        }
         Namespace mnt = namespaces.get(NamespaceType.MOUNT);
         if (mnt == null || mnt.path() != null) {
             throw new IllegalArgumentException("linux.namespaces: a container needs its own (new) mount namespace");
@@ -99,6 +96,9 @@ final class Planner {
         boolean newUts = isNew(namespaces, NamespaceType.UTS);
         if (spec.hostname() != null && !newUts) {
             throw new IllegalArgumentException("hostname: setting it needs a new uts namespace");
+        }
+        if (spec.domainname() != null && !newUts) {
+            throw new IllegalArgumentException("domainname: setting it needs a new uts namespace");
         }
 
         Plan plan = new Plan();
@@ -131,6 +131,9 @@ final class Planner {
         }
         if (spec.hostname() != null) {
             plan.add(Op.HOSTNAME, spec.hostname());
+        }
+        if (spec.domainname() != null) {
+            plan.add(Op.DOMAINNAME, spec.domainname());
         }
         // Nothing mounted from here on may propagate back to the host (runc's default: rslave).
         String propagation = linux.rootfsPropagation() == null ? "rslave" : linux.rootfsPropagation();
