@@ -83,9 +83,6 @@ final class Planner {
         if (linux.seccomp() != null) {
             throw new IllegalArgumentException("linux.seccomp: seccomp filters are not supported yet");
         }
-        if (!linux.sysctl().isEmpty()) {
-            throw new IllegalArgumentException("linux.sysctl: sysctls are not supported yet");
-        }
         if (spec.hooks() != null) {
             throw new IllegalArgumentException("hooks: lifecycle hooks are not supported yet");
         }
@@ -190,6 +187,7 @@ final class Planner {
         if (devTmpfs) {
             addDevices(plan, linux, devPts);
         }
+        linux.sysctl().forEach((key, value) -> plan.add(Op.WRITE, sysctlPath(key, namespaces), value));
         for (String path : linux.maskedPaths()) {
             plan.add(Op.MASK, clean(path, "linux.maskedPaths"));
         }
@@ -345,6 +343,29 @@ final class Planner {
         unsupported(process.ioPriority(), "ioPriority");
         unsupported(process.execCPUAffinity(), "execCPUAffinity");
         return process;
+    }
+
+    /**
+     * A sysctl may only change what the container owns, as runc checks: its network, IPC or UTS
+     * namespace's settings.
+     */
+    private static String sysctlPath(String key, Map<NamespaceType, Namespace> namespaces) {
+        NamespaceType owner = key.startsWith("net.") ? NamespaceType.NETWORK
+                : key.startsWith("fs.mqueue.") || key.startsWith("kernel.msg") || key.startsWith("kernel.sem")
+                        || key.startsWith("kernel.shm") ? NamespaceType.IPC
+                : key.equals("kernel.hostname") || key.equals("kernel.domainname") ? NamespaceType.UTS : null;
+        if (owner == null) {
+            throw new IllegalArgumentException("linux.sysctl: '" + key
+                    + "' is not namespaced; it would change the host");
+        }
+        if (!namespaces.containsKey(owner)) {
+            throw new IllegalArgumentException("linux.sysctl: '" + key + "' needs the container's own "
+                    + owner.value() + " namespace");
+        }
+        if (!key.matches("[a-z0-9_.-]+") || key.contains("..")) {
+            throw new IllegalArgumentException("linux.sysctl: '" + key + "' is not a sysctl name");
+        }
+        return "/proc/sys/" + key.replace('.', '/');
     }
 
     private static void unsupported(Object value, String field) {

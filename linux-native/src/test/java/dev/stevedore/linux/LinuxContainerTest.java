@@ -386,4 +386,11 @@ class LinuxContainerTest {
                 s.annotations(), s.linux(), s.extensions());
         assertThat(run(s).out()).isEqualTo("example.test\n");
     }
+
+    @Test
+    void namespacedSysctl() {
+        Spec s = sh("cat /proc/sys/net/ipv4/ip_unprivileged_port_start");
+        s = s.withLinux(PlannerTest.withSysctl(s, "net.ipv4.ip_unprivileged_port_start", "80"));
+        assertThat(run(s).out()).isEqualTo("80\n");
+    }
 }
