@@ -362,7 +362,7 @@ final class Planner {
             throw new IllegalArgumentException("linux.sysctl: '" + key + "' needs the container's own "
                     + owner.value() + " namespace");
         }
-        if (!key.matches("[a-z0-9_.-]+") || key.contains("..")) {
+        if (!key.matches("[A-Za-z0-9_.-]+") || key.contains("..")) {
             throw new IllegalArgumentException("linux.sysctl: '" + key + "' is not a sysctl name");
         }
         return "/proc/sys/" + key.replace('.', '/');
