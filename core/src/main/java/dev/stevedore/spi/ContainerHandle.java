@@ -35,8 +35,44 @@ public interface ContainerHandle extends ContainerProcess {
      */
     ContainerProcess exec(Process process, Stdio stdio);
 
-    /** @return current resource usage, read from the container's cgroup */
+    /**
+     * @return current resource usage, read from the container's cgroup; after the process exited,
+     *     its final usage (also after {@link #delete()})
+     */
     ContainerStats stats();
+
+    /**
+     * Tells whether the kernel's out-of-memory killer killed a process of the container, as
+     * Docker's {@code OOMKilled} does; typically the container then exits with status 137.
+     *
+     * @return whether a process of the container was OOM-killed so far
+     */
+    default boolean oomKilled() {
+        return stats().oomKills() > 0;
+    }
+
+    /**
+     * Freezes every process of the container (cgroup freezer); it stays {@link ContainerState#PAUSED}
+     * until {@link #resume()}. Signals sent meanwhile take effect once it resumes.
+     *
+     * @throws IllegalStateException when the container is not {@link ContainerState#RUNNING}
+     * @throws UnsupportedOperationException when the backend cannot pause containers
+     * @throws ContainerBackendException when freezing fails
+     */
+    default void pause() {
+        throw new UnsupportedOperationException("this backend cannot pause containers");
+    }
+
+    /**
+     * Thaws a {@link ContainerState#PAUSED} container.
+     *
+     * @throws IllegalStateException when the container is not paused
+     * @throws UnsupportedOperationException when the backend cannot pause containers
+     * @throws ContainerBackendException when thawing fails
+     */
+    default void resume() {
+        throw new UnsupportedOperationException("this backend cannot pause containers");
+    }
 
     /** Kills the container if it still runs and removes its state and cgroup. Idempotent. */
     void delete();

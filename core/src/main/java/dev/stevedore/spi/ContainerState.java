@@ -6,6 +6,8 @@ public enum ContainerState {
     CREATED,
     /** Its process was executed and has not exited. */
     RUNNING,
+    /** Its processes are frozen by {@link ContainerHandle#pause()} until {@link ContainerHandle#resume()}. */
+    PAUSED,
     /** Its process exited (or was never executed because start or create failed). */
     STOPPED
 }

@@ -1,8 +1,6 @@
 package dev.stevedore.linux;
 
-import dev.stevedore.oci.runtime.Resources;
 import dev.stevedore.spi.ContainerBackendException;
-import dev.stevedore.spi.ContainerStats;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,20 +9,40 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * The cgroup hierarchies containers are placed in: the v2 unified hierarchy when it has the
- * memory and pids controllers, otherwise the v1 hierarchies of those controllers. Hosts differ
- * (this one has v1 controllers and a v2 mount holding only hugetlb), so it is read from
+ * The cgroup hierarchies containers are placed in, found per controller: a controller bound to a
+ * v1 hierarchy is used there, one enabled on the v2 unified hierarchy there. Hosts differ (this one
+ * has v1 controllers and a v2 mount holding only hugetlb), so it is read from
  * {@code /proc/self/mountinfo}, never assumed.
+ *
+ * <p>Controllers are named as on v1 ({@code blkio}, {@code cpuacct}, {@code freezer}); on v2
+ * {@code blkio} is {@code io}, and {@code cpuacct}, {@code freezer} and {@code devices} need no
+ * controller (CPU time is in {@code cpu.stat}, freezing is {@code cgroup.freeze}, device rules are
+ * eBPF programs).
  */
 final class Cgroups {
 
-    static final Set<String> CONTROLLERS = Set.of("memory", "pids");
+    /** What every container gets: the limits Docker sets by default. */
+    static final Set<String> REQUIRED = Set.of("memory", "pids");
+
+    /**
+     * Joined by every container when the host has them, so that stats (CPU time, I/O bytes) and
+     * pause work without asking.
+     */
+    static final Set<String> DEFAULTS = Set.of("memory", "pids", "cpuacct", "blkio", "freezer");
+
+    /** v1 controller name to the v2 one; empty where v2 needs no controller. */
+    private static final Map<String, String> V2_NAMES = Map.ofEntries(Map.entry("memory", "memory"),
+            Map.entry("pids", "pids"), Map.entry("cpu", "cpu"), Map.entry("cpuacct", ""),
+            Map.entry("cpuset", "cpuset"), Map.entry("blkio", "io"), Map.entry("hugetlb", "hugetlb"),
+            Map.entry("rdma", "rdma"), Map.entry("misc", "misc"), Map.entry("freezer", ""), Map.entry("devices", ""),
+            Map.entry("cgroup", ""));
 
     /**
      * A hierarchy as a container sees it at {@code /sys/fs/cgroup/<name>} (the name is empty for a
@@ -36,22 +54,33 @@ final class Cgroups {
     }
 
     private final Path unified;
+    private final Set<String> unifiedControllers;
     private final Map<String, Path> v1;
     private final Map<Path, String> v1Options;
     private final String unavailableReason;
 
-    private Cgroups(Path unified, Map<String, Path> v1, Map<Path, String> v1Options, String unavailableReason) {
+    /** The controllers a v1 mount may carry; its other options (noprefix, xattr...) are not controllers. */
+    private static final Set<String> V1_CONTROLLERS = Set.of("cpu", "cpuacct", "cpuset", "memory", "devices",
+            "freezer", "net_cls", "net_prio", "blkio", "perf_event", "hugetlb", "pids", "rdma", "misc");
+
+    private Cgroups(Path unified, Set<String> unifiedControllers, Map<String, Path> v1, Map<Path, String> v1Options,
+            String failure) {
         this.unified = unified;
+        this.unifiedControllers = unifiedControllers;
         this.v1 = v1;
         this.v1Options = v1Options;
-        this.unavailableReason = unavailableReason;
+        List<String> missing = REQUIRED.stream().filter(c -> !has(c)).sorted().toList();
+        this.unavailableReason = failure != null ? failure : missing.isEmpty() ? null : "no cgroup hierarchy has the "
+                + String.join(" and ", missing) + " controller" + (missing.size() > 1 ? "s" : "")
+                + (unified == null ? "" : " (the cgroup2 mount at '" + unified + "' has only: "
+                + String.join(" ", unifiedControllers) + ")");
     }
 
     static Cgroups detect() {
         try {
             return detect(Files.readAllLines(Path.of("/proc/self/mountinfo")));
         } catch (IOException e) {
-            return new Cgroups(null, Map.of(), Map.of(), "cannot read /proc/self/mountinfo: " + e);
+            return new Cgroups(null, Set.of(), Map.of(), Map.of(), "cannot read /proc/self/mountinfo: " + e);
         }
     }
 
@@ -73,79 +102,118 @@ final class Cgroups {
                 List<String> options = new ArrayList<>(List.of(fields[dash + 3].split(",")));
                 options.removeAll(List.of("rw", "ro"));
                 for (String option : options) {
-                    if (CONTROLLERS.contains(option) && !v1.containsKey(option)) {
+                    if (V1_CONTROLLERS.contains(option) && !v1.containsKey(option)) {
                         v1.put(option, mountPoint);
                         v1Options.put(mountPoint, String.join(",", options));
                     }
                 }
             }
         }
-        if (v2 != null && controllers(v2).containsAll(CONTROLLERS)) {
-            return new Cgroups(v2, Map.of(), Map.of(), null);
-        }
-        List<String> missing = new ArrayList<>();
-        for (String c : CONTROLLERS) {
-            if (!v1.containsKey(c)) {
-                missing.add(c);
-            }
-        }
-        String reason = missing.isEmpty() ? null : "no cgroup hierarchy has the " + String.join(" and ", missing)
-                + " controller" + (missing.size() > 1 ? "s" : "") + (v2 == null ? "" : " (the cgroup2 mount at '"
-                + v2 + "' has only: " + String.join(" ", controllers(v2)) + ")");
-        return new Cgroups(null, Map.copyOf(v1), Map.copyOf(v1Options), reason);
+        return new Cgroups(v2, v2 == null ? Set.of() : controllers(v2), Map.copyOf(v1), Map.copyOf(v1Options), null);
     }
 
-    private static List<String> controllers(Path v2) {
+    private static Set<String> controllers(Path v2) {
         try {
-            return List.of(Files.readString(v2.resolve("cgroup.controllers")).trim().split("\\s+"));
+            return new LinkedHashSet<>(List.of(Files.readString(v2.resolve("cgroup.controllers")).trim().split("\\s+")));
         } catch (IOException e) {
-            return List.of();
+            return Set.of();
         }
-    }
-
-    /**
-     * The hierarchies a container's {@code /sys/fs/cgroup} shows: only those it has its own cgroup
-     * in, so that its cgroup namespace hides the host's tree.
-     */
-    List<Hierarchy> containerView() {
-        if (unified != null) {
-            return List.of(new Hierarchy("", "cgroup2", ""));
-        }
-        List<Hierarchy> view = new ArrayList<>();
-        for (Path root : roots()) {
-            view.add(new Hierarchy(root.getFileName().toString(), "cgroup", v1Options.get(root)));
-        }
-        return view;
     }
 
     String unavailableReason() {
         return unavailableReason;
     }
 
-    boolean isUnified() {
-        return unified != null;
+    /** @return whether some hierarchy offers the controller (v1 name) */
+    boolean has(String controller) {
+        return v1.containsKey(controller) || isV2(controller);
     }
 
-    /** @return the hierarchy roots used, one per distinct mount */
-    List<Path> roots() {
-        return unified != null ? List.of(unified) : v1.values().stream().distinct().toList();
+    /** @return whether the controller (v1 name) is served by the v2 hierarchy */
+    boolean isV2(String controller) {
+        if (v1.containsKey(controller) || unified == null) {
+            return false;
+        }
+        String name = V2_NAMES.get(controller);
+        return name != null && (name.isEmpty() || unifiedControllers.contains(name));
+    }
+
+    /** @return the controllers of {@code wanted} this host has, always including the required ones */
+    Set<String> available(Set<String> wanted) {
+        Set<String> result = new java.util.TreeSet<>(REQUIRED);
+        wanted.stream().filter(this::has).forEach(result::add);
+        return result;
+    }
+
+    private Path root(String controller) {
+        Path root = v1.get(controller);
+        if (root == null && isV2(controller)) {
+            root = unified;
+        }
+        if (root == null) {
+            throw new IllegalStateException("no cgroup hierarchy has the " + controller + " controller");
+        }
+        return root;
+    }
+
+    /** @return the directory of a cgroup in the hierarchy of a controller */
+    Path dir(String controller, String relative) {
+        return root(controller).resolve(relative);
     }
 
     /**
-     * Creates a cgroup in every hierarchy used.
+     * The hierarchies a container's {@code /sys/fs/cgroup} shows: only those it has its own cgroup
+     * in, so that its cgroup namespace hides the host's tree.
+     */
+    List<Hierarchy> containerView(Set<String> controllers) {
+        List<Hierarchy> view = new ArrayList<>();
+        for (Path root : roots(controllers)) {
+            if (root.equals(unified)) {
+                boolean alone = v1.isEmpty();
+                view.add(new Hierarchy(alone ? "" : root.getFileName().toString(), "cgroup2", ""));
+            } else {
+                view.add(new Hierarchy(root.getFileName().toString(), "cgroup", v1Options.get(root)));
+            }
+        }
+        return view;
+    }
+
+    /** @return every hierarchy root this host has, one per distinct mount */
+    List<Path> roots() {
+        List<Path> roots = new ArrayList<>(v1.values().stream().distinct().toList());
+        if (unified != null) {
+            roots.add(unified);
+        }
+        return roots;
+    }
+
+    /** @return the hierarchy roots that hold the given controllers */
+    List<Path> roots(Set<String> controllers) {
+        return controllers.stream().map(this::root).distinct().toList();
+    }
+
+    /**
+     * Creates a cgroup in the hierarchy of every given controller.
      *
      * @param relative the path below each hierarchy's root, such as {@code stevedore/ab12/7}
+     * @param controllers v1 controller names, each of which {@link #has} must allow
      * @return the {@code cgroup.procs} files to place a process in
      */
-    List<Path> create(String relative) {
+    List<Path> create(String relative, Set<String> controllers) {
         List<Path> procs = new ArrayList<>();
         try {
-            if (unified != null) {
-                enableControllers(relative);
-            }
-            for (Path root : roots()) {
-                Path dir = root.resolve(relative);
-                Files.createDirectories(dir);
+            for (Path root : roots(controllers)) {
+                Path dir = root;
+                for (Path part : Path.of(relative)) {
+                    if (root.equals(unified)) {
+                        enableV2(dir, controllers);
+                    }
+                    dir = dir.resolve(part.toString());
+                    Files.createDirectories(dir);
+                    if (root.equals(v1.get("cpuset"))) {
+                        inheritCpuset(dir);
+                    }
+                }
                 procs.add(dir.resolve("cgroup.procs"));
             }
             return procs;
@@ -155,61 +223,62 @@ final class Cgroups {
         }
     }
 
-    /**
-     * Applies a container's limits. Its helper sits in the cgroup as the container's parent, so
-     * the pids limit gets one more slot for it.
-     */
-    void limit(String relative, Resources resources) {
-        if (resources == null) {
-            return;
-        }
-        try {
-            if (resources.memory() != null && resources.memory().limit() != null) {
-                write("memory", relative, unified != null ? "memory.max" : "memory.limit_in_bytes",
-                        limit(resources.memory().limit()));
-            }
-            if (resources.pids() != null && resources.pids().limit() != null) {
-                long pids = resources.pids().limit();
-                write("pids", relative, "pids.max", limit(pids < 0 ? pids : pids + 1));
-            }
-        } catch (IOException e) {
-            throw new ContainerBackendException("cannot apply the limits of cgroup '" + relative + "': "
-                    + e.getMessage(), null, e);
-        }
-    }
-
     /** cgroup v2 gives a child controllers only when every ancestor delegates them. */
-    private void enableControllers(String relative) throws IOException {
-        Path dir = unified;
-        for (Path part : Path.of(relative)) {
-            Files.writeString(dir.resolve("cgroup.subtree_control"), "+memory +pids");
-            dir = dir.resolve(part.toString());
-            Files.createDirectories(dir);
+    private void enableV2(Path dir, Set<String> controllers) throws IOException {
+        StringBuilder enable = new StringBuilder();
+        for (String c : controllers) {
+            String name = V2_NAMES.get(c);
+            if (isV2(c) && !name.isEmpty()) {
+                enable.append(enable.length() == 0 ? "+" : " +").append(name);
+            }
+        }
+        if (enable.length() > 0) {
+            Files.writeString(dir.resolve("cgroup.subtree_control"), enable);
         }
     }
 
-    private static String limit(long value) {
-        return value < 0 ? "max" : Long.toString(value);
-    }
-
-    private void write(String controller, String relative, String file, String value) throws IOException {
-        Path path = (unified != null ? unified : v1.get(controller)).resolve(relative).resolve(file);
-        try {
-            Files.writeString(path, value);
-        } catch (IOException e) {
-            throw new IOException("writing '" + value + "' to '" + path + "' failed: " + e.getMessage(), e);
+    /** A v1 cpuset cgroup starts with no CPUs and memory nodes, which no process may join: copy the parent's. */
+    private static void inheritCpuset(Path dir) throws IOException {
+        for (String file : List.of("cpuset.cpus", "cpuset.mems")) {
+            Path path = dir.resolve(file);
+            if (Files.exists(path) && Files.readString(path).isBlank()) {
+                Files.writeString(path, Files.readString(dir.getParent().resolve(file)).trim());
+            }
         }
     }
 
-    ContainerStats stats(String relative) {
-        String memory = unified != null ? "memory.current" : "memory.usage_in_bytes";
-        // Minus the helper, which is in the cgroup as the container's parent.
-        long pids = Math.max(0, readLong("pids", relative, "pids.current") - 1);
-        return new ContainerStats(readLong("memory", relative, memory), pids);
+    /**
+     * Writes settings in order.
+     *
+     * @throws IllegalArgumentException when the host lacks a file a setting needs, naming the setting
+     * @throws ContainerBackendException when the kernel refuses a value
+     */
+    void apply(String relative, List<CgroupSettings.Write> writes) {
+        for (CgroupSettings.Write w : writes) {
+            Path dir = dir(w.controller(), relative);
+            Path path = null;
+            for (String file : w.files()) {
+                if (Files.exists(dir.resolve(file))) {
+                    path = dir.resolve(file);
+                    break;
+                }
+            }
+            if (path == null) {
+                throw new IllegalArgumentException(w.field() + ": this host cannot apply it: the " + w.controller()
+                        + " cgroup '" + dir + "' has no " + String.join(" nor ", w.files())
+                        + (w.hint().isEmpty() ? "" : " (" + w.hint() + ")"));
+            }
+            try {
+                Files.writeString(path, w.value());
+            } catch (IOException e) {
+                throw new ContainerBackendException(w.field() + ": writing '" + w.value() + "' to '" + path
+                        + "' failed: " + e.getMessage() + (w.hint().isEmpty() ? "" : " (" + w.hint() + ")"), null, e);
+            }
+        }
     }
 
     String read(String controller, String relative, String file) {
-        Path path = (unified != null ? unified : v1.get(controller)).resolve(relative).resolve(file);
+        Path path = dir(controller, relative).resolve(file);
         try {
             return Files.readString(path).trim();
         } catch (IOException e) {
@@ -217,9 +286,29 @@ final class Cgroups {
         }
     }
 
-    private long readLong(String controller, String relative, String file) {
-        String value = read(controller, relative, file);
-        return value.equals("max") ? Long.MAX_VALUE : Long.parseLong(value);
+    /** Freezes (or thaws) every process of the cgroup and waits until the kernel says it is done. */
+    void freeze(String relative, boolean frozen) {
+        boolean v2 = isV2("freezer");
+        Path dir = dir("freezer", relative);
+        Path control = dir.resolve(v2 ? "cgroup.freeze" : "freezer.state");
+        try {
+            Files.writeString(control, v2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED"));
+            for (int attempt = 0; ; attempt++) {
+                String state = v2 ? Files.readString(dir.resolve("cgroup.events")) : Files.readString(control).trim();
+                boolean done = v2 ? state.contains("frozen " + (frozen ? 1 : 0)) : state.equals(frozen ? "FROZEN" : "THAWED");
+                if (done) {
+                    return;
+                }
+                if (attempt == 5000) {
+                    throw new ContainerBackendException("cgroup '" + dir + "' is still '" + state.trim()
+                            + "' 5 s after asking to " + (frozen ? "freeze" : "thaw") + " it");
+                }
+                sleep();
+            }
+        } catch (IOException e) {
+            throw new ContainerBackendException("cannot " + (frozen ? "freeze" : "thaw") + " cgroup '" + dir + "': "
+                    + e, null, e);
+        }
     }
 
     /**
@@ -266,8 +355,15 @@ final class Cgroups {
         }
     }
 
+    /** Frozen processes die only once thawed, so a paused container's cgroup is thawed first. */
     private static void killAll(Path dir) {
         try {
+            if (Files.exists(dir.resolve("freezer.state"))) {
+                Files.writeString(dir.resolve("freezer.state"), "THAWED");
+            }
+            if (Files.exists(dir.resolve("cgroup.freeze"))) {
+                Files.writeString(dir.resolve("cgroup.freeze"), "0");
+            }
             for (String pid : Files.readAllLines(dir.resolve("cgroup.procs"))) {
                 ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(ProcessHandle::destroyForcibly);
             }
@@ -281,7 +377,7 @@ final class Cgroups {
             Thread.sleep(1);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ContainerBackendException("interrupted while removing a cgroup", null, e);
+            throw new ContainerBackendException("interrupted while waiting for a cgroup", null, e);
         }
     }
 }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /** A container of a {@link LinuxRuntime}: its helper, cgroup and state directory. */
 final class LinuxContainer implements ContainerHandle {
@@ -20,18 +21,23 @@ final class LinuxContainer implements ContainerHandle {
     private final String id;
     private final Spec spec;
     private final String cgroup;
+    private final Set<String> controllers;
     private final List<Path> cgroupProcs;
     private final Path dir;
     private final Helper helper;
     private volatile boolean started;
     private volatile boolean deleted;
+    private volatile boolean paused;
+    /** The usage read just before the cgroup was removed. */
+    private volatile ContainerStats finalStats;
 
-    LinuxContainer(LinuxRuntime runtime, String id, Spec spec, String cgroup, List<Path> cgroupProcs, Path dir,
-            Helper helper) {
+    LinuxContainer(LinuxRuntime runtime, String id, Spec spec, String cgroup, Set<String> controllers,
+            List<Path> cgroupProcs, Path dir, Helper helper) {
         this.runtime = runtime;
         this.id = id;
         this.spec = spec;
         this.cgroup = cgroup;
+        this.controllers = controllers;
         this.cgroupProcs = cgroupProcs;
         this.dir = dir;
         this.helper = helper;
@@ -61,7 +67,35 @@ final class LinuxContainer implements ContainerHandle {
         if (deleted || !helper.process.isAlive()) {
             return ContainerState.STOPPED;
         }
-        return started ? ContainerState.RUNNING : ContainerState.CREATED;
+        return !started ? ContainerState.CREATED : paused ? ContainerState.PAUSED : ContainerState.RUNNING;
+    }
+
+    @Override
+    public synchronized void pause() {
+        ContainerState state = state();
+        if (state != ContainerState.RUNNING) {
+            throw new IllegalStateException("container '" + id + "' cannot be paused: it is " + state);
+        }
+        requireFreezer();
+        runtime.cgroups().freeze(cgroup, true);
+        paused = true;
+    }
+
+    @Override
+    public synchronized void resume() {
+        ContainerState state = state();
+        if (state != ContainerState.PAUSED) {
+            throw new IllegalStateException("container '" + id + "' cannot be resumed: it is " + state);
+        }
+        runtime.cgroups().freeze(cgroup, false);
+        paused = false;
+    }
+
+    private void requireFreezer() {
+        if (!controllers.contains("freezer")) {
+            throw new UnsupportedOperationException("container '" + id + "' cannot be paused: this host has no "
+                    + "cgroup freezer (neither a v1 freezer hierarchy nor cgroup v2)");
+        }
     }
 
     @Override
@@ -87,7 +121,8 @@ final class LinuxContainer implements ContainerHandle {
 
     @Override
     public ContainerStats stats() {
-        return runtime.cgroups().stats(cgroup);
+        ContainerStats last = finalStats;
+        return last != null ? last : CgroupStats.read(runtime.cgroups(), cgroup, controllers);
     }
 
     @Override
@@ -125,6 +160,11 @@ final class LinuxContainer implements ContainerHandle {
         if (deleted) {
             return;
         }
+        if (paused) {
+            // Frozen processes, the helper among them, act on no signal until thawed.
+            runtime.cgroups().freeze(cgroup, false);
+            paused = false;
+        }
         if (helper.process.isAlive()) {
             helper.kill(9);
             if (helper.waitFor(Duration.ofSeconds(5)).isEmpty()) {
@@ -133,6 +173,7 @@ final class LinuxContainer implements ContainerHandle {
             }
         }
         helper.close();
+        finalStats = CgroupStats.read(runtime.cgroups(), cgroup, controllers);
         deleted = true;
         runtime.removed(this, cgroup, dir);
     }

@@ -50,6 +50,7 @@ final class LinuxRuntime implements ContainerRuntime {
     private final FileLock lock;
     private final Path helperExecutable;
     private final Cgroups cgroups;
+    private final CgroupSettings.Host host = CgroupSettings.Host.detect();
     private final ExecutorService launcher;
     private final Map<String, LinuxContainer> containers = new ConcurrentHashMap<>();
     /** Ids in use, reserved before their container exists. */
@@ -101,11 +102,16 @@ final class LinuxRuntime implements ContainerRuntime {
         Path dir = instanceDir.resolve(id);
         Spare spare = null;
         try {
-            Plan plan = Planner.create(spec, rootfs, List.of(), writeEtcFiles(dir, spec), cgroups.containerView());
-            spare = takeSpare(stdio, plan.beforeClone());
-            cgroups.limit(spare.cgroup(), spec.linux() == null ? null : spec.linux().resources());
+            CgroupSettings settings = spec.linux() == null ? CgroupSettings.of(null, List.of(), cgroups, host)
+                    : CgroupSettings.of(spec.linux().resources(), spec.linux().devices(), cgroups, host);
+            Set<String> controllers = cgroups.available(union(Cgroups.DEFAULTS, settings.controllers()));
+            Plan plan = Planner.create(spec, rootfs, List.of(), writeEtcFiles(dir, spec),
+                    cgroups.containerView(controllers));
+            spare = takeSpare(stdio, plan.beforeClone(), controllers);
+            cgroups.apply(spare.cgroup(), settings.writes());
             Helper helper = spare.helper().begin(plan.afterClone());
-            LinuxContainer container = new LinuxContainer(this, id, spec, spare.cgroup(), spare.procs(), dir, helper);
+            LinuxContainer container = new LinuxContainer(this, id, spec, spare.cgroup(), controllers, spare.procs(),
+                    dir, helper);
             containers.put(id, container);
             return container;
         } catch (RuntimeException e) {
@@ -126,37 +132,39 @@ final class LinuxRuntime implements ContainerRuntime {
      * takes a while too, so spares are prepared on the launcher thread, off the caller's path, for
      * the streams and namespaces last asked for.
      */
-    private record Spare(Stdio stdio, List<String> beforeClone, Helper helper, String cgroup, List<Path> procs) {
-        boolean fits(Stdio stdio, Plan beforeClone) {
-            return this.stdio.equals(stdio) && this.beforeClone.equals(beforeClone.lines());
+    private record Spare(Stdio stdio, List<String> beforeClone, Set<String> controllers, Helper helper, String cgroup,
+            List<Path> procs) {
+        boolean fits(Stdio stdio, Plan beforeClone, Set<String> controllers) {
+            return this.stdio.equals(stdio) && this.beforeClone.equals(beforeClone.lines())
+                    && this.controllers.equals(controllers);
         }
     }
 
-    private Spare takeSpare(Stdio stdio, Plan beforeClone) {
+    private Spare takeSpare(Stdio stdio, Plan beforeClone, Set<String> controllers) {
         Spare spare = null;
         synchronized (spares) {
-            if (!spares.isEmpty() && spares.peek().fits(stdio, beforeClone)) {
+            if (!spares.isEmpty() && spares.peek().fits(stdio, beforeClone, controllers)) {
                 spare = spares.poll();
             }
         }
         // submit, not execute: an exception must not end the thread, whose death would kill its helpers.
-        launcher.submit(() -> refill(stdio, beforeClone));
-        return spare != null ? spare : onLauncher(() -> prepareSpare(stdio, beforeClone));
+        launcher.submit(() -> refill(stdio, beforeClone, controllers));
+        return spare != null ? spare : onLauncher(() -> prepareSpare(stdio, beforeClone, controllers));
     }
 
     /** Keeps {@link #SPARES} spares like the last container asked for; other ones go. */
-    private void refill(Stdio stdio, Plan beforeClone) {
+    private void refill(Stdio stdio, Plan beforeClone, Set<String> controllers) {
         List<Spare> stale = new ArrayList<>();
         int missing;
         synchronized (spares) {
-            spares.removeIf(s -> !s.fits(stdio, beforeClone) && stale.add(s));
+            spares.removeIf(s -> !s.fits(stdio, beforeClone, controllers) && stale.add(s));
             missing = closed ? 0 : SPARES - spares.size();
         }
         stale.forEach(this::discard);
         for (int i = 0; i < missing; i++) {
             Spare spare;
             try {
-                spare = prepareSpare(stdio, beforeClone);
+                spare = prepareSpare(stdio, beforeClone, controllers);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "cannot prepare a helper in advance: {0}", e.getMessage());
                 return;
@@ -171,10 +179,10 @@ final class LinuxRuntime implements ContainerRuntime {
         }
     }
 
-    private Spare prepareSpare(Stdio stdio, Plan beforeClone) {
+    private Spare prepareSpare(Stdio stdio, Plan beforeClone, Set<String> controllers) {
         long n = sequence.incrementAndGet();
         String cgroup = "stevedore/" + instance + "/" + n;
-        List<Path> procs = cgroups.create(cgroup);
+        List<Path> procs = cgroups.create(cgroup, controllers);
         Helper helper;
         try {
             helper = Helper.spawn(helperExecutable, instanceDir.resolve(n + ".sock"), stdio);
@@ -182,7 +190,7 @@ final class LinuxRuntime implements ContainerRuntime {
             cgroups.remove(cgroup);
             throw e;
         }
-        Spare spare = new Spare(stdio, beforeClone.lines(), helper, cgroup, procs);
+        Spare spare = new Spare(stdio, beforeClone.lines(), controllers, helper, cgroup, procs);
         try {
             for (Path p : procs) {
                 Files.writeString(p, Long.toString(helper.process.pid()));
@@ -349,6 +357,12 @@ final class LinuxRuntime implements ContainerRuntime {
         if (failure != null) {
             throw failure;
         }
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> union = new java.util.TreeSet<>(a);
+        union.addAll(b);
+        return union;
     }
 
     private static void deleteTree(Path dir) {

@@ -257,7 +257,7 @@ final class Planner {
         }
         plan.add(Op.MOUNT, "tmpfs", dest, "tmpfs", flags & ~MS_RDONLY, "mode=755", T_MKDIR, 0, 0);
         for (Cgroups.Hierarchy h : view) {
-            plan.add(Op.MOUNT, "cgroup", dest + "/" + h.name(), "cgroup", flags, h.options(), T_MKDIR, 0, 0);
+            plan.add(Op.MOUNT, h.type(), dest + "/" + h.name(), h.type(), flags, h.options(), T_MKDIR, 0, 0);
         }
         if ((flags & MS_RDONLY) != 0) {
             plan.add(Op.REMOUNT_RO, dest, 0, 0);

@@ -1,11 +1,13 @@
 package dev.stevedore.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,25 +25,32 @@ class CgroupsTest {
                 line(dir.resolve("pids"), "cgroup", "rw,pids"), line(dir.resolve("cpu"), "cgroup", "rw,cpu"),
                 line(unified, "cgroup2", "rw")));
         assertThat(c.unavailableReason()).isNull();
-        assertThat(c.isUnified()).isFalse();
-        assertThat(c.roots()).containsExactlyInAnyOrder(dir.resolve("memory"), dir.resolve("pids"));
-        assertThat(c.containerView()).containsExactlyInAnyOrder(new Cgroups.Hierarchy("memory", "cgroup", "memory"),
-                new Cgroups.Hierarchy("pids", "cgroup", "pids"));
+        assertThat(c.isV2("memory")).isFalse();
+        assertThat(c.isV2("hugetlb")).isTrue();
+        assertThat(c.has("blkio")).as("neither v1 nor on the v2 mount").isFalse();
+        assertThat(c.roots(Set.of("memory", "pids"))).containsExactlyInAnyOrder(dir.resolve("memory"),
+                dir.resolve("pids"));
+        assertThat(c.containerView(Set.of("memory", "pids"))).containsExactlyInAnyOrder(
+                new Cgroups.Hierarchy("memory", "cgroup", "memory"), new Cgroups.Hierarchy("pids", "cgroup", "pids"));
+        assertThat(c.containerView(Set.of("memory", "hugetlb"))).containsExactlyInAnyOrder(
+                new Cgroups.Hierarchy("memory", "cgroup", "memory"), new Cgroups.Hierarchy("unified", "cgroup2", ""));
     }
 
     @Test
     void coMountedControllersKeepTheirWholeOptionList(@TempDir Path dir) {
         Cgroups c = Cgroups.detect(List.of(line(dir.resolve("memory"), "cgroup", "rw,memory,hugetlb"),
                 line(dir.resolve("pids"), "cgroup", "rw,pids")));
-        assertThat(c.containerView()).contains(new Cgroups.Hierarchy("memory", "cgroup", "memory,hugetlb"));
+        assertThat(c.containerView(Set.of("memory"))).contains(new Cgroups.Hierarchy("memory", "cgroup", "memory,hugetlb"));
     }
 
     @Test
     void unifiedWithControllersIsPreferred(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("cgroup.controllers"), "cpuset cpu io memory hugetlb pids rdma misc\n");
         Cgroups c = Cgroups.detect(List.of(line(dir, "cgroup2", "rw,nsdelegate")));
-        assertThat(c.isUnified()).isTrue();
-        assertThat(c.roots()).containsExactly(dir);
+        assertThat(c.isV2("memory")).isTrue();
+        assertThat(c.isV2("freezer")).as("cgroup.freeze needs no controller").isTrue();
+        assertThat(c.roots(Cgroups.DEFAULTS)).containsExactly(dir);
+        assertThat(c.containerView(Cgroups.DEFAULTS)).containsExactly(new Cgroups.Hierarchy("", "cgroup2", ""));
     }
 
     @Test
@@ -54,16 +63,33 @@ class CgroupsTest {
     }
 
     @Test
-    void createWritesLimitsInFakeV1Tree(@TempDir Path dir) throws IOException {
+    void createWritesSettingsInFakeV1Tree(@TempDir Path dir) throws IOException {
         Cgroups c = Cgroups.detect(List.of(line(dir.resolve("memory"), "cgroup", "rw,memory"),
-                line(dir.resolve("pids"), "cgroup", "rw,pids")));
-        List<Path> procs = c.create("stevedore/i/c");
-        c.limit("stevedore/i/c", dev.stevedore.oci.runtime.Resources.none()
-                .withMemory(dev.stevedore.oci.runtime.Resources.Memory.limit(1 << 20))
-                .withPids(dev.stevedore.oci.runtime.Resources.Pids.of(7)));
+                line(dir.resolve("pids"), "cgroup", "rw,pids"), line(dir.resolve("cpuset"), "cgroup", "rw,cpuset")));
+        Files.createDirectories(dir.resolve("cpuset"));
+        Files.writeString(dir.resolve("cpuset/cpuset.cpus"), "0-1\n");
+        Files.writeString(dir.resolve("cpuset/cpuset.mems"), "0\n");
+        // A fake tree: the kernel would create these files with each directory.
+        for (String level : List.of("stevedore", "stevedore/i", "stevedore/i/c")) {
+            Files.createDirectories(dir.resolve("cpuset").resolve(level));
+            Files.writeString(dir.resolve("cpuset").resolve(level).resolve("cpuset.cpus"), "");
+            Files.writeString(dir.resolve("cpuset").resolve(level).resolve("cpuset.mems"), "");
+        }
+        Files.delete(dir.resolve("cpuset/stevedore/i/c/cpuset.cpus"));
+        Files.delete(dir.resolve("cpuset/stevedore/i/c/cpuset.mems"));
+        Files.delete(dir.resolve("cpuset/stevedore/i/c"));
+        List<Path> procs = c.create("stevedore/i/c", Set.of("memory", "pids", "cpuset"));
         assertThat(procs).containsExactlyInAnyOrder(dir.resolve("memory/stevedore/i/c/cgroup.procs"),
-                dir.resolve("pids/stevedore/i/c/cgroup.procs"));
+                dir.resolve("pids/stevedore/i/c/cgroup.procs"), dir.resolve("cpuset/stevedore/i/c/cgroup.procs"));
+        assertThat(Files.readString(dir.resolve("cpuset/stevedore/i/cpuset.cpus"))).as("copied from the parent")
+                .isEqualTo("0-1");
+        Files.writeString(dir.resolve("memory/stevedore/i/c/memory.limit_in_bytes"), "");
+        c.apply("stevedore/i/c", List.of(new CgroupSettings.Write("memory", List.of("memory.limit_in_bytes"), "1048576",
+                "linux.resources.memory.limit", "")));
         assertThat(Files.readString(dir.resolve("memory/stevedore/i/c/memory.limit_in_bytes"))).isEqualTo("1048576");
-        assertThat(Files.readString(dir.resolve("pids/stevedore/i/c/pids.max"))).as("one more for the helper").isEqualTo("8");
+        assertThatThrownBy(() -> c.apply("stevedore/i/c", List.of(new CgroupSettings.Write("pids",
+                List.of("pids.max"), "5", "linux.resources.pids.limit", "")))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("linux.resources.pids.limit: this host cannot apply it: the pids cgroup '"
+                        + dir.resolve("pids/stevedore/i/c") + "' has no pids.max");
     }
 }
