@@ -358,7 +358,7 @@ record CgroupSettings(Set<String> controllers, List<Write> writes) {
                 String f = "linux.resources.hugepageLimits[" + i + "]";
                 if (!host.hugepageSizes().contains(h.pageSize())) {
                     throw refuse(f + ".pageSize", "'" + h.pageSize() + "' is not a huge page size of this host (it has "
-                            + (host.hugepageSizes().isEmpty() ? "none" : String.join(", ", host.hugepageSizes())) + ")");
+                            + (host.hugepageSizes().isEmpty() ? "none" : String.join(", ", new TreeSet<>(host.hugepageSizes()))) + ")");
                 }
                 long limit = h.limit();
                 if (limit < -1) {
