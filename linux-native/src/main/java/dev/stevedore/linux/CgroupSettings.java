@@ -79,6 +79,9 @@ record CgroupSettings(Set<String> controllers, List<Write> writes) {
     private static final List<String> ALLOWED_DEVICES = List.of("c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm",
             "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm");
 
+    private static final String WEIGHT_HINT = "weights need the BFQ I/O scheduler (CFQ before Linux 5.0) on the "
+            + "device";
+
     private static final Pattern LIST = Pattern.compile("(\\d+)(?:-(\\d+))?");
 
     /** Translates a container's resources; nothing is written yet. */
@@ -296,8 +299,7 @@ record CgroupSettings(Set<String> controllers, List<Write> writes) {
                 if (v2) {
                     write("blkio", f + ".weight", Long.toString(w), "", "io.bfq.weight");
                 } else {
-                    write("blkio", f + ".weight", Long.toString(w), "no I/O scheduler with weights (CFQ or BFQ) is "
-                            + "active", "blkio.weight", "blkio.bfq.weight");
+                    write("blkio", f + ".weight", Long.toString(w), WEIGHT_HINT, "blkio.weight", "blkio.bfq.weight");
                 }
             }
             if (io.leafWeight() != null && io.leafWeight() != 0) {
@@ -314,8 +316,8 @@ record CgroupSettings(Set<String> controllers, List<Write> writes) {
                     if (v2) {
                         write("blkio", fd + ".weight", dev + " " + w, "", "io.bfq.weight");
                     } else {
-                        write("blkio", fd + ".weight", dev + " " + w, "no I/O scheduler with weights (CFQ or BFQ) is "
-                                + "active", "blkio.weight_device", "blkio.bfq.weight_device");
+                        write("blkio", fd + ".weight", dev + " " + w, WEIGHT_HINT, "blkio.weight_device",
+                                "blkio.bfq.weight_device");
                     }
                 }
                 if (d.leafWeight() != null) {

@@ -6,7 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 
-/** Reads a container's usage from its cgroup files, v1 or v2 per controller. */
+/**
+ * Reads a container's usage from its cgroup files, v1 or v2 per controller. On v1, I/O bytes come
+ * from {@code blkio.throttle.io_service_bytes_recursive}, which kernels from 5.x on count only on
+ * devices where block throttling was activated (some throttle rule was set on the device once);
+ * elsewhere they stay 0.
+ */
 final class CgroupStats {
     private CgroupStats() {
     }
