@@ -230,16 +230,21 @@ record CgroupSettings(Set<String> controllers, List<Write> writes) {
                 if (v2) {
                     throw refuse(f + ".realtimeRuntime", "cgroup v2 has no real-time CPU budget");
                 }
-                if (c.realtimeRuntime() != null && c.realtimeRuntime() < -1) {
-                    throw refuse(f + ".realtimeRuntime", c.realtimeRuntime() + " is negative");
+                long period = c.realtimePeriod() == null ? 1_000_000 : c.realtimePeriod();
+                if (period < 1 || period > 1_000_000) {
+                    throw refuse(f + ".realtimePeriod", period + " is outside 1..1000000 microseconds");
+                }
+                if (c.realtimeRuntime() != null && (c.realtimeRuntime() < 0 || c.realtimeRuntime() > period)) {
+                    throw refuse(f + ".realtimeRuntime", c.realtimeRuntime() + " is outside 0.." + period
+                            + " microseconds (the period); only the root cgroup may have -1");
                 }
                 if (c.realtimePeriod() != null) {
                     write("cpu", f + ".realtimePeriod", Long.toString(c.realtimePeriod()), "", "cpu.rt_period_us");
                 }
                 if (c.realtimeRuntime() != null) {
-                    write("cpu", f + ".realtimeRuntime", Long.toString(c.realtimeRuntime()), "the parent cgroups "
-                            + "must have at least this much real-time runtime, and the kernel real-time group "
-                            + "scheduling (CONFIG_RT_GROUP_SCHED)", "cpu.rt_runtime_us");
+                    write("cpu", f + ".realtimeRuntime", Long.toString(c.realtimeRuntime()), "the kernel needs "
+                            + "real-time group scheduling (CONFIG_RT_GROUP_SCHED), and the host's real-time budget "
+                            + "(cpu.rt_runtime_us of the root cgroup) room for it", "cpu.rt_runtime_us");
                 }
             }
             if (c.idle() != null) {

@@ -269,12 +269,77 @@ final class Cgroups {
                         + (w.hint().isEmpty() ? "" : " (" + w.hint() + ")"));
             }
             try {
+                if (path.getFileName().toString().equals(RT_RUNTIME) && !isV2("cpu")) {
+                    reserveRealtime(relative, Long.parseLong(w.value()), realtimePeriod(dir));
+                }
                 Files.writeString(path, w.value());
             } catch (IOException e) {
                 throw new ContainerBackendException(w.field() + ": writing '" + w.value() + "' to '" + path
                         + "' failed: " + e.getMessage() + (w.hint().isEmpty() ? "" : " (" + w.hint() + ")"), null, e);
             }
         }
+    }
+
+    private static final String RT_RUNTIME = "cpu.rt_runtime_us";
+
+    /**
+     * A v1 cgroup gets real-time CPU time only out of its parent's budget, which is 0 for a new
+     * cgroup: each ancestor below the root gets the container's share added (as a share of its own
+     * period), top-down. {@link #remove} gives it back.
+     */
+    private synchronized void reserveRealtime(String relative, long runtime, long period) throws IOException {
+        List<Path> ancestors = ancestors(v1.get("cpu"), relative);
+        List<Path> raised = new ArrayList<>();
+        try {
+            for (Path a : ancestors) {
+                adjustRealtime(a, share(runtime, period, a));
+                raised.add(a);
+            }
+        } catch (IOException e) {
+            java.util.Collections.reverse(raised);
+            for (Path a : raised) {
+                adjustRealtime(a, -share(runtime, period, a));
+            }
+            throw e;
+        }
+    }
+
+    /** Gives the real-time budget of a cgroup being removed back, bottom-up. */
+    private synchronized void releaseRealtime(Path root, String relative, long runtime, long period) {
+        List<Path> ancestors = new ArrayList<>(ancestors(root, relative));
+        java.util.Collections.reverse(ancestors);
+        for (Path a : ancestors) {
+            try {
+                adjustRealtime(a, -share(runtime, period, a));
+            } catch (IOException e) {
+                // Gone with its runtime already: nothing to give back to.
+            }
+        }
+    }
+
+    private static List<Path> ancestors(Path root, String relative) {
+        List<Path> ancestors = new ArrayList<>();
+        Path dir = root;
+        Path rel = Path.of(relative);
+        for (int i = 0; i < rel.getNameCount() - 1; i++) {
+            dir = dir.resolve(rel.getName(i).toString());
+            ancestors.add(dir);
+        }
+        return ancestors;
+    }
+
+    private static long share(long runtime, long period, Path ancestor) throws IOException {
+        return -Math.floorDiv(-runtime * realtimePeriod(ancestor), period);
+    }
+
+    private static long realtimePeriod(Path dir) throws IOException {
+        return Long.parseLong(Files.readString(dir.resolve("cpu.rt_period_us")).trim());
+    }
+
+    private static void adjustRealtime(Path dir, long delta) throws IOException {
+        Path file = dir.resolve(RT_RUNTIME);
+        long now = Long.parseLong(Files.readString(file).trim());
+        Files.writeString(file, Long.toString(Math.max(0, now + delta)));
     }
 
     String read(String controller, String relative, String file) {
@@ -318,40 +383,58 @@ final class Cgroups {
     void remove(String relative) {
         for (Path root : roots()) {
             Path top = root.resolve(relative);
-            try {
-                // The common case: the container's processes are gone and it has no child cgroups.
-                Files.deleteIfExists(top);
-                continue;
-            } catch (IOException e) {
-                // Busy or has children: kill and retry below.
+            long[] realtime = root.equals(v1.get("cpu")) ? realtime(top) : null;
+            removeTree(top);
+            if (realtime != null) {
+                releaseRealtime(root, relative, realtime[0], realtime[1]);
             }
-            for (int attempt = 0; ; attempt++) {
-                List<Path> dirs;
-                try (Stream<Path> walk = Files.walk(top)) {
-                    dirs = walk.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList();
-                } catch (NoSuchFileException e) {
-                    break;
-                } catch (IOException | UncheckedIOException e) {
-                    throw new ContainerBackendException("cannot list cgroup '" + top + "': " + e, null, e);
-                }
-                boolean removed = true;
-                for (Path dir : dirs) {
-                    killAll(dir);
-                    try {
-                        Files.deleteIfExists(dir);
-                    } catch (IOException e) {
-                        removed = false;
-                    }
-                }
-                if (removed) {
-                    break;
-                }
-                if (attempt == 2000) {
-                    throw new ContainerBackendException("cannot remove cgroup '" + top
-                            + "': still busy after killing its processes for 2 s");
-                }
-                sleep();
+        }
+    }
+
+    /** @return the real-time runtime and period of a v1 cpu cgroup when it has a budget, else null */
+    private static long[] realtime(Path dir) {
+        try {
+            long runtime = Long.parseLong(Files.readString(dir.resolve(RT_RUNTIME)).trim());
+            return runtime > 0 ? new long[] {runtime, realtimePeriod(dir)} : null;
+        } catch (IOException | NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private void removeTree(Path top) {
+        try {
+            // The common case: the container's processes are gone and it has no child cgroups.
+            Files.deleteIfExists(top);
+            return;
+        } catch (IOException e) {
+            // Busy or has children: kill and retry below.
+        }
+        for (int attempt = 0; ; attempt++) {
+            List<Path> dirs;
+            try (Stream<Path> walk = Files.walk(top)) {
+                dirs = walk.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList();
+            } catch (NoSuchFileException e) {
+                break;
+            } catch (IOException | UncheckedIOException e) {
+                throw new ContainerBackendException("cannot list cgroup '" + top + "': " + e, null, e);
             }
+            boolean removed = true;
+            for (Path dir : dirs) {
+                killAll(dir);
+                try {
+                    Files.deleteIfExists(dir);
+                } catch (IOException e) {
+                    removed = false;
+                }
+            }
+            if (removed) {
+                break;
+            }
+            if (attempt == 2000) {
+                throw new ContainerBackendException("cannot remove cgroup '" + top
+                        + "': still busy after killing its processes for 2 s");
+            }
+            sleep();
         }
     }
 

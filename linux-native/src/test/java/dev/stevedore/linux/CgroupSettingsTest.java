@@ -199,6 +199,8 @@ class CgroupSettingsTest {
                 + "does not install; mount the devices controller as cgroup v1 or leave the rules out");
         refused(v2(dir.resolve("v2b")), "{\"memory\": {\"swappiness\": 10}}",
                 "linux.resources.memory.swappiness: cgroup v2 has no such setting");
+        refused(c, "{\"cpu\": {\"realtimeRuntime\": -1}}", "linux.resources.cpu.realtimeRuntime: -1 is outside "
+                + "0..1000000 microseconds (the period); only the root cgroup may have -1");
         refused(v2(dir.resolve("v2c")), "{\"cpu\": {\"realtimeRuntime\": 1000}}",
                 "linux.resources.cpu.realtimeRuntime: cgroup v2 has no real-time CPU budget");
     }

@@ -7,7 +7,6 @@ import dev.stevedore.oci.OciJson;
 import dev.stevedore.oci.runtime.Mount;
 import dev.stevedore.oci.runtime.Resources;
 import dev.stevedore.oci.runtime.Spec;
-import dev.stevedore.spi.ContainerBackendException;
 import dev.stevedore.spi.ContainerHandle;
 import dev.stevedore.spi.ContainerState;
 import dev.stevedore.spi.ContainerStats;
@@ -358,12 +357,22 @@ class ResourcesTest {
     }
 
     @Test
-    void refusedKernelWritesNameTheFieldAndFile() {
-        ContainerBackendException e = org.junit.jupiter.api.Assertions.assertThrows(ContainerBackendException.class,
-                () -> runtime.create("rt", sh("true", "{\"cpu\": {\"realtimeRuntime\": 10000}}"), List.of(),
-                        Stdio.discard()));
-        assertThat(e).hasMessageStartingWith("linux.resources.cpu.realtimeRuntime: writing '10000' to '")
-                .hasMessageContaining("cpu.rt_runtime_us' failed");
+    void realtimeBudgetComesOutOfTheAncestorsAndGoesBack() {
+        assertThat(runtime.cgroups().isV2("cpu")).as("real-time budgets exist on cgroup v1 only").isFalse();
+        Path instance = runtime.cgroups().dir("cpu", "stevedore/" + runtime.instance());
+        ContainerHandle c = runtime.create(nextId(), sh("sleep 100",
+                "{\"cpu\": {\"realtimeRuntime\": 20000, \"realtimePeriod\": 100000}}"), List.of(), Stdio.discard());
+        try {
+            assertThat(read(c, "cpu", "cpu.rt_period_us")).isEqualTo("100000");
+            assertThat(read(c, "cpu", "cpu.rt_runtime_us")).isEqualTo("20000");
+            assertThat(runtime.cgroups().read("cpu", "stevedore/" + runtime.instance(), "cpu.rt_runtime_us"))
+                    .as("20%% of the ancestor's 1 s period").isEqualTo("200000");
+        } finally {
+            c.delete();
+        }
+        assertThat(runtime.cgroups().read("cpu", "stevedore/" + runtime.instance(), "cpu.rt_runtime_us"))
+                .as("given back").isEqualTo("0");
+        assertThat(instance.getParent().resolve("cpu.rt_runtime_us")).content().isEqualTo("0\n");
     }
 
     /** The runtime prepares helpers in advance, in cgroups of their own: waits until it is done. */
