@@ -1,17 +1,28 @@
 package dev.stevedore.oci;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 
 /**
  * The one JSON mapping for every OCI and Docker document type.
@@ -26,6 +37,12 @@ public final class OciJson {
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .withCoercionConfig(LogicalType.Textual, textual -> textual
+                    .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
@@ -51,10 +68,19 @@ public final class OciJson {
      * @throws OciFormatException when the JSON is malformed or violates the spec
      */
     public static <T> T read(byte[] json, Class<T> type, String root) {
-        try {
-            return MAPPER.readValue(json, type);
-        } catch (JsonProcessingException e) {
-            throw translate(e, root);
+        // The parser stays open until the error is translated: its current token is the value
+        // the message quotes.
+        try (JsonParser parser = MAPPER.createParser(json)) {
+            T value;
+            try {
+                value = MAPPER.readValue(parser, type);
+            } catch (JsonProcessingException e) {
+                throw translate(e, root);
+            }
+            if (value == null) {
+                throw new OciFormatException(root, "expected a document, got null");
+            }
+            return value;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -135,14 +161,90 @@ public final class OciJson {
         OciFormatException cause = findCause(e, OciFormatException.class);
         if (cause != null) {
             String field = cause.path();
-            String full = field.isEmpty() ? path.toString() : path + "." + field;
+            String full = field.isEmpty() || field.startsWith("[") ? path + field : path + "." + field;
             return withCause(new OciFormatException(full, cause.problem()), e);
         }
         IllegalArgumentException iae = findCause(e, IllegalArgumentException.class);
         if (iae != null) {
             return withCause(new OciFormatException(path.toString(), iae.getMessage()), e);
         }
-        return withCause(new OciFormatException(path.toString(), e.getOriginalMessage()), e);
+        return withCause(new OciFormatException(path.toString(), describe(e)), e);
+    }
+
+    // Jackson's own messages speak of Java types and feature flags; a reader of a broken image
+    // needs the JSON view: what was expected, what is there, and where in the text.
+    private static String describe(JsonProcessingException wrapper) {
+        JsonProcessingException e = wrapper;
+        for (Throwable c = wrapper.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            if (c instanceof JsonProcessingException j) {
+                e = j;
+            }
+        }
+        String message = e.getOriginalMessage();
+        if (e instanceof JsonEOFException || message.startsWith("Unexpected end-of-input")
+                || message.startsWith("No content to map")) {
+            return "the document ends too early" + at(e) + ": the JSON is truncated";
+        }
+        if (e instanceof MismatchedInputException m) {
+            JsonToken token = m.getProcessor() instanceof JsonParser p ? p.currentToken() : null;
+            if (message.startsWith("Trailing token")) {
+                return "unexpected content after the end of the document" + at(e);
+            }
+            if (message.startsWith("Cannot map `null` into type") && token != JsonToken.VALUE_NULL) {
+                return "is required";
+            }
+            if (m.getTargetType() != null && token != null) {
+                return "expected " + kind(m.getTargetType()) + ", got " + describe(token, (JsonParser) m.getProcessor());
+            }
+        }
+        if (e instanceof StreamReadException) {
+            return "invalid JSON" + at(e) + ": " + message;
+        }
+        return message;
+    }
+
+    private static String at(JsonProcessingException e) {
+        JsonLocation location = e.getLocation();
+        return location == null ? "" : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+    }
+
+    private static String kind(Class<?> type) {
+        if (type == boolean.class || type == Boolean.class) {
+            return "a boolean";
+        }
+        if (type == int.class || type == long.class || type == short.class || type == Integer.class
+                || type == Long.class || type == Short.class || type == BigInteger.class) {
+            return "an integer";
+        }
+        if (type.isPrimitive() || Number.class.isAssignableFrom(type)) {
+            return "a number";
+        }
+        if (type == String.class || type == Digest.class || type.isEnum()) {
+            return "a string";
+        }
+        if (type.isArray() || Collection.class.isAssignableFrom(type)) {
+            return "an array";
+        }
+        return "an object";
+    }
+
+    private static String describe(JsonToken token, JsonParser parser) {
+        try {
+            return switch (token) {
+                case VALUE_STRING -> {
+                    String text = parser.getText();
+                    yield "the string \"" + (text.length() > 60 ? text.substring(0, 60) + "..." : text) + "\"";
+                }
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "the number " + parser.getText();
+                case VALUE_TRUE -> "true";
+                case VALUE_FALSE -> "false";
+                case VALUE_NULL -> "null";
+                case START_ARRAY, END_ARRAY -> "an array";
+                default -> "an object";
+            };
+        } catch (IOException ex) {
+            return token.asString();
+        }
     }
 
     private static OciFormatException withCause(OciFormatException ex, Throwable cause) {
