@@ -38,6 +38,8 @@ final class Helper {
     final java.lang.Process process;
     private final SocketChannel channel;
     private final long pid;
+    /** Held while talking to the helper; the channel is closed under it once the helper has exited. */
+    private final Object lock = new Object();
 
     private Helper(java.lang.Process process, SocketChannel channel, long pid) {
         this.process = process;
@@ -82,7 +84,7 @@ final class Helper {
             if (ready.type() != 'R') {
                 throw started.failure(ready, "create");
             }
-            process.onExit().thenRun(() -> closeQuietly(channel));
+            process.onExit().thenRun(started::close);
             return started;
         } catch (IOException e) {
             if (process != null) {
@@ -119,14 +121,17 @@ final class Helper {
 
     /** Sends the go-ahead and waits until the process was executed (or failed to be). */
     void go() {
-        try {
-            channel.write(ByteBuffer.wrap(new byte[] {'G'}));
-            Message m = read();
-            if (m.type() != 'S') {
-                throw failure(m, "start");
+        Message m;
+        synchronized (lock) {
+            try {
+                channel.write(ByteBuffer.wrap(new byte[] {'G'}));
+                m = read();
+            } catch (IOException e) {
+                m = new Message('?', 0, "", "", "");
             }
-        } catch (IOException e) {
-            throw new ContainerBackendException("cannot talk to the helper of pid " + pid + ": " + e, null, e);
+        }
+        if (m.type() != 'S') {
+            throw failure(m, "start");
         }
     }
 
@@ -134,8 +139,10 @@ final class Helper {
     void kill(int signal) {
         ByteBuffer buf = ByteBuffer.allocate(5).order(ByteOrder.nativeOrder()).put((byte) 'K').putInt(signal).flip();
         try {
-            synchronized (channel) {
-                channel.write(buf);
+            synchronized (lock) {
+                if (channel.isOpen()) {
+                    channel.write(buf);
+                }
             }
         } catch (IOException e) {
             // The helper has exited: so has the process.
@@ -174,14 +181,16 @@ final class Helper {
     }
 
     void close() {
-        closeQuietly(channel);
+        synchronized (lock) {
+            closeQuietly(channel);
+        }
     }
 
     /**
      * An error report ('E') is followed by 'S' and 'X' once the process is gone; anything else
      * means the helper itself died.
      */
-    private ContainerBackendException failure(Message m, String phase) throws IOException {
+    private ContainerBackendException failure(Message m, String phase) {
         if (m.type() == 'E') {
             Integer status = null;
             if (phase.equals("start")) {

@@ -118,6 +118,10 @@ final class LinuxRuntime implements ContainerRuntime {
         return Helper.launch(helperExecutable, socket, plan, stdio, launcher);
     }
 
+    String instance() {
+        return instance;
+    }
+
     Cgroups cgroups() {
         return cgroups;
     }

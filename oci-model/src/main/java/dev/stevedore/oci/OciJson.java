@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -46,7 +47,8 @@ public final class OciJson {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-            .serializationInclusion(JsonInclude.Include.NON_NULL)
+            // Absent fields are not written, but a null inside a kept unknown field is data: keep it.
+            .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.ALWAYS))
             .build();
 
     private OciJson() {
@@ -197,10 +199,25 @@ public final class OciJson {
                 return "expected " + kind(m.getTargetType()) + ", got " + describe(token, (JsonParser) m.getProcessor());
             }
         }
+        if (e instanceof InputCoercionException c && c.getProcessor() != null) {
+            return "the number " + text(c.getProcessor()) + " is out of range for a " + bits(c.getTargetType()) + "-bit integer";
+        }
         if (e instanceof StreamReadException) {
             return "invalid JSON" + at(e) + ": " + message;
         }
         return message;
+    }
+
+    private static int bits(Class<?> type) {
+        return type == int.class || type == Integer.class ? 32 : type == short.class || type == Short.class ? 16 : 64;
+    }
+
+    private static String text(JsonParser p) {
+        try {
+            return p.getText();
+        } catch (IOException e) {
+            return "?";
+        }
     }
 
     private static String at(JsonProcessingException e) {

@@ -20,11 +20,6 @@ public record DockerArchiveManifest(List<DockerArchiveManifestEntry> entries) {
     /** The name of this file at the root of the archive. */
     public static final String FILE_NAME = "manifest.json";
 
-    /**
-     * Copies the entries.
-     *
-     * @throws OciFormatException when the array or an entry is missing
-     */
     @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public DockerArchiveManifest {
         if (entries == null) {

@@ -33,11 +33,6 @@ public record DockerArchiveManifestEntry(
         @JsonProperty("LayerSources") @JsonDeserialize(keyUsing = DigestKey.class) Map<Digest, Descriptor> layerSources,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-    /**
-     * Validates and copies the components.
-     *
-     * @throws OciFormatException naming the field that is missing or holds an unsafe path
-     */
     public DockerArchiveManifestEntry {
         if (config == null) {
             throw OciFormatException.field("Config", "is required");

@@ -37,24 +37,16 @@ public record Descriptor(
         @JsonProperty("platform") Platform platform,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-    /**
-     * Validates and copies the components.
-     *
-     * @throws OciFormatException naming the field that violates the spec
-     */
     public Descriptor {
-        String mediaTypeProblem = MediaTypes.problem(mediaType);
-        if (mediaTypeProblem != null) {
-            throw OciFormatException.field("mediaType", mediaTypeProblem);
-        }
+        Checks.mediaType("mediaType", mediaType);
         if (digest == null) {
             throw OciFormatException.field("digest", "is required");
         }
         if (size < 0) {
             throw OciFormatException.field("size", "must not be negative, got " + size);
         }
-        if (artifactType != null && MediaTypes.problem(artifactType) != null) {
-            throw OciFormatException.field("artifactType", MediaTypes.problem(artifactType));
+        if (artifactType != null) {
+            Checks.mediaType("artifactType", artifactType);
         }
         if (data != null) {
             checkData(data, digest, size);

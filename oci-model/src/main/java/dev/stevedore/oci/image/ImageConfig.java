@@ -59,11 +59,6 @@ public record ImageConfig(
         @JsonProperty("history") List<History> history,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-    /**
-     * Validates and copies the components.
-     *
-     * @throws OciFormatException naming the field that violates the spec
-     */
     public ImageConfig {
         Checks.dateTime("created", created);
         if (architecture == null || architecture.isEmpty()) {
@@ -75,6 +70,9 @@ public record ImageConfig(
         if (rootfs == null) {
             throw OciFormatException.field("rootfs", "is required");
         }
+        author = Immutable.emptyToNull(author);
+        osVersion = Immutable.emptyToNull(osVersion);
+        variant = Immutable.emptyToNull(variant);
         osFeatures = Immutable.list(osFeatures, "os.features");
         config = config == null ? Config.EMPTY : config;
         history = Immutable.list(history, "history");
@@ -150,8 +148,8 @@ public record ImageConfig(
      */
     public ImageConfig withAddedLayer(Digest diffId, History entry) {
         return new ImageConfig(created, author, architecture, os, osVersion, osFeatures, variant,
-                config, RootFs.of(Immutable.append(rootfs.diffIds(), diffId)), Immutable.append(history, entry),
-                extensions);
+                config, new RootFs(rootfs.type(), Immutable.append(rootfs.diffIds(), diffId), rootfs.extensions()),
+                Immutable.append(history, entry), extensions);
     }
 
     /** Jackson's value filter: a config equal to {@link Config#EMPTY} is not written. */
@@ -217,12 +215,10 @@ public record ImageConfig(
 
         private static final Pattern PORT = Pattern.compile("([0-9]{1,5})(?:/(tcp|udp|sctp))?");
 
-        /**
-         * Validates and copies the components.
-         *
-         * @throws OciFormatException naming the field that violates the spec
-         */
         public Config {
+            user = Immutable.emptyToNull(user);
+            workingDir = Immutable.emptyToNull(workingDir);
+            stopSignal = Immutable.emptyToNull(stopSignal);
             exposedPorts = Immutable.set(exposedPorts, "ExposedPorts");
             for (String port : exposedPorts) {
                 checkPort(port);
@@ -411,11 +407,6 @@ public record ImageConfig(
             int retries,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-        /**
-         * Validates and copies the components.
-         *
-         * @throws OciFormatException naming the field that violates the spec
-         */
         public Healthcheck {
             test = Immutable.list(test, "Test");
             if (!test.isEmpty() && !List.of("NONE", "CMD", "CMD-SHELL").contains(test.get(0))) {
@@ -453,11 +444,6 @@ public record ImageConfig(
         /** The only root filesystem type. */
         public static final String LAYERS = "layers";
 
-        /**
-         * Validates and copies the components.
-         *
-         * @throws OciFormatException naming the field that violates the spec
-         */
         public RootFs {
             if (type == null) {
                 throw OciFormatException.field("type", "is required");
@@ -499,13 +485,11 @@ public record ImageConfig(
             boolean emptyLayer,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-        /**
-         * Validates and copies the components.
-         *
-         * @throws OciFormatException when {@code created} is not an RFC 3339 date-time
-         */
         public History {
             Checks.dateTime("created", created);
+            createdBy = Immutable.emptyToNull(createdBy);
+            author = Immutable.emptyToNull(author);
+            comment = Immutable.emptyToNull(comment);
             extensions = Immutable.extensions(extensions);
         }
 

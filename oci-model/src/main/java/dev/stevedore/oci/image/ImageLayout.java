@@ -30,11 +30,6 @@ public record ImageLayout(
     /** The name of the directory that holds the blobs, one subdirectory per algorithm. */
     public static final String BLOBS_DIRECTORY = "blobs";
 
-    /**
-     * Validates and copies the components.
-     *
-     * @throws OciFormatException when the version is missing or not 1.x
-     */
     public ImageLayout {
         if (imageLayoutVersion == null) {
             throw OciFormatException.field("imageLayoutVersion", "is required");

@@ -34,11 +34,6 @@ public record Index(
         @JsonProperty("annotations") Map<String, String> annotations,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-    /**
-     * Validates and copies the components.
-     *
-     * @throws OciFormatException naming the field that violates the spec
-     */
     public Index {
         Checks.schemaVersion(schemaVersion);
         if (mediaType != null && !MediaTypes.isIndex(mediaType)) {

@@ -40,11 +40,6 @@ public record Manifest(
         @JsonProperty("annotations") Map<String, String> annotations,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-    /**
-     * Validates and copies the components.
-     *
-     * @throws OciFormatException naming the field that violates the spec
-     */
     public Manifest {
         Checks.schemaVersion(schemaVersion);
         if (mediaType != null && !MediaTypes.isManifest(mediaType)) {

@@ -28,11 +28,6 @@ public record Platform(
         @JsonProperty("variant") String variant,
         @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-    /**
-     * Validates and copies the components.
-     *
-     * @throws OciFormatException naming the field that violates the spec
-     */
     public Platform {
         if (architecture == null || architecture.isEmpty()) {
             throw OciFormatException.field("architecture", "is required");
@@ -40,6 +35,8 @@ public record Platform(
         if (os == null || os.isEmpty()) {
             throw OciFormatException.field("os", "is required");
         }
+        osVersion = Immutable.emptyToNull(osVersion);
+        variant = Immutable.emptyToNull(variant);
         osFeatures = Immutable.list(osFeatures, "os.features");
         extensions = Immutable.extensions(extensions);
     }

@@ -8,7 +8,11 @@
  * <p>Read and write them with {@link dev.stevedore.oci.OciJson}: reading validates and names the
  * JSON path of any violation; fields this model does not know are kept in each record's
  * {@code extensions} and written back, in document order. Absent optional fields read as null,
- * empty collections or {@code false}, and are not written. Records are built with their canonical
- * constructors (which validate the same way), their {@code of} factories and {@code with} copies.
+ * empty collections or {@code false}, and are not written; optional text fields that Docker
+ * writes as {@code ""} (such as {@code User} or {@code WorkingDir}) read as null, as if absent.
+ *
+ * <p>Records are built with their canonical constructors, their {@code of} factories and
+ * {@code with} copies; the constructors validate exactly as reading does and throw
+ * {@link dev.stevedore.oci.OciFormatException} naming the field.
  */
 package dev.stevedore.oci.image;

@@ -73,10 +73,23 @@ public final class Immutable {
         if (set == null || set.isEmpty()) {
             return Set.of();
         }
-        if (set.contains(null)) {
-            throw OciFormatException.field(field, "must not contain null");
+        for (T element : set) {
+            if (element == null) {
+                throw OciFormatException.field(field, "must not contain null");
+            }
         }
         return Collections.unmodifiableSet(new LinkedHashSet<>(set));
+    }
+
+    /**
+     * Docker writes {@code ""} for an unset text field where OCI omits it; both mean the same, so
+     * they read the same and a document survives a round trip equal to itself.
+     *
+     * @param text a text field, may be null
+     * @return the text, or null when it is empty
+     */
+    public static String emptyToNull(String text) {
+        return text == null || text.isEmpty() ? null : text;
     }
 
     /**

@@ -49,12 +49,9 @@ class MalformedSpecTest {
                 broken("empty args", "\"args\": [\"sh\"]", "\"args\": []",
                         "config.process.args: must name at least the executable"),
                 broken("args of the wrong type", "\"args\": [\"sh\"]", "\"args\": \"sh\"",
-                        "config.process.args: Cannot construct instance of `java.util.ArrayList` (although at least one "
-                                + "Creator exists): no String-argument constructor/factory method to deserialize from "
-                                + "String value ('sh')"),
+                        "config.process.args: expected an array, got the string \"sh\""),
                 broken("uid of the wrong type", "\"uid\": 0", "\"uid\": \"root\"",
-                        "config.process.user.uid: Cannot deserialize value of type `java.lang.Long` from String "
-                                + "\"root\": not a valid `java.lang.Long` value"),
+                        "config.process.user.uid: expected an integer, got the string \"root\""),
                 broken("negative uid", "\"uid\": 0", "\"uid\": -1",
                         "config.process.user.uid: must be between 0 and 4294967295, got -1"),
                 broken("hook env entry without a value", "{\"path\": \"/bin/cleanup\"}",
@@ -106,12 +103,11 @@ class MalformedSpecTest {
                         "\"pids\": {\"limit\": 10}, \"blockIO\": {\"weightDevice\": [{\"major\": 8, \"minor\": 0}]}",
                         "config.linux.resources.blockIO.weightDevice[0].weight: is required when leafWeight is absent"),
                 broken("memory limit beyond int64", "\"limit\": -1", "\"limit\": 18446744073709551616",
-                        "config.linux.resources.memory.limit: Numeric value (18446744073709551616) out of range "
-                                + "of long (-9223372036854775808 - 9223372036854775807)"),
+                        "config.linux.resources.memory.limit: the number 18446744073709551616 is out of range for a 64-bit integer"),
                 broken("null inside a list", "[\"sh\"]", "[\"sh\", null]",
                         "config.process.args[1]: must not be null"),
                 broken("truncated JSON", "\"maskedPaths\": [\"/proc/kcore\"]}}", "\"maskedPaths\": [\"/proc/",
-                        "config.linux.maskedPaths[0]: Unexpected end-of-input in VALUE_STRING"));
+                        "config.linux.maskedPaths[0]: the document ends too early at line 14, column 35: the JSON is truncated"));
     }
 
     private static Arguments broken(String what, String from, String to, String message) {
