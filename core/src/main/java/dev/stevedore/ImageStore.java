@@ -1,6 +1,7 @@
 package dev.stevedore;
 
 import dev.stevedore.image.Image;
+import dev.stevedore.image.ImageFormat;
 import dev.stevedore.internal.engine.ImageOps;
 import dev.stevedore.oci.image.ImageConfig;
 import java.nio.file.Path;
@@ -81,6 +82,31 @@ public final class ImageStore {
      */
     public List<String> remove(String image) {
         return ops.remove(Objects.requireNonNull(image, "image"));
+    }
+
+    /**
+     * Imports every image of an OCI image layout directory, an OCI archive or a docker-archive
+     * ({@code docker save} output, plain or gzip-compressed), recognised by their content.
+     *
+     * @param source the directory or file
+     * @return the imported images, with the names the source gives them
+     * @throws IllegalArgumentException when the source is none of these
+     * @throws StevedoreException when the source is damaged, naming what is wrong
+     */
+    public List<Image> load(Path source) {
+        return ops.load(Objects.requireNonNull(source, "source"));
+    }
+
+    /**
+     * Writes an image for other tools: skopeo, umoci, podman, {@code docker load}.
+     *
+     * @param image a name or digest
+     * @param target the layout directory (created or added to) or the archive file (replaced)
+     * @param format the format to write
+     * @throws ImageNotFoundException when the image is not in the store
+     */
+    public void export(String image, Path target, ImageFormat format) {
+        ops.export(List.of(image), target, Objects.requireNonNull(format, "format"));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.stevedore;
 
 import dev.stevedore.image.Image;
+import dev.stevedore.image.ImageFormat;
 import dev.stevedore.oci.image.ImageConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,6 +35,28 @@ public final class Images {
      */
     public static Image fromDirectory(Path rootfs, String name, ImageConfig.Config config) {
         return store().fromDirectory(rootfs, name, config);
+    }
+
+    /**
+     * Imports the images of an OCI layout, an OCI archive or a docker-archive; see
+     * {@link ImageStore#load}.
+     *
+     * @param source the directory or file
+     * @return the imported images
+     */
+    public static List<Image> load(Path source) {
+        return store().load(source);
+    }
+
+    /**
+     * Writes an image for other tools; see {@link ImageStore#export}.
+     *
+     * @param image a name or digest
+     * @param target the layout directory or archive file
+     * @param format the format to write
+     */
+    public static void export(String image, Path target, ImageFormat format) {
+        store().export(image, target, format);
     }
 
     /**

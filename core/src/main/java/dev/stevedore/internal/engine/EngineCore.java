@@ -238,7 +238,10 @@ public final class EngineCore implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write '" + dir.resolve(OWNER_FILE) + "'", e);
             }
-            Instance instance = Instance.create(this, id, dir, config, stored, rt, pipes);
+            // Docker names the host after the container unless it shares the host's network.
+            ContainerConfig effective = config.hostname != null || config.network == ContainerConfig.Network.HOST
+                    ? config : config.with(b -> b.hostname = id);
+            Instance instance = Instance.create(this, id, dir, effective, stored, rt, pipes);
             instances.put(id, instance);
             return instance;
         } catch (RuntimeException e) {

@@ -1,6 +1,17 @@
 package dev.stevedore.internal.engine;
 
 import dev.stevedore.ImageNotFoundException;
+import dev.stevedore.StevedoreException;
+import dev.stevedore.image.ImageFormat;
+import dev.stevedore.internal.archive.ArchiveException;
+import dev.stevedore.internal.archive.DockerArchives;
+import dev.stevedore.internal.archive.OciArchives;
+import dev.stevedore.oci.image.ImageLayout;
+import java.io.BufferedInputStream;
+import java.io.InputStream;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import dev.stevedore.image.Image;
 import dev.stevedore.internal.layer.ExtractOptions;
 import dev.stevedore.internal.layer.LayerCompression;
@@ -129,6 +140,114 @@ public final class ImageOps {
             dirs.add(Files.isDirectory(dir) ? dir : layerCache.unpack(layers.get(i), diffIds.get(i), extractOptions));
         }
         return new StoredImage(image, dirs);
+    }
+
+    /**
+     * Imports every image of an OCI layout directory, an OCI archive or a docker-archive (plain or
+     * gzip-compressed), recognised by their content.
+     *
+     * @param source the directory or file
+     * @return the imported images
+     */
+    public List<Image> load(Path source) {
+        List<ImageNames.NamedImage> named;
+        try {
+            if (Files.isDirectory(source)) {
+                if (!Files.isRegularFile(source.resolve(ImageLayout.FILE_NAME))) {
+                    throw new IllegalArgumentException("'" + source + "' is a directory without an oci-layout file;"
+                            + " give an OCI image layout, an OCI archive or a docker-archive");
+                }
+                named = OciArchives.importLayout(store, source);
+            } else if (!Files.isRegularFile(source)) {
+                throw new IllegalArgumentException("'" + source + "' does not exist; give an OCI image layout, an OCI"
+                        + " archive or a docker-archive");
+            } else {
+                ImageFormat format = archiveFormat(source);
+                try (InputStream in = tarStream(source)) {
+                    named = format == ImageFormat.DOCKER_ARCHIVE
+                            ? DockerArchives.importArchive(store, in, source.toString())
+                            : OciArchives.importArchive(store, in, source.toString());
+                }
+            }
+        } catch (ArchiveException e) {
+            throw new StevedoreException("cannot load '" + source + "': " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read '" + source + "'", e);
+        }
+        List<Image> images = new ArrayList<>();
+        for (ImageNames.NamedImage n : named) {
+            images.add(load(n.name(), n.descriptor()));
+        }
+        return images;
+    }
+
+    private static InputStream tarStream(Path file) throws IOException {
+        InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        in.mark(2);
+        int b1 = in.read();
+        int b2 = in.read();
+        in.reset();
+        return b1 == 0x1f && b2 == 0x8b ? new GZIPInputStream(in, 1 << 16) : in;
+    }
+
+    /** docker save writes manifest.json; an OCI archive has oci-layout and no manifest.json. */
+    private static ImageFormat archiveFormat(Path file) throws IOException {
+        boolean layout = false;
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(tarStream(file))) {
+            TarArchiveEntry entry;
+            while ((entry = tar.getNextEntry()) != null) {
+                String name = entry.getName().startsWith("./") ? entry.getName().substring(2) : entry.getName();
+                if (name.equals("manifest.json")) {
+                    return ImageFormat.DOCKER_ARCHIVE;
+                }
+                layout |= name.equals(ImageLayout.FILE_NAME);
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("'" + file + "' is not a tar file (" + e.getMessage() + "); give an OCI"
+                    + " image layout, an OCI archive or a docker-archive", e);
+        }
+        if (!layout) {
+            throw new IllegalArgumentException("'" + file + "' has neither manifest.json (docker-archive) nor"
+                    + " oci-layout (OCI archive); give an OCI image layout, an OCI archive or a docker-archive");
+        }
+        return ImageFormat.OCI_ARCHIVE;
+    }
+
+    /**
+     * Writes images for other tools.
+     *
+     * @param images names or digests
+     * @param target the directory (layout) or file (archives) to write
+     * @param format the format
+     */
+    public void export(List<String> images, Path target, ImageFormat format) {
+        for (String image : images) {
+            inspect(image);
+        }
+        try {
+            if (format == ImageFormat.OCI_LAYOUT) {
+                OciArchives.exportLayout(store, images, target);
+                return;
+            }
+            Path temp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
+            try {
+                try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(temp), 1 << 16)) {
+                    if (format == ImageFormat.DOCKER_ARCHIVE) {
+                        DockerArchives.exportArchive(store, images, out);
+                    } else {
+                        OciArchives.exportArchive(store, images, out);
+                    }
+                }
+                Files.move(temp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        } catch (ArchiveException e) {
+            throw new StevedoreException("cannot export " + images + " to '" + target + "': " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write '" + target + "'", e);
+        }
     }
 
     /**

@@ -86,7 +86,7 @@ public final class RuntimeSpecs {
                 .withEnv(env(image.env(), c.env, hostname, user.home()))
                 .withCwd(workingDir(c.workingDir != null ? c.workingDir : image.workingDir()))
                 .withUser(new Process.User(user.uid(), user.gid(), null, user.additionalGids(), null, null))
-                .withCapabilities(Process.Capabilities.of(capabilities(c)));
+                .withCapabilities(capabilitySets(capabilities(c)));
         List<Namespace> namespaces = new ArrayList<>();
         for (NamespaceType t : List.of(NamespaceType.PID, NamespaceType.IPC, NamespaceType.UTS, NamespaceType.MOUNT,
                 NamespaceType.CGROUP)) {
@@ -148,6 +148,14 @@ public final class RuntimeSpecs {
         }
         // Docker resolves a relative WorkingDir against the root.
         return Path.of("/").resolve(dir).normalize().toString();
+    }
+
+    /**
+     * As Docker: bounding, effective and permitted; no inheritable or ambient sets, so a non-root
+     * user's process gets none of them after exec unless a file grants them.
+     */
+    private static Process.Capabilities capabilitySets(List<String> caps) {
+        return new Process.Capabilities(caps, caps, null, caps, null, null);
     }
 
     static List<String> capabilities(ContainerConfig c) {
