@@ -351,7 +351,6 @@ static void run_child(int from, int sync_fd, int go_fd) {
     for (int i = from; i < nops; i++) {
         struct op *o = &ops[i];
         switch (o->code) {
-        case OP_CGROUP_PROCS: break;
         case OP_SETNS: {
             int fd = open(o->argv[0], O_RDONLY | O_CLOEXEC);
             if (fd < 0 || setns(fd, num(o->argv[1])) < 0) fail("join namespace", o->argv[0], "", errno);
@@ -432,6 +431,11 @@ int main(int argc, char **argv) {
     int i = 0;
     unsigned long clone_flags = 0;
     for (; i < nops && ops[i].code != OP_CLONE; i++) {
+        if (ops[i].code == OP_CGROUP_PROCS) {
+            /* Joined before clone, so the container process is born in its cgroup. */
+            write_file(ops[i].argv[0], "0", "join cgroup");
+            continue;
+        }
         if (ops[i].code != OP_SETNS_PID) fail("parse plan", "operation before clone", "", EINVAL);
         int fd = open(ops[i].argv[0], O_RDONLY | O_CLOEXEC);
         if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) fail("join namespace", ops[i].argv[0], "", errno);
@@ -463,16 +467,6 @@ int main(int argc, char **argv) {
     close(sync_pipe[0]);
     close(go_pipe[0]);
 
-    char pidbuf[16];
-    snprintf(pidbuf, sizeof pidbuf, "%d", pid);
-    for (; i < nops && ops[i].code == OP_CGROUP_PROCS; i++) {
-        int fd = open(ops[i].argv[0], O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || write(fd, pidbuf, strlen(pidbuf)) < 0) {
-            kill(pid, SIGKILL);
-            fail("join cgroup", ops[i].argv[0], "", errno);
-        }
-        close(fd);
-    }
     send_msg('P', pid, "", "", "");
     if (write(sync_pipe[1], "c", 1) != 1) fail("resume child", "", "", errno);
     close(sync_pipe[1]);

@@ -102,12 +102,12 @@ final class Cgroups {
     }
 
     /**
-     * Creates a cgroup in every hierarchy used and applies the limits, before any process is in it.
+     * Creates a cgroup in every hierarchy used.
      *
-     * @param relative the path below each hierarchy's root, such as {@code stevedore/ab12/web}
-     * @return the {@code cgroup.procs} files to place the container's process in
+     * @param relative the path below each hierarchy's root, such as {@code stevedore/ab12/7}
+     * @return the {@code cgroup.procs} files to place a process in
      */
-    List<Path> create(String relative, Resources resources) {
+    List<Path> create(String relative) {
         List<Path> procs = new ArrayList<>();
         try {
             if (unified != null) {
@@ -118,17 +118,33 @@ final class Cgroups {
                 Files.createDirectories(dir);
                 procs.add(dir.resolve("cgroup.procs"));
             }
-            if (resources != null && resources.memory() != null && resources.memory().limit() != null) {
-                write("memory", relative, unified != null ? "memory.max" : "memory.limit_in_bytes",
-                        limit(resources.memory().limit()));
-            }
-            if (resources != null && resources.pids() != null && resources.pids().limit() != null) {
-                write("pids", relative, "pids.max", limit(resources.pids().limit()));
-            }
             return procs;
         } catch (IOException e) {
             remove(relative);
             throw new ContainerBackendException("cannot create cgroup '" + relative + "': " + e, null, e);
+        }
+    }
+
+    /**
+     * Applies a container's limits. Its helper sits in the cgroup as the container's parent, so
+     * the pids limit gets one more slot for it.
+     */
+    void limit(String relative, Resources resources) {
+        if (resources == null) {
+            return;
+        }
+        try {
+            if (resources.memory() != null && resources.memory().limit() != null) {
+                write("memory", relative, unified != null ? "memory.max" : "memory.limit_in_bytes",
+                        limit(resources.memory().limit()));
+            }
+            if (resources.pids() != null && resources.pids().limit() != null) {
+                long pids = resources.pids().limit();
+                write("pids", relative, "pids.max", limit(pids < 0 ? pids : pids + 1));
+            }
+        } catch (IOException e) {
+            throw new ContainerBackendException("cannot apply the limits of cgroup '" + relative + "': "
+                    + e.getMessage(), null, e);
         }
     }
 
@@ -157,7 +173,9 @@ final class Cgroups {
 
     ContainerStats stats(String relative) {
         String memory = unified != null ? "memory.current" : "memory.usage_in_bytes";
-        return new ContainerStats(readLong("memory", relative, memory), readLong("pids", relative, "pids.current"));
+        // Minus the helper, which is in the cgroup as the container's parent.
+        long pids = Math.max(0, readLong("pids", relative, "pids.current") - 1);
+        return new ContainerStats(readLong("memory", relative, memory), pids);
     }
 
     String read(String controller, String relative, String file) {
@@ -181,8 +199,12 @@ final class Cgroups {
     void remove(String relative) {
         for (Path root : roots()) {
             Path top = root.resolve(relative);
-            if (!Files.isDirectory(top)) {
+            try {
+                // The common case: the container's processes are gone and it has no child cgroups.
+                Files.deleteIfExists(top);
                 continue;
+            } catch (IOException e) {
+                // Busy or has children: kill and retry below.
             }
             for (int attempt = 0; ; attempt++) {
                 List<Path> dirs;
@@ -205,7 +227,7 @@ final class Cgroups {
                 if (removed) {
                     break;
                 }
-                if (attempt == 200) {
+                if (attempt == 2000) {
                     throw new ContainerBackendException("cannot remove cgroup '" + top
                             + "': still busy after killing its processes for 2 s");
                 }
@@ -226,7 +248,7 @@ final class Cgroups {
 
     private static void sleep() {
         try {
-            Thread.sleep(10);
+            Thread.sleep(1);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ContainerBackendException("interrupted while removing a cgroup", null, e);

@@ -16,8 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.OptionalInt;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,82 +35,81 @@ final class Helper {
 
     final java.lang.Process process;
     private final SocketChannel channel;
-    private final long pid;
+    private volatile long pid;
     /** Held while talking to the helper; the channel is closed under it once the helper has exited. */
     private final Object lock = new Object();
 
-    private Helper(java.lang.Process process, SocketChannel channel, long pid) {
+    private Helper(java.lang.Process process, SocketChannel channel) {
         this.process = process;
         this.channel = channel;
-        this.pid = pid;
     }
 
     /**
-     * Starts the helper, sends it the plan and waits until the process is set up and waits for
-     * the go-ahead (or failed).
-     *
-     * @param launcher the one long-lived thread helpers are started from: the helper's parent-death
-     *     signal fires when the thread that forked it ends, so that must not be a caller's thread
+     * Starts a helper and waits until it is connected; it then waits for its plan.
+     * Call it from the one long-lived launcher thread: the helper's parent-death signal fires
+     * when the thread that forked it ends, so that must not be a caller's thread.
      */
-    static Helper launch(Path executable, Path socket, Plan plan, Stdio stdio, ExecutorService launcher) {
-        ServerSocketChannel server = null;
+    static Helper spawn(Path executable, Path socket, Stdio stdio) {
         java.lang.Process process = null;
-        try {
-            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
-            ProcessBuilder pb = new ProcessBuilder(executable.toString(), socket.toString(), Long.toString(JVM_PID))
-                    .redirectInput(stdio.stdin()).redirectOutput(stdio.stdout()).redirectError(stdio.stderr());
-            process = launcher.submit(pb::start).get();
-            ServerSocketChannel listening = server;
+            process = new ProcessBuilder(executable.toString(), socket.toString(), Long.toString(JVM_PID))
+                    .redirectInput(stdio.stdin()).redirectOutput(stdio.stdout()).redirectError(stdio.stderr()).start();
             // A helper that dies before connecting must not leave accept() blocked forever.
-            process.onExit().thenRun(() -> closeQuietly(listening));
-            SocketChannel channel;
+            process.onExit().thenRun(() -> closeQuietly(server));
             try {
-                channel = server.accept();
+                return new Helper(process, server.accept());
             } catch (IOException e) {
                 throw new ContainerBackendException("the helper '" + executable + "' exited with status "
                         + process.waitFor() + " before connecting to '" + socket + "'", null, e);
             }
-            Helper helper = new Helper(process, channel, 0);
-            channel.write(ByteBuffer.wrap(plan.encode()));
-            Message first = helper.read();
-            if (first.type() != 'P') {
-                throw helper.failure(first, "create");
-            }
-            Helper started = new Helper(process, channel, first.value());
-            Message ready = started.read();
-            if (ready.type() != 'R') {
-                throw started.failure(ready, "create");
-            }
-            process.onExit().thenRun(started::close);
-            return started;
         } catch (IOException e) {
             if (process != null) {
                 process.destroyForcibly();
             }
-            throw new ContainerBackendException("cannot talk to the helper over '" + socket + "': " + e, null, e);
-        } catch (ExecutionException e) {
-            throw new ContainerBackendException("cannot start the helper '" + executable + "': " + e.getCause(),
-                    null, e.getCause());
+            throw new ContainerBackendException("cannot start the helper '" + executable + "': " + e, null, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            if (process != null) {
-                process.destroyForcibly();
-            }
-            throw new ContainerBackendException("interrupted while creating a container", null, e);
-        } catch (RuntimeException e) {
-            if (process != null) {
-                process.destroyForcibly();
-            }
-            throw e;
+            process.destroyForcibly();
+            throw new ContainerBackendException("interrupted while starting the helper", null, e);
         } finally {
-            closeQuietly(server);
             try {
                 Files.deleteIfExists(socket);
             } catch (IOException e) {
-                // The state directory is removed with the container anyway.
+                // The state directory is removed with its runtime anyway.
             }
         }
+    }
+
+    /**
+     * Sends the plan and waits until the process is set up and waits for the go-ahead.
+     *
+     * @throws ContainerBackendException naming the failed step; the helper is then gone
+     */
+    Helper begin(Plan plan) {
+        try {
+            channel.write(ByteBuffer.wrap(plan.encode()));
+            Message first = read();
+            if (first.type() != 'P') {
+                throw failure(first, "create");
+            }
+            pid = first.value();
+            Message ready = read();
+            if (ready.type() != 'R') {
+                throw failure(ready, "create");
+            }
+            process.onExit().thenRun(this::close);
+            return this;
+        } catch (IOException e) {
+            process.destroyForcibly();
+            throw new ContainerBackendException("cannot talk to the helper: " + e, null, e);
+        }
+    }
+
+    /** Ends a helper that was never given a plan. */
+    void discard() {
+        process.destroyForcibly();
+        close();
     }
 
     long pid() {

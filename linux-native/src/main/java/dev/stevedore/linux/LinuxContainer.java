@@ -47,6 +47,15 @@ final class LinuxContainer implements ContainerHandle {
         return helper.pid();
     }
 
+    String cgroup() {
+        return cgroup;
+    }
+
+    /** @return the helper's pid (the container process's parent) */
+    long helperPid() {
+        return helper.process.pid();
+    }
+
     @Override
     public ContainerState state() {
         if (deleted || !helper.process.isAlive()) {

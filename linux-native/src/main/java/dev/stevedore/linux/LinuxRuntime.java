@@ -52,7 +52,9 @@ final class LinuxRuntime implements ContainerRuntime {
     private final Map<String, LinuxContainer> containers = new ConcurrentHashMap<>();
     /** Ids in use, reserved before their container exists. */
     private final Set<String> ids = ConcurrentHashMap.newKeySet();
-    private final AtomicLong sockets = new AtomicLong();
+    private final AtomicLong sequence = new AtomicLong();
+    private final java.util.Deque<Spare> spares = new java.util.ArrayDeque<>();
+    static final int SPARES = 2;
     private volatile boolean closed;
 
     LinuxRuntime(Path stateDir, Cgroups cgroups) {
@@ -88,34 +90,123 @@ final class LinuxRuntime implements ContainerRuntime {
             throw new IllegalArgumentException("container id '" + id
                     + "' is invalid: use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit");
         }
-        Path dir = instanceDir.resolve(id);
         if (!ids.add(id)) {
             throw new IllegalArgumentException("container id '" + id + "' is already in use in this runtime");
         }
-        String cgroup = "stevedore/" + instance + "/" + id;
+        Path dir = instanceDir.resolve(id);
+        Spare spare = null;
         try {
-            Map<String, java.nio.file.Path> etc = writeEtcFiles(dir, spec);
-            List<Path> procs = cgroups.create(cgroup, spec.linux() == null ? null : spec.linux().resources());
-            try {
-                Plan plan = Planner.create(spec, rootfs, procs, etc);
-                Helper helper = launch(plan, stdio);
-                LinuxContainer container = new LinuxContainer(this, id, spec, cgroup, procs, dir, helper);
-                containers.put(id, container);
-                return container;
-            } catch (RuntimeException e) {
-                cgroups.remove(cgroup);
-                throw e;
-            }
+            Plan plan = Planner.create(spec, rootfs, List.of(), writeEtcFiles(dir, spec));
+            spare = takeSpare(stdio);
+            cgroups.limit(spare.cgroup(), spec.linux() == null ? null : spec.linux().resources());
+            Helper helper = spare.helper().begin(plan);
+            LinuxContainer container = new LinuxContainer(this, id, spec, spare.cgroup(), spare.procs(), dir, helper);
+            containers.put(id, container);
+            return container;
         } catch (RuntimeException e) {
+            if (spare != null) {
+                spare.helper().discard();
+                cgroups.remove(spare.cgroup());
+            }
             ids.remove(id);
             deleteTree(dir);
             throw e;
         }
     }
 
+    /**
+     * A helper already started and moved into a fresh cgroup, waiting for its plan. Moving a process
+     * between cgroups waits for an RCU grace period (milliseconds) unless another move happened just
+     * before, so spares are prepared in batches on the launcher thread, off the caller's path.
+     */
+    private record Spare(Stdio stdio, Helper helper, String cgroup, List<Path> procs) {
+    }
+
+    private Spare takeSpare(Stdio stdio) {
+        Spare spare = null;
+        synchronized (spares) {
+            if (!spares.isEmpty() && spares.peek().stdio().equals(stdio)) {
+                spare = spares.poll();
+            }
+        }
+        // submit, not execute: an exception must not end the thread, whose death would kill its helpers.
+        launcher.submit(() -> refill(stdio));
+        return spare != null ? spare : onLauncher(() -> prepareSpare(stdio));
+    }
+
+    /** Keeps {@link #SPARES} spares for the streams last asked for; those for other streams go. */
+    private void refill(Stdio stdio) {
+        List<Spare> stale = new ArrayList<>();
+        int missing;
+        synchronized (spares) {
+            spares.removeIf(s -> !s.stdio().equals(stdio) && stale.add(s));
+            missing = closed ? 0 : SPARES - spares.size();
+        }
+        stale.forEach(this::discard);
+        for (int i = 0; i < missing; i++) {
+            Spare spare;
+            try {
+                spare = prepareSpare(stdio);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "cannot prepare a helper in advance: {0}", e.getMessage());
+                return;
+            }
+            synchronized (spares) {
+                if (!closed) {
+                    spares.add(spare);
+                    continue;
+                }
+            }
+            discard(spare);
+        }
+    }
+
+    private Spare prepareSpare(Stdio stdio) {
+        long n = sequence.incrementAndGet();
+        String cgroup = "stevedore/" + instance + "/" + n;
+        List<Path> procs = cgroups.create(cgroup);
+        Helper helper;
+        try {
+            helper = Helper.spawn(helperExecutable, instanceDir.resolve(n + ".sock"), stdio);
+        } catch (RuntimeException e) {
+            cgroups.remove(cgroup);
+            throw e;
+        }
+        Spare spare = new Spare(stdio, helper, cgroup, procs);
+        try {
+            for (Path p : procs) {
+                Files.writeString(p, Long.toString(helper.process.pid()));
+            }
+        } catch (IOException e) {
+            discard(spare);
+            throw new ContainerBackendException("cannot move the helper into cgroup '" + cgroup + "': " + e, null, e);
+        }
+        return spare;
+    }
+
+    private void discard(Spare spare) {
+        spare.helper().discard();
+        cgroups.remove(spare.cgroup());
+    }
+
+    private <T> T onLauncher(java.util.concurrent.Callable<T> task) {
+        try {
+            return launcher.submit(task).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException) {
+                throw (RuntimeException) e.getCause();
+            }
+            throw new ContainerBackendException("cannot start the helper: " + e.getCause(), null, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ContainerBackendException("interrupted while starting the helper", null, e);
+        }
+    }
+
+    /** Starts a helper for an exec; it joins the container's cgroups itself. */
     Helper launch(Plan plan, Stdio stdio) {
-        Path socket = instanceDir.resolve(sockets.incrementAndGet() + ".sock");
-        return Helper.launch(helperExecutable, socket, plan, stdio, launcher);
+        long n = sequence.incrementAndGet();
+        return onLauncher(() -> Helper.spawn(helperExecutable, instanceDir.resolve(n + ".sock"), stdio)).begin(plan);
     }
 
     String instance() {
@@ -205,6 +296,15 @@ final class LinuxRuntime implements ContainerRuntime {
             }
         }
         launcher.shutdown();
+        try {
+            launcher.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (spares) {
+            spares.forEach(s -> s.helper().discard());
+            spares.clear();
+        }
         try {
             cgroups.remove("stevedore/" + instance);
             deleteTree(instanceDir);

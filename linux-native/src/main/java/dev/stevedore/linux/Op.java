@@ -6,7 +6,7 @@ enum Op {
     SETNS_PID(1),
     /** Clone the container process. Args: namespace clone flags. */
     CLONE(2),
-    /** Parent, after clone: write the child's pid into a cgroup. Args: cgroup.procs path. */
+    /** Parent, before clone: join a cgroup, so the child is born in it. Args: cgroup.procs path. */
     CGROUP_PROCS(3),
     /** Args: path, nstype. */
     SETNS(10),

@@ -53,7 +53,8 @@ final class Planner {
      *
      * @param spec the configuration; {@code root.path} must be absolute
      * @param rootfs snapshotter mounts assembling the root filesystem at {@code root.path}
-     * @param cgroupProcs the {@code cgroup.procs} files the process is placed in before it runs
+     * @param cgroupProcs the {@code cgroup.procs} files the helper joins before it clones (empty when
+     *     it is in the container's cgroups already); the helper is counted in them
      * @param etcFiles host files bind-mounted at container paths (such as {@code /etc/hosts}) unless a
      *     spec mount already targets that path
      */
@@ -94,10 +95,10 @@ final class Planner {
                 flags |= cloneFlag(ns.type());
             }
         }
-        plan.add(Op.CLONE, flags);
         for (Path procs : cgroupProcs) {
             plan.add(Op.CGROUP_PROCS, procs);
         }
+        plan.add(Op.CLONE, flags);
         for (NamespaceType type : JOIN_ORDER) {
             Namespace ns = namespaces.get(type);
             if (ns != null && ns.path() != null) {
@@ -193,10 +194,10 @@ final class Planner {
         if (types.contains(NamespaceType.PID)) {
             plan.add(Op.SETNS_PID, "/proc/" + pid + "/ns/pid");
         }
-        plan.add(Op.CLONE, 0);
         for (Path procs : cgroupProcs) {
             plan.add(Op.CGROUP_PROCS, procs);
         }
+        plan.add(Op.CLONE, 0);
         for (NamespaceType type : JOIN_ORDER) {
             if (types.contains(type)) {
                 plan.add(Op.SETNS, "/proc/" + pid + "/ns/" + procName(type), cloneFlag(type));
@@ -281,6 +282,11 @@ final class Planner {
         long permitted = caps == null ? mask(defaults, "permitted") : mask(orEmpty(caps.permitted()), "permitted");
         long inheritable = caps == null ? 0 : mask(orEmpty(caps.inheritable()), "inheritable");
         long ambient = caps == null ? 0 : mask(orEmpty(caps.ambient()), "ambient");
+        if ((ambient & ~(inheritable & permitted)) != 0) {
+            throw new IllegalArgumentException("process.capabilities.ambient: "
+                    + String.join(", ", names(ambient & ~(inheritable & permitted)))
+                    + " must also be inheritable and permitted (the kernel refuses ambient capabilities otherwise)");
+        }
         plan.add(Op.CAPS, Long.toUnsignedString(effective), Long.toUnsignedString(permitted),
                 Long.toUnsignedString(inheritable), Long.toUnsignedString(ambient));
         if (Boolean.TRUE.equals(process.noNewPrivileges())) {
@@ -335,6 +341,16 @@ final class Planner {
             mask |= 1L << bit;
         }
         return mask;
+    }
+
+    private static List<String> names(long mask) {
+        List<String> names = new ArrayList<>();
+        for (int bit = 0; bit < CAPABILITIES.size(); bit++) {
+            if ((mask & 1L << bit) != 0) {
+                names.add(CAPABILITIES.get(bit));
+            }
+        }
+        return names;
     }
 
     /** A container path: absolute, no "..", no trailing slash. */

@@ -48,12 +48,13 @@ class CgroupsTest {
     void createWritesLimitsInFakeV1Tree(@TempDir Path dir) throws IOException {
         Cgroups c = Cgroups.detect(List.of(line(dir.resolve("memory"), "cgroup", "rw,memory"),
                 line(dir.resolve("pids"), "cgroup", "rw,pids")));
-        List<Path> procs = c.create("stevedore/i/c", dev.stevedore.oci.runtime.Resources.none()
+        List<Path> procs = c.create("stevedore/i/c");
+        c.limit("stevedore/i/c", dev.stevedore.oci.runtime.Resources.none()
                 .withMemory(dev.stevedore.oci.runtime.Resources.Memory.limit(1 << 20))
                 .withPids(dev.stevedore.oci.runtime.Resources.Pids.of(7)));
         assertThat(procs).containsExactlyInAnyOrder(dir.resolve("memory/stevedore/i/c/cgroup.procs"),
                 dir.resolve("pids/stevedore/i/c/cgroup.procs"));
         assertThat(Files.readString(dir.resolve("memory/stevedore/i/c/memory.limit_in_bytes"))).isEqualTo("1048576");
-        assertThat(Files.readString(dir.resolve("pids/stevedore/i/c/pids.max"))).isEqualTo("7");
+        assertThat(Files.readString(dir.resolve("pids/stevedore/i/c/pids.max"))).as("one more for the helper").isEqualTo("8");
     }
 }

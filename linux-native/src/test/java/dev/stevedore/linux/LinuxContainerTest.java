@@ -207,11 +207,12 @@ class LinuxContainerTest {
         try {
             c.start();
             LinuxRuntime rt = (LinuxRuntime) runtime;
-            String cgroup = "stevedore/" + rt.instance() + "/" + c.id();
+            String cgroup = ((LinuxContainer) c).cgroup();
             assertThat(rt.cgroups().read("memory", cgroup, rt.cgroups().isUnified() ? "memory.max"
                     : "memory.limit_in_bytes")).isEqualTo(Long.toString(32 << 20));
-            assertThat(rt.cgroups().read("pids", cgroup, "pids.max")).isEqualTo("4");
-            assertThat(rt.cgroups().read("pids", cgroup, "cgroup.procs")).isEqualTo(Long.toString(c.pid()));
+            assertThat(rt.cgroups().read("pids", cgroup, "pids.max")).as("4 plus the helper").isEqualTo("5");
+            assertThat(rt.cgroups().read("pids", cgroup, "cgroup.procs").split("\n")).as("helper and container")
+                    .containsExactlyInAnyOrder(Long.toString(((LinuxContainer) c).helperPid()), Long.toString(c.pid()));
             assertThat(c.stats().pids()).isEqualTo(1);
         } finally {
             c.delete();
@@ -249,5 +250,70 @@ class LinuxContainerTest {
         Result ro = run(TestSpecs.docker(roRoot, "sh", "-c", "cat /layer; echo; touch /x 2>/dev/null || echo refused"),
                 snapshotter.prepare(roSnap, layers, true));
         assertThat(ro.out()).isEqualTo("129\nrefused\n");
+    }
+
+    @Test
+    void stdinAndFiles() throws IOException {
+        ContainerHandle c = runtime.create(nextId(), sh("cat; echo err >&2"), List.of(), Stdio.pipes());
+        try {
+            c.start();
+            c.stdin().write("fed through stdin\n".getBytes(StandardCharsets.UTF_8));
+            c.stdin().close();
+            assertThat(new String(c.stdout().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("fed through stdin\n");
+            assertThat(new String(c.stderr().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("err\n");
+            assertThat(c.waitFor()).isZero();
+        } finally {
+            c.delete();
+        }
+        Path out = tmp.resolve("out.log");
+        Path err = tmp.resolve("err.log");
+        ContainerHandle f = runtime.create(nextId(), sh("echo to-file; echo to-err >&2"), List.of(), Stdio.files(out, err));
+        try {
+            f.start();
+            assertThat(f.waitFor()).isZero();
+            assertThat(Files.readString(out)).isEqualTo("to-file\n");
+            assertThat(Files.readString(err)).isEqualTo("to-err\n");
+        } finally {
+            f.delete();
+        }
+    }
+
+    @Test
+    void signalsReachTheProcess() {
+        ContainerHandle c = runtime.create(nextId(), sh("trap 'exit 7' TERM; echo ready; while true; do sleep 1; done"),
+                List.of(), Stdio.pipes());
+        try {
+            c.start();
+            assertThat(new String(c.stdout().readNBytes(6), StandardCharsets.UTF_8)).isEqualTo("ready\n");
+            c.kill(15);
+            assertThat(c.waitFor(Duration.ofSeconds(5))).hasValue(7);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        } finally {
+            c.delete();
+        }
+    }
+
+    @Test
+    void networkHasOnlyLoopbackUp() {
+        Result r = run(sh("ip -o link; wget -q -T 1 -O- http://198.51.100.1/ 2>&1 || echo no-route"));
+        assertThat(r.out()).contains("1: lo: <LOOPBACK,UP,LOWER_UP>").endsWith("no-route\n");
+        assertThat(r.out().lines().filter(l -> l.matches("\\d+: .*")).count()).as("only lo").isEqualTo(1);
+    }
+
+    @Test
+    void joinsAnotherContainersNamespacesByPath() {
+        ContainerHandle a = runtime.create(nextId(), sh("sleep 100"), List.of(), Stdio.discard());
+        try {
+            a.start();
+            Spec b = sh("hostname").withHostname(null).withNamespaces(List.of(
+                    dev.stevedore.oci.runtime.Namespace.of(dev.stevedore.oci.runtime.NamespaceType.MOUNT),
+                    dev.stevedore.oci.runtime.Namespace.of(dev.stevedore.oci.runtime.NamespaceType.PID),
+                    dev.stevedore.oci.runtime.Namespace.join(dev.stevedore.oci.runtime.NamespaceType.UTS,
+                            "/proc/" + a.pid() + "/ns/uts")));
+            assertThat(run(b).out()).isEqualTo("box\n");
+        } finally {
+            a.delete();
+        }
     }
 }

@@ -32,8 +32,8 @@ class PlannerTest {
         long flags = Kernel.CLONE_NEWPID | Kernel.CLONE_NEWNET | Kernel.CLONE_NEWIPC | Kernel.CLONE_NEWUTS
                 | Kernel.CLONE_NEWNS;
         assertThat(lines.subList(0, 7)).containsExactly(
-                "CLONE " + flags,
                 "CGROUP_PROCS /sys/fs/cgroup/memory/s/c/cgroup.procs",
+                "CLONE " + flags,
                 "UNSHARE " + Kernel.CLONE_NEWCGROUP,
                 "LOOPBACK",
                 "HOSTNAME box",
@@ -80,8 +80,8 @@ class PlannerTest {
                 Namespace.of(NamespaceType.MOUNT), Namespace.join(NamespaceType.NETWORK, "/proc/42/ns/net"),
                 Namespace.join(NamespaceType.PID, "/proc/42/ns/pid")));
         List<String> lines = plan(spec);
-        assertThat(lines.subList(0, 4)).containsExactly("SETNS_PID /proc/42/ns/pid", "CLONE " + Kernel.CLONE_NEWNS,
-                PROCS.stream().map(p -> "CGROUP_PROCS " + p).findFirst().orElseThrow(),
+        assertThat(lines.subList(0, 4)).containsExactly("SETNS_PID /proc/42/ns/pid",
+                PROCS.stream().map(p -> "CGROUP_PROCS " + p).findFirst().orElseThrow(), "CLONE " + Kernel.CLONE_NEWNS,
                 "SETNS /proc/42/ns/net " + Kernel.CLONE_NEWNET);
         assertThat(lines).noneMatch(l -> l.startsWith("LOOPBACK") || l.startsWith("UNSHARE") || l.startsWith("HOSTNAME"));
     }
@@ -127,7 +127,7 @@ class PlannerTest {
         Process p = Process.of("app").withEnv(List.of("PATH=/app/bin:/bin", "A=b")).withCwd("/srv")
                 .withUser(new Process.User(1000L, 100L, 027, List.of(5L, 6L), null, null))
                 .withCapabilities(new Process.Capabilities(List.of("CAP_NET_BIND_SERVICE", "CAP_KILL"),
-                        List.of("CAP_NET_BIND_SERVICE"), null, List.of("CAP_NET_BIND_SERVICE"),
+                        List.of("CAP_NET_BIND_SERVICE"), List.of("CAP_NET_BIND_SERVICE"), List.of("CAP_NET_BIND_SERVICE"),
                         List.of("CAP_NET_BIND_SERVICE"), null))
                 .withRlimits(List.of(Process.Rlimit.of(dev.stevedore.oci.runtime.RlimitType.RLIMIT_NOFILE, 1024, 2048)))
                 .withNoNewPrivileges(true);
@@ -135,7 +135,7 @@ class PlannerTest {
         long bind = 1L << 10;
         assertThat(lines.subList(lines.indexOf("GO"), lines.size())).containsExactly("GO",
                 "RLIMIT 7 1024 2048", "UMASK 23", "BOUNDING " + (bind | 1L << 5), "USER 1000 100 5 6",
-                "CAPS " + bind + " " + bind + " 0 " + bind, "NO_NEW_PRIVS", "CHDIR /srv", "ENV PATH=/app/bin:/bin",
+                "CAPS " + bind + " " + bind + " " + bind + " " + bind, "NO_NEW_PRIVS", "CHDIR /srv", "ENV PATH=/app/bin:/bin",
                 "ENV A=b", "ARG app", "EXEC /app/bin:/bin");
         assertThat(lines).contains("MKDIR_P /srv 493");
     }
@@ -143,8 +143,8 @@ class PlannerTest {
     @Test
     void execJoinsEveryNamespaceOfTheContainer() {
         List<String> lines = Planner.exec(42, TestSpecs.docker(ROOT, "sleep"), Process.of("ls"), PROCS).lines();
-        assertThat(lines.subList(0, 10)).containsExactly("SETNS_PID /proc/42/ns/pid", "CLONE 0",
-                "CGROUP_PROCS " + PROCS.get(0),
+        assertThat(lines.subList(0, 10)).containsExactly("SETNS_PID /proc/42/ns/pid",
+                "CGROUP_PROCS " + PROCS.get(0), "CLONE 0",
                 "SETNS /proc/42/ns/ipc " + Kernel.CLONE_NEWIPC, "SETNS /proc/42/ns/uts " + Kernel.CLONE_NEWUTS,
                 "SETNS /proc/42/ns/net " + Kernel.CLONE_NEWNET, "SETNS /proc/42/ns/cgroup " + Kernel.CLONE_NEWCGROUP,
                 "SETNS /proc/42/ns/mnt " + Kernel.CLONE_NEWNS, "GO", "UMASK 18");
@@ -164,6 +164,10 @@ class PlannerTest {
         assertThatThrownBy(() -> plan(docker.withProcess(docker.process().withCapabilities(
                 Process.Capabilities.of(List.of("CAP_FLY"))))))
                 .hasMessage("process.capabilities.bounding: unknown capability 'CAP_FLY'");
+        assertThatThrownBy(() -> plan(docker.withProcess(docker.process().withCapabilities(
+                Process.Capabilities.of(List.of("CAP_KILL"))))))
+                .hasMessage("process.capabilities.ambient: CAP_KILL must also be inheritable and permitted"
+                        + " (the kernel refuses ambient capabilities otherwise)");
         assertThatThrownBy(() -> plan(docker.withRoot(docker.root().withReadonly(false)).withRoot(
                 new dev.stevedore.oci.runtime.Root("rootfs", null, null))))
                 .hasMessage("root.path 'rootfs' must be absolute");
