@@ -160,13 +160,13 @@ public final class RuntimeSpecs {
 
     static List<String> capabilities(ContainerConfig c) {
         if (c.privileged) {
-            return ALL_CAPABILITIES;
+            return hostCapabilities();
         }
         Set<String> caps = new LinkedHashSet<>(DEFAULT_CAPABILITIES);
         for (String add : c.capAdd) {
             String name = capability(add);
             if (name.equals("CAP_ALL")) {
-                caps.addAll(ALL_CAPABILITIES);
+                caps.addAll(hostCapabilities());
             } else {
                 caps.add(name);
             }
@@ -180,6 +180,26 @@ public final class RuntimeSpecs {
             }
         }
         return List.copyOf(caps);
+    }
+
+    /**
+     * Every capability this process may pass on: its bounding set, as Docker's "all" means. A
+     * host can lack some (here CAP_SYS_RESOURCE may be missing), and asking for them would fail.
+     */
+    static List<String> hostCapabilities() {
+        long bounding = -1L;
+        for (String line : HostChecks.read(Path.of("/proc/self/status")).split("\n")) {
+            if (line.startsWith("CapBnd:")) {
+                bounding = Long.parseUnsignedLong(line.substring(7).strip(), 16);
+            }
+        }
+        List<String> caps = new ArrayList<>();
+        for (int bit = 0; bit < ALL_CAPABILITIES.size(); bit++) {
+            if ((bounding & (1L << bit)) != 0) {
+                caps.add(ALL_CAPABILITIES.get(bit));
+            }
+        }
+        return caps;
     }
 
     private static String capability(String name) {
