@@ -46,7 +46,7 @@ public final class StevedoreCli {
     private final PrintStream out;
     private final PrintStream err;
 
-    private StevedoreCli(PrintStream out, PrintStream err) {
+    StevedoreCli(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
     }
