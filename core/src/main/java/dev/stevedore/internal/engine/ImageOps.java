@@ -42,6 +42,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -53,6 +56,20 @@ public final class ImageOps {
     private final ExtractOptions extractOptions;
     /** Manifests and configs never change for a digest, so parsed ones are kept. */
     private final Map<Digest, Image> parsed = new ConcurrentHashMap<>();
+    /** Unpacked layers and the image files containers read, by manifest digest. */
+    private final Map<Digest, StoredImage> unpacked = new ConcurrentHashMap<>();
+    /**
+     * Names resolved against one version of {@code index.json}: every change replaces the file by
+     * a rename, which gives it a new inode and modification time, so a stat tells whether the
+     * cached answers still hold. Saves parsing the index for every container.
+     */
+    private volatile IndexVersion resolved = new IndexVersion(null, null);
+
+    private record IndexVersion(Object fileKey, FileTime modified, Map<String, ImageNames.NamedImage> names) {
+        IndexVersion(Object fileKey, FileTime modified) {
+            this(fileKey, modified, new ConcurrentHashMap<>());
+        }
+    }
 
     ImageOps(ContentStore store, LayerCache layerCache, ExtractOptions extractOptions) {
         this.store = store;
@@ -73,7 +90,7 @@ public final class ImageOps {
     public Image inspect(String query) {
         ImageNames.NamedImage named;
         try {
-            named = store.names().resolve(query);
+            named = resolve(query);
         } catch (dev.stevedore.internal.store.ImageNotFoundException e) {
             String detail = e.getMessage();
             int semi = detail.lastIndexOf("; ");
@@ -91,6 +108,26 @@ public final class ImageOps {
             }
         }
         return images;
+    }
+
+    private ImageNames.NamedImage resolve(String query) {
+        IndexVersion version = resolved;
+        try {
+            BasicFileAttributes now = Files.readAttributes(store.root().resolve(ImageLayout.INDEX_FILE_NAME),
+                    BasicFileAttributes.class);
+            if (!Objects.equals(now.fileKey(), version.fileKey()) || !now.lastModifiedTime().equals(version.modified())) {
+                version = new IndexVersion(now.fileKey(), now.lastModifiedTime());
+                resolved = version;
+            }
+        } catch (IOException e) {
+            return store.names().resolve(query);
+        }
+        ImageNames.NamedImage named = version.names().get(query);
+        if (named == null) {
+            named = store.names().resolve(query);
+            version.names().put(query, named);
+        }
+        return named;
     }
 
     Image load(String name, Descriptor descriptor) {
@@ -128,6 +165,16 @@ public final class ImageOps {
 
     /** Unpacks the image's layers (once per layer, shared by every container) and returns them, lowest first. */
     StoredImage unpacked(Image image) {
+        StoredImage known = unpacked.get(image.digest());
+        if (known != null && known.layers.stream().allMatch(Files::isDirectory)) {
+            return known.image.equals(image) ? known : new StoredImage(image, known.layers, known);
+        }
+        StoredImage fresh = unpack(image);
+        unpacked.put(image.digest(), fresh);
+        return fresh;
+    }
+
+    private StoredImage unpack(Image image) {
         List<Digest> diffIds = image.config().rootfs().diffIds();
         List<Descriptor> layers = image.layers();
         if (diffIds.size() != layers.size()) {
