@@ -53,6 +53,9 @@ public final class EngineCore implements AutoCloseable {
     final ScheduledExecutorService timer;
     final Map<String, Instance> instances = new ConcurrentHashMap<>();
     private final String owner;
+    /** Cleanup tasks not finished yet; guarded by itself. */
+    private final int[] pending = {0};
+    private static final String TRASH = ".trash-";
     private volatile ContainerRuntime runtime;
     private volatile boolean closed;
 
@@ -335,7 +338,8 @@ public final class EngineCore implements AutoCloseable {
         List<String> ids = new ArrayList<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(containersDir)) {
             for (Path dir : stream) {
-                if (isAlive(HostChecks.read(dir.resolve(OWNER_FILE)))) {
+                if (!dir.getFileName().toString().startsWith(TRASH)
+                        && isAlive(HostChecks.read(dir.resolve(OWNER_FILE)))) {
                     ids.add(dir.getFileName().toString());
                 }
             }
@@ -343,6 +347,66 @@ public final class EngineCore implements AutoCloseable {
             throw new UncheckedIOException("cannot list '" + containersDir + "'", e);
         }
         return ids;
+    }
+
+    /** Renames a container's state directory out of the way (its name is free again at once). */
+    Path moveToTrash(Path dir) {
+        Path trash = containersDir.resolve(TRASH + dir.getFileName() + "-" + Ids.next());
+        try {
+            Files.move(dir, trash, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return trash;
+        } catch (IOException e) {
+            return dir;
+        }
+    }
+
+    /** Runs cleanup work on the pool; {@link #close()} waits for it. */
+    void background(Runnable work) {
+        synchronized (pending) {
+            pending[0]++;
+        }
+        Runnable task = () -> {
+            try {
+                work.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "container cleanup failed: {0}", e.getMessage());
+            } finally {
+                synchronized (pending) {
+                    pending[0]--;
+                    pending.notifyAll();
+                }
+            }
+        };
+        try {
+            io.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            task.run();
+        }
+    }
+
+    /**
+     * Waits until background cleanup is done.
+     *
+     * @param timeout how long at most
+     * @return whether it is done
+     */
+    public boolean awaitCleanup(java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (pending) {
+            while (pending[0] > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    pending.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     void deleteState(Path dir) {
@@ -385,6 +449,9 @@ public final class EngineCore implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "cannot remove container {0}: {1}", i.id, e.getMessage());
             }
+        }
+        if (!awaitCleanup(java.time.Duration.ofSeconds(30))) {
+            LOG.log(Level.WARNING, "container cleanup still runs after 30 s; leaving it to the next engine start");
         }
         if (runtime != null) {
             runtime.close();

@@ -98,7 +98,9 @@ public final class Instance {
         }
         ContainerHandle handle;
         try {
-            handle = runtime.create(id, assembled.spec(), mounts, stdio);
+            // The backend's id is unique per creation: a name can be reused while the previous
+            // container of that name is still being deleted in the background.
+            handle = runtime.create(Ids.next() + "-" + Ids.next(), assembled.spec(), mounts, stdio);
         } catch (ContainerBackendException e) {
             throw new ContainerException("cannot create container \"" + id + "\" from image \"" + config.image
                     + "\": " + e.getMessage(), e);
@@ -400,7 +402,12 @@ public final class Instance {
         }
     }
 
-    /** Kills the process if needed, then removes the container's state, snapshot and logs. Idempotent. */
+    /**
+     * Removes the container. Idempotent. Its process is killed right away; the rest (waiting for
+     * the kill, the cgroup, the snapshot, logs and state directory) happens on a pool thread, as
+     * containerd's garbage collection does, so a test loop does not wait for file deletion. The
+     * state directory is first renamed out of the way, so the name is free again at once.
+     */
     public void remove() {
         synchronized (this) {
             if (removed) {
@@ -408,15 +415,19 @@ public final class Instance {
             }
             removed = true;
         }
-        try {
-            if (handle.state() != dev.stevedore.spi.ContainerState.STOPPED) {
-                killedByUs = true;
-            }
-            handle.delete();
-        } finally {
-            engine.forget(this);
-            engine.deleteState(dir);
+        engine.forget(this);
+        if (handle.state() != dev.stevedore.spi.ContainerState.STOPPED) {
+            killedByUs = true;
+            handle.kill(Signals.KILL);
         }
+        Path trash = engine.moveToTrash(dir);
+        engine.background(() -> {
+            try {
+                handle.delete();
+            } finally {
+                engine.deleteState(trash);
+            }
+        });
     }
 
     /** Copies a host file or directory to a path in the container, which must be created or running. */
