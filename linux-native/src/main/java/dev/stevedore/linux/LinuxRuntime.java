@@ -55,6 +55,8 @@ final class LinuxRuntime implements ContainerRuntime {
     private final AtomicLong sequence = new AtomicLong();
     private final java.util.Deque<Spare> spares = new java.util.ArrayDeque<>();
     static final int SPARES = 2;
+    /** The host's resolver configuration when this runtime opened, copied into each container. */
+    private final String resolvConf;
     private volatile boolean closed;
 
     LinuxRuntime(Path stateDir, Cgroups cgroups) {
@@ -73,6 +75,7 @@ final class LinuxRuntime implements ContainerRuntime {
             throw new ContainerBackendException("cannot use state directory '" + stateDir + "': " + e, null, e);
         }
         removeLeftovers();
+        resolvConf = readResolvConf();
         helperExecutable = HelperBinary.extract(this.stateDir.resolve("bin"));
         launcher = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "stevedore-launcher-" + instance);
@@ -209,6 +212,10 @@ final class LinuxRuntime implements ContainerRuntime {
         return onLauncher(() -> Helper.spawn(helperExecutable, instanceDir.resolve(n + ".sock"), stdio)).begin(plan);
     }
 
+    Path helperExecutable() {
+        return helperExecutable;
+    }
+
     String instance() {
         return instance;
     }
@@ -227,7 +234,7 @@ final class LinuxRuntime implements ContainerRuntime {
         }
     }
 
-    private static Map<String, Path> writeEtcFiles(Path dir, Spec spec) {
+    private Map<String, Path> writeEtcFiles(Path dir, Spec spec) {
         try {
             Files.createDirectory(dir);
             Map<String, Path> files = new LinkedHashMap<>();
@@ -236,13 +243,20 @@ final class LinuxRuntime implements ContainerRuntime {
             files.put("/etc/hosts", Files.writeString(dir.resolve("hosts"), "127.0.0.1\tlocalhost\n"
                     + "::1\tlocalhost ip6-localhost ip6-loopback\n"
                     + (spec.hostname() == null ? "" : "127.0.0.1\t" + spec.hostname() + "\n")));
-            Path hostResolv = Path.of("/etc/resolv.conf");
-            String resolv = Files.isReadable(hostResolv) ? Files.readString(hostResolv) : "";
-            files.put("/etc/resolv.conf", Files.writeString(dir.resolve("resolv.conf"), resolv));
+            files.put("/etc/resolv.conf", Files.writeString(dir.resolve("resolv.conf"), resolvConf));
             return files;
         } catch (IOException e) {
             throw new ContainerBackendException("cannot write the container's /etc files in '" + dir + "': " + e,
                     null, e);
+        }
+    }
+
+    private static String readResolvConf() {
+        Path file = Path.of("/etc/resolv.conf");
+        try {
+            return Files.isReadable(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            throw new ContainerBackendException("cannot read '" + file + "': " + e, null, e);
         }
     }
 

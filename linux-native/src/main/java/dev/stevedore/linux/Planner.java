@@ -12,6 +12,7 @@ import dev.stevedore.spi.RootfsMount;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,9 @@ final class Planner {
     static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private static final int DEFAULT_UMASK = 0022;
+
+    /** The helper's table of detached mounts (MAX_TREES in helper.c). */
+    private static final int MAX_BIND_MOUNTS = 256;
 
     /** Joining order when entering an existing container, as runc's nsexec does (mnt last). */
     private static final List<NamespaceType> JOIN_ORDER = List.of(NamespaceType.USER, NamespaceType.IPC,
@@ -75,12 +79,25 @@ final class Planner {
         if (namespaces.containsKey(NamespaceType.TIME)) {
             throw new IllegalArgumentException("linux.namespaces: time namespaces are not supported");
         }
+        // Silently skipping these would run a container less confined or less set up than asked.
+        if (linux.seccomp() != null) {
+            throw new IllegalArgumentException("linux.seccomp: seccomp filters are not supported yet");
+        }
+        if (!linux.sysctl().isEmpty()) {
+            throw new IllegalArgumentException("linux.sysctl: sysctls are not supported yet");
+        }
+        if (spec.hooks() != null) {
+            throw new IllegalArgumentException("hooks: lifecycle hooks are not supported yet");
+        }
+        if (spec.domainname() != null) {
+            throw new IllegalArgumentException("domainname: setting the NIS domain name is not supported yet");
+        }
         Namespace mnt = namespaces.get(NamespaceType.MOUNT);
         if (mnt == null || mnt.path() != null) {
             throw new IllegalArgumentException("linux.namespaces: a container needs its own (new) mount namespace");
         }
         boolean newUts = isNew(namespaces, NamespaceType.UTS);
-        if ((spec.hostname() != null || spec.domainname() != null) && !newUts) {
+        if (spec.hostname() != null && !newUts) {
             throw new IllegalArgumentException("hostname: setting it needs a new uts namespace");
         }
 
@@ -121,7 +138,7 @@ final class Planner {
         addRootfs(plan, root, rootfs);
 
         List<Mount> mounts = new ArrayList<>(spec.mounts());
-        Set<String> destinations = new java.util.HashSet<>();
+        Set<String> destinations = new HashSet<>();
         for (Mount m : mounts) {
             destinations.add(clean(m.destination(), "mounts"));
         }
@@ -132,14 +149,15 @@ final class Planner {
         });
         // Host paths are opened before pivot_root and attached after it, so every container path
         // is resolved inside the new root, where symlinks cannot point back to the host.
-        List<Integer> trees = new ArrayList<>();
-        for (int i = 0; i < mounts.size(); i++) {
-            Mount m = mounts.get(i);
+        int trees = 0;
+        for (Mount m : mounts) {
             if (isBind(m)) {
+                if (trees == MAX_BIND_MOUNTS) {
+                    throw new IllegalArgumentException("mounts: at most " + MAX_BIND_MOUNTS + " bind mounts are supported");
+                }
                 MountOptions o = MountOptions.parse(m.options());
-                plan.add(Op.OPEN_TREE, trees.size(), m.source(), (o.flags & MS_REC) != 0 ? 1 : 0, o.attributes(),
+                plan.add(Op.OPEN_TREE, trees++, m.source(), (o.flags & MS_REC) != 0 ? 1 : 0, o.attributes(),
                         o.propagation & ~MS_REC, m.destination());
-                trees.add(i);
             }
         }
         plan.add(Op.PIVOT, root);
@@ -155,6 +173,10 @@ final class Planner {
             }
             if (m.type() == null) {
                 throw new IllegalArgumentException("mounts: '" + dest + "' has no type");
+            }
+            if (m.type().equals("cgroup") || m.type().equals("cgroup2")) {
+                throw new IllegalArgumentException("mounts: '" + dest + "' of type '" + m.type()
+                        + "' is not supported yet; leave /sys/fs/cgroup out");
             }
             MountOptions o = MountOptions.parse(m.options());
             plan.add(Op.MOUNT, m.source() == null ? m.type() : m.source(), dest, m.type(), o.flags, o.data, T_MKDIR,
@@ -188,7 +210,7 @@ final class Planner {
      */
     static Plan exec(long pid, Spec spec, Process process, List<Path> cgroupProcs) {
         Linux linux = spec.linux() == null ? Linux.of(null) : spec.linux();
-        Set<NamespaceType> types = new java.util.HashSet<>();
+        Set<NamespaceType> types = new HashSet<>();
         linux.namespaces().forEach(ns -> types.add(ns.type()));
         Plan plan = new Plan();
         if (types.contains(NamespaceType.PID)) {
@@ -231,7 +253,7 @@ final class Planner {
     }
 
     private static void addDevices(Plan plan, Linux linux, boolean devPts) {
-        Set<String> specified = new java.util.HashSet<>();
+        Set<String> specified = new HashSet<>();
         for (Linux.Device d : linux.devices()) {
             specified.add(d.path());
         }
@@ -314,7 +336,18 @@ final class Planner {
         if (Boolean.TRUE.equals(process.terminal())) {
             throw new IllegalArgumentException("process.terminal: terminals are not supported yet; use pipes");
         }
+        unsupported(process.apparmorProfile(), "apparmorProfile");
+        unsupported(process.selinuxLabel(), "selinuxLabel");
+        unsupported(process.scheduler(), "scheduler");
+        unsupported(process.ioPriority(), "ioPriority");
+        unsupported(process.execCPUAffinity(), "execCPUAffinity");
         return process;
+    }
+
+    private static void unsupported(Object value, String field) {
+        if (value != null) {
+            throw new IllegalArgumentException("process." + field + ": not supported yet");
+        }
     }
 
     private static boolean isNew(Map<NamespaceType, Namespace> namespaces, NamespaceType type) {
@@ -363,8 +396,7 @@ final class Planner {
                 throw new IllegalArgumentException(field + ": '" + path + "' must not contain '..'");
             }
         }
-        String normal = Path.of(path).normalize().toString();
-        return normal;
+        return Path.of(path).normalize().toString();
     }
 
     /** Mount options split into flags, propagation and filesystem data, as runc reads them. */

@@ -28,6 +28,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * hugetlb), so for crun's part the cgroup2 mount is replaced by a v1 hugetlb hierarchy and restored
  * afterwards, in a finally block.
  *
+ * <p>Layers and snapshots are on the disk ({@code java.io.tmpdir}), the runtime state on tmpfs
+ * ({@code /dev/shm}), where hosts keep {@code /run}; crun keeps its state in {@code /run/crun}.
+ *
  * <p>Run as root: {@code java -cp ... dev.stevedore.linux.ContainerStartBenchmark [runs]}
  */
 public final class ContainerStartBenchmark {
@@ -47,7 +50,9 @@ public final class ContainerStartBenchmark {
         spec = spec.withProcess(spec.process().withCapabilities(new Process.Capabilities(caps, caps, null, caps, null,
                 null)));
         OverlaySnapshotter overlay = new OverlaySnapshotter();
-        try (ContainerRuntime runtime = new LinuxBackend().open(tmp.resolve("state"))) {
+        // Runtime state belongs on tmpfs, as /run/crun is on a usual host (this one has /run on disk).
+        Path state = Files.createTempDirectory(Path.of("/dev/shm"), "stevedore-bench-state");
+        try (ContainerRuntime runtime = new LinuxBackend().open(state)) {
             Spec base = spec;
             AtomicInteger ids = new AtomicInteger();
             Cycle ours = () -> {
@@ -114,6 +119,9 @@ public final class ContainerStartBenchmark {
             System.out.printf("  stevedore %.0f containers/s, crun %.0f containers/s, ratio %.2f%n", oursPar, crunPar,
                     oursPar / crunPar);
             memory(runtime, tmp, base, layer, overlay);
+        } finally {
+            overlay.remove(state);
+            overlay.remove(tmp);
         }
     }
 

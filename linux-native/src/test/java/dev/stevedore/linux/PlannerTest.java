@@ -157,8 +157,14 @@ class PlannerTest {
                 .hasMessage("linux.namespaces: a container needs its own (new) mount namespace");
         assertThatThrownBy(() -> plan(docker.withNamespaces(List.of(Namespace.of(NamespaceType.MOUNT)))))
                 .hasMessage("hostname: setting it needs a new uts namespace");
+        assertThatThrownBy(() -> plan(docker.withLinux(docker.linux().withSeccomp(
+                dev.stevedore.oci.OciJson.read("{\"defaultAction\": \"SCMP_ACT_ALLOW\"}",
+                        dev.stevedore.oci.runtime.Seccomp.class, "seccomp")))))
+                .hasMessage("linux.seccomp: seccomp filters are not supported yet");
         assertThatThrownBy(() -> plan(docker.withProcess(docker.process().withTerminal(true))))
                 .hasMessageContaining("process.terminal");
+        assertThatThrownBy(() -> plan(docker.withMount(Mount.of("/sys/fs/cgroup", "cgroup", "cgroup"))))
+                .hasMessage("mounts: '/sys/fs/cgroup' of type 'cgroup' is not supported yet; leave /sys/fs/cgroup out");
         assertThatThrownBy(() -> plan(docker.withMount(Mount.of("/a/../etc", "tmpfs", "tmpfs"))))
                 .hasMessage("mounts: '/a/../etc' must not contain '..'");
         assertThatThrownBy(() -> plan(docker.withProcess(docker.process().withCapabilities(

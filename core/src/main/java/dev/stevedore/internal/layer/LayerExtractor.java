@@ -17,7 +17,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
@@ -117,13 +116,15 @@ public final class LayerExtractor {
     }
 
     private ExtractResult run(InputStream layerBlob) {
-        MessageDigest blobDigest = Digest.newMessageDigest(Digest.SHA256);
+        MessageDigest blobDigest = options.digestBlob() ? Digest.newMessageDigest(Digest.SHA256)
+                : null;
         MessageDigest diffId = Digest.newMessageDigest(Digest.SHA256);
         LayerCompression compression;
         long tarSize;
         try {
-            BufferedInputStream blob = new BufferedInputStream(
-                    new DigestInputStream(new NonClosing(layerBlob), blobDigest), 64 * 1024);
+            InputStream source = new NonClosing(layerBlob);
+            BufferedInputStream blob = new BufferedInputStream(blobDigest == null ? source
+                    : new DigestInputStream(source, blobDigest), 64 * 1024);
             compression = LayerCompression.detect(blob);
             CountingDigestInputStream tar;
             try (PipelinedInputStream decompressed = new PipelinedInputStream(
@@ -152,7 +153,8 @@ public final class LayerExtractor {
             throw new LayerException("cannot read layer: " + e.getMessage(), e);
         }
         return new ExtractResult(Digest.fromMessageDigest(Digest.SHA256, diffId),
-                Digest.fromMessageDigest(Digest.SHA256, blobDigest), compression, tarSize,
+                blobDigest == null ? null : Digest.fromMessageDigest(Digest.SHA256, blobDigest),
+                compression, tarSize,
                 files.get(), directories, symlinks, hardLinks, specialFiles, whiteouts, skipped);
     }
 
@@ -394,11 +396,10 @@ public final class LayerExtractor {
             Posix.lchown(p, (int) entry.getLongUserId(), (int) entry.getLongGroupId());
         }
         if (!symlink) {
-            Files.setAttribute(p, "unix:mode", entry.getMode() & 07777, LinkOption.NOFOLLOW_LINKS);
+            Posix.chmod(p, entry.getMode() & 07777);
         }
         setXattrs(p, entry);
-        Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                .setTimes(entry.getLastModifiedTime(), null, null);
+        Posix.setMtime(p, entry.getLastModifiedTime());
     }
 
     private void setXattrs(Path p, TarArchiveEntry entry) {
@@ -587,9 +588,8 @@ public final class LayerExtractor {
             if (a == null || !a.isDirectory()) {
                 continue;
             }
-            Files.setAttribute(p, "unix:mode", d.mode, LinkOption.NOFOLLOW_LINKS);
-            Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                    .setTimes(d.mtime, null, null);
+            Posix.chmod(p, d.mode);
+            Posix.setMtime(p, d.mtime);
         }
     }
 

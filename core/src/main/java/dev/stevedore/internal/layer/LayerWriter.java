@@ -85,11 +85,16 @@ public final class LayerWriter {
     public static LayerDigests writeChanges(Path root, List<LayerChange> changes, OutputStream out,
             LayerWriteOptions options) {
         TreeMap<List<String>, LayerChange.Kind> items = new TreeMap<>(PATH_ORDER);
+        // Parents are written when they exist, so owners and modes carry over; a deleted file's
+        // parent may be gone too.
+        java.util.Set<String> parentsOnly = new java.util.HashSet<>();
         for (LayerChange change : changes) {
             List<String> parts = change.path().isEmpty() ? List.of()
                     : List.of(change.path().split("/"));
             for (int i = 1; i < parts.size(); i++) {
-                items.putIfAbsent(parts.subList(0, i), LayerChange.Kind.MODIFIED);
+                if (items.putIfAbsent(parts.subList(0, i), LayerChange.Kind.MODIFIED) == null) {
+                    parentsOnly.add(String.join("/", parts.subList(0, i)));
+                }
             }
             switch (change.kind()) {
                 case DELETED: {
@@ -101,6 +106,7 @@ public final class LayerWriter {
                 case OPAQUE: {
                     if (!parts.isEmpty()) {
                         items.putIfAbsent(parts, LayerChange.Kind.MODIFIED);
+                        parentsOnly.remove(change.path());
                     }
                     List<String> marker = new ArrayList<>(parts);
                     marker.add(LayerExtractor.OPAQUE);
@@ -110,6 +116,7 @@ public final class LayerWriter {
                 default:
                     if (!parts.isEmpty()) {
                         items.put(parts, change.kind());
+                        parentsOnly.remove(change.path());
                     }
             }
         }
@@ -123,6 +130,9 @@ public final class LayerWriter {
                 }
                 Path p = root.resolve(rel);
                 if (ContainedRoot.lstat(p) == null) {
+                    if (parentsOnly.contains(rel)) {
+                        continue;
+                    }
                     throw new LayerException("changed path '" + rel + "' does not exist under '"
                             + root + "'");
                 }
