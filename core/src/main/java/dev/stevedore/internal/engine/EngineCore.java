@@ -456,6 +456,7 @@ public final class EngineCore implements AutoCloseable {
         if (runtime != null) {
             runtime.close();
         }
+        images.close();
         io.shutdownNow();
         timer.shutdownNow();
     }

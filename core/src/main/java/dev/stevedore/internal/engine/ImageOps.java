@@ -63,6 +63,7 @@ public final class ImageOps {
      * a rename, which gives it a new inode and modification time, so a stat tells whether the
      * cached answers still hold. Saves parsing the index for every container.
      */
+    private Lease containersLease;
     private volatile IndexVersion resolved = new IndexVersion(null, null);
 
     private record IndexVersion(Object fileKey, FileTime modified, Map<String, ImageNames.NamedImage> names) {
@@ -183,8 +184,7 @@ public final class ImageOps {
         }
         List<Path> dirs = new ArrayList<>(layers.size());
         for (int i = 0; i < layers.size(); i++) {
-            Path dir = layerCache.path(diffIds.get(i));
-            dirs.add(Files.isDirectory(dir) ? dir : layerCache.unpack(layers.get(i), diffIds.get(i), extractOptions));
+            dirs.add(layerCache.unpack(layers.get(i), diffIds.get(i), extractOptions, containersLease()));
         }
         return new StoredImage(image, dirs);
     }
@@ -294,6 +294,24 @@ public final class ImageOps {
             throw new StevedoreException("cannot export " + images + " to '" + target + "': " + e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write '" + target + "'", e);
+        }
+    }
+
+    /**
+     * The lease that keeps the unpacked layers of images this engine ran from gc while it is open:
+     * removing an image's name must not pull the lower dirs from under its running containers.
+     */
+    private synchronized Lease containersLease() {
+        if (containersLease == null) {
+            containersLease = store.lease("layers of containers of engine in process " + ProcessHandle.current().pid());
+        }
+        return containersLease;
+    }
+
+    synchronized void close() {
+        if (containersLease != null) {
+            containersLease.close();
+            containersLease = null;
         }
     }
 
