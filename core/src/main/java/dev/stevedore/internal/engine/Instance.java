@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,22 +78,17 @@ public final class Instance {
         List<RootfsMount> mounts = engine.snapshotter.prepare(snapshot, image.layers, config.readOnlyRootfs);
         RuntimeSpecs.Assembled assembled = RuntimeSpecs.assemble(config, image.image.runConfig(), config.image,
                 image::read, rootfs, engine::volume);
-        Stdio stdio;
-        if (pipes) {
-            stdio = Stdio.pipes();
-        } else {
-            Redirect in = Redirect.from(Path.of("/dev/null").toFile());
+        // Always pipes: the backend keeps helpers prepared for the streams last asked for, and
+        // per-container files would never match them. Started containers' output is copied to
+        // log files by pool threads.
+        Stdio stdio = Stdio.pipes();
+        if (!pipes) {
             try {
-                if (config.stdin != null) {
-                    in = Redirect.from(Files.write(dir.resolve("stdin"), config.stdin).toFile());
-                }
                 Files.createFile(dir.resolve("stdout.log"));
                 Files.createFile(dir.resolve("stderr.log"));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create the log files in '" + dir + "'", e);
             }
-            stdio = new Stdio(in, Redirect.appendTo(dir.resolve("stdout.log").toFile()),
-                    Redirect.appendTo(dir.resolve("stderr.log").toFile()));
         }
         ContainerHandle handle;
         try {
@@ -178,17 +172,37 @@ public final class Instance {
         return !removed && state() == ContainerState.EXITED;
     }
 
-    /** Executes the process; logs go to files, the exit is watched (and auto-removal done) by a pool thread. */
+    /**
+     * Executes the process; pool threads copy its output to the log files, and one waits for its
+     * exit (and removes it when auto-removal is on).
+     */
     public void start() {
         begin();
+        feedStdin(handle.stdin(), config.stdin);
+        CompletableFuture<Void> out = CompletableFuture.runAsync(() -> pump(handle.stdout(), "stdout.log"), engine.io);
+        CompletableFuture<Void> err = CompletableFuture.runAsync(() -> pump(handle.stderr(), "stderr.log"), engine.io);
         engine.io.execute(() -> {
             int status = handle.waitFor();
             exitNanos = System.nanoTime();
+            CompletableFuture.allOf(out, err).exceptionally(e -> null).join();
             exit.complete(status);
             if (config.autoRemove) {
                 remove();
             }
         });
+    }
+
+    private void pump(InputStream from, String log) {
+        try (from; OutputStream to = Files.newOutputStream(dir.resolve(log), java.nio.file.StandardOpenOption.APPEND)) {
+            byte[] buffer = new byte[8192];
+            int n;
+            while ((n = from.read(buffer)) >= 0) {
+                to.write(buffer, 0, n);
+                to.flush();
+            }
+        } catch (IOException e) {
+            // The container was removed (its state directory moved away or its pipe closed).
+        }
     }
 
     private void begin() {
