@@ -47,7 +47,7 @@ enum {
     OP_FSMOUNT = 15, OP_OPEN_TREE = 16, OP_MOVE_MOUNT = 17, OP_PIVOT = 18, OP_MKNOD = 19,
     OP_SYMLINK = 20, OP_MASK = 21, OP_REMOUNT_RO = 22, OP_MKDIR_P = 24, OP_GO = 25,
     OP_RLIMIT = 30, OP_OOM_SCORE_ADJ = 31, OP_UMASK = 32, OP_NO_NEW_PRIVS = 33, OP_USER = 34,
-    OP_CAPS = 35, OP_CHDIR = 36, OP_ENV = 37, OP_ARG = 38, OP_EXEC = 39, OP_BOUNDING = 40,
+    OP_CAPS = 35, OP_CHDIR = 36, OP_ENV = 37, OP_ARG = 38, OP_EXEC = 39, OP_BOUNDING = 40, OP_DOMAINNAME = 41, OP_WRITE = 42,
 };
 
 /* Mount target flags sent with OP_MOUNT / OP_MOVE_MOUNT. */
@@ -125,10 +125,11 @@ static int read_full(int fd, void *buf, size_t len) {
 static int arity(int code) {
     switch (code) {
     case OP_LOOPBACK: case OP_GO: case OP_NO_NEW_PRIVS: return 0;
-    case OP_SETNS_PID: case OP_CLONE: case OP_CGROUP_PROCS: case OP_UNSHARE: case OP_HOSTNAME: case OP_PIVOT:
+    case OP_SETNS_PID: case OP_CLONE: case OP_CGROUP_PROCS: case OP_UNSHARE: case OP_HOSTNAME: case OP_DOMAINNAME:
+    case OP_PIVOT:
     case OP_MASK: case OP_OOM_SCORE_ADJ: case OP_UMASK: case OP_CHDIR: case OP_ENV: case OP_ARG: case OP_EXEC:
     case OP_BOUNDING: return 1;
-    case OP_SETNS: case OP_SYMLINK: case OP_MKDIR_P: case OP_FSMOUNT: case OP_USER: return 2;
+    case OP_SETNS: case OP_SYMLINK: case OP_MKDIR_P: case OP_FSMOUNT: case OP_USER: case OP_WRITE: return 2;
     case OP_REMOUNT_RO: case OP_RLIMIT: return 3;
     case OP_MKNOD: case OP_MOVE_MOUNT: case OP_CAPS: return 4;
     case OP_OPEN_TREE: return 6;
@@ -401,6 +402,9 @@ static void run_child(int from, int go_fd) {
         case OP_HOSTNAME:
             if (sethostname(o->argv[0], strlen(o->argv[0])) < 0) fail("sethostname", o->argv[0], "", errno);
             break;
+        case OP_DOMAINNAME:
+            if (setdomainname(o->argv[0], strlen(o->argv[0])) < 0) fail("setdomainname", o->argv[0], "", errno);
+            break;
         case OP_MOUNT: do_mount(o); break;
         case OP_FSMOUNT: do_fsmount(o); break;
         case OP_OPEN_TREE: do_open_tree(o); break;
@@ -426,6 +430,7 @@ static void run_child(int from, int go_fd) {
             break;
         }
         case OP_OOM_SCORE_ADJ: write_file("/proc/self/oom_score_adj", o->argv[0], "set oom_score_adj"); break;
+        case OP_WRITE: write_file(o->argv[0], o->argv[1], "write"); break;
         case OP_UMASK: umask(num(o->argv[0])); break;
         case OP_NO_NEW_PRIVS: if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail("no_new_privs", "", "", errno); break;
         case OP_BOUNDING: drop_bounding(num(o->argv[0])); break;

@@ -18,7 +18,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,7 +55,7 @@ final class LinuxRuntime implements ContainerRuntime {
     /** Ids in use, reserved before their container exists. */
     private final Set<String> ids = ConcurrentHashMap.newKeySet();
     private final AtomicLong sequence = new AtomicLong();
-    private final java.util.Deque<Spare> spares = new java.util.ArrayDeque<>();
+    private final Deque<Spare> spares = new ArrayDeque<>();
     static final int SPARES = 2;
     /** The host's resolver configuration when this runtime opened, copied into each container. */
     private final String resolvConf;
@@ -62,7 +64,7 @@ final class LinuxRuntime implements ContainerRuntime {
     LinuxRuntime(Path stateDir, Cgroups cgroups) {
         this.stateDir = stateDir.toAbsolutePath();
         this.cgroups = cgroups;
-        this.instance = HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
+        this.instance = HexFormat.of().toHexDigits(new SecureRandom().nextInt());
         this.instanceDir = this.stateDir.resolve(instance);
         try {
             Files.createDirectories(this.stateDir);

@@ -83,14 +83,8 @@ final class Planner {
         if (linux.seccomp() != null) {
             throw new IllegalArgumentException("linux.seccomp: seccomp filters are not supported yet");
         }
-        if (!linux.sysctl().isEmpty()) {
-            throw new IllegalArgumentException("linux.sysctl: sysctls are not supported yet");
-        }
         if (spec.hooks() != null) {
             throw new IllegalArgumentException("hooks: lifecycle hooks are not supported yet");
-        }
-        if (spec.domainname() != null) {
-            throw new IllegalArgumentException("domainname: setting the NIS domain name is not supported yet");
         }
         Namespace mnt = namespaces.get(NamespaceType.MOUNT);
         if (mnt == null || mnt.path() != null) {
@@ -99,6 +93,9 @@ final class Planner {
         boolean newUts = isNew(namespaces, NamespaceType.UTS);
         if (spec.hostname() != null && !newUts) {
             throw new IllegalArgumentException("hostname: setting it needs a new uts namespace");
+        }
+        if (spec.domainname() != null && !newUts) {
+            throw new IllegalArgumentException("domainname: setting it needs a new uts namespace");
         }
 
         Plan plan = new Plan();
@@ -131,6 +128,9 @@ final class Planner {
         }
         if (spec.hostname() != null) {
             plan.add(Op.HOSTNAME, spec.hostname());
+        }
+        if (spec.domainname() != null) {
+            plan.add(Op.DOMAINNAME, spec.domainname());
         }
         // Nothing mounted from here on may propagate back to the host (runc's default: rslave).
         String propagation = linux.rootfsPropagation() == null ? "rslave" : linux.rootfsPropagation();
@@ -187,6 +187,7 @@ final class Planner {
         if (devTmpfs) {
             addDevices(plan, linux, devPts);
         }
+        linux.sysctl().forEach((key, value) -> plan.add(Op.WRITE, sysctlPath(key, namespaces), value));
         for (String path : linux.maskedPaths()) {
             plan.add(Op.MASK, clean(path, "linux.maskedPaths"));
         }
@@ -342,6 +343,29 @@ final class Planner {
         unsupported(process.ioPriority(), "ioPriority");
         unsupported(process.execCPUAffinity(), "execCPUAffinity");
         return process;
+    }
+
+    /**
+     * A sysctl may only change what the container owns, as runc checks: its network, IPC or UTS
+     * namespace's settings.
+     */
+    private static String sysctlPath(String key, Map<NamespaceType, Namespace> namespaces) {
+        NamespaceType owner = key.startsWith("net.") ? NamespaceType.NETWORK
+                : key.startsWith("fs.mqueue.") || key.startsWith("kernel.msg") || key.startsWith("kernel.sem")
+                        || key.startsWith("kernel.shm") ? NamespaceType.IPC
+                : key.equals("kernel.hostname") || key.equals("kernel.domainname") ? NamespaceType.UTS : null;
+        if (owner == null) {
+            throw new IllegalArgumentException("linux.sysctl: '" + key
+                    + "' is not namespaced; it would change the host");
+        }
+        if (!namespaces.containsKey(owner)) {
+            throw new IllegalArgumentException("linux.sysctl: '" + key + "' needs the container's own "
+                    + owner.value() + " namespace");
+        }
+        if (!key.matches("[A-Za-z0-9_.-]+") || key.contains("..")) {
+            throw new IllegalArgumentException("linux.sysctl: '" + key + "' is not a sysctl name");
+        }
+        return "/proc/sys/" + key.replace('.', '/');
     }
 
     private static void unsupported(Object value, String field) {

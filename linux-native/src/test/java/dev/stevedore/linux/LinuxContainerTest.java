@@ -378,4 +378,19 @@ class LinuxContainerTest {
         assertThat(java.util.ServiceLoader.load(dev.stevedore.spi.Snapshotter.class).stream()
                 .map(p -> p.get().name())).contains("overlayfs");
     }
+
+    @Test
+    void domainname() {
+        Spec s = sh("cat /proc/sys/kernel/domainname");
+        s = new Spec(s.ociVersion(), s.process(), s.root(), s.hostname(), "example.test", s.mounts(), s.hooks(),
+                s.annotations(), s.linux(), s.extensions());
+        assertThat(run(s).out()).isEqualTo("example.test\n");
+    }
+
+    @Test
+    void namespacedSysctl() {
+        Spec s = sh("cat /proc/sys/net/ipv4/ip_unprivileged_port_start");
+        s = s.withLinux(PlannerTest.withSysctl(s, "net.ipv4.ip_unprivileged_port_start", "80"));
+        assertThat(run(s).out()).isEqualTo("80\n");
+    }
 }

@@ -161,6 +161,12 @@ class PlannerTest {
                 dev.stevedore.oci.OciJson.read("{\"defaultAction\": \"SCMP_ACT_ALLOW\"}",
                         dev.stevedore.oci.runtime.Seccomp.class, "seccomp")))))
                 .hasMessage("linux.seccomp: seccomp filters are not supported yet");
+        assertThatThrownBy(() -> plan(docker.withLinux(withSysctl(docker, "kernel.panic", "1"))))
+                .hasMessage("linux.sysctl: 'kernel.panic' is not namespaced; it would change the host");
+        assertThatThrownBy(() -> plan(docker.withNamespaces(List.of(Namespace.of(NamespaceType.MOUNT),
+                Namespace.of(NamespaceType.UTS))).withLinux(withSysctl(docker.withNamespaces(List.of(
+                        Namespace.of(NamespaceType.MOUNT), Namespace.of(NamespaceType.UTS))), "net.ipv4.ip_forward", "1"))))
+                .hasMessage("linux.sysctl: 'net.ipv4.ip_forward' needs the container's own network namespace");
         assertThatThrownBy(() -> plan(docker.withProcess(docker.process().withTerminal(true))))
                 .hasMessageContaining("process.terminal");
         assertThatThrownBy(() -> plan(docker.withMount(Mount.of("/sys/fs/cgroup", "cgroup", "cgroup"))))
@@ -177,6 +183,21 @@ class PlannerTest {
         assertThatThrownBy(() -> plan(docker.withRoot(docker.root().withReadonly(false)).withRoot(
                 new dev.stevedore.oci.runtime.Root("rootfs", null, null))))
                 .hasMessage("root.path 'rootfs' must be absolute");
+    }
+
+    static dev.stevedore.oci.runtime.Linux withSysctl(Spec spec, String key, String value) {
+        dev.stevedore.oci.runtime.Linux l = spec.linux();
+        return new dev.stevedore.oci.runtime.Linux(l.namespaces(), l.uidMappings(), l.gidMappings(), l.timeOffsets(),
+                l.devices(), l.cgroupsPath(), l.resources(), Map.of(key, value), l.seccomp(), l.rootfsPropagation(),
+                l.maskedPaths(), l.readonlyPaths(), l.mountLabel(), l.personality(), l.intelRdt(), l.extensions());
+    }
+
+    @Test
+    void sysctlsAreWrittenBeforeProcIsMadeReadOnly() {
+        Spec docker = TestSpecs.docker(ROOT, "true");
+        List<String> lines = plan(docker.withLinux(withSysctl(docker, "net.ipv4.ip_unprivileged_port_start", "80")));
+        assertThat(lines).containsSubsequence("MOUNT proc /proc proc 14  1 0 0",
+                "WRITE /proc/sys/net/ipv4/ip_unprivileged_port_start 80", "REMOUNT_RO /proc/sys 1 1");
     }
 
     @Test

@@ -147,6 +147,34 @@ public final class ContentStore {
     }
 
     /**
+     * Opens a writer whose received bytes survive a failure: they stay in
+     * {@code ingest/partial-<algorithm>-<encoded>} and the next resumable writer of the same
+     * digest continues after them ({@link BlobWriter#resumedAt()}), so an interrupted download
+     * need not start over. The kept bytes are verified with the rest at commit; content found
+     * corrupt is discarded. A gc removes partial files nobody is writing.
+     *
+     * <p>When another thread or process is writing the same blob right now, this returns a plain
+     * writer starting from nothing.
+     *
+     * @param expected the digest the content must have
+     * @param expectedSize the size the content must have, or -1 when unknown
+     * @param lease the lease that protects the blob once written, or null
+     * @return the writer; {@link BlobWriter#commit()} it, and close it in any case
+     */
+    public BlobWriter resumableWriter(Digest expected, long expectedSize, Lease lease) {
+        Objects.requireNonNull(expected, "expected");
+        expected.newMessageDigest();
+        OwnedFile partial;
+        try (FileLocks.Held held = gcLock.shared()) {
+            partial = OwnedFile.openNamed(ingest.resolve("partial-" + expected.algorithm() + "-" + expected.encoded()));
+        }
+        if (partial == null) {
+            return writer(expected, expectedSize, lease);
+        }
+        return new BlobWriter(this, partial, expected, expectedSize, lease, true);
+    }
+
+    /**
      * Stores a stream's content. When {@code expected} is given and the blob is already present,
      * the stream is not read at all.
      *
