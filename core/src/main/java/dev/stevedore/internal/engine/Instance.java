@@ -153,19 +153,21 @@ public final class Instance {
         return Path.of("/proc", Long.toString(handle.pid()), "root");
     }
 
-    /** @return where it is in its life */
+    /**
+     * @return where it is in its life; a started container counts as running until its exit is
+     *     recorded with all of its output in the logs, so followers never miss the last lines
+     */
     public ContainerState state() {
         if (removed) {
             return ContainerState.REMOVED;
         }
-        switch (handle.state()) {
-            case CREATED:
-                return ContainerState.CREATED;
-            case RUNNING:
-                return exit.isDone() ? ContainerState.EXITED : ContainerState.RUNNING;
-            default:
-                return ContainerState.EXITED;
+        if (handle.state() == dev.stevedore.spi.ContainerState.CREATED) {
+            return ContainerState.CREATED;
         }
+        if (startNanos == 0) {
+            return ContainerState.EXITED;
+        }
+        return exit.isDone() ? ContainerState.EXITED : ContainerState.RUNNING;
     }
 
     boolean exited() {
@@ -413,6 +415,14 @@ public final class Instance {
         if (handle.waitFor(grace).isEmpty()) {
             kill(Signals.KILL);
             handle.waitFor();
+        }
+        // Returns once the exit is recorded (output copied), so the state reads EXITED from here on.
+        try {
+            exit.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            // The process is dead; a stuck output copy is no reason to fail the stop.
         }
     }
 
