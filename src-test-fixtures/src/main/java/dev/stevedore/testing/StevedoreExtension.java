@@ -134,6 +134,11 @@ public final class StevedoreExtension implements ExecutionCondition, BeforeAllCa
         return found;
     }
 
+    @Override
+    public String toString() {
+        return "StevedoreExtension{engine=" + Engine.defaultRoot() + "}";
+    }
+
     /** The containers of one context, removed when it closes even if an after-callback did not run. */
     private static final class Started implements ExtensionContext.Store.CloseableResource {
         final List<ManagedContainer> containers;

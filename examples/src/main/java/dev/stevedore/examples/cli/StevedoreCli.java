@@ -71,7 +71,7 @@ public final class StevedoreCli {
         }
         int status = new StevedoreCli(System.out, System.err).run(List.of(args));
         System.out.flush();
-        Runtime.getRuntime().halt(status);
+        System.exit(status);
     }
 
     int run(List<String> args) {
