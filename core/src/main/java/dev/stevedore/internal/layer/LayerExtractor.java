@@ -130,7 +130,8 @@ public final class LayerExtractor {
             try (PipelinedInputStream decompressed = new PipelinedInputStream(
                     drainAfter(compression.decompress(blob), blob), "stevedore-layer-decompress")) {
                 tar = new CountingDigestInputStream(decompressed, diffId);
-                TarArchiveInputStream entries = new TarArchiveInputStream(tar, "UTF-8");
+                TarArchiveInputStream entries = new TarArchiveInputStream(new TarHeaderGuard(tar),
+                        "UTF-8");
                 TarArchiveEntry entry;
                 while ((entry = nextEntry(entries)) != null) {
                     checkWriters();
