@@ -5,6 +5,9 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Watches the tar's block structure as the parser reads it and refuses a PAX or GNU long-name
@@ -13,10 +16,16 @@ import java.nio.charset.StandardCharsets;
  * Follows data sizes (including PAX {@code size} overrides and old GNU sparse extension
  * blocks) to know where each header starts; stops watching at the end-of-archive marker or at
  * a block that is not a valid header, leaving that error to the parser.
+ *
+ * <p>It also keeps each entry's {@code SCHILY.xattr.*} values as raw bytes: commons-compress
+ * decodes PAX values as UTF-8, which mangles binary values such as {@code security.capability}.
+ * The parser reads header records exactly as it needs them, so when it returns an entry the
+ * last header seen here is that entry's.
  */
 final class TarHeaderGuard extends FilterInputStream {
     static final int MAX_META = 1 << 20;
     private static final int BLOCK = 512;
+    private static final String XATTR_PAX = "SCHILY.xattr.";
 
     private final byte[] header = new byte[BLOCK];
     private int headerFill;
@@ -28,6 +37,8 @@ final class TarHeaderGuard extends FilterInputStream {
     private boolean collectingPax;
     private final ByteArrayOutputStream pax = new ByteArrayOutputStream();
     private long paxSize = -1;
+    private Map<String, byte[]> paxXattrs = Map.of();
+    private Map<String, byte[]> entryXattrs = Map.of();
     private boolean sparseExtensions;
     private long sparseDataSize;
 
@@ -80,7 +91,7 @@ final class TarHeaderGuard extends FilterInputStream {
                 offset += n;
                 if (remainingData == 0 && collectingPax) {
                     collectingPax = false;
-                    paxSize = paxSize(pax.toString(StandardCharsets.UTF_8));
+                    parsePax(pax.toByteArray());
                     pax.reset();
                 }
                 continue;
@@ -135,6 +146,8 @@ final class TarHeaderGuard extends FilterInputStream {
         }
         long dataSize = paxSize >= 0 ? paxSize : size;
         paxSize = -1;
+        entryXattrs = paxXattrs;
+        paxXattrs = Map.of();
         if (type == 'S' && header[482] != 0) {
             sparseExtensions = true;
             sparseDataSize = dataSize;
@@ -197,33 +210,48 @@ final class TarHeaderGuard extends FilterInputStream {
         return v;
     }
 
-    /** The {@code size} record of a PAX header, -1 if absent; records are "LEN key=value\n". */
-    private static long paxSize(String records) {
+    /** The xattrs of the entry the parser returned last, by name, as raw bytes. */
+    Map<String, byte[]> entryXattrs() {
+        return entryXattrs;
+    }
+
+    /** Reads the {@code size} and {@code SCHILY.xattr.*} records; records are "LEN key=value\n". */
+    private void parsePax(byte[] records) {
+        Map<String, byte[]> xattrs = new LinkedHashMap<>();
         int i = 0;
-        while (i < records.length()) {
-            int space = records.indexOf(' ', i);
-            if (space < 0) {
-                break;
+        while (i < records.length) {
+            int space = i;
+            while (space < records.length && records[space] != ' ') {
+                space++;
             }
             int len;
             try {
-                len = Integer.parseInt(records.substring(i, space));
+                len = Integer.parseInt(new String(records, i, space - i, StandardCharsets.US_ASCII));
             } catch (NumberFormatException e) {
                 break;
             }
-            if (len <= 0 || i + len > records.length() + 8) {
+            if (len <= space - i || i + len > records.length) {
                 break;
             }
-            String record = records.substring(space + 1, Math.min(records.length(), i + len));
-            if (record.startsWith("size=")) {
+            int end = i + len - 1; // the record's trailing newline
+            int eq = space + 1;
+            while (eq < end && records[eq] != '=') {
+                eq++;
+            }
+            String key = new String(records, space + 1, eq - space - 1, StandardCharsets.UTF_8);
+            if (key.equals("size")) {
                 try {
-                    return Long.parseLong(record.substring(5).strip());
+                    paxSize = Long.parseLong(new String(records, eq + 1, end - eq - 1,
+                            StandardCharsets.US_ASCII).strip());
                 } catch (NumberFormatException e) {
-                    return -1;
+                    paxSize = -1;
                 }
+            } else if (key.startsWith(XATTR_PAX) && eq < end) {
+                xattrs.put(key.substring(XATTR_PAX.length()),
+                        Arrays.copyOfRange(records, eq + 1, end));
             }
             i += len;
         }
-        return -1;
+        paxXattrs = xattrs;
     }
 }
