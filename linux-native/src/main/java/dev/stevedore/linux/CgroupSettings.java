@@ -230,12 +230,12 @@ record CgroupSettings(Set<String> controllers, List<Write> writes) {
                 if (v2) {
                     throw refuse(f + ".realtimeRuntime", "cgroup v2 has no real-time CPU budget");
                 }
-                long period = c.realtimePeriod() == null ? 1_000_000 : c.realtimePeriod();
-                if (period < 1 || period > 1_000_000) {
-                    throw refuse(f + ".realtimePeriod", period + " is outside 1..1000000 microseconds");
+                long rtPeriod = c.realtimePeriod() == null ? 1_000_000 : c.realtimePeriod();
+                if (rtPeriod < 1 || rtPeriod > 1_000_000) {
+                    throw refuse(f + ".realtimePeriod", rtPeriod + " is outside 1..1000000 microseconds");
                 }
-                if (c.realtimeRuntime() != null && (c.realtimeRuntime() < 0 || c.realtimeRuntime() > period)) {
-                    throw refuse(f + ".realtimeRuntime", c.realtimeRuntime() + " is outside 0.." + period
+                if (c.realtimeRuntime() != null && (c.realtimeRuntime() < 0 || c.realtimeRuntime() > rtPeriod)) {
+                    throw refuse(f + ".realtimeRuntime", c.realtimeRuntime() + " is outside 0.." + rtPeriod
                             + " microseconds (the period); only the root cgroup may have -1");
                 }
                 if (c.realtimePeriod() != null) {
