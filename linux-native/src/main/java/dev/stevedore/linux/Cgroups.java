@@ -304,15 +304,27 @@ final class Cgroups {
         }
     }
 
-    /** Gives the real-time budget of a cgroup being removed back, bottom-up. */
+    /**
+     * Gives the real-time budget of a removed cgroup back, bottom-up. The kernel forgets a removed
+     * cgroup's budget only after an RCU grace period, so lowering a parent is retried meanwhile.
+     */
     private synchronized void releaseRealtime(Path root, String relative, long runtime, long period) {
         List<Path> ancestors = new ArrayList<>(ancestors(root, relative));
         java.util.Collections.reverse(ancestors);
         for (Path a : ancestors) {
-            try {
-                adjustRealtime(a, -share(runtime, period, a));
-            } catch (IOException e) {
-                // Gone with its runtime already: nothing to give back to.
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    adjustRealtime(a, -share(runtime, period, a));
+                    break;
+                } catch (NoSuchFileException e) {
+                    return;
+                } catch (IOException e) {
+                    if (attempt == 1000) {
+                        throw new ContainerBackendException("cannot give the real-time budget of cgroup '" + relative
+                                + "' back to '" + a + "': " + e, null, e);
+                    }
+                    sleep();
+                }
             }
         }
     }

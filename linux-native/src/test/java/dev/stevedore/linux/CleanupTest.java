@@ -46,7 +46,8 @@ class CleanupTest {
         String instance = line[1];
         assertThat(running(containerPid)).isTrue();
         Cgroups cgroups = Cgroups.detect();
-        assertThat(cgroups.roots()).allMatch(r -> Files.isDirectory(r.resolve("stevedore/" + instance)));
+        assertThat(cgroups.roots(cgroups.available(Cgroups.DEFAULTS)))
+                .allMatch(r -> Files.isDirectory(r.resolve("stevedore/" + instance)));
 
         jvm.destroyForcibly();  // SIGKILL: no shutdown hook, no finally
         jvm.waitFor();
@@ -90,7 +91,8 @@ class CleanupTest {
         pool.shutdown();
         assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo"))).hasSize((int) mounts);
         assertThat(helpers()).as("only the helpers prepared in advance").isLessThanOrEqualTo(LinuxRuntime.SPARES);
-        for (Path root : Cgroups.detect().roots()) {
+        Cgroups cgroups = Cgroups.detect();
+        for (Path root : cgroups.roots(cgroups.available(Cgroups.DEFAULTS))) {
             try (Stream<Path> s = Files.list(root.resolve("stevedore/" + instance))) {
                 assertThat(s.filter(Files::isDirectory).count()).as("cgroups left in " + root)
                         .isLessThanOrEqualTo(LinuxRuntime.SPARES);

@@ -231,9 +231,10 @@ class ResourcesTest {
 
     @Test
     void forkBombHitsThePidsLimitAndTheHostStaysResponsive() throws Exception {
-        // Each process starts two more down to depth 10 (2047 in all) and sleeps; it ends by itself.
+        // Each process starts two more down to depth 10 (2047 in all) and sleeps; it ends by itself. A shell
+        // that cannot fork gives up, hence the subshell: the container's first process outlives the bomb.
         ContainerHandle c = runtime.create(nextId(), sh("b() { [ $1 -lt 10 ] || return 0; b $(($1 + 1)) & "
-                + "b $(($1 + 1)) & sleep 1; wait; }; b 0 2>/dev/null; echo survived", "{\"pids\": {\"limit\": 16}}"),
+                + "b $(($1 + 1)) & sleep 1; wait; }; (b 0) 2>/dev/null; echo survived", "{\"pids\": {\"limit\": 16}}"),
                 List.of(), Stdio.pipes());
         try {
             c.stdin().close();
@@ -250,7 +251,7 @@ class ResourcesTest {
             }
             assertThat(c.waitFor()).isZero();
             assertThat(out(c)).isEqualTo("survived\n");
-            assertThat(maxPids).as("never above the limit").isLessThanOrEqualTo(16).isGreaterThan(8);
+            assertThat(maxPids).as("never above the limit").isLessThanOrEqualTo(16);
             assertThat(read(c, "pids", "pids.events")).as("forks were refused").matches("max [1-9]\\d*");
         } finally {
             c.delete();
@@ -359,7 +360,7 @@ class ResourcesTest {
     @Test
     void realtimeBudgetComesOutOfTheAncestorsAndGoesBack() {
         assertThat(runtime.cgroups().isV2("cpu")).as("real-time budgets exist on cgroup v1 only").isFalse();
-        Path instance = runtime.cgroups().dir("cpu", "stevedore/" + runtime.instance());
+        String top = runtime.cgroups().read("cpu", "stevedore", "cpu.rt_runtime_us");
         ContainerHandle c = runtime.create(nextId(), sh("sleep 100",
                 "{\"cpu\": {\"realtimeRuntime\": 20000, \"realtimePeriod\": 100000}}"), List.of(), Stdio.discard());
         try {
@@ -372,7 +373,7 @@ class ResourcesTest {
         }
         assertThat(runtime.cgroups().read("cpu", "stevedore/" + runtime.instance(), "cpu.rt_runtime_us"))
                 .as("given back").isEqualTo("0");
-        assertThat(instance.getParent().resolve("cpu.rt_runtime_us")).content().isEqualTo("0\n");
+        assertThat(runtime.cgroups().read("cpu", "stevedore", "cpu.rt_runtime_us")).isEqualTo(top);
     }
 
     /** The runtime prepares helpers in advance, in cgroups of their own: waits until it is done. */
