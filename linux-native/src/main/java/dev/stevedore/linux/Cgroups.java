@@ -26,6 +26,9 @@ final class Cgroups {
 
     static final Set<String> CONTROLLERS = Set.of("memory", "pids");
 
+    /** Controllers used when the host has them; a limit on a missing one is refused naming it. */
+    static final Set<String> OPTIONAL_CONTROLLERS = Set.of("cpu");
+
     private final Path unified;
     private final Map<String, Path> v1;
     private final String unavailableReason;
@@ -59,7 +62,7 @@ final class Cgroups {
                 v2 = mountPoint;
             } else if (fields[dash + 1].equals("cgroup")) {
                 for (String option : fields[dash + 3].split(",")) {
-                    if (CONTROLLERS.contains(option)) {
+                    if (CONTROLLERS.contains(option) || OPTIONAL_CONTROLLERS.contains(option)) {
                         v1.putIfAbsent(option, mountPoint);
                     }
                 }
@@ -138,6 +141,18 @@ final class Cgroups {
                 write("memory", relative, unified != null ? "memory.max" : "memory.limit_in_bytes",
                         limit(resources.memory().limit()));
             }
+            if (resources.cpu() != null && resources.cpu().quota() != null) {
+                long period = resources.cpu().period() == null ? 100_000 : resources.cpu().period();
+                long quota = resources.cpu().quota();
+                if (unified != null && controllers(unified).contains("cpu")) {
+                    write("cpu", relative, "cpu.max", (quota < 0 ? "max" : Long.toString(quota)) + " " + period);
+                } else if (v1.containsKey("cpu")) {
+                    write("cpu", relative, "cpu.cfs_period_us", Long.toString(period));
+                    write("cpu", relative, "cpu.cfs_quota_us", Long.toString(quota));
+                } else {
+                    throw new IllegalArgumentException("linux.resources.cpu: this host has no cpu cgroup controller");
+                }
+            }
             if (resources.pids() != null && resources.pids().limit() != null) {
                 long pids = resources.pids().limit();
                 write("pids", relative, "pids.max", limit(pids < 0 ? pids : pids + 1));
@@ -152,7 +167,8 @@ final class Cgroups {
     private void enableControllers(String relative) throws IOException {
         Path dir = unified;
         for (Path part : Path.of(relative)) {
-            Files.writeString(dir.resolve("cgroup.subtree_control"), "+memory +pids");
+            Files.writeString(dir.resolve("cgroup.subtree_control"),
+                    controllers(unified).contains("cpu") ? "+memory +pids +cpu" : "+memory +pids");
             dir = dir.resolve(part.toString());
             Files.createDirectories(dir);
         }
