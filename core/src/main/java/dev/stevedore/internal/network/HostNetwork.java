@@ -1,0 +1,66 @@
+package dev.stevedore.internal.network;
+
+import java.util.List;
+
+/**
+ * The kernel side of container networking: bridges, veth pairs, addresses, routes and NAT. The
+ * engine decides (which subnet, which address, which names); an implementation only executes.
+ * The Linux one ({@code dev.stevedore.linux.net.NetlinkHostNetwork}, in stevedore-linux-native)
+ * speaks rtnetlink; it is found with {@link java.util.ServiceLoader}.
+ */
+public interface HostNetwork {
+
+    /** @return null when this implementation can work here, otherwise why not */
+    String unavailableReason();
+
+    /**
+     * Creates a bridge, gives it an address and brings it up.
+     *
+     * @param name the interface name (at most 15 bytes)
+     * @param address the bridge's address with the subnet's prefix, such as {@code 10.89.0.1/24}
+     */
+    void createBridge(String name, String address);
+
+    /**
+     * Deletes a link (a bridge, or a veth with its peer).
+     *
+     * @return false when there was no such link
+     */
+    boolean deleteLink(String name);
+
+    /** @return the names of the host's links */
+    List<String> links();
+
+    /** @return the names of the links enslaved to a bridge */
+    List<String> bridgePorts(String bridge);
+
+    /** @return destinations of the host's IPv4 routes in CIDR notation, such as {@code 172.17.0.0/16} */
+    List<String> ipv4Routes();
+
+    /**
+     * Connects a process's network namespace to a bridge: a veth pair whose host end joins the
+     * bridge and whose other end, inside the namespace, gets an address, comes up and, when a
+     * gateway is given, carries the default route.
+     *
+     * @param pid a process in the target network namespace
+     * @param bridge the bridge
+     * @param hostName the host end's name
+     * @param containerName the name inside the namespace, such as {@code eth0}
+     * @param address the address with prefix, such as {@code 10.89.0.2/24}
+     * @param gateway the default route's gateway, or null for no default route
+     */
+    void attach(long pid, String bridge, String hostName, String containerName, String address, String gateway);
+
+    /**
+     * Masquerades traffic from a subnet leaving through any interface but its bridge.
+     *
+     * @param table a name for the rules, unique per network
+     */
+    void enableNat(String table, String subnet, String bridge);
+
+    /** Removes the rules {@link #enableNat} added; nothing when there are none. */
+    void disableNat(String table);
+
+    /** @return the names of the NAT rule sets present */
+    List<String> natTables();
+}
