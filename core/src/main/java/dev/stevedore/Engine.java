@@ -116,6 +116,22 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
+     * @param name a network's name
+     * @return this engine's network of that name
+     * @throws NetworkException when there is none
+     */
+    public Network network(String name) {
+        return new Network(this, core.networks().get(name));
+    }
+
+    /** @return this engine's networks, by name */
+    public List<Network> networks() {
+        List<Network> list = new ArrayList<>();
+        core.networks().list().forEach(r -> list.add(new Network(this, r)));
+        return list;
+    }
+
+    /**
      * Removes this engine's exited containers, then every blob no image name reaches.
      *
      * @return what was removed, for people to read

@@ -3,6 +3,7 @@ package dev.stevedore.internal.engine;
 import dev.stevedore.ContainerException;
 import dev.stevedore.image.Image;
 import dev.stevedore.internal.layer.ExtractOptions;
+import dev.stevedore.internal.network.NetworkManager;
 import dev.stevedore.internal.store.ContentStore;
 import dev.stevedore.internal.store.LayerCache;
 import dev.stevedore.spi.ContainerBackend;
@@ -57,6 +58,7 @@ public final class EngineCore implements AutoCloseable {
     private final int[] pending = {0};
     private static final String TRASH = ".trash-";
     private volatile ContainerRuntime runtime;
+    private volatile NetworkManager networks;
     private volatile boolean closed;
 
     private EngineCore(Path root, ContainerBackend backend, Snapshotter snapshotter) {
@@ -211,6 +213,23 @@ public final class EngineCore implements AutoCloseable {
                 runtime = backend.open(root.resolve("run"));
             }
             return runtime;
+        }
+    }
+
+    /** @return the engine's networks, opened on first use */
+    public NetworkManager networks() {
+        NetworkManager n = networks;
+        if (n != null) {
+            return n;
+        }
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("the engine on " + root + " is closed");
+            }
+            if (networks == null) {
+                networks = new NetworkManager(root, owner, EngineCore::isAlive);
+            }
+            return networks;
         }
     }
 
@@ -452,6 +471,9 @@ public final class EngineCore implements AutoCloseable {
         }
         if (!awaitCleanup(java.time.Duration.ofSeconds(30))) {
             LOG.log(Level.WARNING, "container cleanup still runs after 30 s; leaving it to the next engine start");
+        }
+        if (networks != null) {
+            networks.close();
         }
         if (runtime != null) {
             runtime.close();

@@ -201,6 +201,10 @@ public final class NetlinkHostNetwork implements HostNetwork {
             // The peer's own ifinfomsg, then its attributes: it is born in the container's namespace.
             m.u8(AF_UNSPEC).u8(0).u16(0).u32(0).u32(0).u32(0);
             m.attr(IFLA_IFNAME, containerName);
+            // A MAC derived from the address, as Docker does: when an address is released and
+            // given to a new container, neighbours' ARP entries for it stay right.
+            m.attr(IFLA_ADDRESS, new byte[] {0x02, 0x42, cidr.address()[0], cidr.address()[1], cidr.address()[2],
+                cidr.address()[3]});
             m.attrU32(IFLA_NET_NS_PID, (int) pid);
             m.end(peer).end(data).end(info);
             nl.request(m, "create veth pair '" + hostName + "' for pid " + pid + " on bridge '" + bridge + "'");
