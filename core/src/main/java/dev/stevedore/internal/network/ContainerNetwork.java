@@ -140,6 +140,34 @@ public final class ContainerNetwork {
         }
     }
 
+    /**
+     * The container's process is dead: the kernel removes its veth pairs with its network
+     * namespace, batching that work. Deleting them here instead would hold the kernel's rtnl lock
+     * for an RCU grace period per pair (tens of milliseconds), stalling every other container's
+     * network setup meanwhile. The addresses are freed only once the pairs are gone, so a reused
+     * address never meets its predecessor's interface on the bridge.
+     */
+    private void awaitVethsGone() {
+        HostNetwork h = manager.host();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+        for (Attachment a : connected) {
+            while (h.linkExists(a.hostVeth())) {
+                if (System.nanoTime() > deadline) {
+                    // The namespace is held by something else (a process that joined it, say).
+                    h.deleteLink(a.hostVeth());
+                    break;
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    h.deleteLink(a.hostVeth());
+                }
+            }
+        }
+        connected.clear();
+    }
+
     private void disconnect() {
         HostNetwork h = manager.host();
         for (Attachment a : connected) {
@@ -169,7 +197,7 @@ public final class ContainerNetwork {
         released = true;
         if (manager != null) {
             try {
-                disconnect();
+                awaitVethsGone();
                 if (!attachments.isEmpty()) {
                     manager.unallocate(container);
                 }

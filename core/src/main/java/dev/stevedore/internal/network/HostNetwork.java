@@ -28,6 +28,9 @@ public interface HostNetwork {
      */
     boolean deleteLink(String name);
 
+    /** @return whether the host has a link of that name */
+    boolean linkExists(String name);
+
     /** @return the names of the host's links */
     List<String> links();
 

@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -210,7 +211,7 @@ public final class NetworkManager implements AutoCloseable {
             NetworkRecord n = read(name);
             List<String> users = new ArrayList<>();
             for (NetworkRecord.Allocation a : n.allocations()) {
-                if (ownerAlive.test(a.owner())) {
+                if (alive(a.owner())) {
                     users.add(a.container());
                 }
             }
@@ -274,8 +275,26 @@ public final class NetworkManager implements AutoCloseable {
 
     private NetworkRecord read(String name) {
         checkName(name);
-        return store.read(name).orElseThrow(() -> new NetworkException("network \"" + name + "\" does not exist in "
-                + root + "; create it with Networks.create(\"" + name + "\")"));
+        return store.read(name).orElseThrow(() -> unknown(name));
+    }
+
+    private NetworkException unknown(String name) {
+        return new NetworkException("network \"" + name + "\" does not exist in " + root + "; create it with"
+                + " Networks.create(\"" + name + "\")");
+    }
+
+    private static int indexOf(List<NetworkRecord> all, String name) {
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** This process's allocations are live without asking /proc; others' owners are checked. */
+    private boolean alive(String recorded) {
+        return owner.equals(recorded) || ownerAlive.test(recorded);
     }
 
     private static void checkName(String name) {
@@ -323,20 +342,21 @@ public final class NetworkManager implements AutoCloseable {
         names.addAll(request.aliases());
         List<ContainerNetwork.Attachment> attachments = new ArrayList<>();
         try (FileLocks.Held lock = store.lock()) {
-            List<NetworkRecord> records = new ArrayList<>();
-            for (String name : networks) {
-                records.add(read(name));
-            }
-            for (NetworkRecord n : records) {
+            List<NetworkRecord> all = store.list();
+            List<NetworkRecord> changed = new ArrayList<>();
+            for (int i = 0; i < networks.size(); i++) {
+                String name = networks.get(i);
+                int at = indexOf(all, name);
+                if (at < 0) {
+                    throw unknown(name);
+                }
+                NetworkRecord n = all.get(at);
                 ensureBridge(h, n);
-            }
-            for (int i = 0; i < records.size(); i++) {
-                NetworkRecord n = records.get(i);
                 Subnet s = n.parsedSubnet();
                 List<NetworkRecord.Allocation> live = new ArrayList<>();
                 boolean[] used = new boolean[s.capacity()];
                 for (NetworkRecord.Allocation a : n.allocations()) {
-                    if (ownerAlive.test(a.owner())) {
+                    if (alive(a.owner())) {
                         live.add(a);
                         int index = s.indexOf(a.address());
                         if (index >= 0) {
@@ -355,15 +375,16 @@ public final class NetworkManager implements AutoCloseable {
                 String address = s.address(free);
                 live.add(new NetworkRecord.Allocation(address, request.container(), names, owner,
                         request.hostsFile().toString()));
-                records.set(i, n.withAllocations(live));
+                all.set(at, n.withAllocations(live));
+                changed.add(all.get(at));
                 attachments.add(new ContainerNetwork.Attachment(n.name(), n.bridge(), address, s.prefix(),
-                        s.gateway(), "sdv" + HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextInt()),
+                        s.gateway(), "sdv" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()),
                         "eth" + i));
             }
-            records.forEach(store::write);
+            changed.forEach(store::write);
             try {
-                writeHosts(request.hostsFile(), request.container(), store.list(), true);
-                rewritePeers(request.container());
+                writeHosts(request.hostsFile(), request.container(), all, true);
+                rewritePeers(request.container(), all);
             } catch (RuntimeException e) {
                 unallocate(request.container());
                 throw e;
@@ -408,7 +429,9 @@ public final class NetworkManager implements AutoCloseable {
     /** Frees a container's addresses and updates its former peers' hosts files. */
     void unallocate(String container) {
         try (FileLocks.Held lock = store.lock()) {
-            for (NetworkRecord n : store.list()) {
+            List<NetworkRecord> all = store.list();
+            for (int i = 0; i < all.size(); i++) {
+                NetworkRecord n = all.get(i);
                 List<NetworkRecord.Allocation> kept = new ArrayList<>();
                 for (NetworkRecord.Allocation a : n.allocations()) {
                     if (!a.container().equals(container)) {
@@ -416,21 +439,21 @@ public final class NetworkManager implements AutoCloseable {
                     }
                 }
                 if (kept.size() != n.allocations().size()) {
-                    store.write(n.withAllocations(kept));
+                    all.set(i, n.withAllocations(kept));
+                    store.write(all.get(i));
                 }
             }
-            rewritePeers(container);
+            rewritePeers(container, all);
         }
     }
 
-    /** Rewrites the hosts file of every live container sharing a network with... everyone, under the lock. */
-    private void rewritePeers(String except) {
-        List<NetworkRecord> all = store.list();
+    /** Rewrites the hosts file of every other live container on the networks; under the lock. */
+    private void rewritePeers(String except, List<NetworkRecord> all) {
         Set<String> done = new LinkedHashSet<>();
         for (NetworkRecord n : all) {
             for (NetworkRecord.Allocation a : n.allocations()) {
                 if (!a.container().equals(except) && done.add(a.container()) && a.hostsFile() != null
-                        && ownerAlive.test(a.owner())) {
+                        && alive(a.owner())) {
                     writeHosts(Path.of(a.hostsFile()), a.container(), all, false);
                 }
             }

@@ -66,7 +66,7 @@ final class NetworkStore {
         Path file = dir.resolve(record.name() + ".json");
         Path tmp = dir.resolve("." + record.name() + ".json.tmp");
         try {
-            Files.write(tmp, OciJson.writePretty(record).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            Files.write(tmp, OciJson.write(record));
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write network file '" + file + "'", e);

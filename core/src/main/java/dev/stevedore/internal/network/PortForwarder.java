@@ -235,12 +235,18 @@ final class PortForwarder implements AutoCloseable {
 
         /** Reads what fits into the buffer for {@code to}, then writes as much of it as goes. */
         void readInto(Side to) throws IOException {
-            int n = channel.read(pending);
-            if (n < 0) {
-                eof = true;
-            }
-            if (pending.position() > 0) {
-                flushTo(to);
+            // Keep relaying while both sides keep up: one selector round per burst, not per read.
+            for (int rounds = 0; rounds < 16; rounds++) {
+                int n = channel.read(pending);
+                if (n < 0) {
+                    eof = true;
+                }
+                if (pending.position() > 0) {
+                    flushTo(to);
+                }
+                if (n <= 0 || pending.position() > 0) {
+                    return;
+                }
             }
         }
 

@@ -125,6 +125,21 @@ public final class NetlinkHostNetwork implements HostNetwork {
     }
 
     @Override
+    public boolean linkExists(String name) {
+        return onHost(nl -> {
+            try {
+                index(nl, name);
+                return true;
+            } catch (NetlinkException e) {
+                if (e.errno() == ENODEV) {
+                    return false;
+                }
+                throw e;
+            }
+        });
+    }
+
+    @Override
     public List<String> links() {
         List<String> names = new ArrayList<>();
         for (Link l : onHost(NetlinkHostNetwork::dumpLinks)) {
