@@ -87,7 +87,11 @@ public final class ApiBenchmark {
                 own[i] = backend.cycle(ids++);
             }
             backend.close();
-            long[] first = firstUseInChild(root);
+            long[] first = firstUseInChild(root, List.of());
+            // The same with an application class-data archive, as a deployment would ship one.
+            Path archive = root.resolve("first-use.jsa");
+            firstUseInChild(root, List.of("-XX:ArchiveClassesAtExit=" + archive), 1);
+            long[] firstCds = firstUseInChild(root, List.of("-XX:SharedArchiveFile=" + archive));
 
             System.out.println("Stevedore public API vs the backend, " + rounds + " rounds, medians (p90)");
             print("start()+close() per container", perContainer, 5.0);
@@ -100,6 +104,9 @@ public final class ApiBenchmark {
             System.out.printf(Locale.ROOT, "%-40s %8.1f ms (target <= 100)  JVM start-up to main: %.1f ms,"
                     + " whole child JVM: %.1f ms%n", "first use in a fresh JVM", first[0] / 1e6, first[1] / 1e6,
                     first[2] / 1e6);
+            System.out.printf(Locale.ROOT, "%-40s %8.1f ms (target <= 100)  JVM start-up to main: %.1f ms,"
+                    + " whole child JVM: %.1f ms%n", "first use, with AppCDS archive", firstCds[0] / 1e6,
+                    firstCds[1] / 1e6, firstCds[2] / 1e6);
         }
     }
 
@@ -176,27 +183,61 @@ public final class ApiBenchmark {
         System.out.println(took + " " + jvmStartToMain * 1_000_000L);
     }
 
-    private static long[] firstUseInChild(Path root) throws Exception {
+    private static long[] firstUseInChild(Path root, List<String> jvmOptions) throws Exception {
+        return firstUseInChild(root, jvmOptions, 5);
+    }
+
+    private static long[] firstUseInChild(Path root, List<String> jvmOptions, int runs) throws Exception {
         List<Long> firsts = new ArrayList<>();
         long startup = 0;
         long whole = 0;
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < runs; i++) {
             long t0 = System.nanoTime();
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Dstevedore.root=" + root, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-                    "-cp", System.getProperty("java.class.path"), ApiBenchmark.class.getName(), "first-use")
-                    .redirectErrorStream(true).start();
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                    .toString(), "-Dstevedore.root=" + root, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-cp", childClassPath(root), ApiBenchmark.class.getName(), "first-use"));
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (p.waitFor() != 0) {
                 throw new IllegalStateException("first-use child failed: " + out);
             }
             whole = System.nanoTime() - t0;
-            String[] f = out.substring(out.lastIndexOf('\n') + 1).split(" ");
+            String line = out.lines().filter(l -> l.matches("\\d+ \\d+")).reduce((a, b) -> b)
+                    .orElseThrow(() -> new IllegalStateException("first-use child printed no timing: " + out));
+            String[] f = line.split(" ");
             firsts.add(Long.parseLong(f[0]));
             startup = Long.parseLong(f[1]);
         }
         long[] sorted = firsts.stream().mapToLong(Long::longValue).sorted().toArray();
         return new long[] {sorted[sorted.length / 2], startup, whole};
+    }
+
+    /**
+     * The class path's jars plus this class in a jar of its own: class-data archives refuse
+     * directories on the class path.
+     */
+    private static String childClassPath(Path root) throws Exception {
+        Path jar = root.resolve("api-benchmark.jar");
+        if (!Files.exists(jar)) {
+            Path classes = Path.of(ApiBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+                try (var files = Files.list(classes.resolve("dev/stevedore/examples"))) {
+                    for (Path f : files.filter(f -> f.getFileName().toString().startsWith("ApiBenchmark")).toList()) {
+                        out.putNextEntry(new java.util.jar.JarEntry("dev/stevedore/examples/" + f.getFileName()));
+                        out.write(Files.readAllBytes(f));
+                        out.closeEntry();
+                    }
+                }
+            }
+        }
+        StringBuilder cp = new StringBuilder(jar.toString());
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            if (entry.endsWith(".jar")) {
+                cp.append(java.io.File.pathSeparator).append(entry);
+            }
+        }
+        return cp.toString();
     }
 
     private static long[] sample(int n, ThrowingSupplier s) throws Exception {

@@ -5,6 +5,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 
 import dev.stevedore.Containers;
 import dev.stevedore.Engine;
+import dev.stevedore.HostReport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -147,6 +148,18 @@ class StevedoreExtensionTest {
             assertThat(v).contains("something went wrong here");
         }));
         assertThat(Engine.defaultEngine().containers()).isEmpty();
+    }
+
+    @Test
+    void aHostThatCannotRunContainersDisablesTheClassWithTheDoctorsReason() {
+        HostReport cannot = new HostReport(List.of(new HostReport.Check("backend", false,
+                "linux: the Linux backend needs root (euid=1000)"), new HostReport.Check("cgroups", true, "v2")));
+        var result = StevedoreExtension.evaluate(cannot);
+        assertThat(result.isDisabled()).isTrue();
+        assertThat(result.getReason()).contains("disabled because this host cannot run containers: backend: linux:"
+                + " the Linux backend needs root (euid=1000)");
+        assertThat(StevedoreExtension.evaluate(Engine.defaultEngine().doctor()).isDisabled())
+                .as("this CI host runs containers").isFalse();
     }
 
     @Test

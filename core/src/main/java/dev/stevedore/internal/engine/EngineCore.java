@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,31 +58,13 @@ public final class EngineCore implements AutoCloseable {
     /** Cleanup tasks not finished yet; guarded by itself. */
     private final int[] pending = {0};
     private static final String TRASH = ".trash-";
+    private final CompletableFuture<ContainerRuntime> runtimeOpening;
     private volatile ContainerRuntime runtime;
     private volatile NetworkManager networks;
     private volatile boolean closed;
 
     private EngineCore(Path root, ContainerBackend backend, Snapshotter snapshotter) {
         this.root = root.toAbsolutePath().normalize();
-        this.store = ContentStore.open(this.root);
-        boolean rootUser = HostChecks.effectiveUid() == 0;
-        ExtractOptions extract = rootUser ? ExtractOptions.defaults() : ExtractOptions.rootless();
-        LayerCache layerCache = new LayerCache(store);
-        layerCache.removeStale();
-        this.images = new ImageOps(store, layerCache, extract);
-        this.containersDir = this.root.resolve("containers");
-        this.volumesDir = this.root.resolve("volumes");
-        try {
-            Files.createDirectories(containersDir);
-            Files.createDirectories(volumesDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the engine's directories in '" + this.root + "'", e);
-        }
-        ProcessHandle self = ProcessHandle.current();
-        this.owner = self.pid() + " " + self.info().startInstant().map(Object::toString).orElse("?");
-        String[] snapshotReason = new String[1];
-        this.snapshotter = snapshotter != null ? snapshotter : chooseSnapshotter(containersDir, snapshotReason);
-        this.snapshotterChoice = snapshotter != null ? "given to the engine" : snapshotReason[0];
         if (backend != null) {
             this.backend = backend;
             this.backendProblem = backend.unavailableReason();
@@ -104,6 +87,31 @@ public final class EngineCore implements AutoCloseable {
         AtomicInteger threads = new AtomicInteger();
         this.io = Executors.newCachedThreadPool(r -> daemon(r, "stevedore-io-" + threads.incrementAndGet()));
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "stevedore-timer"));
+        // The backend (helper extraction, cgroups) starts while the store is opened and images are
+        // parsed: on a fresh JVM both are mostly class loading, which two threads do faster.
+        ContainerBackend chosen = this.backend;
+        Path runDir = this.root.resolve("run");
+        this.runtimeOpening = this.backendProblem != null ? null
+                : CompletableFuture.supplyAsync(() -> chosen.open(runDir), io);
+        this.store = ContentStore.open(this.root);
+        boolean rootUser = HostChecks.effectiveUid() == 0;
+        ExtractOptions extract = rootUser ? ExtractOptions.defaults() : ExtractOptions.rootless();
+        LayerCache layerCache = new LayerCache(store);
+        layerCache.removeStale();
+        this.images = new ImageOps(store, layerCache, extract);
+        this.containersDir = this.root.resolve("containers");
+        this.volumesDir = this.root.resolve("volumes");
+        try {
+            Files.createDirectories(containersDir);
+            Files.createDirectories(volumesDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the engine's directories in '" + this.root + "'", e);
+        }
+        ProcessHandle self = ProcessHandle.current();
+        this.owner = self.pid() + " " + self.info().startInstant().map(Object::toString).orElse("?");
+        String[] snapshotReason = new String[1];
+        this.snapshotter = snapshotter != null ? snapshotter : chooseSnapshotter(containersDir, snapshotReason);
+        this.snapshotterChoice = snapshotter != null ? "given to the engine" : snapshotReason[0];
         removeLeftovers();
     }
 
@@ -210,7 +218,14 @@ public final class EngineCore implements AutoCloseable {
                     throw new ContainerException("no snapshotter can prepare root filesystems in " + root + ": "
                             + snapshotterChoice);
                 }
-                runtime = backend.open(root.resolve("run"));
+                try {
+                    runtime = runtimeOpening.join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    if (e.getCause() instanceof RuntimeException failure) {
+                        throw failure;
+                    }
+                    throw e;
+                }
             }
             return runtime;
         }
@@ -475,8 +490,12 @@ public final class EngineCore implements AutoCloseable {
         if (networks != null) {
             networks.close();
         }
-        if (runtime != null) {
-            runtime.close();
+        if (runtimeOpening != null) {
+            try {
+                runtimeOpening.join().close();
+            } catch (java.util.concurrent.CompletionException e) {
+                // It never opened: nothing to close; the failure was reported to whoever needed it.
+            }
         }
         images.close();
         io.shutdownNow();

@@ -2,6 +2,13 @@ package dev.stevedore.internal.engine;
 
 import dev.stevedore.ImageNotFoundException;
 import dev.stevedore.StevedoreException;
+import dev.stevedore.TransferProgress;
+import dev.stevedore.image.ImageReference;
+import dev.stevedore.internal.registry.PullResult;
+import dev.stevedore.internal.registry.RegistryClient;
+import dev.stevedore.internal.registry.RegistryException;
+import dev.stevedore.internal.registry.RegistryOptions;
+import dev.stevedore.internal.registry.TransferListener;
 import dev.stevedore.image.ImageFormat;
 import dev.stevedore.internal.archive.ArchiveException;
 import dev.stevedore.internal.archive.DockerArchives;
@@ -313,6 +320,53 @@ public final class ImageOps {
             containersLease.close();
             containersLease = null;
         }
+    }
+
+    /**
+     * Pulls an image and names it in the store.
+     *
+     * @param reference the image, by tag or digest
+     * @param options how registries are reached
+     * @param progress hears blob progress: digest, bytes, total
+     * @return the pulled image
+     */
+    public Image pull(String reference, RegistryOptions options, TransferProgress progress) {
+        ImageReference ref = ImageReference.parse(reference);
+        try {
+            PullResult result = new RegistryClient(options).pull(ref, store, listener(progress));
+            return inspect(result.name());
+        } catch (RegistryException e) {
+            throw new StevedoreException("cannot pull \"" + reference + "\": " + e.getMessage()
+                    + "; check the name, the registry's address and your credentials (docker login)", e);
+        }
+    }
+
+    /**
+     * Pushes an image from the store to a registry.
+     *
+     * @param image the image's name or digest in the store
+     * @param reference where to push it
+     * @param options how registries are reached
+     * @param progress hears blob progress
+     */
+    public void push(String image, String reference, RegistryOptions options, TransferProgress progress) {
+        Image local = inspect(image);
+        try {
+            new RegistryClient(options).push(store, local.descriptor(), ImageReference.parse(reference),
+                    listener(progress));
+        } catch (RegistryException e) {
+            throw new StevedoreException("cannot push \"" + image + "\" to \"" + reference + "\": " + e.getMessage()
+                    + "; check the registry's address and your credentials (docker login)", e);
+        }
+    }
+
+    private static TransferListener listener(TransferProgress progress) {
+        return new TransferListener() {
+            @Override
+            public void progress(Descriptor blob, long bytes, long total) {
+                progress.progress(blob.digest().toString(), bytes, total);
+            }
+        };
     }
 
     /**

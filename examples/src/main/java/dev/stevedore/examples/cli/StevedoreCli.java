@@ -34,6 +34,8 @@ public final class StevedoreCli {
               logs ID                            print a detached container's output
               stop [-t SECONDS] ID...            stop detached containers (signal, then SIGKILL)
               rm [-f] ID...                      remove detached containers
+              pull IMAGE                         pull an image from a registry
+              push IMAGE [REFERENCE]             push an image to a registry
               images                             list images
               rmi IMAGE...                       remove image names
               inspect IMAGE|ID                   print an image's config and manifest, or a container's state
@@ -71,7 +73,7 @@ public final class StevedoreCli {
         }
         int status = new StevedoreCli(System.out, System.err).run(List.of(args));
         System.out.flush();
-        Runtime.getRuntime().halt(status);
+        System.exit(status);
     }
 
     int run(List<String> args) {
@@ -94,6 +96,10 @@ public final class StevedoreCli {
                     return stop(rest);
                 case "rm":
                     return rm(rest);
+                case "pull":
+                    return pull(rest);
+                case "push":
+                    return push(rest);
                 case "images":
                     return images();
                 case "rmi":
@@ -293,6 +299,72 @@ public final class StevedoreCli {
 
     private ImageStore store() {
         return Engine.defaultEngine().images();
+    }
+
+    private int pull(List<String> args) {
+        if (args.size() != 1) {
+            throw new CliException("usage: stevedore pull IMAGE");
+        }
+        Progress bar = new Progress("pulling " + args.get(0));
+        Image image = store().pull(args.get(0), bar);
+        bar.done();
+        out.println("Pulled " + image.reference() + " " + image.digest());
+        return 0;
+    }
+
+    private int push(List<String> args) {
+        if (args.isEmpty() || args.size() > 2) {
+            throw new CliException("usage: stevedore push IMAGE [REFERENCE]");
+        }
+        String target = args.size() == 2 ? args.get(1) : args.get(0);
+        Progress bar = new Progress("pushing " + target);
+        store().push(args.get(0), target, bar);
+        bar.done();
+        out.println("Pushed " + target);
+        return 0;
+    }
+
+    /** A one-line progress bar on standard error: bytes moved over bytes known, all blobs together. */
+    private final class Progress implements dev.stevedore.TransferProgress {
+        private final String what;
+        private final java.util.Map<String, long[]> blobs = new java.util.concurrent.ConcurrentHashMap<>();
+        private long lastDrawn;
+
+        Progress(String what) {
+            this.what = what;
+        }
+
+        @Override
+        public void progress(String blob, long bytes, long total) {
+            blobs.put(blob, new long[] {bytes, total});
+            long now = System.nanoTime();
+            synchronized (this) {
+                if (now - lastDrawn > 100_000_000L) {
+                    lastDrawn = now;
+                    draw();
+                }
+            }
+        }
+
+        private void draw() {
+            long done = 0;
+            long total = 0;
+            for (long[] b : blobs.values()) {
+                done += b[0];
+                total += b[1];
+            }
+            int width = 30;
+            int filled = total == 0 ? 0 : (int) (width * done / total);
+            err.print("\r" + what + " [" + "=".repeat(filled) + " ".repeat(width - filled) + "] "
+                    + humanSize(done) + " / " + humanSize(total));
+        }
+
+        synchronized void done() {
+            if (!blobs.isEmpty()) {
+                draw();
+                err.println();
+            }
+        }
     }
 
     private int images() {
