@@ -297,7 +297,17 @@ public final class Container implements AutoCloseable {
      * @return the new image
      */
     public Image commit(String name) {
-        return instance.commit(name);
+        return instance.commit(Objects.requireNonNull(name, "name"));
+    }
+
+    /**
+     * Makes an image of the container, named {@code commit-ID:latest} after the container's id;
+     * see {@link #commit(String)}.
+     *
+     * @return the new image
+     */
+    public Image commit() {
+        return instance.commit("commit-" + id().toLowerCase(java.util.Locale.ROOT) + ":latest");
     }
 
     /**

@@ -176,6 +176,9 @@ class ContainerTest {
         ExecResult r = Containers.image("committed:test")
                 .withCommand("sh", "-c", "cat /root/state; ls /bin/vi || echo gone").run();
         assertThat(r.stdout()).isEqualTo("state\ngone\n");
+        try (Container c = SLEEPER.withName("Snap-1").start()) {
+            assertThat(c.commit().reference()).isEqualTo("commit-snap-1:latest");
+        }
     }
 
     @Test
