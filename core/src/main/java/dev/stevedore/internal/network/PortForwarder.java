@@ -109,6 +109,9 @@ final class PortForwarder implements AutoCloseable {
     Listener listen(InetSocketAddress bind, InetSocketAddress target) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open();
         try {
+            // Connections this port accepted and closed may linger (TIME_WAIT, FIN_WAIT2); they
+            // carry this flag too, so the port can be bound again right after a container goes.
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             server.bind(bind, 128);
             server.configureBlocking(false);
         } catch (IOException e) {
