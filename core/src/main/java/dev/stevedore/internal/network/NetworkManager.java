@@ -59,10 +59,16 @@ public final class NetworkManager implements AutoCloseable {
      * @param ownerAlive tells whether a recorded owner still runs
      */
     public NetworkManager(Path root, String owner, Predicate<String> ownerAlive) {
+        this(root, owner, ownerAlive, null);
+    }
+
+    /** As above, with the kernel side given (tests give a recording one), or null to look it up. */
+    NetworkManager(Path root, String owner, Predicate<String> ownerAlive, HostNetwork host) {
         this.root = root;
         this.store = new NetworkStore(root.resolve("networks"));
         this.owner = owner;
         this.ownerAlive = ownerAlive;
+        this.host = host;
     }
 
     synchronized HostNetwork host() {
