@@ -390,7 +390,7 @@ public final class NetworkManager implements AutoCloseable {
             changed.forEach(store::write);
             try {
                 writeHosts(request.hostsFile(), request.container(), all, true);
-                rewritePeers(request.container(), all);
+                rewritePeers(request.container(), all, Set.copyOf(networks));
             } catch (RuntimeException e) {
                 unallocate(request.container());
                 throw e;
@@ -436,6 +436,7 @@ public final class NetworkManager implements AutoCloseable {
     void unallocate(String container) {
         try (FileLocks.Held lock = store.lock()) {
             List<NetworkRecord> all = store.list();
+            Set<String> left = new LinkedHashSet<>();
             for (int i = 0; i < all.size(); i++) {
                 NetworkRecord n = all.get(i);
                 List<NetworkRecord.Allocation> kept = new ArrayList<>();
@@ -447,16 +448,20 @@ public final class NetworkManager implements AutoCloseable {
                 if (kept.size() != n.allocations().size()) {
                     all.set(i, n.withAllocations(kept));
                     store.write(all.get(i));
+                    left.add(n.name());
                 }
             }
-            rewritePeers(container, all);
+            rewritePeers(container, all, left);
         }
     }
 
-    /** Rewrites the hosts file of every other live container on the networks; under the lock. */
-    private void rewritePeers(String except, List<NetworkRecord> all) {
+    /** Rewrites the hosts files of the other live members of some networks; under the lock. */
+    private void rewritePeers(String except, List<NetworkRecord> all, Set<String> networks) {
         Set<String> done = new LinkedHashSet<>();
         for (NetworkRecord n : all) {
+            if (!networks.contains(n.name())) {
+                continue;
+            }
             for (NetworkRecord.Allocation a : n.allocations()) {
                 if (!a.container().equals(except) && done.add(a.container()) && a.hostsFile() != null
                         && alive(a.owner())) {
@@ -467,25 +472,22 @@ public final class NetworkManager implements AutoCloseable {
     }
 
     /**
-     * Writes a container's hosts file: loopback names, then every member of its networks. An
-     * existing file is rewritten in place (the container sees it through a bind mount of that
-     * inode); one that is gone belongs to a container being removed.
+     * Writes a container's hosts file: loopback names, its own addresses (so its names resolve to
+     * itself first), then every member of its networks. An existing file is rewritten in place
+     * (the container sees it through a bind mount of that inode); one that is gone belongs to a
+     * container being removed.
      */
     private static void writeHosts(Path file, String container, List<NetworkRecord> all, boolean create) {
         StringBuilder s = new StringBuilder("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+        List<NetworkRecord> member = all.stream()
+                .filter(n -> n.allocations().stream().anyMatch(a -> a.container().equals(container))).toList();
         Set<String> lines = new LinkedHashSet<>();
-        for (NetworkRecord n : all) {
-            boolean member = n.allocations().stream().anyMatch(a -> a.container().equals(container));
-            if (member) {
-                // Own addresses first, so the container's name resolves to itself.
-                n.allocations().stream().filter(a -> a.container().equals(container))
-                        .forEach(a -> lines.add(a.address() + "\t" + String.join(" ", a.names())));
-            }
+        for (NetworkRecord n : member) {
+            n.allocations().stream().filter(a -> a.container().equals(container))
+                    .forEach(a -> lines.add(a.address() + "\t" + String.join(" ", a.names())));
         }
-        for (NetworkRecord n : all) {
-            if (n.allocations().stream().anyMatch(a -> a.container().equals(container))) {
-                n.allocations().forEach(a -> lines.add(a.address() + "\t" + String.join(" ", a.names())));
-            }
+        for (NetworkRecord n : member) {
+            n.allocations().forEach(a -> lines.add(a.address() + "\t" + String.join(" ", a.names())));
         }
         lines.forEach(l -> s.append(l).append('\n'));
         try {
