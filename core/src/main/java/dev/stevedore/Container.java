@@ -80,6 +80,14 @@ public final class Container implements AutoCloseable {
         return instance.network() == null ? java.util.Map.of() : instance.network().addresses();
     }
 
+    /**
+     * @return the container's IPv6 address on each bridge network it joined, by network name;
+     *     empty in the none and host modes
+     */
+    public java.util.Map<String, String> networkAddresses6() {
+        return instance.network() == null ? java.util.Map.of() : instance.network().addresses6();
+    }
+
     /** @return where the container is in its life */
     public ContainerState state() {
         return instance.state();

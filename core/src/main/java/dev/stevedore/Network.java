@@ -36,6 +36,11 @@ public final class Network implements AutoCloseable {
         return record.subnet();
     }
 
+    /** @return its IPv6 subnet, a unique local {@code /64} such as {@code fd12:3456:789a::/64} */
+    public String ipv6Subnet() {
+        return record.subnet6();
+    }
+
     /** @return the bridge's address, the containers' default gateway */
     public String gateway() {
         return dev.stevedore.internal.network.Subnet.parse(record.subnet()).gateway();

@@ -96,6 +96,13 @@ class NetworkTest {
                     + " wget -qO- http://web/index.html; cat /etc/hosts").run();
             assertThat(byName.stdout()).startsWith("hello from httpd\nhello from httpd\n");
             assertThat(byName.stdout()).contains(server.networkAddresses().get("nt-names") + "\tnt-server web");
+            String server6 = server.networkAddresses6().get("nt-names");
+            assertThat(server6).startsWith(net.ipv6Subnet().replace("::/64", "::"));
+            ExecResult overIpv6 = BUSYBOX.withNetwork("nt-names").withCommand("sh", "-c",
+                    "wget -qO- 'http://[" + server6 + "]/index.html'; ip -6 route").run();
+            assertThat(overIpv6.stdout()).startsWith("hello from httpd\n").contains("default via "
+                    + net.ipv6Subnet().replace("::/64", "::1") + " dev eth0");
+            assertThat(byName.stdout()).contains(server6 + "\tnt-server web");
             // The server's hosts file saw the client come (and will see it go).
             assertThat(server.readFile("/etc/hosts")).contains("nt-server");
         }

@@ -20,8 +20,8 @@ import java.util.Map;
 public final class ContainerNetwork {
 
     /** One network joined: the address given and the interfaces that carry it. */
-    record Attachment(String network, String bridge, String address, int prefix, String gateway, String hostVeth,
-            String containerInterface) {
+    record Attachment(String network, String bridge, String address, int prefix, String gateway, String address6,
+            String gateway6, String hostVeth, String containerInterface) {
     }
 
     private record Published(PortBinding binding, PortForwarder.Listener listener) {
@@ -73,6 +73,13 @@ public final class ContainerNetwork {
     public Map<String, String> addresses() {
         Map<String, String> map = new LinkedHashMap<>();
         attachments.forEach(a -> map.put(a.network(), a.address()));
+        return map;
+    }
+
+    /** @return the IPv6 address on each network joined, by network name */
+    public Map<String, String> addresses6() {
+        Map<String, String> map = new LinkedHashMap<>();
+        attachments.stream().filter(a -> a.address6() != null).forEach(a -> map.put(a.network(), a.address6()));
         return map;
     }
 
@@ -129,8 +136,18 @@ public final class ContainerNetwork {
         HostNetwork h = manager.host();
         for (Attachment a : attachments) {
             try {
-                h.attach(pid, a.bridge(), a.hostVeth(), a.containerInterface(), a.address() + "/" + a.prefix(),
-                        connected.isEmpty() ? a.gateway() : null);
+                List<String> addresses = new ArrayList<>(List.of(a.address() + "/" + a.prefix()));
+                List<String> gateways = new ArrayList<>();
+                if (connected.isEmpty()) {
+                    gateways.add(a.gateway());
+                }
+                if (a.address6() != null) {
+                    addresses.add(a.address6() + "/64");
+                    if (connected.isEmpty()) {
+                        gateways.add(a.gateway6());
+                    }
+                }
+                h.attach(pid, a.bridge(), a.hostVeth(), a.containerInterface(), addresses, gateways);
             } catch (RuntimeException e) {
                 disconnect();
                 throw new NetworkException("cannot connect container \"" + container + "\" to network \"" + a.network()

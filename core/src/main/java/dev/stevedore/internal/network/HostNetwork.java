@@ -14,12 +14,13 @@ public interface HostNetwork {
     String unavailableReason();
 
     /**
-     * Creates a bridge, gives it an address and brings it up.
+     * Creates a bridge, gives it addresses and brings it up.
      *
      * @param name the interface name (at most 15 bytes)
-     * @param address the bridge's address with the subnet's prefix, such as {@code 10.89.0.1/24}
+     * @param addresses the bridge's addresses with their subnets' prefixes, such as
+     *     {@code 10.89.0.1/24} and {@code fd12:3456:789a::1/64}
      */
-    void createBridge(String name, String address);
+    void createBridge(String name, List<String> addresses);
 
     /**
      * Deletes a link (a bridge, or a veth with its peer).
@@ -42,17 +43,18 @@ public interface HostNetwork {
 
     /**
      * Connects a process's network namespace to a bridge: a veth pair whose host end joins the
-     * bridge and whose other end, inside the namespace, gets an address, comes up and, when a
-     * gateway is given, carries the default route.
+     * bridge and whose other end, inside the namespace, comes up with addresses and default
+     * routes through the gateways given.
      *
      * @param pid a process in the target network namespace
      * @param bridge the bridge
      * @param hostName the host end's name
      * @param containerName the name inside the namespace, such as {@code eth0}
-     * @param address the address with prefix, such as {@code 10.89.0.2/24}
-     * @param gateway the default route's gateway, or null for no default route
+     * @param addresses addresses with prefixes, IPv4 first, such as {@code 10.89.0.2/24}
+     * @param gateways a default route's gateway per address family, or none
      */
-    void attach(long pid, String bridge, String hostName, String containerName, String address, String gateway);
+    void attach(long pid, String bridge, String hostName, String containerName, List<String> addresses,
+            List<String> gateways);
 
     /**
      * Masquerades traffic from a subnet leaving through any interface but its bridge.

@@ -147,7 +147,8 @@ public final class NetworkManager implements AutoCloseable {
                 }
             }
             String bridge = bridgeName(name);
-            NetworkRecord record = new NetworkRecord(name, chosen.toString(), bridge, outboundNat, List.of());
+            NetworkRecord record = new NetworkRecord(name, chosen.toString(), ipv6Subnet(name, all), bridge,
+                    outboundNat, List.of());
             setUpBridge(h, record);
             try {
                 store.write(record);
@@ -182,7 +183,11 @@ public final class NetworkManager implements AutoCloseable {
         // a network file that is gone (a deleted store, say).
         h.deleteLink(n.bridge());
         try {
-            h.createBridge(n.bridge(), s.gateway() + "/" + s.prefix());
+            List<String> addresses = new ArrayList<>(List.of(s.gateway() + "/" + s.prefix()));
+            if (n.subnet6() != null) {
+                addresses.add(n.address6(1) + "/64");
+            }
+            h.createBridge(n.bridge(), addresses);
         } catch (RuntimeException e) {
             throw new NetworkException("cannot create the bridge \"" + n.bridge() + "\" of network \"" + n.name()
                     + "\" (" + s + "): " + e.getMessage(), e);
@@ -379,12 +384,13 @@ public final class NetworkManager implements AutoCloseable {
                             + " container \"" + request.container() + "\"; remove containers or use a larger subnet");
                 }
                 String address = s.address(free);
-                live.add(new NetworkRecord.Allocation(address, request.container(), names, owner,
+                String address6 = n.address6(free + 2);
+                live.add(new NetworkRecord.Allocation(address, address6, request.container(), names, owner,
                         request.hostsFile().toString()));
                 all.set(at, n.withAllocations(live));
                 changed.add(all.get(at));
                 attachments.add(new ContainerNetwork.Attachment(n.name(), n.bridge(), address, s.prefix(),
-                        s.gateway(), "sdv" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()),
+                        s.gateway(), address6, n.address6(1), "sdv" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()),
                         "eth" + i));
             }
             changed.forEach(store::write);
@@ -483,11 +489,10 @@ public final class NetworkManager implements AutoCloseable {
                 .filter(n -> n.allocations().stream().anyMatch(a -> a.container().equals(container))).toList();
         Set<String> lines = new LinkedHashSet<>();
         for (NetworkRecord n : member) {
-            n.allocations().stream().filter(a -> a.container().equals(container))
-                    .forEach(a -> lines.add(a.address() + "\t" + String.join(" ", a.names())));
+            n.allocations().stream().filter(a -> a.container().equals(container)).forEach(a -> hostsLines(a, lines));
         }
         for (NetworkRecord n : member) {
-            n.allocations().forEach(a -> lines.add(a.address() + "\t" + String.join(" ", a.names())));
+            n.allocations().forEach(a -> hostsLines(a, lines));
         }
         lines.forEach(l -> s.append(l).append('\n'));
         try {
@@ -505,14 +510,39 @@ public final class NetworkManager implements AutoCloseable {
         }
     }
 
-    private String bridgeName(String network) {
+    /**
+     * A unique local IPv6 /64 (RFC 4193): {@code fd}, 40 bits from a hash of the store and name,
+     * subnet 0; rehashed on the unlikely clash with another network of the store.
+     */
+    private String ipv6Subnet(String network, List<NetworkRecord> others) {
+        for (int attempt = 0; ; attempt++) {
+            byte[] h = sha256(root + "\0" + network + "\0ula" + attempt);
+            String prefix = String.format("fd%02x:%x:%x::/64", h[0] & 0xff, (h[1] & 0xff) << 8 | (h[2] & 0xff),
+                    (h[3] & 0xff) << 8 | (h[4] & 0xff));
+            if (others.stream().noneMatch(o -> prefix.equals(o.subnet6()))) {
+                return prefix;
+            }
+        }
+    }
+
+    private static byte[] sha256(String text) {
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update((root + "\0" + network).getBytes(StandardCharsets.UTF_8));
-            return "sd-" + HexFormat.of().formatHex(sha.digest(), 0, 4);
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static void hostsLines(NetworkRecord.Allocation a, Set<String> lines) {
+        String names = String.join(" ", a.names());
+        lines.add(a.address() + "\t" + names);
+        if (a.address6() != null) {
+            lines.add(a.address6() + "\t" + names);
+        }
+    }
+
+    private String bridgeName(String network) {
+        return "sd-" + HexFormat.of().formatHex(sha256(root + "\0" + network), 0, 4);
     }
 
     static String natTable(String bridge) {

@@ -11,6 +11,8 @@ import java.util.List;
  *
  * @param name the network's name
  * @param subnet the IPv4 subnet, such as {@code 10.89.0.0/24}
+ * @param subnet6 the IPv6 subnet, a unique local {@code /64} such as {@code fd12:3456:789a::/64};
+ *     container addresses in it have the same host number as their IPv4 ones
  * @param bridge the host bridge device
  * @param outboundNat whether traffic leaving the host is masqueraded
  * @param allocations the addresses in use
@@ -19,6 +21,7 @@ import java.util.List;
 public record NetworkRecord(
         @JsonProperty("name") String name,
         @JsonProperty("subnet") String subnet,
+        @JsonProperty("subnet6") String subnet6,
         @JsonProperty("bridge") String bridge,
         @JsonProperty("outboundNat") boolean outboundNat,
         @JsonProperty("allocations") List<Allocation> allocations) {
@@ -31,6 +34,7 @@ public record NetworkRecord(
      * One container's address on the network.
      *
      * @param address the IPv4 address
+     * @param address6 the IPv6 address, or null
      * @param container the container's id
      * @param names what other containers call it: id, hostname, aliases
      * @param owner the process that created the container ({@code pid start-time}); an
@@ -40,6 +44,7 @@ public record NetworkRecord(
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
     public record Allocation(
             @JsonProperty("address") String address,
+            @JsonProperty("address6") String address6,
             @JsonProperty("container") String container,
             @JsonProperty("names") List<String> names,
             @JsonProperty("owner") String owner,
@@ -54,7 +59,12 @@ public record NetworkRecord(
         return Subnet.parse(subnet);
     }
 
+    /** @return the IPv6 address with host number {@code n}, or null without IPv6 */
+    String address6(int n) {
+        return subnet6 == null ? null : subnet6.substring(0, subnet6.indexOf("::") + 2) + Integer.toHexString(n);
+    }
+
     NetworkRecord withAllocations(List<Allocation> list) {
-        return new NetworkRecord(name, subnet, bridge, outboundNat, new ArrayList<>(list));
+        return new NetworkRecord(name, subnet, subnet6, bridge, outboundNat, new ArrayList<>(list));
     }
 }

@@ -29,8 +29,8 @@ class NetworkManagerTest {
         }
 
         @Override
-        public void createBridge(String name, String address) {
-            calls.add("bridge " + name + " " + address);
+        public void createBridge(String name, List<String> addresses) {
+            calls.add("bridge " + name + " " + addresses);
             links.add(name);
         }
 
@@ -61,10 +61,10 @@ class NetworkManagerTest {
         }
 
         @Override
-        public void attach(long pid, String bridge, String hostName, String containerName, String address,
-                String gateway) {
+        public void attach(long pid, String bridge, String hostName, String containerName, List<String> addresses,
+                List<String> gateways) {
             // The pair goes with the namespace, as when the container's process has died.
-            calls.add("attach " + pid + " " + bridge + " " + containerName + " " + address + " via " + gateway);
+            calls.add("attach " + pid + " " + bridge + " " + containerName + " " + addresses + " via " + gateways);
         }
 
         @Override
@@ -103,7 +103,9 @@ class NetworkManagerTest {
         assertThat(a.subnet()).isEqualTo("10.89.1.0/24");
         assertThat(b.subnet()).isEqualTo("10.89.2.0/24");
         assertThat(a.bridge()).matches("sd-[0-9a-f]{8}").isNotEqualTo(b.bridge());
-        assertThat(host.calls).contains("bridge " + a.bridge() + " 10.89.1.1/24");
+        assertThat(a.subnet6()).matches("fd[0-9a-f]{2}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::/64").isNotEqualTo(b.subnet6());
+        String prefix6 = a.subnet6().replace("/64", "");
+        assertThat(host.calls).contains("bridge " + a.bridge() + " [10.89.1.1/24, " + prefix6 + "1/64]");
         assertThat(host.nat).containsExactly(NetworkManager.natTable(b.bridge()));
         assertThat(m.list()).extracting(NetworkRecord::name).containsExactly("a", "b");
         m.remove("b");
@@ -169,8 +171,12 @@ class NetworkManagerTest {
         // Rewritten in place: the container sees it through a bind mount of that file.
         assertThat(Files.getAttribute(root.resolve("web.hosts"), "unix:ino")).isEqualTo(inode);
         web.connect(42);
-        assertThat(host.calls).contains("attach 42 " + m.get("front").bridge() + " eth0 10.100.0.2/24 via 10.100.0.1",
-                "attach 42 " + m.get("back").bridge() + " eth1 10.101.0.2/24 via null");
+        String front6 = m.get("front").subnet6().replace("/64", "");
+        String back6 = m.get("back").subnet6().replace("/64", "");
+        assertThat(host.calls).contains("attach 42 " + m.get("front").bridge() + " eth0 [10.100.0.2/24, " + front6
+                + "2/64] via [10.100.0.1, " + front6 + "1]", "attach 42 " + m.get("back").bridge() + " eth1 [10.101.0.2/24, "
+                + back6 + "2/64] via []");
+        assertThat(Files.readString(root.resolve("client.hosts"))).contains(front6 + "2\tweb www\n");
         client.release();
         web.release();
     }

@@ -4,7 +4,6 @@ import dev.stevedore.internal.network.HostNetwork;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
@@ -34,6 +33,8 @@ public final class NetlinkHostNetwork implements HostNetwork {
 
     static final int AF_UNSPEC = 0;
     static final int AF_INET = 2;
+    static final int AF_INET6 = 10;
+    static final int IFA_F_NODAD = 0x02;
     static final int IFF_UP = 1;
 
     static final int IFLA_ADDRESS = 1;
@@ -84,8 +85,8 @@ public final class NetlinkHostNetwork implements HostNetwork {
     }
 
     @Override
-    public void createBridge(String name, String address) {
-        Cidr cidr = Cidr.parse(address);
+    public void createBridge(String name, List<String> addresses) {
+        List<Cidr> cidrs = addresses.stream().map(Cidr::parse).toList();
         onHost(nl -> {
             Netlink.Message m = linkMessage(RTM_NEWLINK, Netlink.NLM_F_CREATE | Netlink.NLM_F_EXCL, 0, IFF_UP);
             m.attr(IFLA_IFNAME, name);
@@ -97,7 +98,10 @@ public final class NetlinkHostNetwork implements HostNetwork {
             m.end(info);
             nl.request(m, "create bridge '" + name + "'");
             try {
-                addAddress(nl, index(nl, name), cidr, "bridge '" + name + "'");
+                int index = index(nl, name);
+                for (Cidr cidr : cidrs) {
+                    addAddress(nl, index, cidr, "bridge '" + name + "'");
+                }
             } catch (RuntimeException e) {
                 deleteLink(nl, name);
                 throw e;
@@ -200,10 +204,12 @@ public final class NetlinkHostNetwork implements HostNetwork {
     }
 
     @Override
-    public void attach(long pid, String bridge, String hostName, String containerName, String address,
-            String gateway) {
-        Cidr cidr = Cidr.parse(address);
-        byte[] gw = gateway == null ? null : Cidr.parseAddress(gateway);
+    public void attach(long pid, String bridge, String hostName, String containerName, List<String> addresses,
+            List<String> gateways) {
+        List<Cidr> cidrs = addresses.stream().map(Cidr::parse).toList();
+        List<byte[]> gws = gateways.stream().map(Cidr::parseAddress).toList();
+        byte[] v4 = cidrs.stream().map(Cidr::address).filter(a -> a.length == 4).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("attach needs an IPv4 address: " + addresses));
         onHost(nl -> {
             int bridgeIndex = index(nl, bridge);
             Netlink.Message m = linkMessage(RTM_NEWLINK, Netlink.NLM_F_CREATE | Netlink.NLM_F_EXCL, 0, IFF_UP);
@@ -216,10 +222,9 @@ public final class NetlinkHostNetwork implements HostNetwork {
             // The peer's own ifinfomsg, then its attributes: it is born in the container's namespace.
             m.u8(AF_UNSPEC).u8(0).u16(0).u32(0).u32(0).u32(0);
             m.attr(IFLA_IFNAME, containerName);
-            // A MAC derived from the address, as Docker does: when an address is released and
+            // A MAC derived from the IPv4 address, as Docker does: when an address is released and
             // given to a new container, neighbours' ARP entries for it stay right.
-            m.attr(IFLA_ADDRESS, new byte[] {0x02, 0x42, cidr.address()[0], cidr.address()[1], cidr.address()[2],
-                cidr.address()[3]});
+            m.attr(IFLA_ADDRESS, new byte[] {0x02, 0x42, v4[0], v4[1], v4[2], v4[3]});
             m.attrU32(IFLA_NET_NS_PID, (int) pid);
             m.end(peer).end(data).end(info);
             nl.request(m, "create veth pair '" + hostName + "' for pid " + pid + " on bridge '" + bridge + "'");
@@ -228,13 +233,17 @@ public final class NetlinkHostNetwork implements HostNetwork {
         try (Netlink inside = namespaces.open(pid)) {
             String where = "'" + containerName + "' in the network namespace of pid " + pid;
             int index = index(inside, containerName);
-            addAddress(inside, index, cidr, where);
+            // Up first: IPv6 adds an address's prefix route only on a link that is up.
             inside.request(linkMessage(RTM_NEWLINK, 0, index, IFF_UP), "bring up " + where);
-            if (gw != null) {
+            for (Cidr cidr : cidrs) {
+                addAddress(inside, index, cidr, where);
+            }
+            for (byte[] gw : gws) {
+                int family = gw.length == 4 ? AF_INET : AF_INET6;
                 Netlink.Message r = new Netlink.Message(RTM_NEWROUTE, Netlink.NLM_F_CREATE | Netlink.NLM_F_EXCL)
-                        .u8(AF_INET).u8(0).u8(0).u8(0).u8(RT_TABLE_MAIN).u8(RTPROT_BOOT).u8(0).u8(RTN_UNICAST).u32(0);
+                        .u8(family).u8(0).u8(0).u8(0).u8(RT_TABLE_MAIN).u8(RTPROT_BOOT).u8(0).u8(RTN_UNICAST).u32(0);
                 r.attr(RTA_GATEWAY, gw).attrU32(RTA_OIF, index);
-                inside.request(r, "add default route via " + gateway + " on " + where);
+                inside.request(r, "add default route via " + Cidr.format(gw) + " on " + where);
             }
         } catch (RuntimeException e) {
             try {
@@ -247,8 +256,11 @@ public final class NetlinkHostNetwork implements HostNetwork {
     }
 
     private static void addAddress(Netlink nl, int index, Cidr cidr, String where) {
+        boolean v6 = cidr.address().length == 16;
+        // No duplicate address detection: the engine hands out unique addresses, and DAD would
+        // keep an IPv6 address unusable ("tentative") for a second or more after each start.
         Netlink.Message m = new Netlink.Message(RTM_NEWADDR, Netlink.NLM_F_CREATE | Netlink.NLM_F_EXCL)
-                .u8(AF_INET).u8(cidr.prefix()).u8(0).u8(0).u32(index);
+                .u8(v6 ? AF_INET6 : AF_INET).u8(cidr.prefix()).u8(v6 ? IFA_F_NODAD : 0).u8(0).u32(index);
         m.attr(IFA_LOCAL, cidr.address()).attr(IFA_ADDRESS, cidr.address());
         nl.request(m, "add address " + cidr + " to " + where);
     }
@@ -337,37 +349,40 @@ public final class NetlinkHostNetwork implements HostNetwork {
         }
     }
 
-    /** An IPv4 address with a prefix length. */
+    /** An IPv4 or IPv6 address with a prefix length. */
     record Cidr(byte[] address, int prefix) {
         static Cidr parse(String text) {
             int slash = text.indexOf('/');
             if (slash < 0) {
                 throw new IllegalArgumentException("'" + text + "' is not an address with a prefix, such as 10.89.0.2/24");
             }
+            byte[] address = parseAddress(text.substring(0, slash));
             int prefix = Integer.parseInt(text.substring(slash + 1));
-            if (prefix < 0 || prefix > 32) {
-                throw new IllegalArgumentException("'" + text + "': the prefix must be 0-32");
+            if (prefix < 0 || prefix > address.length * 8) {
+                throw new IllegalArgumentException("'" + text + "': the prefix must be 0-" + address.length * 8);
             }
-            return new Cidr(parseAddress(text.substring(0, slash)), prefix);
+            return new Cidr(address, prefix);
         }
 
+        /** Parses a literal only: no name lookups. */
         static byte[] parseAddress(String text) {
-            if (!text.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
-                throw new IllegalArgumentException("'" + text + "' is not an IPv4 address");
+            if (!text.matches("\\d{1,3}(\\.\\d{1,3}){3}") && !text.matches("[0-9A-Fa-f:]+") || !text.contains(".")
+                    && !text.contains(":")) {
+                throw new IllegalArgumentException("'" + text + "' is not an IP address");
             }
             try {
-                InetAddress a = InetAddress.getByName(text);
-                if (!(a instanceof Inet4Address)) {
-                    throw new IllegalArgumentException("'" + text + "' is not an IPv4 address");
-                }
-                return a.getAddress();
+                return InetAddress.getByName(text).getAddress();
             } catch (UnknownHostException e) {
-                throw new IllegalArgumentException("'" + text + "' is not an IPv4 address", e);
+                throw new IllegalArgumentException("'" + text + "' is not an IP address", e);
             }
         }
 
         static String format(byte[] a) {
-            return (a[0] & 0xff) + "." + (a[1] & 0xff) + "." + (a[2] & 0xff) + "." + (a[3] & 0xff);
+            try {
+                return InetAddress.getByAddress(a).getHostAddress();
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException(e);
+            }
         }
 
         @Override

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,10 +40,10 @@ class NetlinkHostNetworkTest {
 
     @Test
     void bridgeWithAddressAndRoute() {
-        net.createBridge(BRIDGE, "10.250.77.1/24");
+        net.createBridge(BRIDGE, List.of("10.250.77.1/24", "fd99:250:77::1/64"));
         assertThat(net.links()).contains(BRIDGE);
         assertThat(net.ipv4Routes()).contains("10.250.77.0/24");
-        assertThat(sh("ip -4 -o addr show dev " + BRIDGE)).contains("inet 10.250.77.1/24");
+        assertThat(sh("ip -o addr show dev " + BRIDGE)).contains("inet 10.250.77.1/24").contains("inet6 fd99:250:77::1/64");
         // Administratively up; without ports it has no carrier yet.
         assertThat(sh("ip -o link show dev " + BRIDGE)).containsPattern("[<,]UP[,>]");
         assertThat(net.deleteLink(BRIDGE)).isTrue();
@@ -53,14 +54,19 @@ class NetlinkHostNetworkTest {
 
     @Test
     void vethIntoANamespaceWithAddressRouteAndTraffic() throws Exception {
-        net.createBridge(BRIDGE, "10.250.77.1/24");
+        net.createBridge(BRIDGE, List.of("10.250.77.1/24", "fd99:250:77::1/64"));
         namespace = new ProcessBuilder("unshare", "--net", "sleep", "60").start();
         long pid = namespace.pid();
         waitForOwnNamespace(pid);
-        net.attach(pid, BRIDGE, VETH, "eth0", "10.250.77.2/24", "10.250.77.1");
+        net.attach(pid, BRIDGE, VETH, "eth0", List.of("10.250.77.2/24", "fd99:250:77::2/64"),
+                List.of("10.250.77.1", "fd99:250:77::1"));
         assertThat(net.bridgePorts(BRIDGE)).containsExactly(VETH);
-        String inside = sh("nsenter -t " + pid + " -n ip -4 -o addr; nsenter -t " + pid + " -n ip route");
-        assertThat(inside).contains("eth0    inet 10.250.77.2/24").contains("default via 10.250.77.1 dev eth0");
+        String inside = sh("nsenter -t " + pid + " -n ip -o addr; nsenter -t " + pid + " -n ip route; nsenter -t " + pid
+                + " -n ip -6 route");
+        assertThat(inside).contains("eth0    inet 10.250.77.2/24").contains("default via 10.250.77.1 dev eth0")
+                .contains("eth0    inet6 fd99:250:77::2/64").contains("default via fd99:250:77::1 dev eth0");
+        assertThat(sh("nsenter -t " + pid + " -n busybox ping -6 -c 1 -W 2 fd99:250:77::1 >/dev/null && echo reached"))
+                .contains("reached");
         assertThat(sh("busybox ping -c 1 -W 2 10.250.77.2 >/dev/null && echo reached")).contains("reached");
         assertThat(sh("nsenter -t " + pid + " -n busybox ping -c 1 -W 2 10.250.77.1 >/dev/null && echo reached"))
                 .contains("reached");
@@ -71,16 +77,17 @@ class NetlinkHostNetworkTest {
 
     @Test
     void failuresNameTheRequestAndLeaveNothing() throws Exception {
-        assertThatThrownBy(() -> net.attach(1, "sdtest-nobr", VETH, "eth0", "10.250.77.2/24", null))
+        assertThatThrownBy(() -> net.attach(1, "sdtest-nobr", VETH, "eth0", List.of("10.250.77.2/24"), List.of()))
                 .isInstanceOf(NetlinkException.class)
                 .hasMessageContaining("find link 'sdtest-nobr'").hasMessageContaining("no such device");
-        net.createBridge(BRIDGE, "10.250.77.1/24");
-        assertThatThrownBy(() -> net.createBridge(BRIDGE, "10.250.78.1/24"))
+        net.createBridge(BRIDGE, List.of("10.250.77.1/24", "fd99:250:77::1/64"));
+        assertThatThrownBy(() -> net.createBridge(BRIDGE, List.of("10.250.78.1/24")))
                 .hasMessageContaining("create bridge '" + BRIDGE + "'").hasMessageContaining("exists");
         namespace = new ProcessBuilder("unshare", "--net", "sleep", "60").start();
         waitForOwnNamespace(namespace.pid());
         // A gateway outside the subnet is unreachable: the route fails after the veth exists.
-        assertThatThrownBy(() -> net.attach(namespace.pid(), BRIDGE, VETH, "eth0", "10.250.77.2/24", "10.9.9.9"))
+        assertThatThrownBy(() -> net.attach(namespace.pid(), BRIDGE, VETH, "eth0", List.of("10.250.77.2/24"),
+                List.of("10.9.9.9")))
                 .hasMessageContaining("add default route via 10.9.9.9");
         assertThat(net.links()).doesNotContain(VETH);
         assertThat(net.bridgePorts(BRIDGE)).isEmpty();
