@@ -69,7 +69,18 @@ public final class Container implements AutoCloseable {
      * @throws IllegalArgumentException when that port is not published
      */
     public int getMappedPort(int containerPort) {
-        return instance.mappedPort(containerPort);
+        return instance.mappedPort(containerPort, false);
+    }
+
+    /**
+     * The host port a published container UDP port is reachable on.
+     *
+     * @param containerPort a port given to {@link ContainerSpec#withExposedUdpPorts}
+     * @return the host port
+     * @throws IllegalArgumentException when that UDP port is not published
+     */
+    public int getMappedUdpPort(int containerPort) {
+        return instance.mappedPort(containerPort, true);
     }
 
     /**

@@ -396,6 +396,21 @@ public final class ContainerSpec {
     }
 
     /**
+     * Publishes container UDP ports on free ports of the host's {@code 127.0.0.1}; ask
+     * {@link Container#getMappedUdpPort} which. Datagrams are relayed per client address.
+     *
+     * @param containerPorts the UDP ports the container listens on
+     * @return a new spec
+     */
+    public ContainerSpec withExposedUdpPorts(int... containerPorts) {
+        List<dev.stevedore.internal.network.PortBinding> list = new ArrayList<>();
+        for (int p : containerPorts) {
+            list.add(new dev.stevedore.internal.network.PortBinding("127.0.0.1", 0, p, true));
+        }
+        return with(b -> b.ports.addAll(list));
+    }
+
+    /**
      * Publishes a container TCP port on a given port of the host's {@code 127.0.0.1}.
      *
      * @param hostPort the host port (1-65535)

@@ -72,6 +72,41 @@ class NetworkTest {
         }
     }
 
+    /** A UDP echo server: busybox has no UDP server, so the test builds a static one with musl-gcc. */
+    @Test
+    void udpPortRelaysDatagrams(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path source = Files.writeString(dir.resolve("echo.c"), "#include <sys/socket.h>\n#include <netinet/in.h>\n"
+                + "#include <stdlib.h>\nint main(int c, char **v) { int s = socket(AF_INET, SOCK_DGRAM, 0);"
+                + " struct sockaddr_in a = {0}; a.sin_family = AF_INET; a.sin_port = htons(atoi(v[1]));"
+                + " if (bind(s, (void *) &a, sizeof a) < 0) return 1; char b[2048]; for (;;) { struct sockaddr_in f;"
+                + " socklen_t l = sizeof f; int n = recvfrom(s, b, sizeof b, 0, (void *) &f, &l);"
+                + " if (n >= 0) sendto(s, b, n, 0, (void *) &f, l); } }\n");
+        Process cc = new ProcessBuilder("musl-gcc", "-static", "-O2", "-o", dir.resolve("udpecho").toString(),
+                source.toString()).redirectErrorStream(true).start();
+        String ccOut = new String(cc.getInputStream().readAllBytes());
+        assertThat(cc.waitFor()).as("musl-gcc (package musl-tools) builds the UDP echo server: " + ccOut).isZero();
+        try (Container echo = BUSYBOX.withCopyToContainer(dir.resolve("udpecho"), "/udpecho")
+                .withCommand("/udpecho", "7").withExposedUdpPorts(7).start();
+                java.net.DatagramSocket client = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            int port = echo.getMappedUdpPort(7);
+            assertThatThrownBy(() -> echo.getMappedPort(7)).hasMessageContaining("[7/udp]");
+            client.setSoTimeout(300);
+            byte[] out = "ping over udp".getBytes();
+            for (int i = 0; ; i++) {
+                client.send(new java.net.DatagramPacket(out, out.length, InetAddress.getLoopbackAddress(), port));
+                java.net.DatagramPacket in = new java.net.DatagramPacket(new byte[100], 100);
+                try {
+                    client.receive(in);
+                    assertThat(new String(in.getData(), 0, in.getLength())).isEqualTo("ping over udp");
+                    break;
+                } catch (java.net.SocketTimeoutException e) {
+                    // The server may not be bound yet: UDP just loses the datagram.
+                    assertThat(i).as("no UDP echo through the published port").isLessThan(20);
+                }
+            }
+        }
+    }
+
     @Test
     void explicitHostPortAndAddress() throws Exception {
         int free;

@@ -164,14 +164,15 @@ public final class Instance {
 
     /**
      * @param containerPort a published container port
+     * @param udp whether it is a UDP port
      * @return the host port it is published on
      */
-    public int mappedPort(int containerPort) {
+    public int mappedPort(int containerPort, boolean udp) {
         if (network == null) {
             throw new IllegalArgumentException("container \"" + id + "\" publishes no ports; publish " + containerPort
-                    + " with withExposedPorts(" + containerPort + ")");
+                    + " with " + (udp ? "withExposedUdpPorts(" : "withExposedPorts(") + containerPort + ")");
         }
-        return network.mappedPort(containerPort);
+        return network.mappedPort(containerPort, udp);
     }
 
     /** @return the host pid of its first process */

@@ -87,16 +87,17 @@ public final class ContainerNetwork {
      * @return the host port a container port is published on
      * @throws IllegalArgumentException when it is not published
      */
-    public int mappedPort(int containerPort) {
-        List<Integer> all = new ArrayList<>();
+    public int mappedPort(int containerPort, boolean udp) {
+        List<String> all = new ArrayList<>();
         for (Published p : published) {
-            if (p.binding().containerPort() == containerPort) {
+            if (p.binding().containerPort() == containerPort && p.binding().udp() == udp) {
                 return p.listener().address().getPort();
             }
-            all.add(p.binding().containerPort());
+            all.add(p.binding().containerPort() + (p.binding().udp() ? "/udp" : ""));
         }
-        throw new IllegalArgumentException("container port " + containerPort + " of container \"" + container
-                + "\" is not published (published: " + all + "); add it with withExposedPorts(" + containerPort + ")");
+        throw new IllegalArgumentException("container " + (udp ? "UDP " : "") + "port " + containerPort
+                + " of container \"" + container + "\" is not published (published: " + all + "); add it with "
+                + (udp ? "withExposedUdpPorts(" : "withExposedPorts(") + containerPort + ")");
     }
 
     /**

@@ -416,10 +416,11 @@ public final class NetworkManager implements AutoCloseable {
 
     private PortForwarder.Listener bind(PortBinding p, InetSocketAddress target) {
         try {
-            return forwarder().listen(new InetSocketAddress(p.hostAddress(), p.hostPort()), target);
+            InetSocketAddress bind = new InetSocketAddress(p.hostAddress(), p.hostPort());
+            return p.udp() ? forwarder().listenUdp(bind, target) : forwarder().listen(bind, target);
         } catch (BindException e) {
-            throw new NetworkException("cannot publish container port " + p.containerPort() + ": host port "
-                    + p.hostAddress() + ":" + p.hostPort() + " is in use or not an address of this host ("
+            throw new NetworkException("cannot publish container port " + p.containerPort() + ": host " + (p.udp()
+                    ? "UDP port " : "port ") + p.hostAddress() + ":" + p.hostPort() + " is in use or not an address of this host ("
                     + e.getMessage() + "); choose another port or 0 for any free one", e);
         } catch (IOException e) {
             throw new NetworkException("cannot publish container port " + p.containerPort() + " on "

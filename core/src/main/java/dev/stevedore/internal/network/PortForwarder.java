@@ -4,22 +4,27 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * Publishes container TCP ports on host addresses: each accepted connection is relayed to the
- * container's address by one selector thread per engine, through a direct buffer per direction.
+ * Publishes container ports on host addresses: each accepted TCP connection is relayed to the
+ * container's address by one selector thread per engine, through a direct buffer per direction;
+ * UDP datagrams are relayed through a socket per client address.
  *
  * <p>Why a forwarder rather than nftables DNAT: DNAT of {@code 127.0.0.1} needs
  * {@code route_localnet} on the host (a host-wide sysctl that lets martian loopback packets
@@ -32,10 +37,13 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 final class PortForwarder implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PortForwarder.class.getName());
     private static final int BUFFER = 256 * 1024;
+    private static final int UDP_SESSIONS = 256;
 
     private final Selector selector;
     private final Thread thread;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    /** One datagram at a time, on the selector thread only. */
+    private final ByteBuffer datagram = ByteBuffer.allocateDirect(65536);
     private volatile boolean closed;
 
     PortForwarder() {
@@ -49,13 +57,15 @@ final class PortForwarder implements AutoCloseable {
         thread.start();
     }
 
-    /** A bound host port; closing it stops accepting and ends its connections. */
+    /** A bound host port (TCP or UDP); closing it stops relaying and ends its connections. */
     final class Listener implements AutoCloseable {
-        private final ServerSocketChannel server;
+        private final java.nio.channels.NetworkChannel server;
         private final InetSocketAddress target;
         private final List<Connection> connections = new ArrayList<>();
+        /** UDP: one connected channel to the target per client address, the least recent first. */
+        private final Map<SocketAddress, DatagramChannel> sessions = new LinkedHashMap<>(16, 0.75f, true);
 
-        private Listener(ServerSocketChannel server, InetSocketAddress target) {
+        private Listener(java.nio.channels.NetworkChannel server, InetSocketAddress target) {
             this.server = server;
             this.target = target;
         }
@@ -78,6 +88,8 @@ final class PortForwarder implements AutoCloseable {
                 for (Connection c : List.copyOf(connections)) {
                     c.close();
                 }
+                sessions.values().forEach(PortForwarder::quietly);
+                sessions.clear();
                 try {
                     // A channel registered with a selector is only really closed (its port
                     // released) when the selector next deregisters its cancelled keys.
@@ -129,6 +141,70 @@ final class PortForwarder implements AutoCloseable {
         return listener;
     }
 
+    /**
+     * Binds a host UDP port right away and relays datagrams to a target: each client address gets
+     * its own socket towards the target, so replies find their way back to it.
+     *
+     * @throws java.net.BindException when the address is in use or not the host's
+     */
+    Listener listenUdp(InetSocketAddress bind, InetSocketAddress target) throws IOException {
+        DatagramChannel server = DatagramChannel.open();
+        try {
+            server.bind(bind);
+            server.configureBlocking(false);
+        } catch (IOException e) {
+            server.close();
+            throw e;
+        }
+        Listener listener = new Listener(server, target);
+        run(() -> {
+            try {
+                server.register(selector, SelectionKey.OP_READ, listener);
+            } catch (ClosedChannelException e) {
+                // Closed before the selector saw it.
+            }
+        });
+        return listener;
+    }
+
+    /** Replies from the target for one client of a UDP port. */
+    private record UdpSession(Listener listener, SocketAddress client, DatagramChannel upstream) {
+    }
+
+    private void relayFromClients(Listener listener) throws IOException {
+        DatagramChannel server = (DatagramChannel) listener.server;
+        for (SocketAddress client; (client = server.receive(datagram.clear())) != null;) {
+            DatagramChannel upstream = listener.sessions.get(client);
+            if (upstream == null) {
+                if (listener.sessions.size() == UDP_SESSIONS) {
+                    var eldest = listener.sessions.entrySet().iterator();
+                    quietly(eldest.next().getValue());
+                    eldest.remove();
+                }
+                upstream = DatagramChannel.open();
+                upstream.connect(listener.target);
+                upstream.configureBlocking(false);
+                upstream.register(selector, SelectionKey.OP_READ, new UdpSession(listener, client, upstream));
+                listener.sessions.put(client, upstream);
+            }
+            try {
+                upstream.write(datagram.flip());
+            } catch (IOException e) {
+                // Refused (nothing listens yet): UDP loses it, as the network would.
+            }
+        }
+    }
+
+    private void relayToClient(UdpSession session) {
+        try {
+            while (session.upstream().read(datagram.clear()) > 0) {
+                ((DatagramChannel) session.listener().server).send(datagram.flip(), session.client());
+            }
+        } catch (IOException e) {
+            // An ICMP error for an earlier datagram; the next one may get through.
+        }
+    }
+
     private void run(Runnable task) {
         tasks.add(task);
         selector.wakeup();
@@ -157,8 +233,16 @@ final class PortForwarder implements AutoCloseable {
 
     private void handle(SelectionKey key) {
         Object a = key.attachment();
-        if (a instanceof Listener l) {
+        if (a instanceof Listener l && l.server instanceof DatagramChannel) {
+            try {
+                relayFromClients(l);
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "UDP port {0}: {1}", l.address(), e.toString());
+            }
+        } else if (a instanceof Listener l) {
             accept(l);
+        } else if (a instanceof UdpSession u) {
+            relayToClient(u);
         } else {
             ((Side) a).ready(key);
         }
@@ -168,7 +252,7 @@ final class PortForwarder implements AutoCloseable {
         for (;;) {
             SocketChannel client;
             try {
-                client = listener.server.accept();
+                client = ((ServerSocketChannel) listener.server).accept();
             } catch (IOException e) {
                 return;
             }

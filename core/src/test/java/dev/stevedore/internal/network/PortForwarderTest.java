@@ -58,6 +58,49 @@ class PortForwarderTest {
     }
 
     @Test
+    void relaysDatagramsPerClient() throws Exception {
+        try (java.net.DatagramSocket echo = new java.net.DatagramSocket(0, LO); PortForwarder f = new PortForwarder()) {
+            Thread server = new Thread(() -> {
+                byte[] buf = new byte[100];
+                try {
+                    for (;;) {
+                        java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+                        echo.receive(p);
+                        String reply = "echo " + new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8);
+                        byte[] out = reply.getBytes(StandardCharsets.UTF_8);
+                        echo.send(new java.net.DatagramPacket(out, out.length, p.getSocketAddress()));
+                    }
+                } catch (java.io.IOException e) {
+                    // closed
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            PortForwarder.Listener l = f.listenUdp(new InetSocketAddress(LO, 0), new InetSocketAddress(LO,
+                    echo.getLocalPort()));
+            try (java.net.DatagramSocket a = new java.net.DatagramSocket(0, LO);
+                    java.net.DatagramSocket b = new java.net.DatagramSocket(0, LO)) {
+                a.setSoTimeout(5000);
+                b.setSoTimeout(5000);
+                assertThat(roundTrip(a, l.address(), "from a")).isEqualTo("echo from a");
+                assertThat(roundTrip(b, l.address(), "from b")).isEqualTo("echo from b");
+                assertThat(roundTrip(a, l.address(), "again")).isEqualTo("echo again");
+            }
+            int port = l.address().getPort();
+            l.close();
+            new java.net.DatagramSocket(port, LO).close();
+        }
+    }
+
+    private static String roundTrip(java.net.DatagramSocket s, InetSocketAddress to, String text) throws Exception {
+        byte[] out = text.getBytes(StandardCharsets.UTF_8);
+        s.send(new java.net.DatagramPacket(out, out.length, to));
+        java.net.DatagramPacket in = new java.net.DatagramPacket(new byte[100], 100);
+        s.receive(in);
+        return new String(in.getData(), 0, in.getLength(), StandardCharsets.UTF_8);
+    }
+
+    @Test
     void busyPortFailsAtListenAndClosedPortIsFreeAtOnce() throws Exception {
         try (PortForwarder f = new PortForwarder(); ServerSocket taken = new ServerSocket(0, 1, LO)) {
             assertThatThrownBy(() -> f.listen(new InetSocketAddress(LO, taken.getLocalPort()),
