@@ -48,6 +48,7 @@ enum {
     OP_SYMLINK = 20, OP_MASK = 21, OP_REMOUNT_RO = 22, OP_MKDIR_P = 24, OP_GO = 25,
     OP_RLIMIT = 30, OP_OOM_SCORE_ADJ = 31, OP_UMASK = 32, OP_NO_NEW_PRIVS = 33, OP_USER = 34,
     OP_CAPS = 35, OP_CHDIR = 36, OP_ENV = 37, OP_ARG = 38, OP_EXEC = 39, OP_BOUNDING = 40, OP_DOMAINNAME = 41, OP_WRITE = 42,
+    OP_SECCOMP = 43,
 };
 
 /* Mount target flags sent with OP_MOUNT / OP_MOVE_MOUNT. */
@@ -130,6 +131,7 @@ static int arity(int code) {
     case OP_MASK: case OP_OOM_SCORE_ADJ: case OP_UMASK: case OP_CHDIR: case OP_ENV: case OP_ARG: case OP_EXEC:
     case OP_BOUNDING: return 1;
     case OP_SETNS: case OP_SYMLINK: case OP_MKDIR_P: case OP_FSMOUNT: case OP_USER: case OP_WRITE: return 2;
+    case OP_SECCOMP: return 2;
     case OP_REMOUNT_RO: case OP_RLIMIT: return 3;
     case OP_MKNOD: case OP_MOVE_MOUNT: case OP_CAPS: return 4;
     case OP_OPEN_TREE: return 6;
@@ -347,6 +349,28 @@ static void set_user(struct op *o) {
     if (setuid(num(o->argv[0])) < 0) fail("setuid", o->argv[0], "", errno);
 }
 
+static int hex_digit(char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The filter was compiled in Java (dev.stevedore.linux.seccomp); this only decodes and installs it. */
+static void install_seccomp(struct op *o) {
+    /* flags, struct sock_filter[] in hex */
+    const char *hex = o->argv[1];
+    size_t len = strlen(hex) / 2;
+    if (strlen(hex) % 16 || len == 0 || len > 4096 * 8) fail("parse plan", "seccomp filter", "", EINVAL);
+    unsigned char *filter = malloc(len);
+    if (!filter) fail("install seccomp filter", "", "", ENOMEM);
+    for (size_t i = 0; i < len; i++) {
+        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0) fail("parse plan", "seccomp filter", "", EINVAL);
+        filter[i] = hi << 4 | lo;
+    }
+    struct { unsigned short len; void *filter; } prog = { len / 8, filter };
+    if (syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, (unsigned) num(o->argv[0]), &prog) < 0)
+        fail("install seccomp filter", "", "", errno);
+}
+
 static void __attribute__((noreturn)) do_exec(const char *path_var) {
     const char *file = args[0];
     int err = ENOENT;
@@ -436,6 +460,7 @@ static void run_child(int from, int go_fd) {
         case OP_BOUNDING: drop_bounding(num(o->argv[0])); break;
         case OP_USER: set_user(o); break;
         case OP_CAPS: set_caps(o); break;
+        case OP_SECCOMP: install_seccomp(o); break;
         case OP_CHDIR: if (chdir(o->argv[0]) < 0) fail("chdir", o->argv[0], "", errno); break;
         case OP_ENV: env[nenv++] = o->argv[0]; break;
         case OP_ARG: args[nargs++] = o->argv[0]; break;

@@ -61,7 +61,9 @@ enum Op {
     /** Args: NIS domain name. */
     DOMAINNAME(41),
     /** Write a value to an existing file, such as a sysctl under /proc/sys. Args: path, value. */
-    WRITE(42);
+    WRITE(42),
+    /** Install a seccomp filter. Args: SECCOMP_FILTER_FLAG_* bits, the sock_filter array in hex. */
+    SECCOMP(43);
 
     final int code;
 

@@ -2,6 +2,9 @@ package dev.stevedore.linux;
 
 import static dev.stevedore.linux.Kernel.*;
 
+import dev.stevedore.linux.seccomp.DefaultSeccomp;
+import dev.stevedore.linux.seccomp.SeccompCompiler;
+import dev.stevedore.linux.seccomp.SeccompProgram;
 import dev.stevedore.oci.runtime.Linux;
 import dev.stevedore.oci.runtime.Mount;
 import dev.stevedore.oci.runtime.Namespace;
@@ -26,10 +29,7 @@ import java.util.Set;
 final class Planner {
 
     /** Docker's default capabilities, used when the process does not list any. */
-    static final List<String> DEFAULT_CAPABILITIES = List.of(
-            "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
-            "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",
-            "CAP_AUDIT_WRITE");
+    static final List<String> DEFAULT_CAPABILITIES = DefaultSeccomp.DOCKER_CAPABILITIES;
 
     /** The PATH searched when the process's environment has none, as Docker sets it. */
     static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -80,9 +80,6 @@ final class Planner {
             throw new IllegalArgumentException("linux.namespaces: time namespaces are not supported");
         }
         // Silently skipping these would run a container less confined or less set up than asked.
-        if (linux.seccomp() != null) {
-            throw new IllegalArgumentException("linux.seccomp: seccomp filters are not supported yet");
-        }
         if (spec.hooks() != null) {
             throw new IllegalArgumentException("hooks: lifecycle hooks are not supported yet");
         }
@@ -200,7 +197,7 @@ final class Planner {
         // Docker creates a missing working directory, as root, before dropping privileges.
         plan.add(Op.MKDIR_P, clean(process.cwd(), "process.cwd"), 0755);
         plan.add(Op.GO);
-        addProcess(plan, process);
+        addProcess(plan, process, seccomp(linux));
         return plan;
     }
 
@@ -227,7 +224,7 @@ final class Planner {
             }
         }
         plan.add(Op.GO);
-        addProcess(plan, requireProcess(spec.withProcess(process)));
+        addProcess(plan, requireProcess(spec.withProcess(process)), seccomp(linux));
         return plan;
     }
 
@@ -285,7 +282,12 @@ final class Planner {
         }
     }
 
-    private static void addProcess(Plan plan, Process process) {
+    private static SeccompProgram seccomp(Linux linux) {
+        return linux.seccomp() == null ? null : SeccompCompiler.compile(linux.seccomp(), "linux.seccomp");
+    }
+
+    private static void addProcess(Plan plan, Process process, SeccompProgram seccomp) {
+        boolean noNewPrivs = Boolean.TRUE.equals(process.noNewPrivileges());
         for (Process.Rlimit r : process.rlimits()) {
             plan.add(Op.RLIMIT, rlimit(r.type()), Long.toUnsignedString(r.soft()), Long.toUnsignedString(r.hard()));
         }
@@ -298,6 +300,11 @@ final class Planner {
         List<String> defaults = DEFAULT_CAPABILITIES;
         long bounding = mask(caps == null || caps.bounding() == null ? defaults : caps.bounding(), "bounding");
         plan.add(Op.BOUNDING, Long.toUnsignedString(bounding));
+        // Without no_new_privs only CAP_SYS_ADMIN may install a filter, so it goes in while the helper
+        // is still root with all capabilities (as runc does); it must then allow the helper's last calls.
+        if (seccomp != null && !noNewPrivs) {
+            plan.add(Op.SECCOMP, seccomp.flags(), seccomp.hex());
+        }
         List<Object> userArgs = new ArrayList<>(List.of(user.uid(), user.gid()));
         userArgs.addAll(user.additionalGids());
         plan.add(Op.USER, userArgs.toArray());
@@ -312,7 +319,7 @@ final class Planner {
         }
         plan.add(Op.CAPS, Long.toUnsignedString(effective), Long.toUnsignedString(permitted),
                 Long.toUnsignedString(inheritable), Long.toUnsignedString(ambient));
-        if (Boolean.TRUE.equals(process.noNewPrivileges())) {
+        if (noNewPrivs) {
             plan.add(Op.NO_NEW_PRIVS);
         }
         plan.add(Op.CHDIR, clean(process.cwd(), "process.cwd"));
@@ -325,6 +332,9 @@ final class Planner {
         }
         for (String arg : process.args()) {
             plan.add(Op.ARG, arg);
+        }
+        if (seccomp != null && noNewPrivs) {
+            plan.add(Op.SECCOMP, seccomp.flags(), seccomp.hex());
         }
         plan.add(Op.EXEC, path);
     }

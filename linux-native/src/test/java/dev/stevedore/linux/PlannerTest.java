@@ -157,10 +157,6 @@ class PlannerTest {
                 .hasMessage("linux.namespaces: a container needs its own (new) mount namespace");
         assertThatThrownBy(() -> plan(docker.withNamespaces(List.of(Namespace.of(NamespaceType.MOUNT)))))
                 .hasMessage("hostname: setting it needs a new uts namespace");
-        assertThatThrownBy(() -> plan(docker.withLinux(docker.linux().withSeccomp(
-                dev.stevedore.oci.OciJson.read("{\"defaultAction\": \"SCMP_ACT_ALLOW\"}",
-                        dev.stevedore.oci.runtime.Seccomp.class, "seccomp")))))
-                .hasMessage("linux.seccomp: seccomp filters are not supported yet");
         assertThatThrownBy(() -> plan(docker.withLinux(withSysctl(docker, "kernel.panic", "1"))))
                 .hasMessage("linux.sysctl: 'kernel.panic' is not namespaced; it would change the host");
         assertThatThrownBy(() -> plan(docker.withNamespaces(List.of(Namespace.of(NamespaceType.MOUNT),
