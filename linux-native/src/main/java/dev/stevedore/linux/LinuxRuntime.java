@@ -101,7 +101,7 @@ final class LinuxRuntime implements ContainerRuntime {
         Path dir = instanceDir.resolve(id);
         Spare spare = null;
         try {
-            Plan plan = Planner.create(spec, rootfs, List.of(), writeEtcFiles(dir, spec));
+            Plan plan = Planner.create(spec, rootfs, List.of(), writeEtcFiles(dir, spec), cgroups.containerView());
             spare = takeSpare(stdio);
             cgroups.limit(spare.cgroup(), spec.linux() == null ? null : spec.linux().resources());
             Helper helper = spare.helper().begin(plan);

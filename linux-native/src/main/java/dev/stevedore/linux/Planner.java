@@ -63,6 +63,14 @@ final class Planner {
      *     spec mount already targets that path
      */
     static Plan create(Spec spec, List<RootfsMount> rootfs, List<Path> cgroupProcs, Map<String, Path> etcFiles) {
+        return create(spec, rootfs, cgroupProcs, etcFiles, List.of());
+    }
+
+    /**
+     * @param cgroupView the hierarchies a {@code cgroup} mount shows, see {@link Cgroups#containerView()}
+     */
+    static Plan create(Spec spec, List<RootfsMount> rootfs, List<Path> cgroupProcs, Map<String, Path> etcFiles,
+            List<Cgroups.Hierarchy> cgroupView) {
         Process process = requireProcess(spec);
         Linux linux = spec.linux() == null ? Linux.of(null) : spec.linux();
         String root = spec.root().path();
@@ -172,8 +180,9 @@ final class Planner {
                 throw new IllegalArgumentException("mounts: '" + dest + "' has no type");
             }
             if (m.type().equals("cgroup") || m.type().equals("cgroup2")) {
-                throw new IllegalArgumentException("mounts: '" + dest + "' of type '" + m.type()
-                        + "' is not supported yet; leave /sys/fs/cgroup out");
+                addCgroupMount(plan, dest, MountOptions.parse(m.options()), cgroupView,
+                        isNew(namespaces, NamespaceType.CGROUP));
+                continue;
             }
             MountOptions o = MountOptions.parse(m.options());
             plan.add(Op.MOUNT, m.source() == null ? m.type() : m.source(), dest, m.type(), o.flags, o.data, T_MKDIR,
@@ -226,6 +235,30 @@ final class Planner {
         plan.add(Op.GO);
         addProcess(plan, requireProcess(spec.withProcess(process)), seccomp(linux));
         return plan;
+    }
+
+    /**
+     * Docker's {@code /sys/fs/cgroup}: the container's own cgroups (the roots of its cgroup
+     * namespace), so that a JVM inside finds its memory limit; read-only unless asked otherwise.
+     */
+    private static void addCgroupMount(Plan plan, String dest, MountOptions o, List<Cgroups.Hierarchy> view,
+            boolean ownNamespace) {
+        if (!ownNamespace) {
+            throw new IllegalArgumentException("mounts: a cgroup mount at '" + dest
+                    + "' needs a new cgroup namespace, or it would show the host's cgroups");
+        }
+        long flags = o.flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        if (view.size() == 1 && view.get(0).name().isEmpty()) {
+            plan.add(Op.MOUNT, "cgroup2", dest, "cgroup2", flags, "", T_MKDIR, 0, 0);
+            return;
+        }
+        plan.add(Op.MOUNT, "tmpfs", dest, "tmpfs", flags & ~MS_RDONLY, "mode=755", T_MKDIR, 0, 0);
+        for (Cgroups.Hierarchy h : view) {
+            plan.add(Op.MOUNT, "cgroup", dest + "/" + h.name(), "cgroup", flags, h.options(), T_MKDIR, 0, 0);
+        }
+        if ((flags & MS_RDONLY) != 0) {
+            plan.add(Op.REMOUNT_RO, dest, 0, 0);
+        }
     }
 
     private static void addRootfs(Plan plan, String root, List<RootfsMount> rootfs) {

@@ -25,6 +25,15 @@ class CgroupsTest {
         assertThat(c.unavailableReason()).isNull();
         assertThat(c.isUnified()).isFalse();
         assertThat(c.roots()).containsExactlyInAnyOrder(dir.resolve("memory"), dir.resolve("pids"));
+        assertThat(c.containerView()).containsExactlyInAnyOrder(new Cgroups.Hierarchy("memory", "cgroup", "memory"),
+                new Cgroups.Hierarchy("pids", "cgroup", "pids"));
+    }
+
+    @Test
+    void coMountedControllersKeepTheirWholeOptionList(@TempDir Path dir) {
+        Cgroups c = Cgroups.detect(List.of(line(dir.resolve("memory"), "cgroup", "rw,memory,hugetlb"),
+                line(dir.resolve("pids"), "cgroup", "rw,pids")));
+        assertThat(c.containerView()).contains(new Cgroups.Hierarchy("memory", "cgroup", "memory,hugetlb"));
     }
 
     @Test

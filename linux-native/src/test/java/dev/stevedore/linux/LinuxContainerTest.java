@@ -393,4 +393,17 @@ class LinuxContainerTest {
         s = s.withLinux(PlannerTest.withSysctl(s, "net.ipv4.ip_unprivileged_port_start", "80"));
         assertThat(run(s).out()).isEqualTo("80\n");
     }
+
+    @Test
+    void cgroupFilesystemShowsTheContainersLimits() {
+        Spec spec = sh("cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max;"
+                + " ls /sys/fs/cgroup | head -3; mkdir /sys/fs/cgroup/x 2>/dev/null || echo read-only")
+                .withMount(dev.stevedore.oci.runtime.Mount.of("/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec",
+                        "nodev", "relatime", "ro"))
+                .withResources(Resources.none().withMemory(Resources.Memory.limit(48 << 20)));
+        Result r = run(spec);
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).startsWith((48 << 20) + "\n").endsWith("read-only\n");
+        assertThat(r.out()).as("only the container's own hierarchies").doesNotContain("cpuset", "freezer");
+    }
 }

@@ -165,8 +165,10 @@ class PlannerTest {
                 .hasMessage("linux.sysctl: 'net.ipv4.ip_forward' needs the container's own network namespace");
         assertThatThrownBy(() -> plan(docker.withProcess(docker.process().withTerminal(true))))
                 .hasMessageContaining("process.terminal");
-        assertThatThrownBy(() -> plan(docker.withMount(Mount.of("/sys/fs/cgroup", "cgroup", "cgroup"))))
-                .hasMessage("mounts: '/sys/fs/cgroup' of type 'cgroup' is not supported yet; leave /sys/fs/cgroup out");
+        assertThatThrownBy(() -> plan(docker.withMount(Mount.of("/sys/fs/cgroup", "cgroup", "cgroup"))
+                .withNamespaces(List.of(Namespace.of(NamespaceType.MOUNT), Namespace.of(NamespaceType.UTS)))))
+                .hasMessage("mounts: a cgroup mount at '/sys/fs/cgroup' needs a new cgroup namespace,"
+                        + " or it would show the host's cgroups");
         assertThatThrownBy(() -> plan(docker.withMount(Mount.of("/a/../etc", "tmpfs", "tmpfs"))))
                 .hasMessage("mounts: '/a/../etc' must not contain '..'");
         assertThatThrownBy(() -> plan(docker.withProcess(docker.process().withCapabilities(
@@ -194,6 +196,24 @@ class PlannerTest {
         List<String> lines = plan(docker.withLinux(withSysctl(docker, "net.ipv4.ip_unprivileged_port_start", "80")));
         assertThat(lines).containsSubsequence("MOUNT proc /proc proc 14  1 0 0",
                 "WRITE /proc/sys/net/ipv4/ip_unprivileged_port_start 80", "REMOUNT_RO /proc/sys 1 1");
+    }
+
+    @Test
+    void cgroupMountShowsTheContainersOwnHierarchies() {
+        Spec spec = TestSpecs.docker(ROOT, "true").withMount(Mount.of("/sys/fs/cgroup", "cgroup", "cgroup", "ro"));
+        long flags = Kernel.MS_NOSUID | Kernel.MS_NODEV | Kernel.MS_NOEXEC;
+        List<String> v1 = Planner.create(spec, List.of(), PROCS, Map.of(), List.of(
+                new Cgroups.Hierarchy("memory", "cgroup", "memory"),
+                new Cgroups.Hierarchy("cpu,cpuacct", "cgroup", "cpu,cpuacct"))).lines();
+        assertThat(v1).containsSubsequence(
+                "MOUNT tmpfs /sys/fs/cgroup tmpfs " + flags + " mode=755 1 0 0",
+                "MOUNT cgroup /sys/fs/cgroup/memory cgroup " + (flags | Kernel.MS_RDONLY) + " memory 1 0 0",
+                "MOUNT cgroup /sys/fs/cgroup/cpu,cpuacct cgroup " + (flags | Kernel.MS_RDONLY) + " cpu,cpuacct 1 0 0",
+                "REMOUNT_RO /sys/fs/cgroup 0 0");
+        List<String> v2 = Planner.create(spec, List.of(), PROCS, Map.of(), List.of(
+                new Cgroups.Hierarchy("", "cgroup2", ""))).lines();
+        assertThat(v2).contains("MOUNT cgroup2 /sys/fs/cgroup cgroup2 " + (flags | Kernel.MS_RDONLY) + "  1 0 0")
+                .noneMatch(l -> l.startsWith("MOUNT tmpfs /sys/fs/cgroup"));
     }
 
     @Test
