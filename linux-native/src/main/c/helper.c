@@ -439,6 +439,9 @@ static void run_child(int from, int go_fd) {
                 fail("mknod", o->argv[0], "", errno);
             /* mknod's mode went through the umask. */
             if (chmod(o->argv[0], num(o->argv[1]) & 07777) < 0) fail("chmod", o->argv[0], "", errno);
+            /* Optional owner: uid, gid. */
+            if (o->argc >= 6 && chown(o->argv[0], num(o->argv[4]), num(o->argv[5])) < 0)
+                fail("chown", o->argv[0], "", errno);
             break;
         case OP_SYMLINK: if (symlink(o->argv[0], o->argv[1]) < 0) fail("symlink", o->argv[0], o->argv[1], errno); break;
         case OP_MASK: do_mask(o->argv[0]); break;
@@ -450,7 +453,8 @@ static void run_child(int from, int go_fd) {
             break;
         case OP_RLIMIT: {
             struct rlimit rl = { num(o->argv[1]), num(o->argv[2]) };
-            if (setrlimit(num(o->argv[0]), &rl) < 0) fail("setrlimit", o->argv[0], "", errno);
+            /* Optional 4th argument: the limit's name, for the message. */
+            if (setrlimit(num(o->argv[0]), &rl) < 0) fail("setrlimit", o->argv[o->argc > 3 ? 3 : 0], "", errno);
             break;
         }
         case OP_OOM_SCORE_ADJ: write_file("/proc/self/oom_score_adj", o->argv[0], "set oom_score_adj"); break;

@@ -193,6 +193,7 @@ final class Planner {
         if (devTmpfs) {
             addDevices(plan, linux, devPts);
         }
+        addSpecDevices(plan, linux);
         linux.sysctl().forEach((key, value) -> plan.add(Op.WRITE, sysctlPath(key, namespaces), value));
         for (String path : linux.maskedPaths()) {
             plan.add(Op.MASK, clean(path, "linux.maskedPaths"));
@@ -294,18 +295,6 @@ final class Planner {
                 plan.add(Op.MKNOD, path, S_IFCHR | 0666, DEFAULT_DEVICES.get(i)[0], DEFAULT_DEVICES.get(i)[1]);
             }
         }
-        for (Linux.Device d : linux.devices()) {
-            int type;
-            switch (d.type()) {
-                case "c": case "u": type = S_IFCHR; break;
-                case "b": type = S_IFBLK; break;
-                default:
-                    throw new IllegalArgumentException("linux.devices: '" + d.path() + "' has type '" + d.type()
-                            + "'; only c, u and b are supported");
-            }
-            int mode = d.fileMode() == null ? 0666 : d.fileMode();
-            plan.add(Op.MKNOD, clean(d.path(), "linux.devices"), type | (mode & 07777), d.major(), d.minor());
-        }
         plan.add(Op.SYMLINK, "/proc/self/fd", "/dev/fd");
         plan.add(Op.SYMLINK, "/proc/self/fd/0", "/dev/stdin");
         plan.add(Op.SYMLINK, "/proc/self/fd/1", "/dev/stdout");
@@ -319,10 +308,32 @@ final class Planner {
         return linux.seccomp() == null ? null : SeccompCompiler.compile(linux.seccomp(), "linux.seccomp");
     }
 
+    /** The devices {@code linux.devices} lists, whatever {@code /dev} is, with their parent directories. */
+    private static void addSpecDevices(Plan plan, Linux linux) {
+        for (Linux.Device d : linux.devices()) {
+            String path = clean(d.path(), "linux.devices");
+            int type = switch (d.type()) {
+                case "c", "u" -> S_IFCHR;
+                case "b" -> S_IFBLK;
+                case "p" -> S_IFIFO;
+                default -> throw new IllegalArgumentException("linux.devices: '" + path + "' has type '" + d.type()
+                        + "'; only c, u, b and p are supported");
+            };
+            String parent = Path.of(path).getParent().toString();
+            if (!parent.equals("/dev") && !parent.equals("/")) {
+                plan.add(Op.MKDIR_P, parent, 0755);
+            }
+            int mode = d.fileMode() == null ? 0666 : d.fileMode();
+            plan.add(Op.MKNOD, path, type | (mode & 07777), d.major() == null ? 0 : d.major(),
+                    d.minor() == null ? 0 : d.minor(), d.uid() == null ? 0 : d.uid(), d.gid() == null ? 0 : d.gid());
+        }
+    }
+
     private static void addProcess(Plan plan, Process process, SeccompProgram seccomp) {
         boolean noNewPrivs = Boolean.TRUE.equals(process.noNewPrivileges());
         for (Process.Rlimit r : process.rlimits()) {
-            plan.add(Op.RLIMIT, rlimit(r.type()), Long.toUnsignedString(r.soft()), Long.toUnsignedString(r.hard()));
+            plan.add(Op.RLIMIT, rlimit(r.type()), Long.toUnsignedString(r.soft()), Long.toUnsignedString(r.hard()),
+                    r.type().name());
         }
         if (process.oomScoreAdj() != null) {
             plan.add(Op.OOM_SCORE_ADJ, process.oomScoreAdj());

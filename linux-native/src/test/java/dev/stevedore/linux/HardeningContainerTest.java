@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.stevedore.linux.seccomp.DefaultSeccomp;
 import dev.stevedore.linux.seccomp.SyscallTable;
 import dev.stevedore.oci.OciJson;
+import dev.stevedore.oci.runtime.Linux;
 import dev.stevedore.oci.runtime.Process;
+import dev.stevedore.oci.runtime.RlimitType;
 import dev.stevedore.oci.runtime.Seccomp;
 import dev.stevedore.oci.runtime.Spec;
 import dev.stevedore.spi.ContainerHandle;
@@ -24,8 +26,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Seccomp filters in real containers, as root: busybox applets and a tiny static program calling syscall(2). */
-class SeccompContainerTest {
+/**
+ * Hardening in real containers, as root: seccomp filters (checked with busybox applets and a tiny
+ * static program calling syscall(2)), capabilities, masked and read-only paths, rlimits,
+ * oom_score_adj, devices and sysctls.
+ */
+class HardeningContainerTest {
     /** Calls syscall(NR, args...) and prints "ok" or the errno. */
     private static final String SYS_C = """
             #include <errno.h>
@@ -52,7 +58,7 @@ class SeccompContainerTest {
         assertThat(LinuxBackend.effectiveUid()).as("these tests need root (run CI as root)").isZero();
         assertThat(new LinuxBackend().unavailableReason()).as("the Linux backend must be usable here").isNull();
         rootfs = BusyboxRootfs.create(tmp.resolve("rootfs"));
-        for (String applet : List.of("unshare", "mknod", "chroot")) {
+        for (String applet : List.of("unshare", "chown", "rm")) {
             Files.createSymbolicLink(rootfs.resolve("bin").resolve(applet), Path.of("busybox"));
         }
         Path source = Files.writeString(tmp.resolve("sys.c"), SYS_C);
@@ -210,6 +216,127 @@ class SeccompContainerTest {
         try (var files = Files.walk(tmp.resolve("state"))) {
             assertThat(files.map(Path::getFileName).map(Path::toString)).doesNotContain(id);
         }
+    }
+
+    static Spec sh(String script) {
+        return TestSpecs.docker(rootfs, "sh", "-c", script);
+    }
+
+    static Spec withProcess(Spec spec, java.util.function.UnaryOperator<Process> change) {
+        return spec.withProcess(change.apply(spec.process()));
+    }
+
+    static Spec withLinux(Spec spec, java.util.function.UnaryOperator<Linux> change) {
+        return spec.withLinux(change.apply(spec.linux()));
+    }
+
+    @Test
+    void capabilitiesInAllFiveSets() {
+        List<String> one = List.of("CAP_CHOWN");
+        Process.Capabilities caps = new Process.Capabilities(List.of("CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW"), one, one,
+                one, one, null);
+        String script = "grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb):' /proc/self/status; chown 1000 /home/app && echo chowned";
+        Spec spec = withProcess(sh(script), p -> p.withUser(Process.User.of(1000, 1000)).withCapabilities(caps));
+        assertThat(run(spec).out()).as("ambient capabilities survive exec as a non-root user")
+                .isEqualTo("CapInh:\t0000000000000001\nCapPrm:\t0000000000000001\nCapEff:\t0000000000000001\n"
+                        + "CapBnd:\t0000000000002021\nCapAmb:\t0000000000000001\nchowned\n");
+        Process.Capabilities noAmbient = new Process.Capabilities(caps.bounding(), one, one, one, List.of(), null);
+        // /home/app now belongs to 1000, who may not give it away without CAP_CHOWN.
+        Result r = run(withProcess(sh(script.replace("chown 1000", "chown 0")),
+                p -> p.withUser(Process.User.of(1000, 1000)).withCapabilities(noAmbient)));
+        assertThat(r.out()).as("without ambient, exec as non-root drops them")
+                .isEqualTo("CapInh:\t0000000000000001\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\n"
+                        + "CapBnd:\t0000000000002021\nCapAmb:\t0000000000000000\n");
+        assertThat(r.err()).contains("Operation not permitted");
+    }
+
+    @Test
+    void maskedAndReadOnlyPaths() {
+        Spec spec = withLinux(sh("ls -A /home | wc -l; wc -c < /etc/group; echo x > /home/new || echo home-ro;"
+                + " echo x > /tmp/new 2>/dev/null || echo tmp-ro; ls /root && echo x > /root/new && echo root-rw"),
+                l -> new Linux(l.namespaces(), l.uidMappings(), l.gidMappings(), l.timeOffsets(), l.devices(),
+                        l.cgroupsPath(), l.resources(), l.sysctl(), l.seccomp(), l.rootfsPropagation(),
+                        List.of("/home", "/etc/group", "/no/such/path"), List.of("/tmp", "/no/such/dir"), l.mountLabel(),
+                        l.personality(), l.intelRdt(), l.extensions()));
+        Result r = run(spec);
+        assertThat(r.out()).as("a masked directory is an empty read-only tmpfs, a masked file reads as /dev/null;"
+                + " missing paths are skipped").isEqualTo("0\n0\nhome-ro\ntmp-ro\nroot-rw\n");
+    }
+
+    @Test
+    void rlimitsCanBeLoweredButNotRaisedWithoutCapSysResource() {
+        Spec lowered = withProcess(sh("ulimit -n; ulimit -Hn; ulimit -s"), p -> p.withRlimits(List.of(
+                Process.Rlimit.of(RlimitType.RLIMIT_NOFILE, 64, 128), Process.Rlimit.of(RlimitType.RLIMIT_STACK,
+                        4L << 20, 8L << 20))));
+        assertThat(run(lowered).out()).isEqualTo("64\n128\n4096\n");
+        Spec raised = withProcess(sh("true"), p -> p.withRlimits(List.of(
+                Process.Rlimit.of(RlimitType.RLIMIT_NOFILE, 1024, Long.MAX_VALUE))));
+        if (hostHasCapSysResource()) {
+            assertThat(run(raised).status()).isZero();
+            return;
+        }
+        assertThatThrownBy(() -> run(raised)).hasMessage("setrlimit RLIMIT_NOFILE: operation not permitted"
+                + " (raising a hard limit above the runtime's own needs CAP_SYS_RESOURCE)");
+    }
+
+    @Test
+    void oomScoreAdjustment() {
+        assertThat(run(withProcess(sh("cat /proc/self/oom_score_adj"), p -> withOomScoreAdj(p, 1000))).out())
+                .isEqualTo("1000\n");
+        Spec lowest = withProcess(sh("cat /proc/self/oom_score_adj"), p -> withOomScoreAdj(p, -1000));
+        if (hostHasCapSysResource()) {
+            assertThat(run(lowest).out()).isEqualTo("-1000\n");
+            return;
+        }
+        assertThatThrownBy(() -> run(lowest))
+                .hasMessage("set oom_score_adj: permission denied (a value below the runtime's own needs"
+                        + " CAP_SYS_RESOURCE)");
+    }
+
+    /** Whether this JVM (and so the helper) holds CAP_SYS_RESOURCE; some hosts withhold it even from root. */
+    static boolean hostHasCapSysResource() {
+        try {
+            String status = Files.readString(Path.of("/proc/self/status"));
+            String capEff = status.replaceAll("(?s).*\nCapEff:\\s*([0-9a-f]+).*", "$1");
+            return (Long.parseUnsignedLong(capEff, 16) & 1L << 24) != 0;
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static Process withOomScoreAdj(Process p, int value) {
+        return new Process(p.terminal(), p.consoleSize(), p.user(), p.args(), p.commandLine(), p.env(), p.cwd(),
+                p.capabilities(), p.rlimits(), p.noNewPrivileges(), p.apparmorProfile(), value, p.scheduler(),
+                p.selinuxLabel(), p.ioPriority(), p.execCPUAffinity(), p.extensions());
+    }
+
+    @Test
+    void devicesAreCreated() {
+        Spec spec = withLinux(sh("stat -c '%n %F %t:%T %a %u:%g' /dev/net/tun /dev/mynull; echo x > /dev/mynull && echo written"),
+                l -> new Linux(l.namespaces(), l.uidMappings(), l.gidMappings(), l.timeOffsets(), List.of(
+                        new Linux.Device("c", "/dev/net/tun", 10L, 200L, 0666, null, null, null),
+                        new Linux.Device("c", "/dev/mynull", 1L, 3L, 0620, 1000L, 2000L, null)),
+                        l.cgroupsPath(), l.resources(), l.sysctl(), l.seccomp(), l.rootfsPropagation(),
+                        l.maskedPaths(), l.readonlyPaths(), l.mountLabel(), l.personality(), l.intelRdt(), l.extensions()));
+        assertThat(run(spec).out()).isEqualTo("/dev/net/tun character special file a:c8 666 0:0\n"
+                + "/dev/mynull character special file 1:3 620 1000:2000\nwritten\n");
+    }
+
+    @Test
+    void namespacedSysctlsOfEachKind() {
+        Spec spec = sh("cat /proc/sys/kernel/shmmni /proc/sys/fs/mqueue/msg_max /proc/sys/net/ipv4/ping_group_range");
+        spec = withLinux(spec, l -> new Linux(l.namespaces(), l.uidMappings(), l.gidMappings(), l.timeOffsets(),
+                l.devices(), l.cgroupsPath(), l.resources(), java.util.Map.of("kernel.shmmni", "1000",
+                        "fs.mqueue.msg_max", "20", "net.ipv4.ping_group_range", "0 2000"), l.seccomp(),
+                l.rootfsPropagation(), l.maskedPaths(), l.readonlyPaths(), l.mountLabel(), l.personality(), l.intelRdt(),
+                l.extensions()));
+        assertThat(run(spec).out()).isEqualTo("1000\n20\n0\t2000\n");
+        Spec host = withLinux(sh("true"), l -> new Linux(l.namespaces(), l.uidMappings(), l.gidMappings(),
+                l.timeOffsets(), l.devices(), l.cgroupsPath(), l.resources(), java.util.Map.of("vm.swappiness", "1"),
+                l.seccomp(), l.rootfsPropagation(), l.maskedPaths(), l.readonlyPaths(), l.mountLabel(), l.personality(),
+                l.intelRdt(), l.extensions()));
+        assertThatThrownBy(() -> run(host))
+                .hasMessage("linux.sysctl: 'vm.swappiness' is not namespaced; it would change the host");
     }
 
     private static String rootfsEntries() {
