@@ -9,7 +9,9 @@
  * Usage: stevedore-helper SOCKET JVM_PID
  *
  * Wire format (native byte order, the JVM is on the same machine):
- *   plan (Java -> helper): u32 size, then ops: u8 code, u16 argc, argc x (u32 len, bytes)
+ *   plan (Java -> helper), in two frames: the operations up to CLONE, then the child's operations
+ *     (a helper prepared in advance clones before the second arrives); each frame is
+ *     u32 size, then ops: u8 code, u16 argc, argc x (u32 len, bytes)
  *   commands (Java -> helper): 'G' (go ahead), 'K' + i32 signal
  *   messages (helper -> Java): u32 size, u8 type, i32 value, 3 x (u32 len, bytes)
  *     'P' pid, 'R' set up and waiting for go, 'S' exec done or child gone, 'X' exit status,
@@ -475,6 +477,24 @@ static void run_child(int from, int go_fd) {
     fail("parse plan", "no exec operation", "", EINVAL);
 }
 
+/* Copies the second part of the plan, the child's operations, from Java to the child. */
+static void relay_plan(int sock, int to, pid_t child) {
+    uint32_t size;
+    char buf[4096];
+    if (read_full(sock, &size, 4) < 0 || write(to, &size, 4) != 4) {
+        kill(child, SIGKILL);
+        fail("read plan", "", "", errno);
+    }
+    while (size > 0) {
+        ssize_t n = read(sock, buf, size < sizeof buf ? size : sizeof buf);
+        if (n <= 0 || write(to, buf, n) != n) {
+            kill(child, SIGKILL);
+            fail("read plan", "", "", n == 0 ? EPIPE : errno);
+        }
+        size -= n;
+    }
+}
+
 static int exit_status(int status) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -516,13 +536,15 @@ int main(int argc, char **argv) {
     }
     if (i == nops) fail("parse plan", "no clone operation", "", EINVAL);
     clone_flags = num(ops[i++].argv[0]);
+    if (i != nops) fail("parse plan", "operation after clone in the first part", "", EINVAL);
 
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, NULL);
     int sigfd = signalfd(-1, &all, SFD_CLOEXEC);
-    int go_pipe[2], err_pipe[2];
-    if (sigfd < 0 || pipe2(go_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0)
+    int go_pipe[2], err_pipe[2], plan_pipe[2];
+    if (sigfd < 0 || pipe2(go_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0
+        || pipe2(plan_pipe, O_CLOEXEC) < 0)
         fail("create pipes", "", "", errno);
     pid_t pid = syscall(SYS_clone, clone_flags | SIGCHLD, 0, 0, 0, 0);
     if (pid < 0) fail("clone", "", "", errno);
@@ -532,11 +554,18 @@ int main(int argc, char **argv) {
         close(sigfd);
         close(err_pipe[0]);
         close(go_pipe[1]);
+        close(plan_pipe[1]);
         report_fd = err_pipe[1];
+        /* The namespaces exist already; the rest of the plan may come much later (a helper prepared in advance). */
+        read_plan(plan_pipe[0]);
+        close(plan_pipe[0]);
         run_child(i, go_pipe[0]);
     }
     close(err_pipe[1]);
     close(go_pipe[0]);
+    close(plan_pipe[0]);
+    relay_plan(sock, plan_pipe[1], pid);
+    close(plan_pipe[1]);
 
     send_msg('P', pid, "", "", "");
 

@@ -217,6 +217,13 @@ class PlannerTest {
     }
 
     @Test
+    void planSplitsAtClone() {
+        Plan plan = Planner.create(TestSpecs.docker(ROOT, "true"), List.of(), PROCS, Map.of());
+        assertThat(plan.beforeClone().lines()).containsExactly("CGROUP_PROCS " + PROCS.get(0), plan.lines().get(1));
+        assertThat(plan.afterClone().lines()).isEqualTo(plan.lines().subList(2, plan.lines().size()));
+    }
+
+    @Test
     void encodingIsWhatTheHelperParses() {
         Plan plan = new Plan().add(Op.HOSTNAME, "ab").add(Op.GO);
         ByteBuffer b = ByteBuffer.wrap(plan.encode()).order(ByteOrder.nativeOrder());
