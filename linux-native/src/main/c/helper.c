@@ -50,7 +50,7 @@ enum {
     OP_SYMLINK = 20, OP_MASK = 21, OP_REMOUNT_RO = 22, OP_MKDIR_P = 24, OP_GO = 25,
     OP_RLIMIT = 30, OP_OOM_SCORE_ADJ = 31, OP_UMASK = 32, OP_NO_NEW_PRIVS = 33, OP_USER = 34,
     OP_CAPS = 35, OP_CHDIR = 36, OP_ENV = 37, OP_ARG = 38, OP_EXEC = 39, OP_BOUNDING = 40, OP_DOMAINNAME = 41, OP_WRITE = 42,
-    OP_SECCOMP = 43,
+    OP_SECCOMP = 43, OP_HOOK = 44, OP_PAUSE = 45,
 };
 
 /* Mount target flags sent with OP_MOUNT / OP_MOVE_MOUNT. */
@@ -127,7 +127,8 @@ static int read_full(int fd, void *buf, size_t len) {
 /* The number of arguments each operation reads; a plan that gives fewer is refused before anything runs. */
 static int arity(int code) {
     switch (code) {
-    case OP_LOOPBACK: case OP_GO: case OP_NO_NEW_PRIVS: return 0;
+    case OP_LOOPBACK: case OP_GO: case OP_NO_NEW_PRIVS: case OP_PAUSE: return 0;
+    case OP_HOOK: return 6;
     case OP_SETNS_PID: case OP_CLONE: case OP_CGROUP_PROCS: case OP_UNSHARE: case OP_HOSTNAME: case OP_DOMAINNAME:
     case OP_PIVOT:
     case OP_MASK: case OP_OOM_SCORE_ADJ: case OP_UMASK: case OP_CHDIR: case OP_ENV: case OP_ARG: case OP_EXEC:
@@ -373,6 +374,59 @@ static void install_seccomp(struct op *o) {
         fail("install seccomp filter", "", "", errno);
 }
 
+/* The container process's pid as the host sees it, read before its own /proc is mounted. */
+static char host_pid[24];
+
+/*
+ * Runs an OCI hook in the container's namespaces and waits for it, at most timeout seconds (0: no limit).
+ * Args: kind, timeout, state before the pid, state after it, path, argc, argv..., env...
+ */
+static void run_hook(struct op *o) {
+    const char *kind = o->argv[0], *path = o->argv[4];
+    unsigned long long timeout = num(o->argv[1]), hargc = num(o->argv[5]);
+    if (hargc == 0 || hargc > (unsigned long long) o->argc - 6) fail("parse plan", "hook", path, EINVAL);
+    char **hargv = calloc(hargc + 1, sizeof(char *)), **henv = calloc(o->argc - 6 - hargc + 1, sizeof(char *));
+    if (!hargv || !henv) fail(kind, path, "", ENOMEM);
+    memcpy(hargv, &o->argv[6], hargc * sizeof(char *));
+    memcpy(henv, &o->argv[6 + hargc], (o->argc - 6 - hargc) * sizeof(char *));
+    int in[2];
+    if (pipe2(in, O_CLOEXEC) < 0) fail(kind, path, "", errno);
+    pid_t pid = fork();
+    if (pid < 0) fail(kind, path, "", errno);
+    if (pid == 0) {
+        if (dup2(in[0], 0) < 0) _exit(126);
+        execve(path, hargv, henv);
+        _exit(errno == ENOENT ? 127 : 126);
+    }
+    close(in[0]);
+    /* A hook that does not read its stdin must not kill us with SIGPIPE; the default comes back for exec. */
+    signal(SIGPIPE, SIG_IGN);
+    (void) !write(in[1], o->argv[2], strlen(o->argv[2]));
+    (void) !write(in[1], host_pid, strlen(host_pid));
+    (void) !write(in[1], o->argv[3], strlen(o->argv[3]));
+    close(in[1]);
+    signal(SIGPIPE, SIG_DFL);
+    int status;
+    for (unsigned long long waited = 0; waitpid(pid, &status, timeout ? WNOHANG : 0) == 0; waited++) {
+        if (waited == timeout * 100) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            char what[64];
+            snprintf(what, sizeof what, "timed out after %llu s", timeout);
+            fail(kind, path, what, ETIMEDOUT);
+        }
+        usleep(10000);
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char what[64];
+        snprintf(what, sizeof what, WIFEXITED(status) ? "exited with status %d" : "was killed by signal %d",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        fail(kind, path, what, 0);
+    }
+    free(hargv);
+    free(henv);
+}
+
 static void __attribute__((noreturn)) do_exec(const char *path_var) {
     const char *file = args[0];
     int err = ENOENT;
@@ -414,6 +468,8 @@ static void run_child(int from, int go_fd) {
      * EOF and the child exits (getppid() cannot tell, it is 0 in a new pid namespace).
      */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ssize_t len = readlink("/proc/self", host_pid, sizeof host_pid - 1);
+    host_pid[len > 0 ? len : 0] = '\0';
     for (int i = from; i < nops; i++) {
         struct op *o = &ops[i];
         switch (o->code) {
@@ -453,6 +509,12 @@ static void run_child(int from, int go_fd) {
             send_msg('R', 0, "", "", "");
             if (read(go_fd, &c, 1) != 1) _exit(1);
             break;
+        case OP_PAUSE:
+            /* Java runs the hooks of the runtime's namespaces, then sends the go-ahead. */
+            send_msg('H', 0, "", "", "");
+            if (read(go_fd, &c, 1) != 1) _exit(1);
+            break;
+        case OP_HOOK: run_hook(o); break;
         case OP_RLIMIT: {
             struct rlimit rl = { num(o->argv[1]), num(o->argv[2]) };
             /* Optional 4th argument: the limit's name, for the message. */
@@ -589,7 +651,6 @@ int main(int argc, char **argv) {
                 report_fd = -1;
             } else if (cmd == 'G') {
                 if (write(go_pipe[1], "g", 1) != 1) fail("send go", "", "", errno);
-                close(go_pipe[1]);
             } else if (cmd == 'K' && read_full(sock, &sig, 4) == 0) {
                 kill(pid, sig);
             }

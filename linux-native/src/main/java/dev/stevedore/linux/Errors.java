@@ -27,6 +27,9 @@ final class Errors {
                 return "set oom_score_adj: " + reason + (errno == EACCES
                         ? " (a value below the runtime's own needs CAP_SYS_RESOURCE)" : "");
             default:
+                if (step.endsWith(" hook")) {
+                    return step + " \"" + path + "\" " + (path2.isEmpty() ? reason : path2);
+                }
                 return step + (path.isEmpty() ? "" : " \"" + path + "\"")
                         + (path2.isEmpty() ? "" : " on \"" + path2 + "\"") + ": " + reason;
         }

@@ -71,6 +71,12 @@ final class Planner {
      */
     static Plan create(Spec spec, List<RootfsMount> rootfs, List<Path> cgroupProcs, Map<String, Path> etcFiles,
             List<Cgroups.Hierarchy> cgroupView) {
+        return create("container", spec, rootfs, cgroupProcs, etcFiles, cgroupView);
+    }
+
+    /** @param id the container's id, for the state its hooks are given */
+    static Plan create(String id, Spec spec, List<RootfsMount> rootfs, List<Path> cgroupProcs,
+            Map<String, Path> etcFiles, List<Cgroups.Hierarchy> cgroupView) {
         Process process = requireProcess(spec);
         Linux linux = spec.linux() == null ? Linux.of(null) : spec.linux();
         String root = spec.root().path();
@@ -88,9 +94,6 @@ final class Planner {
             throw new IllegalArgumentException("linux.namespaces: time namespaces are not supported");
         }
         // Silently skipping these would run a container less confined or less set up than asked.
-        if (spec.hooks() != null) {
-            throw new IllegalArgumentException("hooks: lifecycle hooks are not supported yet");
-        }
         Namespace mnt = namespaces.get(NamespaceType.MOUNT);
         if (mnt == null || mnt.path() != null) {
             throw new IllegalArgumentException("linux.namespaces: a container needs its own (new) mount namespace");
@@ -165,6 +168,7 @@ final class Planner {
                         o.propagation & ~MS_REC, m.destination());
             }
         }
+        LifecycleHooks.planBeforePivot(plan, id, spec);
         plan.add(Op.PIVOT, root);
         boolean devTmpfs = false;
         boolean devPts = false;
@@ -207,6 +211,7 @@ final class Planner {
         // Docker creates a missing working directory, as root, before dropping privileges.
         plan.add(Op.MKDIR_P, clean(process.cwd(), "process.cwd"), 0755);
         plan.add(Op.GO);
+        LifecycleHooks.planAfterGo(plan, id, spec);
         addProcess(plan, process, seccomp(linux));
         return plan;
     }
