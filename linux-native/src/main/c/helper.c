@@ -407,8 +407,11 @@ static void run_hook(struct op *o) {
     close(in[1]);
     signal(SIGPIPE, SIG_DFL);
     int status;
-    for (unsigned long long waited = 0; waitpid(pid, &status, timeout ? WNOHANG : 0) == 0; waited++) {
-        if (waited == timeout * 100) {
+    for (unsigned long long waited = 0;; waited++) {
+        pid_t r = waitpid(pid, &status, timeout ? WNOHANG : 0);
+        if (r == pid) break;
+        if (r < 0 && errno != EINTR) fail(kind, path, "", errno);
+        if (timeout && waited == timeout * 100) {
             kill(pid, SIGKILL);
             waitpid(pid, &status, 0);
             char what[64];
