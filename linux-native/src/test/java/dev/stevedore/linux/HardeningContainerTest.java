@@ -103,7 +103,7 @@ class HardeningContainerTest {
     }
 
     static int nr(String name) {
-        return SyscallTable.x86_64().number(name).orElseThrow();
+        return SyscallTable.host().number(name).orElseThrow();
     }
 
     /** Calls that would fail with EINVAL, EFAULT or EBADF and change nothing if they were let through. */

@@ -44,7 +44,7 @@ public final class DefaultSeccomp {
      * @return the profile for a container with these capabilities on this machine
      */
     public static Seccomp profile(Collection<String> capabilities) {
-        return resolve(SyscallTable.x86_64(), Set.copyOf(capabilities), kernelVersion());
+        return resolve(SyscallTable.host(), Set.copyOf(capabilities), kernelVersion());
     }
 
     static Seccomp resolve(SyscallTable table, Set<String> capabilities, int[] kernel) {
@@ -61,7 +61,7 @@ public final class DefaultSeccomp {
         }
         List<String> architectures = new ArrayList<>();
         for (ArchMap map : PROFILE.archMap()) {
-            if (map.architecture().equals("SCMP_ARCH_X86_64")) {
+            if (map.architecture().equals(table.seccompArch())) {
                 architectures.add(map.architecture());
                 architectures.addAll(map.subArchitectures());
             }

@@ -10,24 +10,25 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Compiles a runtime-spec {@code linux.seccomp} to a classic BPF program for x86_64.
+ * Compiles a runtime-spec {@code linux.seccomp} to a classic BPF program for the host's
+ * architecture (x86_64 or aarch64).
  *
  * <p>Semantics, where the runtime spec leaves them open:
  * <ul>
  *   <li>Rules are tried in their order; the first whose conditions all hold decides. A rule with
  *       several conditions on the same argument is split as runc does: each of those conditions
  *       becomes a rule of its own (so they are alternatives), the others stay together.
- *   <li>A name x86_64 does not have is refused, naming it. Profiles written for several
+ *   <li>A name the architecture does not have is refused, naming it. Profiles written for several
  *       architectures (like Docker's) are resolved for this one first, see {@link DefaultSeccomp}.
- *   <li>Only x86_64 calls are filtered. Calls from other ABIs (i386 through {@code int 0x80},
- *       x32) kill the process, whatever {@code architectures} lists, since their numbers differ.
+ *   <li>Only the native ABI's calls are filtered. Calls from others (i386 through
+ *       {@code int 0x80} and x32 on x86_64, 32-bit ARM on aarch64) kill the process, whatever
+ *       {@code architectures} lists, since their numbers differ.
  *   <li>Calls newer than the table ({@link SyscallTable#highest()}) fail with ENOSYS unless the
  *       default action allows them, so that libc falls back to older calls, as runc arranges.
  *   <li>{@code SCMP_ACT_NOTIFY} and a listener need a notify agent, which there is not: refused.
  * </ul>
  */
 public final class SeccompCompiler {
-    static final int AUDIT_ARCH_X86_64 = 0xC000003E;
     static final int X32_SYSCALL_BIT = 0x40000000;
     static final int ENOSYS = 38;
     static final int EPERM = 1;
@@ -69,11 +70,16 @@ public final class SeccompCompiler {
     /**
      * @param seccomp the filter description
      * @param field its JSON path for messages, such as {@code linux.seccomp}
-     * @return the program
+     * @return the program for this machine
      * @throws IllegalArgumentException naming the field and value the filter cannot be built from
      */
     public static SeccompProgram compile(Seccomp seccomp, String field) {
-        return new SeccompCompiler(SyscallTable.x86_64(), field).compile(seccomp);
+        return compile(seccomp, field, SyscallTable.host());
+    }
+
+    /** As {@link #compile(Seccomp, String)}, for the architecture of {@code table}. */
+    public static SeccompProgram compile(Seccomp seccomp, String field, SyscallTable table) {
+        return new SeccompCompiler(table, field).compile(seccomp);
     }
 
     private SeccompProgram compile(Seccomp seccomp) {
@@ -118,14 +124,16 @@ public final class SeccompCompiler {
         Bpf bpf = new Bpf();
         Bpf.Label nativeArch = bpf.label();
         bpf.load(OFFSET_ARCH);
-        bpf.jump(Bpf.JEQ_K, AUDIT_ARCH_X86_64, nativeArch, null);
+        bpf.jump(Bpf.JEQ_K, table.auditArch(), nativeArch, null);
         bpf.ret(RET_KILL_PROCESS);
         bpf.bind(nativeArch);
-        Bpf.Label nativeAbi = bpf.label();
         bpf.load(OFFSET_NR);
-        bpf.jump(Bpf.JGE_K, X32_SYSCALL_BIT, null, nativeAbi);
-        bpf.ret(RET_KILL_PROCESS);
-        bpf.bind(nativeAbi);
+        if (table.hasX32()) {
+            Bpf.Label nativeAbi = bpf.label();
+            bpf.jump(Bpf.JGE_K, X32_SYSCALL_BIT, null, nativeAbi);
+            bpf.ret(RET_KILL_PROCESS);
+            bpf.bind(nativeAbi);
+        }
         if (defaultAction != RET_ALLOW && defaultAction != RET_LOG) {
             Bpf.Label known = bpf.label();
             bpf.jump(Bpf.JGT_K, table.highest(), null, known);
@@ -165,7 +173,7 @@ public final class SeccompCompiler {
         return new SeccompProgram(bpf.assemble(), flags);
     }
 
-    /** Binary search for the run holding the number; the last run reaches up to the x32 bit. */
+    /** Binary search for the run holding the number; the last run reaches to the end of the numbers. */
     private static void search(Bpf bpf, List<Integer> starts, List<Object> outcomes, int from, int to) {
         if (to - from == 1) {
             if (outcomes.get(from) instanceof Bpf.Label block) {

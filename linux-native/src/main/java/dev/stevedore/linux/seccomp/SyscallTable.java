@@ -12,30 +12,67 @@ import java.util.OptionalInt;
 
 /**
  * System call names and numbers of one architecture, from a resource generated once from the
- * kernel headers ({@code syscalls-x86_64.txt} says how).
+ * kernel headers (each resource says how).
  */
 public final class SyscallTable {
 
-    private static final SyscallTable X86_64 = load("amd64", "syscalls-x86_64.txt");
+    private static final SyscallTable X86_64 = load("amd64", "SCMP_ARCH_X86_64", 0xC000003E, "syscalls-x86_64.txt");
+    private static final SyscallTable AARCH64 = load("arm64", "SCMP_ARCH_AARCH64", 0xC00000B7, "syscalls-aarch64.txt");
 
     private final String arch;
+    private final String seccompArch;
+    private final int auditArch;
     private final Map<String, Integer> numbers;
     private final int highest;
 
-    private SyscallTable(String arch, Map<String, Integer> numbers) {
+    private SyscallTable(String arch, String seccompArch, int auditArch, Map<String, Integer> numbers) {
         this.arch = arch;
+        this.seccompArch = seccompArch;
+        this.auditArch = auditArch;
         this.numbers = Map.copyOf(numbers);
         this.highest = numbers.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
     }
 
-    /** @return the table of x86_64, the only architecture the filter compiler supports so far */
     public static SyscallTable x86_64() {
         return X86_64;
+    }
+
+    public static SyscallTable aarch64() {
+        return AARCH64;
+    }
+
+    /**
+     * @return the table of the architecture this JVM runs on
+     * @throws IllegalStateException on an architecture without a table
+     */
+    public static SyscallTable host() {
+        String arch = System.getProperty("os.arch");
+        return switch (arch) {
+            case "amd64", "x86_64" -> X86_64;
+            case "aarch64", "arm64" -> AARCH64;
+            default -> throw new IllegalStateException("seccomp filters are supported on x86_64 and aarch64, not on '"
+                    + arch + "'");
+        };
     }
 
     /** @return the architecture's name as Go and Docker spell it, such as {@code amd64} */
     public String arch() {
         return arch;
+    }
+
+    /** @return libseccomp's name of the architecture, such as {@code SCMP_ARCH_X86_64} */
+    public String seccompArch() {
+        return seccompArch;
+    }
+
+    /** @return the {@code AUDIT_ARCH_*} value the kernel puts in {@code seccomp_data.arch} */
+    public int auditArch() {
+        return auditArch;
+    }
+
+    /** @return whether calls with the x32 bit set are another ABI sharing this architecture value */
+    boolean hasX32() {
+        return this == X86_64;
     }
 
     /**
@@ -56,7 +93,7 @@ public final class SyscallTable {
         return highest;
     }
 
-    private static SyscallTable load(String arch, String resource) {
+    private static SyscallTable load(String arch, String seccompArch, int auditArch, String resource) {
         Map<String, Integer> numbers = new HashMap<>();
         try (InputStream in = SyscallTable.class.getResourceAsStream(resource)) {
             if (in == null) {
@@ -73,6 +110,6 @@ public final class SyscallTable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read resource " + resource, e);
         }
-        return new SyscallTable(arch, numbers);
+        return new SyscallTable(arch, seccompArch, auditArch, numbers);
     }
 }

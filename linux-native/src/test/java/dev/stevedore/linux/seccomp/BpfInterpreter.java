@@ -15,7 +15,7 @@ final class BpfInterpreter {
     }
 
     static int run(byte[] filter, int nr, long... args) {
-        return runArch(filter, SeccompCompiler.AUDIT_ARCH_X86_64, nr, args);
+        return runArch(filter, SyscallTable.x86_64().auditArch(), nr, args);
     }
 
     static int runArch(byte[] filter, int arch, int nr, long... args) {

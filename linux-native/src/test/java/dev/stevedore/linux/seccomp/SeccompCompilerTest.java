@@ -27,7 +27,12 @@ class SeccompCompilerTest {
     }
 
     static byte[] compile(Seccomp seccomp) {
-        return SeccompCompiler.compile(seccomp, "linux.seccomp").filter();
+        return SeccompCompiler.compile(seccomp, "linux.seccomp", SyscallTable.x86_64()).filter();
+    }
+
+    /** Docker's profile as it is on x86_64 with a recent kernel. */
+    static Seccomp docker(List<String> capabilities) {
+        return DefaultSeccomp.resolve(SyscallTable.x86_64(), Set.copyOf(capabilities), new int[] {6, 18});
     }
 
     static Seccomp read(String json) {
@@ -54,7 +59,7 @@ class SeccompCompilerTest {
 
     @Test
     void dockerProfileDeniesWhatDockerDenies() {
-        byte[] filter = compile(DefaultSeccomp.profile());
+        byte[] filter = compile(docker(DefaultSeccomp.DOCKER_CAPABILITIES));
         for (String allowed : List.of("read", "write", "openat", "execve", "exit_group", "mmap", "futex", "chroot",
                 "setuid", "capset", "prctl", "close_range", "arch_prctl", "ptrace", "statx", "rseq")) {
             assertThat(BpfInterpreter.run(filter, nr(allowed))).as(allowed).isEqualTo(RET_ALLOW);
@@ -85,7 +90,7 @@ class SeccompCompilerTest {
         List<String> caps = new ArrayList<>(DefaultSeccomp.DOCKER_CAPABILITIES);
         caps.addAll(List.of("CAP_SYS_ADMIN", "CAP_SYS_TIME"));
         caps.remove("CAP_SYS_CHROOT");
-        byte[] filter = compile(DefaultSeccomp.profile(caps));
+        byte[] filter = compile(docker(caps));
         assertThat(BpfInterpreter.run(filter, nr("mount"))).isEqualTo(RET_ALLOW);
         assertThat(BpfInterpreter.run(filter, nr("unshare"))).isEqualTo(RET_ALLOW);
         assertThat(BpfInterpreter.run(filter, nr("clone"), CLONE_NEWUSER | 17)).isEqualTo(RET_ALLOW);
@@ -97,7 +102,7 @@ class SeccompCompilerTest {
 
     @Test
     void dockerProfileIsResolvedForThisArchitectureAndKernel() {
-        Seccomp profile = DefaultSeccomp.profile();
+        Seccomp profile = docker(DefaultSeccomp.DOCKER_CAPABILITIES);
         assertThat(profile.defaultAction()).isEqualTo(Action.ERRNO);
         assertThat(profile.defaultErrnoRet()).isEqualTo(1L);
         assertThat(profile.architectures()).containsExactly("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32");
@@ -108,7 +113,7 @@ class SeccompCompilerTest {
                 new int[] {4, 4}).syscalls().stream().flatMap(s -> s.names().stream()))
                 .as("ptrace needs kernel 4.8 without CAP_SYS_PTRACE").doesNotContain("ptrace");
         assertThat(OciJson.read(OciJson.write(profile), Seccomp.class, "seccomp")).isEqualTo(profile);
-        assertThat(SeccompCompiler.compile(profile, "linux.seccomp").instructions()).as("ranges of calls with one action share a test").isBetween(50, 300);
+        assertThat(SeccompCompiler.compile(profile, "linux.seccomp", SyscallTable.x86_64()).instructions()).as("ranges of calls with one action share a test").isBetween(50, 300);
     }
 
     @Test
@@ -249,6 +254,36 @@ class SeccompCompilerTest {
     void flagsAreCarried() {
         assertThat(SeccompCompiler.compile(read("""
                 {"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"]}
-                """), "linux.seccomp").flags()).isEqualTo(6);
+                """), "linux.seccomp", SyscallTable.x86_64()).flags()).isEqualTo(6);
+    }
+
+    @Test
+    void aarch64HasItsOwnTableAndArchitectureCheck() {
+        SyscallTable arm = SyscallTable.aarch64();
+        assertThat(arm.arch()).isEqualTo("arm64");
+        assertThat(arm.number("openat")).hasValue(56);
+        assertThat(arm.number("clone")).hasValue(220);
+        assertThat(arm.number("mmap")).as("a __NR3264 alias").hasValue(222);
+        assertThat(arm.number("open")).as("only openat on arm64").isEmpty();
+        assertThat(arm.number("arch_prctl")).isEmpty();
+        Seccomp profile = DefaultSeccomp.resolve(arm, Set.copyOf(DefaultSeccomp.DOCKER_CAPABILITIES), new int[] {6, 18});
+        assertThat(profile.architectures()).containsExactly("SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM");
+        byte[] filter = SeccompCompiler.compile(profile, "linux.seccomp", arm).filter();
+        int aarch64 = arm.auditArch();
+        for (String allowed : List.of("openat", "read", "execve", "mmap", "newfstatat", "clone3")) {
+            int expected = allowed.equals("clone3") ? RET_ERRNO | 38 : RET_ALLOW;
+            assertThat(BpfInterpreter.runArch(filter, aarch64, arm.number(allowed).orElseThrow())).as(allowed)
+                    .isEqualTo(expected);
+        }
+        for (String denied : List.of("unshare", "mount", "kexec_load", "keyctl", "bpf", "perf_event_open")) {
+            assertThat(BpfInterpreter.runArch(filter, aarch64, arm.number(denied).orElseThrow())).as(denied)
+                    .isEqualTo(EPERM);
+        }
+        assertThat(BpfInterpreter.runArch(filter, aarch64, arm.number("clone").orElseThrow(), CLONE_NEWUSER | 17))
+                .isEqualTo(EPERM);
+        assertThat(BpfInterpreter.runArch(filter, SyscallTable.x86_64().auditArch(), 56)).isEqualTo(RET_KILL_PROCESS);
+        assertThatThrownBy(() -> SeccompCompiler.compile(Seccomp.of(Action.ALLOW,
+                List.of(Seccomp.Syscall.of(Action.ERRNO, "open"))), "linux.seccomp", arm))
+                .hasMessage("linux.seccomp.syscalls[0].names[0]: \"open\" is not a syscall on arm64");
     }
 }
