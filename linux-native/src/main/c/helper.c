@@ -12,9 +12,10 @@
  *   plan (Java -> helper), in two frames: the operations up to CLONE, then the child's operations
  *     (a helper prepared in advance clones before the second arrives); each frame is
  *     u32 size, then ops: u8 code, u16 argc, argc x (u32 len, bytes)
- *   commands (Java -> helper): 'G' (go ahead), 'K' + i32 signal
+ *   commands (Java -> helper): 'G' (go ahead), 'C' (continue after a pause), 'K' + i32 signal
  *   messages (helper -> Java): u32 size, u8 type, i32 value, 3 x (u32 len, bytes)
- *     'P' pid, 'R' set up and waiting for go, 'S' exec done or child gone, 'X' exit status,
+ *     'P' pid, 'R' set up and waiting for go, 'H' paused for the runtime's hooks,
+ *     'S' exec done or child gone, 'X' exit status,
  *     'E' errno + step + path + path2
  */
 #define _GNU_SOURCE
@@ -654,8 +655,12 @@ int main(int argc, char **argv) {
                 report_fd = -1;
             } else if (cmd == 'G') {
                 if (write(go_pipe[1], "g", 1) != 1) fail("send go", "", "", errno);
+                close(go_pipe[1]);
             } else if (cmd == 'K' && read_full(sock, &sig, 4) == 0) {
                 kill(pid, sig);
+            } else if (cmd == 'C') {
+                /* Continue after a pause (OP_PAUSE); the final 'G' comes later. */
+                if (write(go_pipe[1], "g", 1) != 1) fail("send continue", "", "", errno);
             }
         }
         if (fds[0].revents) {

@@ -121,7 +121,7 @@ final class Helper {
                     process.destroyForcibly();
                     throw e;
                 }
-                channel.write(ByteBuffer.wrap(new byte[] {'G'}));
+                channel.write(ByteBuffer.wrap(new byte[] {'C'}));
                 ready = read();
             }
             if (ready.type() != 'R') {
