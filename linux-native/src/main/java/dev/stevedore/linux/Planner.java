@@ -2,7 +2,7 @@ package dev.stevedore.linux;
 
 import static dev.stevedore.linux.Kernel.*;
 
-import dev.stevedore.linux.seccomp.DefaultSeccomp;
+import dev.stevedore.internal.seccomp.DefaultSeccomp;
 import dev.stevedore.linux.seccomp.SeccompCompiler;
 import dev.stevedore.linux.seccomp.SeccompProgram;
 import dev.stevedore.oci.runtime.Linux;

@@ -3,7 +3,7 @@ package dev.stevedore.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.stevedore.linux.seccomp.DefaultSeccomp;
+import dev.stevedore.internal.seccomp.DefaultSeccomp;
 import dev.stevedore.linux.seccomp.SeccompCompiler;
 import dev.stevedore.oci.OciJson;
 import dev.stevedore.oci.runtime.Process;

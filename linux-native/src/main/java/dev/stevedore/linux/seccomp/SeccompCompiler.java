@@ -1,5 +1,6 @@
 package dev.stevedore.linux.seccomp;
 
+import dev.stevedore.internal.seccomp.SyscallTable;
 import dev.stevedore.oci.runtime.Seccomp;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,7 +20,7 @@ import java.util.TreeMap;
  *       several conditions on the same argument is split as runc does: each of those conditions
  *       becomes a rule of its own (so they are alternatives), the others stay together.
  *   <li>A name the architecture does not have is refused, naming it. Profiles written for several
- *       architectures (like Docker's) are resolved for this one first, see {@link DefaultSeccomp}.
+ *       architectures (like Docker's) are resolved for this one first, see {@code DefaultSeccomp}.
  *   <li>Only the native ABI's calls are filtered. Calls from others (i386 through
  *       {@code int 0x80} and x32 on x86_64, 32-bit ARM on aarch64) kill the process, whatever
  *       {@code architectures} lists, since their numbers differ.
@@ -128,7 +129,7 @@ public final class SeccompCompiler {
         bpf.ret(RET_KILL_PROCESS);
         bpf.bind(nativeArch);
         bpf.load(OFFSET_NR);
-        if (table.hasX32()) {
+        if (table.hasX32Abi()) {
             Bpf.Label nativeAbi = bpf.label();
             bpf.jump(Bpf.JGE_K, X32_SYSCALL_BIT, null, nativeAbi);
             bpf.ret(RET_KILL_PROCESS);

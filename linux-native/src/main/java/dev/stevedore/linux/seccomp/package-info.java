@@ -1,8 +1,9 @@
 /**
  * Seccomp for the Linux backend: {@link dev.stevedore.linux.seccomp.SeccompCompiler} turns a
  * runtime-spec {@code linux.seccomp} into classic BPF for x86_64 or aarch64 (the helper only
- * installs it), and {@link dev.stevedore.linux.seccomp.DefaultSeccomp} resolves Docker's default
- * profile, kept as data in {@code docker-default.json}, for a container's capabilities.
+ * installs it). Docker's default profile and the system call tables are data in core's
+ * {@code dev.stevedore.internal.seccomp}, where the engine resolves the profile for a container's
+ * capabilities.
  *
  * <p>A configuration without {@code linux.seccomp} runs unconfined, as the runtime spec says; the
  * engine adds {@code DefaultSeccomp.profile(capabilities)} unless the user asks for no filter.

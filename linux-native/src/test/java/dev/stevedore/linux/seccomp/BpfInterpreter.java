@@ -1,5 +1,6 @@
 package dev.stevedore.linux.seccomp;
 
+import dev.stevedore.internal.seccomp.SyscallTable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 

@@ -6,6 +6,8 @@ import static dev.stevedore.linux.seccomp.SeccompCompiler.RET_KILL_PROCESS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.stevedore.internal.seccomp.DefaultSeccomp;
+import dev.stevedore.internal.seccomp.SyscallTable;
 import dev.stevedore.oci.OciJson;
 import dev.stevedore.oci.runtime.Seccomp;
 import dev.stevedore.oci.runtime.Seccomp.Action;
@@ -42,19 +44,6 @@ class SeccompCompilerTest {
     static Seccomp rule(Action action, Operator op, long value, Long valueTwo) {
         return Seccomp.of(Action.ALLOW, List.of(new Seccomp.Syscall(List.of("personality"), action, null,
                 List.of(new Arg(0, value, valueTwo, op, null)), null)));
-    }
-
-    @Test
-    void tableComesFromTheKernelHeaders() {
-        SyscallTable table = SyscallTable.x86_64();
-        assertThat(table.arch()).isEqualTo("amd64");
-        assertThat(table.number("read")).hasValue(0);
-        assertThat(table.number("execve")).hasValue(59);
-        assertThat(table.number("unshare")).hasValue(272);
-        assertThat(table.number("set_mempolicy_home_node")).hasValue(450);
-        assertThat(table.number("mseal")).hasValue(462);
-        assertThat(table.number("chown32")).as("a 32-bit x86 call").isEmpty();
-        assertThat(table.highest()).isEqualTo(469);
     }
 
     @Test
@@ -101,19 +90,10 @@ class SeccompCompilerTest {
     }
 
     @Test
-    void dockerProfileIsResolvedForThisArchitectureAndKernel() {
-        Seccomp profile = docker(DefaultSeccomp.DOCKER_CAPABILITIES);
-        assertThat(profile.defaultAction()).isEqualTo(Action.ERRNO);
-        assertThat(profile.defaultErrnoRet()).isEqualTo(1L);
-        assertThat(profile.architectures()).containsExactly("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32");
-        List<String> names = profile.syscalls().stream().flatMap(s -> s.names().stream()).toList();
-        assertThat(names).contains("arch_prctl", "modify_ldt", "chroot", "ptrace")
-                .doesNotContain("chown32", "set_tls", "s390_runtime_instr", "mount", "reboot");
-        assertThat(DefaultSeccomp.resolve(SyscallTable.x86_64(), Set.copyOf(DefaultSeccomp.DOCKER_CAPABILITIES),
-                new int[] {4, 4}).syscalls().stream().flatMap(s -> s.names().stream()))
-                .as("ptrace needs kernel 4.8 without CAP_SYS_PTRACE").doesNotContain("ptrace");
-        assertThat(OciJson.read(OciJson.write(profile), Seccomp.class, "seccomp")).isEqualTo(profile);
-        assertThat(SeccompCompiler.compile(profile, "linux.seccomp", SyscallTable.x86_64()).instructions()).as("ranges of calls with one action share a test").isBetween(50, 300);
+    void dockerProfileIsSmall() {
+        assertThat(SeccompCompiler.compile(docker(DefaultSeccomp.DOCKER_CAPABILITIES), "linux.seccomp",
+                SyscallTable.x86_64()).instructions()).as("ranges of calls with one action share a test")
+                .isBetween(50, 300);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.stevedore.linux.seccomp;
+package dev.stevedore.internal.seccomp;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -71,7 +71,7 @@ public final class SyscallTable {
     }
 
     /** @return whether calls with the x32 bit set are another ABI sharing this architecture value */
-    boolean hasX32() {
+    public boolean hasX32Abi() {
         return this == X86_64;
     }
 
@@ -84,7 +84,8 @@ public final class SyscallTable {
         return n == null ? OptionalInt.empty() : OptionalInt.of(n);
     }
 
-    Map<String, Integer> numbers() {
+    /** @return every call of the table by name */
+    public Map<String, Integer> numbers() {
         return numbers;
     }
 

@@ -1,4 +1,4 @@
-package dev.stevedore.linux.seccomp;
+package dev.stevedore.internal.seccomp;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.stevedore.oci.OciJson;
@@ -47,7 +47,13 @@ public final class DefaultSeccomp {
         return resolve(SyscallTable.host(), Set.copyOf(capabilities), kernelVersion());
     }
 
-    static Seccomp resolve(SyscallTable table, Set<String> capabilities, int[] kernel) {
+    /**
+     * @param table the architecture's calls; names it lacks are dropped
+     * @param capabilities the container's bounding capabilities
+     * @param kernel major and minor version of the kernel, for rules with {@code minKernel}
+     * @return the profile resolved for them
+     */
+    public static Seccomp resolve(SyscallTable table, Set<String> capabilities, int[] kernel) {
         List<Seccomp.Syscall> calls = new ArrayList<>();
         for (Rule rule : PROFILE.syscalls()) {
             if (!rule.applies(table.arch(), capabilities, kernel)) {
