@@ -1,5 +1,6 @@
 package dev.stevedore.internal.engine;
 
+import dev.stevedore.internal.fs.FileTrees;
 import dev.stevedore.ContainerException;
 import dev.stevedore.image.Image;
 import dev.stevedore.internal.layer.ExtractOptions;
@@ -452,7 +453,7 @@ public final class EngineCore implements AutoCloseable {
                 LOG.log(Level.WARNING, "cannot remove snapshot ''{0}'': {1}", snapshot, e.getMessage());
             }
         }
-        Trees.delete(dir);
+        FileTrees.deleteIfExists(dir);
     }
 
     /** @return what prune removed: containers, then what gc freed */

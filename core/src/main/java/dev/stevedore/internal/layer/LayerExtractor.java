@@ -1,5 +1,6 @@
 package dev.stevedore.internal.layer;
 
+import dev.stevedore.internal.fs.FileTrees;
 import dev.stevedore.internal.layer.ExtractOptions.DevicePolicy;
 import dev.stevedore.internal.layer.ExtractOptions.WhiteoutMode;
 import dev.stevedore.oci.Digest;
@@ -11,11 +12,9 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
@@ -539,23 +538,7 @@ public final class LayerExtractor {
         }
         awaitAllWriters();
         root.forget(rel);
-        Files.walkFileTree(p, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-                    throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        FileTrees.delete(p);
     }
 
     private void awaitPath(String rel) {
