@@ -75,7 +75,8 @@ public final class Network implements AutoCloseable {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Network n && n.record.equals(record) && n.engine == engine;
+        return o instanceof Network n && n.engine == engine && n.record.name().equals(record.name())
+                && n.record.subnet().equals(record.subnet());
     }
 
     @Override

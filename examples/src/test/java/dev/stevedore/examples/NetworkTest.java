@@ -49,6 +49,12 @@ class NetworkTest {
         Networks.list().stream().filter(n -> n.name().startsWith("nt-")).forEach(Network::remove);
     }
 
+    /** The default network the port tests created goes too, so no bridge outlives the test root. */
+    @org.junit.jupiter.api.AfterAll
+    static void removeDefaultNetwork() {
+        Networks.list().stream().filter(n -> n.name().equals("stevedore")).forEach(Network::remove);
+    }
+
     @Test
     void noneHasOnlyLoopbackAndNoRoute() {
         ExecResult r = BUSYBOX.withCommand("sh", "-c", "ip -o link; echo ---; ip route; ip -6 route; echo ---;"
