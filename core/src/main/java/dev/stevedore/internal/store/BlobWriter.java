@@ -1,0 +1,97 @@
+package dev.stevedore.internal.store;
+
+import dev.stevedore.oci.Digest;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+
+/**
+ * Streams one blob into the store: bytes go to a locked temporary file in the store's
+ * {@code ingest/} directory while their size and digest are checked, and {@link #commit()}
+ * moves the verified file into place. Closing without committing discards everything.
+ *
+ * <pre>{@code
+ * try (BlobWriter w = store.writer(expectedDigest, expectedSize, lease)) {
+ *     source.transferTo(w);
+ *     Digest d = w.commit();
+ * }
+ * }</pre>
+ */
+public final class BlobWriter extends OutputStream {
+
+    private final ContentStore store;
+    private final OwnedFile temp;
+    private final Lease lease;
+    private final DigestCheck check;
+    private Digest committed;
+
+    BlobWriter(ContentStore store, OwnedFile temp, Digest expected, long expectedSize, Lease lease) {
+        this.store = store;
+        this.temp = temp;
+        this.lease = lease;
+        this.check = new DigestCheck("blob", expected, expectedSize);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+        if (!temp.channel().isOpen()) {
+            throw new IOException("blob writer is closed");
+        }
+        try {
+            check.update(b, off, len);
+        } catch (BlobMismatchException e) {
+            temp.close();
+            throw e;
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
+        FileChannel channel = temp.channel();
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
+    }
+
+    /** @return how many bytes were written so far */
+    public long size() {
+        return check.count();
+    }
+
+    /**
+     * Verifies the content, flushes it to disk and moves it into place. When the blob already
+     * exists (another writer won the race) the existing one is kept.
+     *
+     * @return the blob's digest
+     * @throws BlobMismatchException naming expected and actual digest or size; nothing is kept
+     */
+    public Digest commit() {
+        if (committed != null) {
+            return committed;
+        }
+        if (!temp.channel().isOpen()) {
+            throw new IllegalStateException("blob writer is closed");
+        }
+        try {
+            Digest digest = check.finish();
+            temp.channel().force(true);
+            store.install(temp.path(), digest, lease);
+            committed = digest;
+            return digest;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store blob in '" + store.root() + "'", e);
+        } finally {
+            temp.close();
+        }
+    }
+
+    /** Discards the content unless {@link #commit()} succeeded. */
+    @Override
+    public void close() {
+        temp.close();
+    }
+}

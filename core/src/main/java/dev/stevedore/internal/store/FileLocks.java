@@ -1,0 +1,107 @@
+package dev.stevedore.internal.store;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A reader/writer lock that holds across threads and processes: a JVM-wide
+ * {@link ReentrantReadWriteLock} for threads plus an {@code fcntl} lock on a file for processes.
+ *
+ * <p>One instance per lock file per JVM, whose channel stays open for the JVM's life: POSIX drops
+ * every lock a process holds on a file as soon as any descriptor of that file is closed, so a
+ * second channel opened and closed would silently release the first one's lock.
+ */
+final class FileLocks {
+
+    private static final Map<Path, FileLocks> INSTANCES = new ConcurrentHashMap<>();
+
+    private final Path file;
+    private final ReentrantReadWriteLock threads = new ReentrantReadWriteLock();
+    private final FileChannel channel;
+    private int sharedHolders;
+    private FileLock sharedLock;
+
+    private FileLocks(Path file) {
+        this.file = file;
+        try {
+            Files.createDirectories(file.getParent());
+            this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open lock file '" + file + "'", e);
+        }
+    }
+
+    static FileLocks of(Path file) {
+        return INSTANCES.computeIfAbsent(file.toAbsolutePath().normalize(), FileLocks::new);
+    }
+
+    /** A held lock; closing releases it. */
+    interface Held extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    Held shared() {
+        threads.readLock().lock();
+        try {
+            synchronized (this) {
+                if (sharedHolders == 0) {
+                    sharedLock = lockFile(true);
+                }
+                sharedHolders++;
+            }
+        } catch (RuntimeException e) {
+            threads.readLock().unlock();
+            throw e;
+        }
+        return () -> {
+            synchronized (this) {
+                if (--sharedHolders == 0) {
+                    release(sharedLock);
+                    sharedLock = null;
+                }
+            }
+            threads.readLock().unlock();
+        };
+    }
+
+    Held exclusive() {
+        threads.writeLock().lock();
+        FileLock lock;
+        try {
+            lock = lockFile(false);
+        } catch (RuntimeException e) {
+            threads.writeLock().unlock();
+            throw e;
+        }
+        return () -> {
+            release(lock);
+            threads.writeLock().unlock();
+        };
+    }
+
+    private FileLock lockFile(boolean shared) {
+        try {
+            return channel.lock(0, Long.MAX_VALUE, shared);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock '" + file + "'", e);
+        }
+    }
+
+    private void release(FileLock lock) {
+        try {
+            lock.release();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot unlock '" + file + "'", e);
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package dev.stevedore.internal.store;
+
+import dev.stevedore.internal.layer.ExtractOptions;
+import dev.stevedore.internal.layer.ExtractResult;
+import dev.stevedore.internal.layer.LayerExtractor;
+import dev.stevedore.oci.Digest;
+import dev.stevedore.oci.image.Descriptor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Unpacked layers, each extracted once into {@code layers/<algorithm>/<encoded diffID>} of the
+ * store and shared by every container whose image has it. A layer keeps its whiteouts in
+ * overlayfs form (see {@link ExtractOptions.WhiteoutMode#OVERLAY}), so the directory serves as an
+ * overlayfs lower dir as is, and the copying snapshotter applies them itself.
+ *
+ * <p>Preparation is safe under concurrency: each preparer extracts into its own directory under
+ * {@code layers/ingest/} and renames it into place; when another one was faster the rename fails
+ * and the copy is dropped. A directory under {@code layers/<algorithm>/} is therefore always
+ * complete.
+ */
+public final class LayerCache {
+
+    private final ContentStore store;
+    private final Path root;
+    private final Path ingest;
+
+    /**
+     * @param store the store whose blobs are unpacked, and under whose root they are kept
+     */
+    public LayerCache(ContentStore store) {
+        this.store = store;
+        this.root = store.root().resolve("layers");
+        this.ingest = root.resolve("ingest");
+        try {
+            Files.createDirectories(ingest);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create '" + ingest + "'", e);
+        }
+    }
+
+    /**
+     * @param diffId a layer's diffID
+     * @return where the unpacked layer lives (it may not exist)
+     */
+    public Path path(Digest diffId) {
+        return root.resolve(diffId.algorithm()).resolve(diffId.encoded());
+    }
+
+    /**
+     * @param diffId a layer's diffID
+     * @return whether it is unpacked
+     */
+    public boolean contains(Digest diffId) {
+        return Files.isDirectory(path(diffId));
+    }
+
+    /**
+     * Returns the unpacked layer, extracting it from its blob first when needed.
+     *
+     * @param blob the layer blob's descriptor (any compression the extractor reads)
+     * @param diffId the diffID the image config gives for it, checked against the tar
+     * @param options how to extract; whiteouts are always kept in overlayfs form
+     * @return the unpacked layer's directory
+     * @throws BlobMismatchException when the blob or its tar do not have the expected digests;
+     *         nothing is kept
+     */
+    public Path unpack(Descriptor blob, Digest diffId, ExtractOptions options) {
+        Path target = path(diffId);
+        if (Files.isDirectory(target)) {
+            return target;
+        }
+        try (OwnedFile marker = OwnedFile.create(ingest, "unpack-", ".lock")) {
+            Path work = workDir(marker.path());
+            Files.createDirectory(work);
+            try {
+                ExtractResult result;
+                try (InputStream in = store.openVerified(blob)) {
+                    result = LayerExtractor.extract(in, work,
+                            options.withWhiteouts(ExtractOptions.WhiteoutMode.OVERLAY));
+                }
+                if (!result.blobDigest().equals(blob.digest())) {
+                    throw BlobMismatchException.digest("layer blob", blob.digest(), result.blobDigest());
+                }
+                if (!result.diffId().equals(diffId)) {
+                    throw BlobMismatchException.digest("the tar of layer " + blob.digest(), diffId, result.diffId());
+                }
+                Files.createDirectories(target.getParent());
+                try {
+                    Files.move(work, target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+                    // Another preparer won; its copy is as good as ours.
+                }
+                ContentStore.syncDirectory(target.getParent());
+                return target;
+            } finally {
+                deleteRecursively(work);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot unpack layer " + blob.digest() + " into '" + target + "'", e);
+        }
+    }
+
+    /**
+     * Removes the half-extracted directories of preparers that died.
+     *
+     * @return how many were removed
+     */
+    public int removeStale() {
+        int removed = 0;
+        List<Path> markers = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(ingest, "*.lock")) {
+            entries.forEach(markers::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list '" + ingest + "'", e);
+        }
+        for (Path marker : markers) {
+            if (OwnedFile.deleteIfStale(marker)) {
+                deleteRecursively(workDir(marker));
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    private static Path workDir(Path marker) {
+        String name = marker.getFileName().toString();
+        return marker.resolveSibling(name.substring(0, name.length() - ".lock".length()) + ".dir");
+    }
+
+    /** Deletes a tree without following symbolic links; a missing tree is fine. */
+    static void deleteRecursively(Path tree) {
+        try {
+            Files.walkFileTree(tree, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                    if (e != null) {
+                        throw e;
+                    }
+                    Files.delete(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (NoSuchFileException e) {
+            // Already gone.
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete '" + tree + "'", e);
+        }
+    }
+}
