@@ -244,8 +244,6 @@ final class Build {
             throw fail(from, "FROM names no image (a variable expanded to nothing?)");
         }
         BuildListener.Step step = step(s, from);
-        long start = System.nanoTime();
-        options.listener().running(step);
         Optional<Integer> stageIndex = from.stageName().isPresent() && from.stageName().get().equals(from.image())
                 ? Optional.empty() : stageNamed(from.image(), s.stage.index());
         List<String> triggers = List.of();
@@ -277,7 +275,8 @@ final class Build {
             s.key = key(CACHE_VERSION + " " + created + " " + options.compression() + " " + layerOptions.level(),
                     "FROM " + manifest, "");
         }
-        options.listener().done(step, Duration.ofNanos(System.nanoTime() - start));
+        // Nothing runs for a FROM: the base is there or the build fails, so it shows as BuildKit shows it.
+        options.listener().cached(step);
         for (String trigger : triggers) {
             Instruction parsed;
             try {

@@ -72,10 +72,10 @@ final class StepText {
                 return "HEALTHCHECK NONE";
             }
             List<String> flags = new ArrayList<>();
-            h.interval().ifPresent(d -> flags.add("--interval=" + d));
-            h.timeout().ifPresent(d -> flags.add("--timeout=" + d));
-            h.startPeriod().ifPresent(d -> flags.add("--start-period=" + d));
-            h.startInterval().ifPresent(d -> flags.add("--start-interval=" + d));
+            h.interval().ifPresent(d -> flags.add("--interval=" + duration(d)));
+            h.timeout().ifPresent(d -> flags.add("--timeout=" + duration(d)));
+            h.startPeriod().ifPresent(d -> flags.add("--start-period=" + duration(d)));
+            h.startInterval().ifPresent(d -> flags.add("--start-interval=" + duration(d)));
             h.retries().ifPresent(n -> flags.add("--retries=" + n));
             return "HEALTHCHECK " + (flags.isEmpty() ? "" : String.join(" ", flags) + " ") + "CMD "
                     + command(h.test().get());
@@ -85,6 +85,28 @@ final class StepText {
             return "MAINTAINER " + m.name();
         }
         throw new IllegalArgumentException("unknown instruction " + i);
+    }
+
+    /** A duration as Docker writes one: {@code 1h2m3s}, {@code 1.5s}, {@code 300ms}. */
+    static String duration(java.time.Duration d) {
+        if (d.isZero()) {
+            return "0s";
+        }
+        if (d.compareTo(java.time.Duration.ofSeconds(1)) < 0) {
+            return d.toNanos() % 1_000_000 == 0 ? d.toMillis() + "ms" : d.toNanos() + "ns";
+        }
+        StringBuilder s = new StringBuilder();
+        if (d.toHours() > 0) {
+            s.append(d.toHours()).append('h');
+        }
+        if (d.toMinutesPart() > 0 || s.length() > 0) {
+            s.append(d.toMinutesPart()).append('m');
+        }
+        s.append(d.toSecondsPart());
+        if (d.toNanosPart() > 0) {
+            s.append('.').append(String.format("%09d", d.toNanosPart()).replaceAll("0+$", ""));
+        }
+        return s.append('s').toString();
     }
 
     private static String copy(String keyword, List<String> flags, List<String> sources, List<Heredoc> inline,
