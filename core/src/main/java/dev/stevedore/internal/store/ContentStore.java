@@ -4,9 +4,6 @@ import dev.stevedore.oci.Digest;
 import dev.stevedore.oci.OciJson;
 import dev.stevedore.oci.image.Descriptor;
 import dev.stevedore.oci.image.ImageLayout;
-import dev.stevedore.oci.image.Index;
-import dev.stevedore.oci.image.Manifest;
-import dev.stevedore.oci.image.MediaTypes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -47,6 +44,12 @@ import java.util.Set;
 public final class ContentStore {
 
     private static final System.Logger LOG = System.getLogger(ContentStore.class.getName());
+
+    /**
+     * The largest document {@link #read} loads whole. Registries cap manifests at 4 MiB; configs
+     * with long histories stay far below this, so anything bigger is an error or an attack.
+     */
+    public static final long MAX_DOCUMENT_SIZE = 32L << 20;
 
     private final Path root;
     private final Path blobs;
@@ -292,8 +295,14 @@ public final class ContentStore {
      * @param digest the blob's digest
      * @return its bytes
      * @throws BlobMismatchException when the stored bytes no longer have that digest
+     * @throws IllegalArgumentException when the blob is larger than {@link #MAX_DOCUMENT_SIZE}
      */
     public byte[] read(Digest digest) {
+        long size = size(digest);
+        if (size > MAX_DOCUMENT_SIZE) {
+            throw new IllegalArgumentException("blob " + digest + " is " + size + " bytes long; manifests, indexes "
+                    + "and configs are read whole and may be at most " + MAX_DOCUMENT_SIZE + " bytes");
+        }
         try (InputStream in = new VerifyingInputStream(open(digest), "blob", digest, -1)) {
             return in.readAllBytes();
         } catch (IOException e) {
@@ -330,7 +339,8 @@ public final class ContentStore {
 
     /**
      * Removes every blob that no image name reaches and no open lease (in any process) holds,
-     * and the temporary files and leases of processes that died. Blobs being written are never
+     * and the temporary files, leases and half-unpacked layers of processes that died. Unpacked
+     * layers themselves stay (see {@link LayerCache}). Blobs being written are never
      * touched: they are not in {@code blobs/} yet.
      *
      * @return what was removed
@@ -351,6 +361,8 @@ public final class ContentStore {
                     stale++;
                 }
             }
+            stale += names.removeStaleTemporaryFiles();
+            stale += new LayerCache(this).removeStale();
             Set<Digest> removed = new HashSet<>();
             long freed = 0;
             for (Digest digest : blobs()) {
@@ -384,29 +396,13 @@ public final class ContentStore {
     }
 
     /**
-     * The descriptors a manifest or index refers to; nothing for other blobs.
+     * The descriptors a stored manifest or index refers to; nothing for other blobs.
      *
      * @param descriptor a blob's descriptor
      * @return its config and layers, its manifests, and its subject
      */
     public List<Descriptor> children(Descriptor descriptor) {
-        List<Descriptor> result = new ArrayList<>();
-        String what = descriptor.mediaType() + " " + descriptor.digest();
-        if (MediaTypes.isManifest(descriptor.mediaType())) {
-            Manifest m = OciJson.read(read(descriptor.digest()), Manifest.class, what);
-            result.add(m.config());
-            result.addAll(m.layers());
-            if (m.subject() != null) {
-                result.add(m.subject());
-            }
-        } else if (MediaTypes.isIndex(descriptor.mediaType())) {
-            Index index = OciJson.read(read(descriptor.digest()), Index.class, what);
-            result.addAll(index.manifests());
-            if (index.subject() != null) {
-                result.add(index.subject());
-            }
-        }
-        return result;
+        return ImageGraph.hasChildren(descriptor) ? ImageGraph.children(descriptor, read(descriptor.digest())) : List.of();
     }
 
     private static List<Path> list(Path dir) throws IOException {

@@ -125,6 +125,28 @@ public final class ImageNames {
     }
 
     /**
+     * Lists a manifest or index in {@code index.json} without a name (as an import of an
+     * untagged image does), unless it is listed already. It is then found by digest.
+     *
+     * @param target the manifest's (or index's) descriptor
+     */
+    public void addUnnamed(Descriptor target) {
+        Objects.requireNonNull(target, "target");
+        Map<String, String> annotations = new HashMap<>(target.annotations());
+        annotations.remove(Annotations.REF_NAME);
+        Descriptor entry = new Descriptor(target.mediaType(), target.digest(), target.size(), target.urls(),
+                annotations, target.data(), target.artifactType(), target.platform(), target.extensions());
+        store.holdWhile(target.digest(), () -> update(manifests -> {
+            if (manifests.stream().anyMatch(d -> d.digest().equals(target.digest()))) {
+                return manifests;
+            }
+            List<Descriptor> result = new ArrayList<>(manifests);
+            result.add(entry);
+            return result;
+        }));
+    }
+
+    /**
      * Removes a name; the image stays while other names point at it.
      *
      * @param name the name, in any spelling of the same reference
@@ -229,6 +251,26 @@ public final class ImageNames {
         throw new ImageNotFoundException(query, "no image named \"" + query + "\" (nor with that digest) in '"
                 + store.root() + "'" + (known.isEmpty() ? "; the store has no named images"
                 : "; it has " + String.join(", ", known) + (images.size() > known.size() ? ", ..." : "")));
+    }
+
+    /**
+     * Removes temporary index files a writer left when it died between writing and renaming;
+     * they were never read, since readers only open {@code index.json}.
+     *
+     * @return how many were removed
+     */
+    int removeStaleTemporaryFiles() {
+        int removed = 0;
+        try (FileLocks.Held held = lock.exclusive();
+                var temps = Files.newDirectoryStream(file.getParent(), "." + ImageLayout.INDEX_FILE_NAME + "*.tmp")) {
+            for (Path temp : temps) {
+                Files.deleteIfExists(temp);
+                removed++;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean temporary index files in '" + file.getParent() + "'", e);
+        }
+        return removed;
     }
 
     private void update(UnaryOperator<List<Descriptor>> edit) {

@@ -9,8 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -101,8 +100,12 @@ public final class LayerCache {
                 Files.createDirectories(target.getParent());
                 try {
                     Files.move(work, target, StandardCopyOption.ATOMIC_MOVE);
-                } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-                    // Another preparer won; its copy is as good as ours.
+                } catch (FileSystemException e) {
+                    // rename(2) onto a non-empty directory fails (ENOTEMPTY): another preparer
+                    // won, and its copy is as good as ours.
+                    if (!Files.isDirectory(target)) {
+                        throw e;
+                    }
                 }
                 ContentStore.syncDirectory(target.getParent());
                 return target;

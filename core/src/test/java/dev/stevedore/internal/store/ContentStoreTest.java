@@ -185,6 +185,20 @@ class ContentStoreTest {
     }
 
     @Test
+    void refusesToLoadAHugeBlobAsADocument() throws IOException {
+        ContentStore store = store();
+        long size = ContentStore.MAX_DOCUMENT_SIZE + 1;
+        Digest digest;
+        try (InputStream in = new GeneratedStream(7, size)) {
+            digest = store.put(in, null, size, null);
+        }
+        assertThatThrownBy(() -> store.read(digest)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("blob " + digest + " is " + size + " bytes long");
+        assertThatThrownBy(() -> store.children(Descriptor.of(MediaTypes.IMAGE_MANIFEST, digest, size)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void reportsMissingBlobsByDigestAndStore() {
         ContentStore store = store();
         Digest digest = digestOf("absent");
@@ -268,10 +282,13 @@ class ContentStoreTest {
         Digest leased = store.put(bytes("leased by a dead process"), null);
         Files.writeString(storeDir().resolve("leases/lease-dead"), "# dead\n" + leased + "\n");
         Files.writeString(storeDir().resolve("ingest/blob-dead.tmp"), "half a blob");
+        Files.createDirectories(storeDir().resolve("layers/ingest/unpack-dead.dir/usr/bin"));
+        Files.writeString(storeDir().resolve("layers/ingest/unpack-dead.lock"), "");
 
         ContentStore.GcResult result = store.gc();
 
-        assertThat(result.staleFilesRemoved()).isEqualTo(2);
+        assertThat(result.staleFilesRemoved()).isEqualTo(3);
+        assertThat(storeDir().resolve("layers/ingest")).isEmptyDirectory();
         assertThat(result.removed()).containsExactly(leased);
         assertThat(ingestFiles()).isEmpty();
         assertThat(storeDir().resolve("leases")).isEmptyDirectory();

@@ -154,6 +154,18 @@ class ImageNamesTest {
     }
 
     @Test
+    void aHalfWrittenIndexLeftByACrashIsNeverReadAndGcRemovesIt() throws Exception {
+        ContentStore store = ContentStore.open(dir);
+        Descriptor image = StoreFixtures.image(store, null, "c", "l");
+        store.names().tag("kept", image);
+        Files.writeString(dir.resolve(".index.json123.tmp"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaTy");
+        assertThat(ContentStore.open(dir).names().resolve("kept").digest()).isEqualTo(image.digest());
+        assertThat(store.gc().staleFilesRemoved()).isEqualTo(1);
+        assertThat(dir.resolve(".index.json123.tmp")).doesNotExist();
+        assertThat(store.exists(image.digest())).isTrue();
+    }
+
+    @Test
     void concurrentTaggersLoseNoUpdateAndReadersNeverSeeAHalfWrittenIndex() throws Exception {
         ContentStore store = ContentStore.open(dir);
         Descriptor image = StoreFixtures.image(store, null, "c", "l");

@@ -1,0 +1,514 @@
+/*
+ * stevedore-helper: executes a container plan computed by the Java side (dev.stevedore.linux).
+ *
+ * All policy (which namespaces, which mounts, which defaults) lives in Java; this program only
+ * runs the flat list of operations it is sent, in order, and reports every failure as
+ * step + path + errno. It stays the container's parent to relay signals and the exit status, and
+ * dies with the JVM (PR_SET_PDEATHSIG), taking the container with it.
+ *
+ * Usage: stevedore-helper SOCKET JVM_PID
+ *
+ * Wire format (native byte order, the JVM is on the same machine):
+ *   plan (Java -> helper): u32 size, then ops: u8 code, u16 argc, argc x (u32 len, bytes)
+ *   commands (Java -> helper): 'G' (go ahead), 'K' + i32 signal
+ *   messages (helper -> Java): u32 size, u8 type, i32 value, 3 x (u32 len, bytes)
+ *     'P' pid, 'R' set up and waiting for go, 'S' exec done or child gone, 'X' exit status,
+ *     'E' errno + step + path + path2
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Opcodes: keep in sync with dev.stevedore.linux.Op. */
+enum {
+    OP_SETNS_PID = 1, OP_CLONE = 2, OP_CGROUP_PROCS = 3,
+    OP_SETNS = 10, OP_UNSHARE = 11, OP_LOOPBACK = 12, OP_HOSTNAME = 13, OP_MOUNT = 14,
+    OP_FSMOUNT = 15, OP_OPEN_TREE = 16, OP_MOVE_MOUNT = 17, OP_PIVOT = 18, OP_MKNOD = 19,
+    OP_SYMLINK = 20, OP_MASK = 21, OP_REMOUNT_RO = 22, OP_MKDIR_P = 24, OP_GO = 25,
+    OP_RLIMIT = 30, OP_OOM_SCORE_ADJ = 31, OP_UMASK = 32, OP_NO_NEW_PRIVS = 33, OP_USER = 34,
+    OP_CAPS = 35, OP_CHDIR = 36, OP_ENV = 37, OP_ARG = 38, OP_EXEC = 39, OP_BOUNDING = 40,
+};
+
+/* Mount target flags sent with OP_MOUNT / OP_MOVE_MOUNT. */
+#define T_MKDIR 1
+#define T_MKFILE 2
+#define T_OPTIONAL 4
+
+/* Not in musl 1.2.3's headers. */
+#define FSCONFIG_SET_FLAG 0
+#define FSCONFIG_SET_STRING 1
+#define FSCONFIG_CMD_CREATE 6
+#define MOVE_MOUNT_F_EMPTY_PATH 0x4
+#define OPEN_TREE_CLONE 1
+#define AT_RECURSIVE 0x8000
+#define MOUNT_ATTR_RDONLY 0x1
+#define CLOSE_RANGE_CLOEXEC 4
+#define CAP_LAST_PROBE 63
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_RAISE 2
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
+struct mount_attr { uint64_t attr_set, attr_clr, propagation, userns_fd; };
+
+#define MAX_OPS 4096
+#define MAX_TREES 256
+
+struct op { int code, argc; char **argv; };
+
+static struct op ops[MAX_OPS];
+static int nops;
+static int report_fd = -1;          /* socket in the parent, error pipe in the child */
+static int tree_fds[MAX_TREES];
+static char *env[MAX_OPS + 1], *args[MAX_OPS + 1];
+static int nenv, nargs;
+
+static void put_str(char *buf, size_t *at, const char *s) {
+    uint32_t len = s ? strlen(s) : 0;
+    if (*at + 4 + len > 4000) len = 4000 - *at - 4;
+    memcpy(buf + *at, &len, 4);
+    memcpy(buf + *at + 4, s, len);
+    *at += 4 + len;
+}
+
+static void send_msg(char type, int32_t value, const char *s1, const char *s2, const char *s3) {
+    char buf[4096];
+    size_t at = 4;
+    buf[at++] = type;
+    memcpy(buf + at, &value, 4);
+    at += 4;
+    put_str(buf, &at, s1);
+    put_str(buf, &at, s2);
+    put_str(buf, &at, s3);
+    uint32_t size = at - 4;
+    memcpy(buf, &size, 4);
+    /* One write: frames from the child stay whole on a pipe (< PIPE_BUF). */
+    if (report_fd >= 0) (void) !write(report_fd, buf, at);
+}
+
+/* Reports a failed step and ends this process; the exit code follows runc's for exec. */
+static void __attribute__((noreturn)) fail(const char *step, const char *path, const char *path2, int err) {
+    send_msg('E', err, step, path, path2);
+    _exit(err == ENOENT && !strncmp(step, "exec", 4) ? 127 : !strncmp(step, "exec", 4) ? 126 : 1);
+}
+
+static int read_full(int fd, void *buf, size_t len) {
+    for (size_t done = 0; done < len;) {
+        ssize_t n = read(fd, (char *) buf + done, len - done);
+        if (n == 0) return -1;
+        if (n < 0) { if (errno == EINTR) continue; return -1; }
+        done += n;
+    }
+    return 0;
+}
+
+static void read_plan(int fd) {
+    uint32_t size;
+    if (read_full(fd, &size, 4) < 0) fail("read plan", "", "", errno);
+    char *p = malloc(size + 1), *end = p + size;
+    if (!p || read_full(fd, p, size) < 0) fail("read plan", "", "", errno ? errno : ENOMEM);
+    while (p < end) {
+        uint16_t argc;
+        if (nops == MAX_OPS || end - p < 3) fail("parse plan", "", "", EINVAL);
+        struct op *o = &ops[nops++];
+        o->code = (unsigned char) *p++;
+        memcpy(&argc, p, 2);
+        p += 2;
+        o->argc = argc;
+        o->argv = calloc(argc + 1, sizeof(char *));
+        if (!o->argv) fail("parse plan", "", "", ENOMEM);
+        for (int i = 0; i < o->argc; i++) {
+            uint32_t len;
+            if (end - p < 4) fail("parse plan", "", "", EINVAL);
+            memcpy(&len, p, 4);
+            if ((uint32_t) (end - p - 4) < len) fail("parse plan", "", "", EINVAL);
+            /* Shift the bytes left over the length so each argument ends with a NUL in place. */
+            memmove(p, p + 4, len);
+            p[len] = '\0';
+            o->argv[i] = p;
+            p += 4 + len;
+        }
+    }
+}
+
+static unsigned long long num(const char *s) { return strtoull(s, NULL, 0); }
+
+static void write_file(const char *path, const char *value, const char *step) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, value, strlen(value)) < 0) fail(step, path, "", errno);
+    close(fd);
+}
+
+/* mkdir -p; runs after pivot_root or on host paths Java chose, so symlinks stay confined. */
+static int mkdir_p(const char *path, mode_t mode) {
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *s = buf + 1; ; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(buf, mode) < 0 && errno != EEXIST) return -1;
+            if (!(*s = c)) return 0;
+        }
+    }
+}
+
+static void prepare_target(const char *target, int tflags, const char *step, const char *src) {
+    struct stat st;
+    if (!(tflags & (T_MKDIR | T_MKFILE)) || stat(target, &st) == 0) return;
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s", target);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent) *slash = '\0';
+    if (tflags & T_MKFILE) {
+        if (slash && slash != parent && mkdir_p(parent, 0755) < 0) fail(step, src, target, errno);
+        int fd = open(target, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0) fail(step, src, target, errno);
+        close(fd);
+    } else if (mkdir_p(target, 0755) < 0) {
+        fail(step, src, target, errno);
+    }
+}
+
+static void do_mount(struct op *o) {
+    /* src target fstype flags data tflags propagation remount-flags */
+    const char *src = o->argv[0], *target = o->argv[1], *type = o->argv[2];
+    unsigned long flags = num(o->argv[3]), prop = num(o->argv[6]), remount = num(o->argv[7]);
+    int tflags = num(o->argv[5]);
+    prepare_target(target, tflags, "mount", src);
+    if ((*src || *type) && mount(src, target, type, flags, o->argv[4]) < 0) {
+        if ((tflags & T_OPTIONAL) && errno == ENOENT) return;
+        fail("mount", src, target, errno);
+    }
+    if (remount && mount("", target, NULL, MS_REMOUNT | MS_BIND | remount, NULL) < 0)
+        fail("remount", src, target, errno);
+    if (prop && mount("", target, NULL, prop, NULL) < 0) fail("set propagation of", target, "", errno);
+}
+
+/* New mount API: one fsconfig call per option, so 128+ overlay lowerdir+ entries fit. */
+static void do_fsmount(struct op *o) {
+    const char *type = o->argv[0], *target = o->argv[1];
+    int fs = syscall(SYS_fsopen, type, 1 /* FSOPEN_CLOEXEC */);
+    if (fs < 0) fail("fsopen", type, target, errno);
+    for (int i = 2; i < o->argc; i++) {
+        char *eq = strchr(o->argv[i], '=');
+        int r;
+        if (eq) {
+            *eq = '\0';
+            r = syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, o->argv[i], eq + 1, 0);
+            *eq = '=';
+        } else {
+            r = syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, o->argv[i], NULL, 0);
+        }
+        if (r < 0) fail("mount option", o->argv[i], target, errno);
+    }
+    if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) fail("mount", type, target, errno);
+    int mnt = syscall(SYS_fsmount, fs, 1 /* FSMOUNT_CLOEXEC */, 0);
+    if (mnt < 0) fail("mount", type, target, errno);
+    if (syscall(SYS_move_mount, mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        fail("mount", type, target, errno);
+    close(mnt);
+    close(fs);
+}
+
+/* Detaches a copy of a host path before pivot_root, so it can be attached inside afterwards. */
+static void do_open_tree(struct op *o) {
+    /* index src recursive MOUNT_ATTR_* propagation target(for messages) */
+    int idx = num(o->argv[0]);
+    const char *src = o->argv[1];
+    int fd = syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | O_CLOEXEC | (num(o->argv[2]) ? AT_RECURSIVE : 0));
+    if (fd < 0) fail("mount", src, o->argv[5], errno);
+    struct mount_attr attr = { .attr_set = num(o->argv[3]), .propagation = num(o->argv[4]) };
+    if ((attr.attr_set || attr.propagation) &&
+        syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (num(o->argv[2]) ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+        fail("set attributes of mount", src, o->argv[5], errno);
+    tree_fds[idx] = fd;
+}
+
+static void do_move_mount(struct op *o) {
+    /* index target tflags src(for messages) */
+    const char *target = o->argv[1];
+    prepare_target(target, num(o->argv[2]), "mount", o->argv[3]);
+    if (syscall(SYS_move_mount, tree_fds[num(o->argv[0])], "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        fail("mount", o->argv[3], target, errno);
+    close(tree_fds[num(o->argv[0])]);
+}
+
+static void do_pivot(const char *root) {
+    if (chdir(root) < 0) fail("chdir to rootfs", root, "", errno);
+    /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves no way back. */
+    if (syscall(SYS_pivot_root, ".", ".") < 0) fail("pivot_root", root, "", errno);
+    if (mount("", ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) fail("make old root slave", root, "", errno);
+    if (umount2(".", MNT_DETACH) < 0) fail("unmount old root", root, "", errno);
+    if (chdir("/") < 0) fail("chdir to rootfs", "/", "", errno);
+}
+
+static void do_mask(const char *path) {
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        if (errno == ENOENT) return;
+        fail("mask", path, "", errno);
+    }
+    int r = S_ISDIR(st.st_mode) ? mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0")
+                                : mount("/dev/null", path, NULL, MS_BIND, NULL);
+    if (r < 0) fail("mask", path, "", errno);
+}
+
+static void do_remount_ro(const char *path, int recursive, int bind_first) {
+    if (bind_first && mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
+        if (errno == ENOENT) return;
+        fail("make read-only", path, "", errno);
+    }
+    struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+    if (syscall(SYS_mount_setattr, AT_FDCWD, path, recursive ? AT_RECURSIVE : 0, &attr, sizeof attr) < 0)
+        fail("make read-only", path, "", errno);
+}
+
+static void loopback_up(void) {
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr = { 0 };
+    strcpy(ifr.ifr_name, "lo");
+    if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0) fail("bring up loopback", "lo", "", errno);
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) fail("bring up loopback", "lo", "", errno);
+    close(s);
+}
+
+static void set_caps(struct op *o) {
+    /* effective permitted inheritable ambient, each a 64-bit mask */
+    uint64_t e = num(o->argv[0]), p = num(o->argv[1]), i = num(o->argv[2]), a = num(o->argv[3]);
+    struct { uint32_t version; int pid; } hdr = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
+    struct { uint32_t e, p, i; } data[2] = { { e, p, i }, { e >> 32, p >> 32, i >> 32 } };
+    if (syscall(SYS_capset, &hdr, data) < 0) fail("set capabilities", "", "", errno);
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    for (int c = 0; c <= CAP_LAST_PROBE; c++)
+        if ((a >> c & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+            fail("raise ambient capability", o->argv[3], "", errno);
+}
+
+static void drop_bounding(uint64_t keep) {
+    for (int c = 0; c <= CAP_LAST_PROBE; c++)
+        if (!(keep >> c & 1) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+            fail("drop capability from bounding set", "", "", errno);
+}
+
+static void set_user(struct op *o) {
+    /* uid gid groups... */
+    int ngroups = o->argc - 2;
+    gid_t groups[ngroups + 1];
+    for (int i = 0; i < ngroups; i++) groups[i] = num(o->argv[i + 2]);
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) fail("keep capabilities", "", "", errno);
+    if (setgroups(ngroups, groups) < 0) fail("setgroups", "", "", errno);
+    if (setgid(num(o->argv[1])) < 0) fail("setgid", o->argv[1], "", errno);
+    if (setuid(num(o->argv[0])) < 0) fail("setuid", o->argv[0], "", errno);
+}
+
+static void __attribute__((noreturn)) do_exec(const char *path_var) {
+    const char *file = args[0];
+    int err = ENOENT;
+    syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+    /* The JVM might have died while we set up; the parent-death signal was reset by setuid. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (strchr(file, '/')) {
+        execve(file, args, env);
+        fail("exec", file, "", errno);
+    }
+    char buf[4096];
+    for (const char *dir = path_var; dir; dir = strchr(dir, ':') ? strchr(dir, ':') + 1 : NULL) {
+        int len = strchr(dir, ':') ? strchr(dir, ':') - dir : (int) strlen(dir);
+        snprintf(buf, sizeof buf, "%.*s%s%s", len, dir, len ? "/" : "", file);
+        execve(buf, args, env);
+        /* Like execvp: a later PATH entry may still have it; remember why a candidate was refused. */
+        if (errno != ENOENT && errno != ENOTDIR) err = errno;
+    }
+    fail(err == ENOENT ? "exec-path" : "exec", file, "", err);
+}
+
+static void run_child(int from, int sync_fd, int go_fd) {
+    char c;
+    /* In a new pid namespace getppid() is 0; if the parent died before this, the read sees EOF. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (read(sync_fd, &c, 1) != 1) _exit(1);
+    for (int i = from; i < nops; i++) {
+        struct op *o = &ops[i];
+        switch (o->code) {
+        case OP_SETNS: {
+            int fd = open(o->argv[0], O_RDONLY | O_CLOEXEC);
+            if (fd < 0 || setns(fd, num(o->argv[1])) < 0) fail("join namespace", o->argv[0], "", errno);
+            close(fd);
+            break;
+        }
+        case OP_UNSHARE: if (unshare(num(o->argv[0])) < 0) fail("unshare", o->argv[0], "", errno); break;
+        case OP_LOOPBACK: loopback_up(); break;
+        case OP_HOSTNAME:
+            if (sethostname(o->argv[0], strlen(o->argv[0])) < 0) fail("sethostname", o->argv[0], "", errno);
+            break;
+        case OP_MOUNT: do_mount(o); break;
+        case OP_FSMOUNT: do_fsmount(o); break;
+        case OP_OPEN_TREE: do_open_tree(o); break;
+        case OP_MOVE_MOUNT: do_move_mount(o); break;
+        case OP_PIVOT: do_pivot(o->argv[0]); break;
+        case OP_MKNOD:
+            if (mknod(o->argv[0], num(o->argv[1]), makedev(num(o->argv[2]), num(o->argv[3]))) < 0)
+                fail("mknod", o->argv[0], "", errno);
+            /* mknod's mode went through the umask. */
+            if (chmod(o->argv[0], num(o->argv[1]) & 07777) < 0) fail("chmod", o->argv[0], "", errno);
+            break;
+        case OP_SYMLINK: if (symlink(o->argv[0], o->argv[1]) < 0) fail("symlink", o->argv[0], o->argv[1], errno); break;
+        case OP_MASK: do_mask(o->argv[0]); break;
+        case OP_REMOUNT_RO: do_remount_ro(o->argv[0], num(o->argv[1]), num(o->argv[2])); break;
+        case OP_MKDIR_P: if (mkdir_p(o->argv[0], num(o->argv[1])) < 0) fail("mkdir", o->argv[0], "", errno); break;
+        case OP_GO:
+            send_msg('R', 0, "", "", "");
+            if (read(go_fd, &c, 1) != 1) _exit(1);
+            break;
+        case OP_RLIMIT: {
+            struct rlimit rl = { num(o->argv[1]), num(o->argv[2]) };
+            if (setrlimit(num(o->argv[0]), &rl) < 0) fail("setrlimit", o->argv[0], "", errno);
+            break;
+        }
+        case OP_OOM_SCORE_ADJ: write_file("/proc/self/oom_score_adj", o->argv[0], "set oom_score_adj"); break;
+        case OP_UMASK: umask(num(o->argv[0])); break;
+        case OP_NO_NEW_PRIVS: if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail("no_new_privs", "", "", errno); break;
+        case OP_BOUNDING: drop_bounding(num(o->argv[0])); break;
+        case OP_USER: set_user(o); break;
+        case OP_CAPS: set_caps(o); break;
+        case OP_CHDIR: if (chdir(o->argv[0]) < 0) fail("chdir", o->argv[0], "", errno); break;
+        case OP_ENV: env[nenv++] = o->argv[0]; break;
+        case OP_ARG: args[nargs++] = o->argv[0]; break;
+        case OP_EXEC: do_exec(o->argv[0]);
+        default: fail("parse plan", "unknown operation", "", EINVAL);
+        }
+    }
+    fail("parse plan", "no exec operation", "", EINVAL);
+}
+
+static int exit_status(int status) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Forwards child frames; returns 0 at EOF (exec happened or the child is gone). */
+static int forward(int from, int sock) {
+    char buf[4096];
+    ssize_t n = read(from, buf, sizeof buf);
+    if (n > 0 && sock >= 0) (void) !write(sock, buf, n);
+    return n > 0 || (n < 0 && errno == EINTR);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) { fprintf(stderr, "usage: %s SOCKET JVM_PID\n", argv[0]); return 2; }
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != (pid_t) num(argv[2])) return 1;
+    int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", argv[1]);
+    if (sock < 0 || connect(sock, (struct sockaddr *) &addr, sizeof addr) < 0) {
+        perror("stevedore-helper: connect");
+        return 1;
+    }
+    report_fd = sock;
+    read_plan(sock);
+
+    int i = 0;
+    unsigned long clone_flags = 0;
+    for (; i < nops && ops[i].code != OP_CLONE; i++) {
+        if (ops[i].code == OP_CGROUP_PROCS) {
+            /* Joined before clone, so the container process is born in its cgroup. */
+            write_file(ops[i].argv[0], "0", "join cgroup");
+            continue;
+        }
+        if (ops[i].code != OP_SETNS_PID) fail("parse plan", "operation before clone", "", EINVAL);
+        int fd = open(ops[i].argv[0], O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) fail("join namespace", ops[i].argv[0], "", errno);
+        close(fd);
+    }
+    if (i == nops) fail("parse plan", "no clone operation", "", EINVAL);
+    clone_flags = num(ops[i++].argv[0]);
+
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    int sigfd = signalfd(-1, &all, SFD_CLOEXEC);
+    int sync_pipe[2], go_pipe[2], err_pipe[2];
+    if (sigfd < 0 || pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(go_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0)
+        fail("create pipes", "", "", errno);
+    pid_t pid = syscall(SYS_clone, clone_flags | SIGCHLD, 0, 0, 0, 0);
+    if (pid < 0) fail("clone", "", "", errno);
+    if (pid == 0) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        close(sock);
+        close(sigfd);
+        close(err_pipe[0]);
+        close(sync_pipe[1]);
+        close(go_pipe[1]);
+        report_fd = err_pipe[1];
+        run_child(i, sync_pipe[0], go_pipe[0]);
+    }
+    close(err_pipe[1]);
+    close(sync_pipe[0]);
+    close(go_pipe[0]);
+
+    send_msg('P', pid, "", "", "");
+    if (write(sync_pipe[1], "c", 1) != 1) fail("resume child", "", "", errno);
+    close(sync_pipe[1]);
+
+    int err_fd = err_pipe[0];
+    for (;;) {
+        struct pollfd fds[3] = { { sigfd, POLLIN, 0 }, { sock, POLLIN, 0 }, { err_fd, POLLIN, 0 } };
+        if (poll(fds, 3, -1) < 0) continue;
+        if (fds[2].revents) {
+            if (!forward(err_fd, sock)) {
+                close(err_fd);
+                err_fd = -1;
+                send_msg('S', 0, "", "", "");
+            }
+        }
+        if (fds[1].revents) {
+            char cmd;
+            int32_t sig;
+            if (read(sock, &cmd, 1) != 1) {
+                /* Java closed its end: keep running the container, just stop listening. */
+                sock = -1;
+                report_fd = -1;
+            } else if (cmd == 'G') {
+                if (write(go_pipe[1], "g", 1) != 1) fail("send go", "", "", errno);
+                close(go_pipe[1]);
+            } else if (cmd == 'K' && read_full(sock, &sig, 4) == 0) {
+                kill(pid, sig);
+            }
+        }
+        if (fds[0].revents) {
+            struct signalfd_siginfo si;
+            if (read(sigfd, &si, sizeof si) != sizeof si) continue;
+            if (si.ssi_signo != SIGCHLD) {
+                kill(pid, si.ssi_signo);
+                continue;
+            }
+            int status;
+            if (waitpid(pid, &status, WNOHANG) != pid) continue;
+            while (err_fd >= 0 && forward(err_fd, sock)) {}
+            if (err_fd >= 0) send_msg('S', 0, "", "", "");
+            send_msg('X', exit_status(status), "", "", "");
+            return exit_status(status);
+        }
+    }
+}

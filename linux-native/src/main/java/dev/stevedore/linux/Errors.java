@@ -1,0 +1,31 @@
+package dev.stevedore.linux;
+
+import jnr.constants.platform.Errno;
+
+/** Turns the helper's step + path + errno reports into the messages runc and Docker users know. */
+final class Errors {
+    private Errors() {
+    }
+
+    static String message(String step, String path, String path2, int errno) {
+        String reason = describe(errno);
+        switch (step) {
+            case "exec":
+                return "exec \"" + path + "\": " + reason;
+            case "exec-path":
+                return "exec \"" + path + "\": executable file not found in $PATH";
+            case "chdir":
+                return "chdir to cwd \"" + path + "\" failed: " + reason;
+            default:
+                return step + (path.isEmpty() ? "" : " \"" + path + "\"")
+                        + (path2.isEmpty() ? "" : " on \"" + path2 + "\"") + ": " + reason;
+        }
+    }
+
+    /** @return the errno's description in lower case, as Go's syscall.Errno prints it */
+    static String describe(int errno) {
+        Errno e = Errno.valueOf(errno);
+        String text = e == null || e == Errno.__UNKNOWN_CONSTANT__ ? "errno " + errno : e.description();
+        return text.isEmpty() ? text : Character.toLowerCase(text.charAt(0)) + text.substring(1);
+    }
+}

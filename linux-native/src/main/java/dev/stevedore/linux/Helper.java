@@ -1,0 +1,242 @@
+package dev.stevedore.linux;
+
+import dev.stevedore.spi.ContainerBackendException;
+import dev.stevedore.spi.Stdio;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One running helper: the process (whose exit status is the container process's) and the
+ * socket Java talks to it over.
+ */
+final class Helper {
+
+    /** A message from the helper: type, a number (pid, errno or status) and up to three strings. */
+    record Message(char type, int value, String step, String path, String path2) {
+        String error() {
+            return Errors.message(step, path, path2, value);
+        }
+    }
+
+    private static final long JVM_PID = ProcessHandle.current().pid();
+
+    final java.lang.Process process;
+    private final SocketChannel channel;
+    private volatile long pid;
+    /** Held while talking to the helper; the channel is closed under it once the helper has exited. */
+    private final Object lock = new Object();
+
+    private Helper(java.lang.Process process, SocketChannel channel) {
+        this.process = process;
+        this.channel = channel;
+    }
+
+    /**
+     * Starts a helper and waits until it is connected; it then waits for its plan.
+     * Call it from the one long-lived launcher thread: the helper's parent-death signal fires
+     * when the thread that forked it ends, so that must not be a caller's thread.
+     */
+    static Helper spawn(Path executable, Path socket, Stdio stdio) {
+        java.lang.Process process = null;
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            process = new ProcessBuilder(executable.toString(), socket.toString(), Long.toString(JVM_PID))
+                    .redirectInput(stdio.stdin()).redirectOutput(stdio.stdout()).redirectError(stdio.stderr()).start();
+            // A helper that dies before connecting must not leave accept() blocked forever.
+            process.onExit().thenRun(() -> closeQuietly(server));
+            try {
+                return new Helper(process, server.accept());
+            } catch (IOException e) {
+                throw new ContainerBackendException("the helper '" + executable + "' exited with status "
+                        + process.waitFor() + " before connecting to '" + socket + "'", null, e);
+            }
+        } catch (IOException e) {
+            if (process != null) {
+                process.destroyForcibly();
+            }
+            throw new ContainerBackendException("cannot start the helper '" + executable + "': " + e, null, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new ContainerBackendException("interrupted while starting the helper", null, e);
+        } finally {
+            try {
+                Files.deleteIfExists(socket);
+            } catch (IOException e) {
+                // The state directory is removed with its runtime anyway.
+            }
+        }
+    }
+
+    /**
+     * Sends the plan and waits until the process is set up and waits for the go-ahead.
+     *
+     * @throws ContainerBackendException naming the failed step; the helper is then gone
+     */
+    Helper begin(Plan plan) {
+        try {
+            channel.write(ByteBuffer.wrap(plan.encode()));
+            Message first = read();
+            if (first.type() != 'P') {
+                throw failure(first, "create");
+            }
+            pid = first.value();
+            Message ready = read();
+            if (ready.type() != 'R') {
+                throw failure(ready, "create");
+            }
+            process.onExit().thenRun(this::close);
+            return this;
+        } catch (IOException e) {
+            process.destroyForcibly();
+            throw new ContainerBackendException("cannot talk to the helper: " + e, null, e);
+        }
+    }
+
+    /** Ends a helper that was never given a plan. */
+    void discard() {
+        process.destroyForcibly();
+        close();
+    }
+
+    long pid() {
+        return pid;
+    }
+
+    /** Sends the go-ahead and waits until the process was executed (or failed to be). */
+    void go() {
+        Message m;
+        synchronized (lock) {
+            try {
+                channel.write(ByteBuffer.wrap(new byte[] {'G'}));
+                m = read();
+            } catch (IOException e) {
+                m = new Message('?', 0, "", "", "");
+            }
+        }
+        if (m.type() != 'S') {
+            throw failure(m, "start");
+        }
+    }
+
+    /** Asks the helper to signal its child; does nothing once the child is gone. */
+    void kill(int signal) {
+        ByteBuffer buf = ByteBuffer.allocate(5).order(ByteOrder.nativeOrder()).put((byte) 'K').putInt(signal).flip();
+        try {
+            synchronized (lock) {
+                if (channel.isOpen()) {
+                    channel.write(buf);
+                }
+            }
+        } catch (IOException e) {
+            // The helper has exited: so has the process.
+        }
+    }
+
+    OptionalInt waitFor(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                    ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ContainerBackendException("interrupted while waiting for pid " + pid, null, e);
+        }
+    }
+
+    int waitFor() {
+        try {
+            return process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ContainerBackendException("interrupted while waiting for pid " + pid, null, e);
+        }
+    }
+
+    OutputStream stdin() {
+        return process.getOutputStream();
+    }
+
+    InputStream stdout() {
+        return process.getInputStream();
+    }
+
+    InputStream stderr() {
+        return process.getErrorStream();
+    }
+
+    void close() {
+        synchronized (lock) {
+            closeQuietly(channel);
+        }
+    }
+
+    /**
+     * An error report ('E') is followed by 'S' and 'X' once the process is gone; anything else
+     * means the helper itself died.
+     */
+    private ContainerBackendException failure(Message m, String phase) {
+        if (m.type() == 'E') {
+            Integer status = null;
+            if (phase.equals("start")) {
+                status = waitFor();
+            } else {
+                process.destroyForcibly();
+            }
+            return new ContainerBackendException(m.error(), status, null);
+        }
+        int status = waitFor();
+        return new ContainerBackendException("the container process ended (status " + status + ") before it was "
+                + (phase.equals("start") ? "executed" : "set up"), status, null);
+    }
+
+    private Message read() throws IOException {
+        ByteBuffer size = readFully(4);
+        ByteBuffer body = readFully(size.getInt());
+        char type = (char) body.get();
+        int value = body.getInt();
+        return new Message(type, value, string(body), string(body), string(body));
+    }
+
+    private static String string(ByteBuffer body) {
+        int len = body.getInt();
+        String s = new String(body.array(), body.position(), len, StandardCharsets.UTF_8);
+        body.position(body.position() + len);
+        return s;
+    }
+
+    private ByteBuffer readFully(int size) throws IOException {
+        if (size < 0 || size > 1 << 16) {
+            throw new IOException("bad message size " + size);
+        }
+        ByteBuffer buf = ByteBuffer.allocate(size).order(ByteOrder.nativeOrder());
+        while (buf.hasRemaining()) {
+            if (channel.read(buf) < 0) {
+                throw new IOException("the helper closed the connection");
+            }
+        }
+        return buf.flip();
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                // Nothing left to release.
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.stevedore.linux;
+
+import dev.stevedore.spi.ContainerBackendException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The helper executable, extracted from this jar to a file named by its content hash (two
+ * versions never clash) and checked against that hash before use (a modified file is replaced).
+ */
+final class HelperBinary {
+
+    static final String RESOURCE = "stevedore-helper";
+
+    private HelperBinary() {
+    }
+
+    /**
+     * Extracts the helper under {@code dir} unless an intact copy is there.
+     *
+     * @param dir a directory only root can write, on the host only (containers never see it)
+     * @return the executable's path
+     */
+    static Path extract(Path dir) {
+        byte[] bytes;
+        try (InputStream in = HelperBinary.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new ContainerBackendException("the helper executable 'dev/stevedore/linux/" + RESOURCE
+                        + "' is missing from the classpath; rebuild stevedore-linux-native with musl-gcc installed");
+            }
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the helper executable from the classpath", e);
+        }
+        String hash = sha256(bytes);
+        Path target = dir.resolve("helper-" + hash.substring(0, 16));
+        try {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            if (Files.isRegularFile(target) && sha256(Files.readAllBytes(target)).equals(hash)) {
+                return target;
+            }
+            Path temp = Files.createTempFile(dir, "helper-", ".tmp");
+            try {
+                Files.write(temp, bytes);
+                Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("r-x------"));
+                try {
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+            return target;
+        } catch (IOException e) {
+            throw new ContainerBackendException("cannot extract the helper executable to '" + target + "': " + e, null, e);
+        }
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.stevedore.linux;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** The ordered operations the helper executes for one container or exec. */
+final class Plan {
+
+    /** One operation; arguments are strings, numbers in decimal. */
+    record Step(Op op, List<String> args) {
+        Step {
+            args = List.copyOf(args);
+            for (String arg : args) {
+                if (arg.indexOf('\0') >= 0) {
+                    throw new IllegalArgumentException(op + " argument '" + arg.replace("\0", "\\0")
+                            + "' contains a NUL byte");
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return args.isEmpty() ? op.name() : op + " " + String.join(" ", args);
+        }
+    }
+
+    private final List<Step> steps = new ArrayList<>();
+
+    Plan add(Op op, Object... args) {
+        List<String> strings = new ArrayList<>(args.length);
+        for (Object arg : args) {
+            strings.add(String.valueOf(arg));
+        }
+        steps.add(new Step(op, strings));
+        return this;
+    }
+
+    List<Step> steps() {
+        return List.copyOf(steps);
+    }
+
+    /** @return one line per step, for tests and logs */
+    List<String> lines() {
+        return steps.stream().map(Step::toString).collect(Collectors.toList());
+    }
+
+    /** Encodes the plan as the helper reads it: u32 size, then per op u8 code, u16 argc, (u32 len, bytes)*. */
+    byte[] encode() {
+        ByteArrayOutputStream body = new ByteArrayOutputStream(4096);
+        for (Step step : steps) {
+            body.write(step.op().code);
+            body.writeBytes(ByteBuffer.allocate(2).order(ByteOrder.nativeOrder()).putShort((short) step.args().size()).array());
+            for (String arg : step.args()) {
+                byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+                body.writeBytes(le32(bytes.length));
+                body.writeBytes(bytes);
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(body.size() + 4);
+        out.writeBytes(le32(body.size()));
+        out.writeBytes(body.toByteArray());
+        return out.toByteArray();
+    }
+
+    private static byte[] le32(int value) {
+        return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(value).array();
+    }
+
+    @Override
+    public String toString() {
+        return String.join("\n", lines());
+    }
+}

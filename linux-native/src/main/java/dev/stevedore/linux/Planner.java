@@ -1,0 +1,400 @@
+package dev.stevedore.linux;
+
+import static dev.stevedore.linux.Kernel.*;
+
+import dev.stevedore.oci.runtime.Linux;
+import dev.stevedore.oci.runtime.Mount;
+import dev.stevedore.oci.runtime.Namespace;
+import dev.stevedore.oci.runtime.NamespaceType;
+import dev.stevedore.oci.runtime.Process;
+import dev.stevedore.oci.runtime.Spec;
+import dev.stevedore.spi.RootfsMount;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns a runtime-spec configuration into the helper's plan. All policy lives here: validation,
+ * defaults (Docker's capabilities, the standard devices in a tmpfs {@code /dev}), the order of
+ * operations and the translation of mount options to flags.
+ */
+final class Planner {
+
+    /** Docker's default capabilities, used when the process does not list any. */
+    static final List<String> DEFAULT_CAPABILITIES = List.of(
+            "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
+            "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",
+            "CAP_AUDIT_WRITE");
+
+    /** The PATH searched when the process's environment has none, as Docker sets it. */
+    static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    private static final int DEFAULT_UMASK = 0022;
+
+    /** Joining order when entering an existing container, as runc's nsexec does (mnt last). */
+    private static final List<NamespaceType> JOIN_ORDER = List.of(NamespaceType.USER, NamespaceType.IPC,
+            NamespaceType.UTS, NamespaceType.NETWORK, NamespaceType.CGROUP, NamespaceType.TIME, NamespaceType.MOUNT);
+
+    /** Devices runc creates in a container's tmpfs /dev: name, major, minor. */
+    private static final List<long[]> DEFAULT_DEVICES = List.of(
+            new long[] {1, 3}, new long[] {1, 5}, new long[] {1, 7}, new long[] {1, 8}, new long[] {1, 9},
+            new long[] {5, 0});
+    private static final List<String> DEFAULT_DEVICE_NAMES = List.of("null", "zero", "full", "random", "urandom", "tty");
+
+    private Planner() {
+    }
+
+    /**
+     * The plan that creates a container and executes its process after the go-ahead.
+     *
+     * @param spec the configuration; {@code root.path} must be absolute
+     * @param rootfs snapshotter mounts assembling the root filesystem at {@code root.path}
+     * @param cgroupProcs the {@code cgroup.procs} files the helper joins before it clones (empty when
+     *     it is in the container's cgroups already); the helper is counted in them
+     * @param etcFiles host files bind-mounted at container paths (such as {@code /etc/hosts}) unless a
+     *     spec mount already targets that path
+     */
+    static Plan create(Spec spec, List<RootfsMount> rootfs, List<Path> cgroupProcs, Map<String, Path> etcFiles) {
+        Process process = requireProcess(spec);
+        Linux linux = spec.linux() == null ? Linux.of(null) : spec.linux();
+        String root = spec.root().path();
+        if (!root.startsWith("/")) {
+            throw new IllegalArgumentException("root.path '" + root + "' must be absolute");
+        }
+        Map<NamespaceType, Namespace> namespaces = new LinkedHashMap<>();
+        for (Namespace ns : linux.namespaces()) {
+            namespaces.put(ns.type(), ns);
+        }
+        if (namespaces.containsKey(NamespaceType.USER) || !linux.uidMappings().isEmpty()) {
+            throw new IllegalArgumentException("linux.namespaces: user namespaces are not supported yet");
+        }
+        if (namespaces.containsKey(NamespaceType.TIME)) {
+            throw new IllegalArgumentException("linux.namespaces: time namespaces are not supported");
+        }
+        Namespace mnt = namespaces.get(NamespaceType.MOUNT);
+        if (mnt == null || mnt.path() != null) {
+            throw new IllegalArgumentException("linux.namespaces: a container needs its own (new) mount namespace");
+        }
+        boolean newUts = isNew(namespaces, NamespaceType.UTS);
+        if ((spec.hostname() != null || spec.domainname() != null) && !newUts) {
+            throw new IllegalArgumentException("hostname: setting it needs a new uts namespace");
+        }
+
+        Plan plan = new Plan();
+        Namespace pid = namespaces.get(NamespaceType.PID);
+        if (pid != null && pid.path() != null) {
+            plan.add(Op.SETNS_PID, pid.path());
+        }
+        long flags = 0;
+        for (Namespace ns : namespaces.values()) {
+            if (ns.path() == null && ns.type() != NamespaceType.CGROUP) {
+                flags |= cloneFlag(ns.type());
+            }
+        }
+        for (Path procs : cgroupProcs) {
+            plan.add(Op.CGROUP_PROCS, procs);
+        }
+        plan.add(Op.CLONE, flags);
+        for (NamespaceType type : JOIN_ORDER) {
+            Namespace ns = namespaces.get(type);
+            if (ns != null && ns.path() != null) {
+                plan.add(Op.SETNS, ns.path(), cloneFlag(type));
+            }
+        }
+        // After the parent moved us into our cgroups, so that they become the namespace's root.
+        if (isNew(namespaces, NamespaceType.CGROUP)) {
+            plan.add(Op.UNSHARE, CLONE_NEWCGROUP);
+        }
+        if (isNew(namespaces, NamespaceType.NETWORK)) {
+            plan.add(Op.LOOPBACK);
+        }
+        if (spec.hostname() != null) {
+            plan.add(Op.HOSTNAME, spec.hostname());
+        }
+        // Nothing mounted from here on may propagate back to the host (runc's default: rslave).
+        String propagation = linux.rootfsPropagation() == null ? "rslave" : linux.rootfsPropagation();
+        plan.add(Op.MOUNT, "", "/", "", 0, "", 0, PROPAGATIONS.get("r" + propagation.replaceFirst("^r", "")), 0);
+        addRootfs(plan, root, rootfs);
+
+        List<Mount> mounts = new ArrayList<>(spec.mounts());
+        Set<String> destinations = new java.util.HashSet<>();
+        for (Mount m : mounts) {
+            destinations.add(clean(m.destination(), "mounts"));
+        }
+        etcFiles.forEach((dest, file) -> {
+            if (!destinations.contains(dest)) {
+                mounts.add(Mount.bind(file.toString(), dest, false));
+            }
+        });
+        // Host paths are opened before pivot_root and attached after it, so every container path
+        // is resolved inside the new root, where symlinks cannot point back to the host.
+        List<Integer> trees = new ArrayList<>();
+        for (int i = 0; i < mounts.size(); i++) {
+            Mount m = mounts.get(i);
+            if (isBind(m)) {
+                MountOptions o = MountOptions.parse(m.options());
+                plan.add(Op.OPEN_TREE, trees.size(), m.source(), (o.flags & MS_REC) != 0 ? 1 : 0, o.attributes(),
+                        o.propagation & ~MS_REC, m.destination());
+                trees.add(i);
+            }
+        }
+        plan.add(Op.PIVOT, root);
+        boolean devTmpfs = false;
+        boolean devPts = false;
+        int tree = 0;
+        for (Mount m : mounts) {
+            String dest = clean(m.destination(), "mounts");
+            if (isBind(m)) {
+                int targetFlags = Files.isDirectory(Path.of(m.source())) ? T_MKDIR : T_MKFILE;
+                plan.add(Op.MOVE_MOUNT, tree++, dest, targetFlags, m.source());
+                continue;
+            }
+            if (m.type() == null) {
+                throw new IllegalArgumentException("mounts: '" + dest + "' has no type");
+            }
+            MountOptions o = MountOptions.parse(m.options());
+            plan.add(Op.MOUNT, m.source() == null ? m.type() : m.source(), dest, m.type(), o.flags, o.data, T_MKDIR,
+                    o.propagation, 0);
+            devTmpfs |= dest.equals("/dev") && m.type().equals("tmpfs");
+            devPts |= dest.equals("/dev/pts") && m.type().equals("devpts");
+        }
+        if (devTmpfs) {
+            addDevices(plan, linux, devPts);
+        }
+        for (String path : linux.maskedPaths()) {
+            plan.add(Op.MASK, clean(path, "linux.maskedPaths"));
+        }
+        for (String path : linux.readonlyPaths()) {
+            plan.add(Op.REMOUNT_RO, clean(path, "linux.readonlyPaths"), 1, 1);
+        }
+        if (spec.root().readonlyOrDefault()) {
+            plan.add(Op.REMOUNT_RO, "/", 0, 0);
+        }
+        // Docker creates a missing working directory, as root, before dropping privileges.
+        plan.add(Op.MKDIR_P, clean(process.cwd(), "process.cwd"), 0755);
+        plan.add(Op.GO);
+        addProcess(plan, process);
+        return plan;
+    }
+
+    /**
+     * The plan that runs another process in a running container: joins each namespace it has
+     * (by {@code /proc/PID/ns}) and its cgroups, then executes right away (the helper still waits
+     * for the go-ahead, sent at once).
+     */
+    static Plan exec(long pid, Spec spec, Process process, List<Path> cgroupProcs) {
+        Linux linux = spec.linux() == null ? Linux.of(null) : spec.linux();
+        Set<NamespaceType> types = new java.util.HashSet<>();
+        linux.namespaces().forEach(ns -> types.add(ns.type()));
+        Plan plan = new Plan();
+        if (types.contains(NamespaceType.PID)) {
+            plan.add(Op.SETNS_PID, "/proc/" + pid + "/ns/pid");
+        }
+        for (Path procs : cgroupProcs) {
+            plan.add(Op.CGROUP_PROCS, procs);
+        }
+        plan.add(Op.CLONE, 0);
+        for (NamespaceType type : JOIN_ORDER) {
+            if (types.contains(type)) {
+                plan.add(Op.SETNS, "/proc/" + pid + "/ns/" + procName(type), cloneFlag(type));
+            }
+        }
+        plan.add(Op.GO);
+        addProcess(plan, requireProcess(spec.withProcess(process)));
+        return plan;
+    }
+
+    private static void addRootfs(Plan plan, String root, List<RootfsMount> rootfs) {
+        if (rootfs.isEmpty()) {
+            // pivot_root needs the new root to be a mount point.
+            plan.add(Op.MOUNT, root, root, "", MS_BIND | MS_REC, "", 0, 0, 0);
+            return;
+        }
+        for (RootfsMount m : rootfs) {
+            if (m.type().equals("bind")) {
+                MountOptions o = MountOptions.parse(m.options());
+                long remount = o.flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+                plan.add(Op.MOUNT, m.source(), root, "", MS_BIND | MS_REC, "", 0, 0, remount);
+            } else {
+                List<Object> args = new ArrayList<>();
+                args.add(m.type());
+                args.add(root);
+                args.add("source=" + m.source());
+                args.addAll(m.options());
+                plan.add(Op.FSMOUNT, args.toArray());
+            }
+        }
+    }
+
+    private static void addDevices(Plan plan, Linux linux, boolean devPts) {
+        Set<String> specified = new java.util.HashSet<>();
+        for (Linux.Device d : linux.devices()) {
+            specified.add(d.path());
+        }
+        for (int i = 0; i < DEFAULT_DEVICES.size(); i++) {
+            String path = "/dev/" + DEFAULT_DEVICE_NAMES.get(i);
+            if (!specified.contains(path)) {
+                plan.add(Op.MKNOD, path, S_IFCHR | 0666, DEFAULT_DEVICES.get(i)[0], DEFAULT_DEVICES.get(i)[1]);
+            }
+        }
+        for (Linux.Device d : linux.devices()) {
+            int type;
+            switch (d.type()) {
+                case "c": case "u": type = S_IFCHR; break;
+                case "b": type = S_IFBLK; break;
+                default:
+                    throw new IllegalArgumentException("linux.devices: '" + d.path() + "' has type '" + d.type()
+                            + "'; only c, u and b are supported");
+            }
+            int mode = d.fileMode() == null ? 0666 : d.fileMode();
+            plan.add(Op.MKNOD, clean(d.path(), "linux.devices"), type | (mode & 07777), d.major(), d.minor());
+        }
+        plan.add(Op.SYMLINK, "/proc/self/fd", "/dev/fd");
+        plan.add(Op.SYMLINK, "/proc/self/fd/0", "/dev/stdin");
+        plan.add(Op.SYMLINK, "/proc/self/fd/1", "/dev/stdout");
+        plan.add(Op.SYMLINK, "/proc/self/fd/2", "/dev/stderr");
+        if (devPts) {
+            plan.add(Op.SYMLINK, "pts/ptmx", "/dev/ptmx");
+        }
+    }
+
+    private static void addProcess(Plan plan, Process process) {
+        for (Process.Rlimit r : process.rlimits()) {
+            plan.add(Op.RLIMIT, rlimit(r.type()), Long.toUnsignedString(r.soft()), Long.toUnsignedString(r.hard()));
+        }
+        if (process.oomScoreAdj() != null) {
+            plan.add(Op.OOM_SCORE_ADJ, process.oomScoreAdj());
+        }
+        Process.User user = process.user() == null ? Process.User.of(0, 0) : process.user();
+        plan.add(Op.UMASK, user.umask() == null ? DEFAULT_UMASK : user.umask());
+        Process.Capabilities caps = process.capabilities();
+        List<String> defaults = DEFAULT_CAPABILITIES;
+        long bounding = mask(caps == null || caps.bounding() == null ? defaults : caps.bounding(), "bounding");
+        plan.add(Op.BOUNDING, Long.toUnsignedString(bounding));
+        List<Object> userArgs = new ArrayList<>(List.of(user.uid(), user.gid()));
+        userArgs.addAll(user.additionalGids());
+        plan.add(Op.USER, userArgs.toArray());
+        long effective = caps == null ? mask(defaults, "effective") : mask(orEmpty(caps.effective()), "effective");
+        long permitted = caps == null ? mask(defaults, "permitted") : mask(orEmpty(caps.permitted()), "permitted");
+        long inheritable = caps == null ? 0 : mask(orEmpty(caps.inheritable()), "inheritable");
+        long ambient = caps == null ? 0 : mask(orEmpty(caps.ambient()), "ambient");
+        if ((ambient & ~(inheritable & permitted)) != 0) {
+            throw new IllegalArgumentException("process.capabilities.ambient: "
+                    + String.join(", ", names(ambient & ~(inheritable & permitted)))
+                    + " must also be inheritable and permitted (the kernel refuses ambient capabilities otherwise)");
+        }
+        plan.add(Op.CAPS, Long.toUnsignedString(effective), Long.toUnsignedString(permitted),
+                Long.toUnsignedString(inheritable), Long.toUnsignedString(ambient));
+        if (Boolean.TRUE.equals(process.noNewPrivileges())) {
+            plan.add(Op.NO_NEW_PRIVS);
+        }
+        plan.add(Op.CHDIR, clean(process.cwd(), "process.cwd"));
+        String path = DEFAULT_PATH;
+        for (String entry : process.env()) {
+            plan.add(Op.ENV, entry);
+            if (entry.startsWith("PATH=")) {
+                path = entry.substring(5);
+            }
+        }
+        for (String arg : process.args()) {
+            plan.add(Op.ARG, arg);
+        }
+        plan.add(Op.EXEC, path);
+    }
+
+    private static Process requireProcess(Spec spec) {
+        Process process = spec.process();
+        if (process == null || process.args().isEmpty()) {
+            throw new IllegalArgumentException("process.args: a container needs a command to run");
+        }
+        if (Boolean.TRUE.equals(process.terminal())) {
+            throw new IllegalArgumentException("process.terminal: terminals are not supported yet; use pipes");
+        }
+        return process;
+    }
+
+    private static boolean isNew(Map<NamespaceType, Namespace> namespaces, NamespaceType type) {
+        Namespace ns = namespaces.get(type);
+        return ns != null && ns.path() == null;
+    }
+
+    private static boolean isBind(Mount m) {
+        return "bind".equals(m.type()) || m.options().contains("bind") || m.options().contains("rbind");
+    }
+
+    private static List<String> orEmpty(List<String> list) {
+        return list == null ? List.of() : list;
+    }
+
+    private static long mask(List<String> names, String field) {
+        long mask = 0;
+        for (String name : names) {
+            int bit = CAPABILITIES.indexOf(name);
+            if (bit < 0) {
+                throw new IllegalArgumentException("process.capabilities." + field + ": unknown capability '"
+                        + name + "'");
+            }
+            mask |= 1L << bit;
+        }
+        return mask;
+    }
+
+    private static List<String> names(long mask) {
+        List<String> names = new ArrayList<>();
+        for (int bit = 0; bit < CAPABILITIES.size(); bit++) {
+            if ((mask & 1L << bit) != 0) {
+                names.add(CAPABILITIES.get(bit));
+            }
+        }
+        return names;
+    }
+
+    /** A container path: absolute, no "..", no trailing slash. */
+    private static String clean(String path, String field) {
+        if (path == null || !path.startsWith("/")) {
+            throw new IllegalArgumentException(field + ": '" + path + "' is not an absolute path");
+        }
+        for (String part : path.split("/")) {
+            if (part.equals("..")) {
+                throw new IllegalArgumentException(field + ": '" + path + "' must not contain '..'");
+            }
+        }
+        String normal = Path.of(path).normalize().toString();
+        return normal;
+    }
+
+    /** Mount options split into flags, propagation and filesystem data, as runc reads them. */
+    static final class MountOptions {
+        long flags;
+        long propagation;
+        String data = "";
+
+        static MountOptions parse(List<String> options) {
+            MountOptions o = new MountOptions();
+            List<String> data = new ArrayList<>();
+            for (String option : options) {
+                Flag flag = MOUNT_FLAGS.get(option);
+                Long propagation = PROPAGATIONS.get(option);
+                if (flag != null) {
+                    o.flags = flag.set() ? o.flags | flag.flag() : o.flags & ~flag.flag();
+                } else if (propagation != null) {
+                    o.propagation = propagation;
+                } else {
+                    data.add(option);
+                }
+            }
+            o.data = String.join(",", data);
+            return o;
+        }
+
+        /** The mount_setattr(2) attributes of a bind mount's flags. */
+        long attributes() {
+            return ((flags & MS_RDONLY) != 0 ? MOUNT_ATTR_RDONLY : 0) | ((flags & MS_NOSUID) != 0 ? MOUNT_ATTR_NOSUID : 0)
+                    | ((flags & MS_NODEV) != 0 ? MOUNT_ATTR_NODEV : 0) | ((flags & MS_NOEXEC) != 0 ? MOUNT_ATTR_NOEXEC : 0);
+        }
+    }
+}

@@ -1,0 +1,343 @@
+package dev.stevedore.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stevedore.oci.runtime.Mount;
+import dev.stevedore.oci.runtime.Process;
+import dev.stevedore.oci.runtime.Resources;
+import dev.stevedore.oci.runtime.Spec;
+import dev.stevedore.spi.ContainerBackendException;
+import dev.stevedore.spi.ContainerHandle;
+import dev.stevedore.spi.ContainerProcess;
+import dev.stevedore.spi.ContainerRuntime;
+import dev.stevedore.spi.ContainerState;
+import dev.stevedore.spi.RootfsMount;
+import dev.stevedore.spi.Stdio;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** End to end, as root: real namespaces, mounts and cgroups around a busybox rootfs. */
+class LinuxContainerTest {
+    @TempDir
+    static Path tmp;
+    static Path rootfs;
+    static ContainerRuntime runtime;
+    static int counter;
+
+    @BeforeAll
+    static void open() {
+        assertThat(LinuxBackend.effectiveUid()).as("these tests need root (run CI as root)").isZero();
+        assertThat(new LinuxBackend().unavailableReason()).as("the Linux backend must be usable here").isNull();
+        rootfs = BusyboxRootfs.create(tmp.resolve("rootfs"));
+        runtime = new LinuxBackend().open(tmp.resolve("state"));
+    }
+
+    @AfterAll
+    static void close() {
+        runtime.close();
+    }
+
+    record Result(int status, String out, String err) {
+    }
+
+    static Result run(Spec spec) {
+        return run(spec, List.of());
+    }
+
+    static synchronized String nextId() {
+        return "c" + counter++;
+    }
+
+    static Result run(Spec spec, List<RootfsMount> mounts) {
+        ContainerHandle c = runtime.create(nextId(), spec, mounts, Stdio.pipes());
+        try {
+            c.stdin().close();
+            c.start();
+            String out = new String(c.stdout().readAllBytes(), StandardCharsets.UTF_8);
+            String err = new String(c.stderr().readAllBytes(), StandardCharsets.UTF_8);
+            return new Result(c.waitFor(), out, err);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        } finally {
+            c.delete();
+        }
+    }
+
+    static Spec sh(String script) {
+        return TestSpecs.docker(rootfs, "sh", "-c", script);
+    }
+
+    @Test
+    void hostnamePidOneEnvAndCwd() {
+        Spec spec = sh("hostname; echo pid=$$; echo foo=$FOO; pwd").withCwd("/work/dir")
+                .withEnv(List.of("PATH=/bin", "FOO=bar baz"));
+        Result r = run(spec);
+        assertThat(r.out()).isEqualTo("box\npid=1\nfoo=bar baz\n/work/dir\n");
+        assertThat(r.status()).isZero();
+    }
+
+    @Test
+    void mountsAreThoseOfTheSpec() {
+        Result r = run(sh("cat /proc/self/mountinfo; ls /dev; echo > /sys/x 2>&1 || echo sys-ro; cat /proc/kcore | wc -c"));
+        assertThat(r.out()).contains(" / /proc rw,nosuid,nodev,noexec", " /dev rw,nosuid - tmpfs",
+                " /dev/pts ", "devpts", " /dev/shm ", " /dev/mqueue ", " /sys ro,", " /proc/sys ro,", " /etc/hosts ",
+                " /etc/resolv.conf ", " /etc/hostname ");
+        assertThat(r.out()).contains("null\n", "zero\n", "full\n", "random\n", "urandom\n", "tty\n", "ptmx\n", "stdin\n",
+                "sys-ro\n");
+        assertThat(r.out()).as("/proc/kcore is masked by /dev/null").endsWith("\n0\n");
+        assertThat(r.out()).as("the host's mounts are gone").doesNotContain(" /sys/fs/cgroup ", " /run ");
+    }
+
+    @Test
+    void volumesReadWriteAndReadOnly() throws IOException {
+        Path rw = Files.createDirectories(tmp.resolve("vol-rw"));
+        Path ro = Files.createDirectories(tmp.resolve("vol-ro"));
+        Files.writeString(ro.resolve("in"), "from host");
+        Spec spec = sh("echo hi > /data/out; cat /ro/in; echo; touch /ro/x 2>/dev/null || echo ro-refused")
+                .withMount(Mount.bind(rw.toString(), "/data", false))
+                .withMount(Mount.bind(ro.toString(), "/ro", true));
+        Result r = run(spec);
+        assertThat(r.out()).isEqualTo("from host\nro-refused\n");
+        assertThat(Files.readString(rw.resolve("out"))).isEqualTo("hi\n");
+    }
+
+    @Test
+    void missingVolumeSourceNamesBothPaths() {
+        Spec spec = sh("true").withMount(Mount.bind("/host/dir", "/data", false));
+        assertThatThrownBy(() -> run(spec)).isInstanceOf(ContainerBackendException.class)
+                .hasMessage("mount \"/host/dir\" on \"/data\": no such file or directory");
+    }
+
+    @Test
+    void userAndGroups() {
+        Spec spec = sh("id; umask").withProcess(sh("").process().withArgs("sh", "-c", "id; umask")
+                .withUser(new Process.User(1000L, 1000L, 077, List.of(2000L), null, null)));
+        Result r = run(spec);
+        assertThat(r.out()).isEqualTo("uid=1000(app) gid=1000(app) groups=2000(extra)\n0077\n");
+    }
+
+    @Test
+    void exitCodesAndSignals() {
+        assertThat(run(sh("exit 3")).status()).isEqualTo(3);
+        ContainerHandle c = runtime.create(nextId(), sh("sleep 100"), List.of(), Stdio.discard());
+        try {
+            c.start();
+            assertThat(c.state()).isEqualTo(ContainerState.RUNNING);
+            assertThat(c.waitFor(Duration.ofMillis(100))).isEmpty();
+            c.kill(9);
+            assertThat(c.waitFor(Duration.ofSeconds(5))).hasValue(137);
+            assertThat(c.state()).isEqualTo(ContainerState.STOPPED);
+        } finally {
+            c.delete();
+        }
+    }
+
+    @Test
+    void execJoinsTheContainer() throws IOException {
+        ContainerHandle c = runtime.create(nextId(), sh("echo started; sleep 100; true"), List.of(), Stdio.pipes());
+        try {
+            c.start();
+            assertThat(new String(c.stdout().readNBytes(8), StandardCharsets.UTF_8)).isEqualTo("started\n");
+            ContainerProcess p = c.exec(Process.of("sh", "-c", "hostname; cat /proc/1/cmdline; echo; id -u; exit 4")
+                    .withEnv(List.of("PATH=/bin")).withUser(Process.User.of(1000, 1000)), Stdio.pipes());
+            String out = new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).isEqualTo(4);
+            assertThat(out).isEqualTo("box\nsh\0-c\0echo started; sleep 100; true\0\n1000\n");
+            assertThat(c.state()).isEqualTo(ContainerState.RUNNING);
+        } finally {
+            c.delete();
+        }
+    }
+
+    @Test
+    void execErrors() {
+        ContainerHandle c = runtime.create(nextId(), sh("sleep 100"), List.of(), Stdio.discard());
+        try {
+            c.start();
+            assertThatThrownBy(() -> c.exec(Process.of("/bin/nope"), Stdio.discard()))
+                    .hasMessage("exec \"/bin/nope\": no such file or directory");
+        } finally {
+            c.delete();
+        }
+    }
+
+    @Test
+    void missingExecutableExits127() {
+        ContainerHandle c = runtime.create(nextId(), TestSpecs.docker(rootfs, "/bin/nope"), List.of(), Stdio.discard());
+        try {
+            assertThatThrownBy(c::start).isInstanceOf(ContainerBackendException.class)
+                    .hasMessage("exec \"/bin/nope\": no such file or directory")
+                    .satisfies(e -> assertThat(((ContainerBackendException) e).exitStatus()).hasValue(127));
+            assertThat(c.waitFor()).isEqualTo(127);
+            assertThat(c.state()).isEqualTo(ContainerState.STOPPED);
+        } finally {
+            c.delete();
+        }
+        assertThatThrownBy(() -> run(TestSpecs.docker(rootfs, "nope")))
+                .hasMessage("exec \"nope\": executable file not found in $PATH");
+    }
+
+    @Test
+    void badCwd() {
+        assertThatThrownBy(() -> run(sh("true").withCwd("/etc/passwd")))
+                .hasMessage("chdir to cwd \"/etc/passwd\" failed: not a directory");
+    }
+
+    @Test
+    void readOnlyRootfs() {
+        Spec spec = sh("touch /x 2>/dev/null || echo refused; echo ok > /tmp/y 2>/dev/null || echo tmp-refused");
+        spec = spec.withRoot(spec.root().withReadonly(true));
+        assertThat(run(spec).out()).isEqualTo("refused\ntmp-refused\n");
+    }
+
+    @Test
+    void memoryAndPidsLimits() {
+        Spec spec = sh("sleep 100").withResources(Resources.none().withMemory(Resources.Memory.limit(32 << 20))
+                .withPids(Resources.Pids.of(4)));
+        ContainerHandle c = runtime.create(nextId(), spec, List.of(), Stdio.discard());
+        try {
+            c.start();
+            LinuxRuntime rt = (LinuxRuntime) runtime;
+            String cgroup = ((LinuxContainer) c).cgroup();
+            assertThat(rt.cgroups().read("memory", cgroup, rt.cgroups().isUnified() ? "memory.max"
+                    : "memory.limit_in_bytes")).isEqualTo(Long.toString(32 << 20));
+            assertThat(rt.cgroups().read("pids", cgroup, "pids.max")).as("4 plus the helper").isEqualTo("5");
+            assertThat(rt.cgroups().read("pids", cgroup, "cgroup.procs").split("\n")).as("helper and container")
+                    .containsExactlyInAnyOrder(Long.toString(((LinuxContainer) c).helperPid()), Long.toString(c.pid()));
+            assertThat(c.stats().pids()).isEqualTo(1);
+        } finally {
+            c.delete();
+        }
+        Result forks = run(sh("for i in 1 2 3 4 5 6; do sleep 5 & done 2>&1; echo done")
+                .withResources(Resources.none().withPids(Resources.Pids.of(4))));
+        assertThat(forks.out() + forks.err()).contains("can't fork");
+    }
+
+    @Test
+    void overlayWith130LayersAndUpper() throws IOException {
+        List<Path> layers = new java.util.ArrayList<>();
+        layers.add(rootfs);
+        for (int i = 1; i < 130; i++) {
+            Path layer = Files.createDirectories(tmp.resolve("layers/sha256-" + "0".repeat(48) + i));
+            Files.writeString(layer.resolve("layer"), Integer.toString(i));
+            Files.writeString(layer.resolve("l" + i), "");
+            layers.add(layer);
+        }
+        OverlaySnapshotter snapshotter = new OverlaySnapshotter();
+        assertThat(snapshotter.unavailableReason(tmp)).isNull();
+        Path snap = Files.createDirectories(tmp.resolve("snap"));
+        Path root = Files.createDirectories(snap.resolve("rootfs"));
+        List<RootfsMount> mounts = snapshotter.prepare(snap, layers, false);
+        Result r = run(TestSpecs.docker(root, "sh", "-c", "cat /layer; echo; ls / | grep -c '^l[0-9]'; echo new > /new"),
+                mounts);
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).isEqualTo("129\n129\n");
+        assertThat(Files.readString(snap.resolve("upper/new"))).isEqualTo("new\n");
+        assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo"))).as("no mount leaks to the host")
+                .noneMatch(l -> l.contains(root.toString()));
+
+        Path roSnap = Files.createDirectories(tmp.resolve("snap-ro"));
+        Path roRoot = Files.createDirectories(roSnap.resolve("rootfs"));
+        Result ro = run(TestSpecs.docker(roRoot, "sh", "-c", "cat /layer; echo; touch /x 2>/dev/null || echo refused"),
+                snapshotter.prepare(roSnap, layers, true));
+        assertThat(ro.out()).isEqualTo("129\nrefused\n");
+    }
+
+    @Test
+    void stdinAndFiles() throws IOException {
+        ContainerHandle c = runtime.create(nextId(), sh("cat; echo err >&2"), List.of(), Stdio.pipes());
+        try {
+            c.start();
+            c.stdin().write("fed through stdin\n".getBytes(StandardCharsets.UTF_8));
+            c.stdin().close();
+            assertThat(new String(c.stdout().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("fed through stdin\n");
+            assertThat(new String(c.stderr().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("err\n");
+            assertThat(c.waitFor()).isZero();
+        } finally {
+            c.delete();
+        }
+        Path out = tmp.resolve("out.log");
+        Path err = tmp.resolve("err.log");
+        ContainerHandle f = runtime.create(nextId(), sh("echo to-file; echo to-err >&2"), List.of(), Stdio.files(out, err));
+        try {
+            f.start();
+            assertThat(f.waitFor()).isZero();
+            assertThat(Files.readString(out)).isEqualTo("to-file\n");
+            assertThat(Files.readString(err)).isEqualTo("to-err\n");
+        } finally {
+            f.delete();
+        }
+    }
+
+    @Test
+    void signalsReachTheProcess() {
+        ContainerHandle c = runtime.create(nextId(), sh("trap 'exit 7' TERM; echo ready; while true; do sleep 1; done"),
+                List.of(), Stdio.pipes());
+        try {
+            c.start();
+            assertThat(new String(c.stdout().readNBytes(6), StandardCharsets.UTF_8)).isEqualTo("ready\n");
+            c.kill(15);
+            assertThat(c.waitFor(Duration.ofSeconds(5))).hasValue(7);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        } finally {
+            c.delete();
+        }
+    }
+
+    @Test
+    void networkHasOnlyLoopbackUp() {
+        Result r = run(sh("ip -o link; wget -q -T 1 -O- http://198.51.100.1/ 2>&1 || echo no-route"));
+        assertThat(r.out()).contains("1: lo: <LOOPBACK,UP,LOWER_UP>").endsWith("no-route\n");
+        assertThat(r.out().lines().filter(l -> l.matches("\\d+: .*")).count()).as("only lo").isEqualTo(1);
+    }
+
+    @Test
+    void joinsAnotherContainersNamespacesByPath() {
+        ContainerHandle a = runtime.create(nextId(), sh("sleep 100"), List.of(), Stdio.discard());
+        try {
+            a.start();
+            Spec b = sh("hostname").withHostname(null).withNamespaces(List.of(
+                    dev.stevedore.oci.runtime.Namespace.of(dev.stevedore.oci.runtime.NamespaceType.MOUNT),
+                    dev.stevedore.oci.runtime.Namespace.of(dev.stevedore.oci.runtime.NamespaceType.PID),
+                    dev.stevedore.oci.runtime.Namespace.join(dev.stevedore.oci.runtime.NamespaceType.UTS,
+                            "/proc/" + a.pid() + "/ns/uts")));
+            assertThat(run(b).out()).isEqualTo("box\n");
+        } finally {
+            a.delete();
+        }
+    }
+
+    @Test
+    void processSettingsApply() {
+        Process p = sh("").process().withArgs("sh", "-c", "ulimit -n; cat /proc/self/oom_score_adj;"
+                        + " grep -E '^(NoNewPrivs|CapEff|CapBnd|CapAmb)' /proc/self/status")
+                .withRlimits(List.of(Process.Rlimit.of(dev.stevedore.oci.runtime.RlimitType.RLIMIT_NOFILE, 100, 200)))
+                .withNoNewPrivileges(true);
+        p = new Process(p.terminal(), p.consoleSize(), p.user(), p.args(), p.commandLine(), p.env(), p.cwd(),
+                p.capabilities(), p.rlimits(), p.noNewPrivileges(), p.apparmorProfile(), 500, p.scheduler(),
+                p.selinuxLabel(), p.ioPriority(), p.execCPUAffinity(), p.extensions());
+        Result r = run(sh("").withProcess(p));
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).as("Docker's default capabilities").isEqualTo("100\n500\nCapEff:\t00000000a80425fb\n"
+                + "CapBnd:\t00000000a80425fb\nCapAmb:\t0000000000000000\nNoNewPrivs:\t1\n");
+        assertThat(run(TestSpecs.docker(rootfs, "ls", "/proc/self/fd")).out())
+                .as("only stdio is inherited (3 is ls's own directory)").isEqualTo("0\n1\n2\n3\n");
+    }
+
+    @Test
+    void helperIsNotReachableInside() {
+        Path helper = ((LinuxRuntime) runtime).helperExecutable();
+        assertThat(helper).isExecutable();
+        assertThat(run(sh("test -e " + helper + " || echo unreachable")).out()).isEqualTo("unreachable\n");
+    }
+}
