@@ -3,6 +3,7 @@ package dev.stevedore.internal.build;
 import dev.stevedore.internal.build.ImageBuilder.ImageState;
 import dev.stevedore.internal.build.ImageBuilder.LayerRef;
 import dev.stevedore.internal.layer.LayerWriteOptions;
+import dev.stevedore.internal.engine.ImageUsers;
 import dev.stevedore.internal.store.ImageNotFoundException;
 import dev.stevedore.internal.store.Lease;
 import dev.stevedore.oci.Digest;
@@ -559,7 +560,8 @@ final class Build {
     /** The USER's ids, which own a WORKDIR the build creates (as BuildKit does). */
     private Users.Ids userIds(StageState s, Instruction i) {
         try {
-            return Users.user(s.view(), s.config().config().user());
+            ImageUsers.User u = ImageUsers.resolve(s.config().config().user(), s.view()::readText);
+            return new Users.Ids((int) u.uid(), (int) u.gid());
         } catch (IllegalArgumentException e) {
             throw fail(i, e.getMessage());
         }
@@ -689,7 +691,7 @@ final class Build {
                 env.add(k + "=" + v);
             }
         });
-        Users.Ids ids = userIds(s, run);
+        userIds(s, run); // fails with the line when USER names nobody the image knows
         String cwd = Optional.ofNullable(c.workingDir()).orElse("/");
         List<Path> layerDirs = builder.unpacked(s.image.layers());
         Path tarDir = builder.newTempDir("run");
@@ -697,7 +699,8 @@ final class Build {
             Path tar = tarDir.resolve("changes.tar");
             int status;
             try (OutputStream out = Files.newOutputStream(tar)) {
-                status = builder.runner().run(new RunStepExecutor.RunSpec(layerDirs, argv, env, ids.uid(), ids.gid(), cwd,
+                status = builder.runner().run(new RunStepExecutor.RunSpec(layerDirs, argv, env,
+                        Optional.ofNullable(c.user()).orElse(""), cwd,
                         network), out, (bytes, length, stderr) -> options.listener().output(step, bytes, length, stderr));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the changes of RUN at line " + run.line(), e);

@@ -116,6 +116,11 @@ final class RootfsView {
         }
     }
 
+    /** @return a file's content as text, or empty; the form the engine's user lookup reads */
+    Optional<String> readText(String path) {
+        return read(path).map(b -> new String(b, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     /** The layer directories that contribute to an (already resolved) directory, topmost first. */
     private List<Path> dirLayers(List<String> dirParts) {
         List<Path> result = new ArrayList<>();

@@ -16,12 +16,11 @@ public interface RunStepExecutor {
      * @param layers the unpacked layers of the image so far, the base layer first
      * @param argv the command, already put through the shell for the shell form
      * @param env the environment, each {@code NAME=value}
-     * @param uid the user id
-     * @param gid the group id
+     * @param user the user as USER gives it ({@code name}, {@code uid}, {@code name:group}...), empty for root
      * @param workingDir the working directory (created if missing)
      * @param network {@code none} or {@code host}
      */
-    record RunSpec(List<Path> layers, List<String> argv, List<String> env, int uid, int gid, String workingDir,
+    record RunSpec(List<Path> layers, List<String> argv, List<String> env, String user, String workingDir,
             String network) {
         public RunSpec {
             layers = List.copyOf(layers);

@@ -3,7 +3,7 @@ package dev.stevedore.internal.build;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
-/** User and group names resolved through an image's {@code /etc/passwd} and {@code /etc/group}. */
+/** {@code --chown} user and group names resolved through an image's {@code /etc/passwd} and {@code /etc/group}. */
 final class Users {
 
     /** A numeric identity. */
@@ -21,29 +21,6 @@ final class Users {
         int uid = uid(view, user).orElseThrow(() -> new IllegalArgumentException(
                 "--chown user '" + user + "' is not in the image's /etc/passwd: use a number or add the user first"));
         int gid = colon < 0 ? uid : gid(view, spec.substring(colon + 1));
-        return new Ids(uid, gid);
-    }
-
-    /**
-     * Resolves the image's USER as a container start does: without a group, the user's primary group
-     * from {@code /etc/passwd} (0 for a number the file does not list).
-     */
-    static Ids user(RootfsView view, String spec) {
-        if (spec == null || spec.isEmpty()) {
-            return new Ids(0, 0);
-        }
-        int colon = spec.indexOf(':');
-        String user = colon < 0 ? spec : spec.substring(0, colon);
-        String[] entry = passwdEntry(view, user);
-        int uid;
-        if (entry != null) {
-            uid = Integer.parseInt(entry[2]);
-        } else if (isNumber(user)) {
-            uid = Integer.parseInt(user);
-        } else {
-            throw new IllegalArgumentException("unable to find user " + user + ": no matching entries in the image's /etc/passwd");
-        }
-        int gid = colon >= 0 ? gid(view, spec.substring(colon + 1)) : entry != null ? Integer.parseInt(entry[3]) : 0;
         return new Ids(uid, gid);
     }
 
