@@ -549,7 +549,7 @@ final class Build {
             Users.Ids owner = userIds(s, w);
             CopyPlan plan = new CopyPlan();
             plan.add(new CopyPlan.MakeDir(view.canonicalParent(dir), 0755));
-            layer = writePlan(plan, view, owner, Optional.empty());
+            layer = writePlan(plan, view, owner, Optional.empty(), null);
         } else if (existing.isPresent() && !existing.get().isDirectory()) {
             throw fail(w, "WORKDIR " + dir + " exists in the image and is not a directory");
         }
@@ -572,11 +572,18 @@ final class Build {
         return "/" + String.join("/", parts);
     }
 
-    private LayerRef writePlan(CopyPlan plan, RootfsView view, Users.Ids owner, Optional<Integer> chmod) {
+    private LayerRef writePlan(CopyPlan plan, RootfsView view, Users.Ids owner, Optional<Integer> chmod, String lineage) {
         Path dir = builder.newTempDir("layer");
         try {
-            plan.apply(dir, view, owner, chmod, created);
-            return builder.writeDirectoryLayer(dir, layerOptions, lease);
+            CopyIndex earlier = lineage == null ? null : CopyIndex.read(builder.copyIndexFile(lineage));
+            CopyPlan.Reuse reuse = earlier == null || !earlier.owner().equals(owner) ? (d, m, c) -> null
+                    : earlier.reuse(builder.unpackedPath(earlier.diffId()));
+            plan.apply(dir, view, owner, chmod, created, reuse);
+            LayerRef layer = builder.writeDirectoryLayer(dir, layerOptions, lease);
+            if (lineage != null) {
+                CopyIndex.of(layer.diffId(), owner, plan, chmod).write(builder.copyIndexFile(lineage));
+            }
+            return layer;
         } catch (RuntimeException e) {
             ImageBuilder.deleteTree(dir);
             throw e;
@@ -593,7 +600,7 @@ final class Build {
         }
         long start = System.nanoTime();
         options.listener().running(step);
-        LayerRef layer = copy.execute();
+        LayerRef layer = copy.execute(key(s.key, step.text(), "lineage"));
         record(s, key, withHistory(s.config(), step.text(), layer), layer);
         options.listener().done(step, Duration.ofNanos(System.nanoTime() - start));
     }
@@ -626,8 +633,12 @@ final class Build {
     /** Another stage's or image's file system, and what identifies its content in a cache key. */
     record Source(RootfsView view, String identity) {}
 
-    LayerRef write(CopyPlan plan, RootfsView view, Users.Ids owner, Optional<Integer> chmod) {
-        return writePlan(plan, view, owner, chmod);
+    /**
+     * @param lineage identifies the step apart from its sources' content, so the next build of the step
+     *     finds this one's files to reuse; null when the sources are not content-addressed
+     */
+    LayerRef write(CopyPlan plan, RootfsView view, Users.Ids owner, Optional<Integer> chmod, String lineage) {
+        return writePlan(plan, view, owner, chmod, lineage);
     }
 
     BuildOptions options() {

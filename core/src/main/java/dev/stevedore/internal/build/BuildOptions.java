@@ -20,7 +20,9 @@ import java.util.Objects;
  *     {@code host}; also decides whether ADD may download
  * @param created the timestamp of the new config and history entries (and of the files in new layers);
  *     null for {@code SOURCE_DATE_EPOCH}, or the epoch when that is unset, so builds are reproducible
- * @param compression how new layers are compressed
+ * @param compression how new layers are compressed; none by default: the store is local, as Docker's own
+ *     image store keeps layers uncompressed and compresses them on push; gzip or zstd here when the layers
+ *     go elsewhere as they are
  * @param listener receives progress
  */
 public record BuildOptions(Path dockerfile, Map<String, String> buildArgs, String target, Map<String, String> labels,
@@ -39,10 +41,10 @@ public record BuildOptions(Path dockerfile, Map<String, String> buildArgs, Strin
         Objects.requireNonNull(listener, "listener");
     }
 
-    /** Defaults: the context's Dockerfile, the last stage, cache on, no network, gzip, no progress output. */
+    /** Defaults: the context's Dockerfile, the last stage, cache on, no network, uncompressed layers, no progress output. */
     public static BuildOptions defaults() {
         return new BuildOptions(null, Map.of(), null, Map.of(), List.of(), false, "none", null,
-                LayerCompression.GZIP, BuildListener.NONE);
+                LayerCompression.NONE, BuildListener.NONE);
     }
 
     public BuildOptions withDockerfile(Path file) {

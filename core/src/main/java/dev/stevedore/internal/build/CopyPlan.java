@@ -63,6 +63,15 @@ final class CopyPlan {
         }
     }
 
+    /**
+     * Files of an earlier layer of the same step that may be hard-linked instead of copied: unpacked
+     * layers never change, and a link shares content, mode, owner and (fixed) time, which match.
+     */
+    interface Reuse {
+        /** @return the earlier file with this destination, mode and content, or null */
+        Path find(String dest, int mode, byte[] digest);
+    }
+
     /** One thing to create. */
     sealed interface Op {
         String dest();
@@ -115,12 +124,14 @@ final class CopyPlan {
      * Creates everything under {@code root}. Parent directories that exist in the image get its
      * owner and mode (a layer entry replaces them); new ones get the step's owner and mode 0755.
      */
-    void apply(Path root, RootfsView image, Users.Ids owner, Optional<Integer> chmod, Instant mtime) {
+    void apply(Path root, RootfsView image, Users.Ids owner, Optional<Integer> chmod, Instant mtime, Reuse reuse) {
         Map<String, Boolean> made = new LinkedHashMap<>();
+        Map<String, PutFile> files = new LinkedHashMap<>();
         try {
             for (Op op : ops) {
                 String rel = op.dest().substring(1);
                 Path target = root.resolve(rel);
+                files.remove(op.dest()); // a later operation on the same path wins
                 parents(root, rel, image, owner, made);
                 if (op instanceof MakeDir d) {
                     if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
@@ -131,8 +142,7 @@ final class CopyPlan {
                     made.put(rel, true);
                 } else if (op instanceof PutFile f) {
                     replaceable(target);
-                    f.content().writeTo(target);
-                    setOwnerAndMode(target, owner, chmod.orElse(f.mode()));
+                    files.put(f.dest(), f);
                 } else if (op instanceof PutLink l) {
                     replaceable(target);
                     Files.createSymbolicLink(target, Path.of(l.target()));
@@ -149,7 +159,29 @@ final class CopyPlan {
                     }
                 }
             }
-            fixTimes(root, FileTime.from(mtime));
+            FileTime time = FileTime.from(mtime);
+            // File contents are independent of each other: write them in parallel, the copying is I/O.
+            files.values().parallelStream().forEach(f -> {
+                Path target = root.resolve(f.dest().substring(1));
+                int mode = chmod.orElse(f.mode());
+                try {
+                    Path earlier = reuse.find(f.dest(), mode, f.content().digest());
+                    if (earlier != null) {
+                        try {
+                            Files.createLink(target, earlier);
+                            return;
+                        } catch (IOException e) {
+                            // Gone since, or another file system: copy instead.
+                        }
+                    }
+                    f.content().writeTo(target);
+                    setOwnerAndMode(target, owner, mode);
+                    Files.setLastModifiedTime(target, time);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write '" + f.dest() + "': " + e.getMessage(), e);
+                }
+            });
+            fixTimes(root, time);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot assemble the copied files in '" + root + "': " + e.getMessage(), e);
         }
@@ -183,21 +215,23 @@ final class CopyPlan {
         }
     }
 
+    private static final Users.Ids CREATOR = ImageBuilder.isRoot() ? new Users.Ids(0, 0) : null;
+
     private static void setOwnerAndMode(Path p, Users.Ids owner, int mode) throws IOException {
-        Files.setAttribute(p, "unix:uid", owner.uid(), LinkOption.NOFOLLOW_LINKS);
-        Files.setAttribute(p, "unix:gid", owner.gid(), LinkOption.NOFOLLOW_LINKS);
+        if (!owner.equals(CREATOR)) {
+            Files.setAttribute(p, "unix:uid", owner.uid(), LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(p, "unix:gid", owner.gid(), LinkOption.NOFOLLOW_LINKS);
+        }
         // After chown, which clears set-id bits.
         Files.setAttribute(p, "unix:mode", mode & 07777);
     }
 
-    /** Fixed times everywhere, directories last, as extracting the layer would leave them. */
+    /** Fixed directory times, set last (creating entries changes them), as extracting the layer would leave them. */
     private static void fixTimes(Path dir, FileTime time) throws IOException {
-        try (var entries = Files.newDirectoryStream(dir)) {
+        try (var entries = Files.newDirectoryStream(dir, Files::isDirectory)) {
             for (Path p : entries) {
-                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                if (!Files.isSymbolicLink(p)) {
                     fixTimes(p, time);
-                } else if (!Files.isSymbolicLink(p)) {
-                    Files.setLastModifiedTime(p, time);
                 }
             }
         }

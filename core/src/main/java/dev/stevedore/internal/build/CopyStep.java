@@ -212,8 +212,8 @@ final class CopyStep {
         }
     }
 
-    /** Plans and writes the layer. */
-    LayerRef execute() {
+    /** Plans and writes the layer; {@code lineage} names the step across content changes. */
+    LayerRef execute(String lineage) {
         RootfsView view = stage.view();
         Users.Ids owner;
         try {
@@ -256,7 +256,7 @@ final class CopyStep {
             }
         }
         try {
-            return build.write(plan, view, owner, chmod);
+            return build.write(plan, view, owner, chmod, fromSource == null ? lineage : null);
         } catch (UncheckedIOException e) {
             throw build.fail(instruction, keyword + " failed: " + e.getMessage());
         } finally {

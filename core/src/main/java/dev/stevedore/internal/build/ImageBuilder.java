@@ -155,6 +155,16 @@ public final class ImageBuilder {
         }
     }
 
+    /** Where a layer is (or would be) unpacked. */
+    Path unpackedPath(Digest diffId) {
+        return layers.path(diffId);
+    }
+
+    /** The record of what the last run of a COPY or ADD step wrote, by the step's lineage. */
+    Path copyIndexFile(String lineage) {
+        return store.root().resolve("build-cache").resolve("copy").resolve(lineage);
+    }
+
     /** A layer of an image: its blob and its diffID. */
     record LayerRef(Descriptor blob, Digest diffId) {}
 

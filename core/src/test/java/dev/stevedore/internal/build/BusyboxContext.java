@@ -29,6 +29,7 @@ final class BusyboxContext {
             Path bin = Files.createDirectories(rootfs.resolve("bin"));
             Files.copy(BUSYBOX, bin.resolve("busybox"), StandardCopyOption.REPLACE_EXISTING);
             for (String applet : APPLETS) {
+                Files.deleteIfExists(bin.resolve(applet));
                 Files.createSymbolicLink(bin.resolve(applet), Path.of("busybox"));
             }
             Path etc = Files.createDirectories(rootfs.resolve("etc"));
