@@ -62,7 +62,6 @@ final class BuildContext {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the build context '" + dir + "': " + e.getMessage(), e);
         }
-        statCache.retainOnly(nodes.keySet());
     }
 
     Path directory() {
@@ -312,7 +311,8 @@ final class BuildContext {
         return sha;
     }
 
+    /** Persists new digests, forgetting files no longer in the context. */
     void saveStatCache() {
-        statCache.save();
+        statCache.save(nodes.keySet());
     }
 }

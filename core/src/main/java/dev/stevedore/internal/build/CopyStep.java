@@ -103,21 +103,22 @@ final class CopyStep {
 
     /** What identifies the taken files' content: digests of context files, the stage's key, downloads' checksums. */
     String sourceKey() {
-        StringBuilder key = new StringBuilder();
+        MessageDigest key = Digest.newMessageDigest(Digest.SHA256);
         if (from.isPresent()) {
             fromSource = build.fromSource(stage, instruction, from.get());
-            key.append(fromSource.identity()).append('\n');
+            update(key, fromSource.identity());
         }
         if (checksum.isPresent() && sources.stream().anyMatch(s -> !isUrl(s))) {
             throw build.fail(instruction, "ADD --checksum only applies to URL sources");
         }
-        List<Node> toHash = new ArrayList<>();
+        // Every context entry taken, each source's own entry followed by what is below it.
+        List<Node> taken = new ArrayList<>();
         for (String source : sources) {
             List<Object> matched = new ArrayList<>();
             if (add && isUrl(source)) {
                 Path file = download(source);
                 matched.add(file);
-                key.append("url ").append(source).append(' ').append(hex(sha256(file))).append('\n');
+                update(key, "url " + source + " " + hex(sha256(file)));
             } else if (fromSource != null) {
                 matched.addAll(matchImage(fromSource.view(), source));
             } else {
@@ -133,14 +134,13 @@ final class CopyStep {
                         continue;
                     }
                     matched.add(n);
+                    taken.add(n);
                     if (n.kind() == Kind.DIRECTORY) {
                         for (Node c : ctx.tree(n)) {
-                            if (!excludes.excludes(c.path())) {
-                                toHash.add(c);
+                            if (excludes.isEmpty() || !excludes.excludes(c.path())) {
+                                taken.add(c);
                             }
                         }
-                    } else {
-                        toHash.add(n);
                     }
                 }
             }
@@ -151,35 +151,23 @@ final class CopyStep {
             }
             matches.add(matched);
         }
-        if (!toHash.isEmpty()) {
+        if (!taken.isEmpty()) {
             BuildContext ctx = build.contextFiles();
-            ctx.hashAll(toHash);
-            for (List<Object> matched : matches) {
-                for (Object o : matched) {
-                    if (o instanceof Node n) {
-                        appendNode(key, ctx, n, n.path());
-                        if (n.kind() == Kind.DIRECTORY) {
-                            for (Node c : ctx.tree(n)) {
-                                if (!excludes.excludes(c.path())) {
-                                    appendNode(key, ctx, c, c.path());
-                                }
-                            }
-                        }
-                    }
+            ctx.hashAll(taken);
+            for (Node n : taken) {
+                update(key, n.kind() + " " + n.path() + " " + Integer.toOctalString(n.mode())
+                        + (n.kind() == Kind.SYMLINK ? " -> " + n.linkTarget() : ""));
+                if (n.kind() == Kind.FILE) {
+                    key.update(ctx.digest(n));
                 }
             }
         }
-        return hex(Digest.newMessageDigest(Digest.SHA256).digest(key.toString().getBytes(StandardCharsets.UTF_8)));
+        return hex(key.digest());
     }
 
-    private static void appendNode(StringBuilder key, BuildContext ctx, Node n, String path) {
-        key.append(n.kind()).append(' ').append(path).append(' ').append(Integer.toOctalString(n.mode()));
-        if (n.kind() == Kind.FILE) {
-            key.append(' ').append(hex(ctx.digest(n)));
-        } else if (n.kind() == Kind.SYMLINK) {
-            key.append(" -> ").append(n.linkTarget());
-        }
-        key.append('\n');
+    private static void update(MessageDigest md, String line) {
+        md.update(line.getBytes(StandardCharsets.UTF_8));
+        md.update((byte) '\n');
     }
 
     /** Image paths a --from source names, top-level symlinks followed, globs matched per component. */

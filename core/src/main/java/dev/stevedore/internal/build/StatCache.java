@@ -83,18 +83,16 @@ final class StatCache {
         }
     }
 
-    /** Drops the entries of files no longer in the context. */
-    void retainOnly(java.util.Set<String> present) {
-        if (entries.keySet().retainAll(present)) {
-            dirty = true;
-        }
-    }
-
-    /** Writes the cache back when it changed, atomically (a rename), without syncing: it is a hint. */
-    void save() {
+    /**
+     * Writes the cache back when it changed, atomically (a rename), without syncing: it is a hint.
+     *
+     * @param present the context's paths now: entries of other paths are dropped
+     */
+    void save(java.util.Set<String> present) {
         if (!dirty) {
             return;
         }
+        entries.keySet().retainAll(present);
         try {
             Files.createDirectories(file.getParent());
             Path temp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");

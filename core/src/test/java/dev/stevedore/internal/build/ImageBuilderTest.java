@@ -378,4 +378,80 @@ class ImageBuilderTest {
         assertThat(gc.removed()).doesNotContain(first.manifest().digest(), f.manifest(first).layers().get(1).digest());
         assertThat(f.build(ctx).stepsRun()).isZero();
     }
+
+    @Test
+    void aRerunCopyReusesUnchangedFilesAndLeavesTheOldLayerAlone() throws IOException {
+        Path ctx = context("FROM busybox\nCOPY src /src/\n", "src/same", "unchanged", "src/edit", "v1");
+        BuildResult first = f.build(ctx);
+        Files.writeString(ctx.resolve("src/edit"), "v2");
+        BuildResult second = f.build(ctx);
+        assertThat(f.topLayer(second).get("src/edit").content()).isEqualTo("v2");
+        assertThat(f.topLayer(second).get("src/same").content()).isEqualTo("unchanged");
+        assertThat(f.topLayer(first).get("src/edit").content()).isEqualTo("v1");
+        LayerCacheView layers = new LayerCacheView(f);
+        Path oldDir = layers.unpacked(first);
+        Path newDir = layers.unpacked(second);
+        assertThat(Files.readString(oldDir.resolve("src/edit"))).isEqualTo("v1");
+        assertThat(Files.readString(newDir.resolve("src/edit"))).isEqualTo("v2");
+        assertThat(Files.isSameFile(oldDir.resolve("src/same"), newDir.resolve("src/same"))).as("hard-linked").isTrue();
+    }
+
+    /** The unpacked directory of an image's top layer. */
+    record LayerCacheView(BuildFixture f) {
+        Path unpacked(BuildResult r) {
+            List<dev.stevedore.oci.Digest> ids = f.config(r).rootfs().diffIds();
+            return new dev.stevedore.internal.store.LayerCache(f.store).path(ids.get(ids.size() - 1));
+        }
+    }
+
+    @Test
+    void addDownloadsWithChecksumWhenTheBuildHasNetwork() throws Exception {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        byte[] body = "downloaded".getBytes();
+        server.createContext("/files/tool.txt", x -> {
+            x.sendResponseHeaders(200, body.length);
+            x.getResponseBody().write(body);
+            x.close();
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/files/tool.txt";
+            String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(body));
+            Path ctx = context("FROM busybox\nADD --checksum=sha256:" + sha + " " + url + " /opt/\n");
+            BuildResult r = f.build(ctx, BuildOptions.defaults().withNetwork("host"));
+            Entry e = f.topLayer(r).get("opt/tool.txt");
+            assertThat(e.content()).isEqualTo("downloaded");
+            assertThat(e.mode()).isEqualTo(0600);
+            Path wrong = context("FROM busybox\nADD --checksum=sha256:" + "1".repeat(64) + " " + url + " /opt/\n");
+            assertThatThrownBy(() -> f.build(wrong, BuildOptions.defaults().withNetwork("host")))
+                    .hasMessageStartingWith("Dockerfile:2: ADD " + url + ": checksum mismatch: expected sha256:111");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void platformFlagsAndLinkAreAccepted() {
+        Path ctx = context("FROM --platform=$BUILDPLATFORM busybox AS b\nCOPY --link a /a\n", "a", "A");
+        BuildResult r = f.build(ctx);
+        assertThat(f.config(r).architecture()).isEqualTo(Build.hostPlatform().architecture());
+        assertThat(f.topLayer(r).get("a").content()).isEqualTo("A");
+    }
+
+    @Test
+    void badExposeNamesTheLine() {
+        Path ctx = context("FROM busybox\nEXPOSE 80\nEXPOSE http\n");
+        assertThatThrownBy(() -> f.build(ctx)).hasMessage(
+                "Dockerfile:3: EXPOSE 'http' is not a port: write PORT or PORT/tcp, PORT/udp, PORT/sctp");
+    }
+
+    @Test
+    void labelsOfTheOptionsAndDockerfileOutsideTheContext() throws IOException {
+        Path ctx = context("unused");
+        Path dockerfile = tmp.resolve("elsewhere.Dockerfile");
+        Files.writeString(dockerfile, "FROM busybox\nLABEL a=1\n");
+        BuildResult r = f.build(ctx, BuildOptions.defaults().withDockerfile(dockerfile).withLabels(Map.of("b", "2")));
+        assertThat(f.config(r).config().labels()).containsEntry("a", "1").containsEntry("b", "2");
+    }
 }
