@@ -113,7 +113,8 @@ public final class BuildBenchmark {
     }
 
     private void change() throws IOException {
-        Files.writeString(someSmallFile(), "// changed " + (++edit) + "\n");
+        // Unique content each time: every tool caches by content, and must not find this one from an earlier run.
+        Files.writeString(someSmallFile(), "// changed " + (++edit) + " " + java.util.UUID.randomUUID() + "\n");
     }
 
     // ------------------------------------------------------------------ stevedore
