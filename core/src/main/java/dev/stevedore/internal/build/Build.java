@@ -2,8 +2,8 @@ package dev.stevedore.internal.build;
 
 import dev.stevedore.internal.build.ImageBuilder.ImageState;
 import dev.stevedore.internal.build.ImageBuilder.LayerRef;
-import dev.stevedore.internal.layer.LayerWriteOptions;
 import dev.stevedore.internal.engine.ImageUsers;
+import dev.stevedore.internal.layer.LayerWriteOptions;
 import dev.stevedore.internal.store.ImageNotFoundException;
 import dev.stevedore.internal.store.Lease;
 import dev.stevedore.oci.Digest;
@@ -132,12 +132,10 @@ final class Build {
         Set<Integer> needed = new java.util.TreeSet<>();
         need(target, needed);
         for (int index : needed) {
-            StageState s = new StageState(stages.get(index));
-            buildStage(s);
-            built.put(index, s);
+            built(index);
         }
         warnUnusedArgs();
-        StageState last = built.get(target);
+        StageState last = built(target);
         ImageState finalState = last.image;
         if (!options.labels().isEmpty()) {
             Map<String, String> labels = new TreeMap<>(finalState.config().config().labels());
@@ -151,6 +149,17 @@ final class Build {
         BuildResult result = builder.output(finalState, created, options, lease, ran, cached);
         builder.cache().protect(newLayers, result.manifest(), lease);
         return result;
+    }
+
+    /** A stage's final state, building it first when no earlier look at the Dockerfile saw it was needed. */
+    private StageState built(int index) {
+        StageState s = built.get(index);
+        if (s == null) {
+            s = new StageState(dockerfile.stages().get(index));
+            buildStage(s);
+            built.put(index, s);
+        }
+        return s;
     }
 
     // ---------------------------------------------------------------- plan
@@ -204,17 +213,8 @@ final class Build {
         stageNamed(from, index).ifPresent(i -> need(i, needed));
         for (Instruction i : stage.instructions()) {
             Optional<String> copyFrom = i instanceof Instruction.Copy c ? c.from() : Optional.empty();
-            if (copyFrom.isPresent()) {
-                String ref = copyFrom.get();
-                if (ref.contains("$")) {
-                    // Decided by variables at run time: keep every earlier stage it could name.
-                    for (int j = 0; j < index; j++) {
-                        need(j, needed);
-                    }
-                } else {
-                    stageNamed(ref, index).ifPresent(j -> need(j, needed));
-                }
-            }
+            // A --from with variables is resolved when its step runs, which builds the stage then.
+            copyFrom.flatMap(ref -> stageNamed(ref, index)).ifPresent(j -> need(j, needed));
         }
     }
 
@@ -249,7 +249,7 @@ final class Build {
                 ? Optional.empty() : stageNamed(from.image(), s.stage.index());
         List<String> triggers = List.of();
         if (stageIndex.isPresent()) {
-            StageState base = built.get(stageIndex.get());
+            StageState base = built(stageIndex.get());
             s.image = base.image;
             s.key = key(base.key, StepText.of(from), "");
         } else if (from.image().equalsIgnoreCase("scratch")) {
@@ -616,7 +616,7 @@ final class Build {
     Source fromSource(StageState s, Instruction i, String ref) {
         Optional<Integer> stage = stageNamed(ref, s.stage.index());
         if (stage.isPresent()) {
-            StageState from = built.get(stage.get());
+            StageState from = built(stage.get());
             return new Source(from.view(), "stage " + from.label + " " + from.key);
         }
         if (ref.matches("[0-9]+")) {

@@ -454,4 +454,18 @@ class ImageBuilderTest {
         BuildResult r = f.build(ctx, BuildOptions.defaults().withDockerfile(dockerfile).withLabels(Map.of("b", "2")));
         assertThat(f.config(r).config().labels()).containsEntry("a", "1").containsEntry("b", "2");
     }
+
+    @Test
+    void copyFromAStageNamedByAVariableBuildsThatStage() {
+        Path ctx = context("""
+                ARG SRC=one
+                FROM busybox AS one
+                COPY a /a
+                FROM scratch
+                ARG SRC
+                COPY --from=${SRC} /a /copied
+                """, "a", "from stage one");
+        BuildResult r = f.build(ctx);
+        assertThat(f.topLayer(r).get("copied").content()).isEqualTo("from stage one");
+    }
 }
