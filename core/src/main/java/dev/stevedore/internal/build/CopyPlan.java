@@ -127,6 +127,10 @@ final class CopyPlan {
     void apply(Path root, RootfsView image, Users.Ids owner, Optional<Integer> chmod, Instant mtime, Reuse reuse) {
         Map<String, Boolean> made = new LinkedHashMap<>();
         Map<String, PutFile> files = new LinkedHashMap<>();
+        // What exists in the fresh directory, so that a new path costs no check: links made, and whether
+        // an archive put files no one planned.
+        java.util.Set<String> links = new java.util.HashSet<>();
+        boolean unpacked = false;
         try {
             for (Op op : ops) {
                 String rel = op.dest().substring(1);
@@ -141,11 +145,12 @@ final class CopyPlan {
                     setOwnerAndMode(target, owner, chmod.orElse(d.mode()));
                     made.put(rel, true);
                 } else if (op instanceof PutFile f) {
-                    replaceable(target);
+                    replaceable(target, rel, made, links, unpacked);
                     files.put(f.dest(), f);
                 } else if (op instanceof PutLink l) {
-                    replaceable(target);
+                    replaceable(target, rel, made, links, unpacked);
                     Files.createSymbolicLink(target, Path.of(l.target()));
+                    links.add(rel);
                     Files.setAttribute(target, "unix:uid", owner.uid(), LinkOption.NOFOLLOW_LINKS);
                     Files.setAttribute(target, "unix:gid", owner.gid(), LinkOption.NOFOLLOW_LINKS);
                 } else if (op instanceof Unpack u) {
@@ -154,6 +159,7 @@ final class CopyPlan {
                         setOwnerAndMode(target, owner, 0755);
                     }
                     made.put(rel, true);
+                    unpacked = true;
                     try (var in = Files.newInputStream(u.archive())) {
                         LayerExtractor.extract(in, target, ExtractOptions.defaults().withWriterThreads(0));
                     }
@@ -187,11 +193,15 @@ final class CopyPlan {
         }
     }
 
-    private static void replaceable(Path target) throws IOException {
-        if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+    /** Clears the way for a file or link at {@code rel}; a directory there is an error. */
+    private static void replaceable(Path target, String rel, Map<String, Boolean> made, java.util.Set<String> links,
+            boolean unpacked) throws IOException {
+        if (made.containsKey(rel) || unpacked && Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException("cannot replace directory " + target.getFileName() + " with a file");
         }
-        Files.deleteIfExists(target);
+        if (links.remove(rel) || unpacked) {
+            Files.deleteIfExists(target);
+        }
     }
 
     private static void parents(Path root, String rel, RootfsView image, Users.Ids owner, Map<String, Boolean> made)
