@@ -594,15 +594,19 @@ final class Build {
 
     private void copyStep(StageState s, Instruction i, BuildListener.Step step) {
         CopyStep copy = new CopyStep(this, s, i);
-        String key = key(s.key, step.text(), copy.sourceKey());
-        if (fromCache(s, key, step)) {
-            return;
+        try {
+            String key = key(s.key, step.text(), copy.sourceKey());
+            if (fromCache(s, key, step)) {
+                return;
+            }
+            long start = System.nanoTime();
+            options.listener().running(step);
+            LayerRef layer = copy.execute(key(s.key, step.text(), "lineage"));
+            record(s, key, withHistory(s.config(), step.text(), layer), layer);
+            options.listener().done(step, Duration.ofNanos(System.nanoTime() - start));
+        } finally {
+            copy.discardDownloads();
         }
-        long start = System.nanoTime();
-        options.listener().running(step);
-        LayerRef layer = copy.execute(key(s.key, step.text(), "lineage"));
-        record(s, key, withHistory(s.config(), step.text(), layer), layer);
-        options.listener().done(step, Duration.ofNanos(System.nanoTime() - start));
     }
 
     BuildContext contextFiles() {
@@ -715,6 +719,9 @@ final class Build {
                         network), out, (bytes, length, stderr) -> options.listener().output(step, bytes, length, stderr));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the changes of RUN at line " + run.line(), e);
+            } catch (IllegalArgumentException | IllegalStateException | dev.stevedore.spi.ContainerBackendException e) {
+                // The container could not be set up or started: say which step, keep what the backend said.
+                throw fail(run, "RUN could not run " + argv + ": " + e.getMessage());
             }
             if (status != 0) {
                 throw fail(run, "RUN " + StepText.command(run.command()).strip() + " failed with exit status " + status);

@@ -247,9 +247,12 @@ final class CopyStep {
             return build.write(plan, view, owner, chmod, fromSource == null ? lineage : null);
         } catch (UncheckedIOException e) {
             throw build.fail(instruction, keyword + " failed: " + e.getMessage());
-        } finally {
-            downloads.forEach(ImageBuilder::deleteTree);
         }
+    }
+
+    /** Deletes what the step downloaded, whether it ran or was taken from the cache. */
+    void discardDownloads() {
+        downloads.forEach(ImageBuilder::deleteTree);
     }
 
     private void planNode(CopyPlan plan, BuildContext ctx, Node n, String dest, boolean intoDir, RootfsView view) {

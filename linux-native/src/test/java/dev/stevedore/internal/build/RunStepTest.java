@@ -118,4 +118,21 @@ class RunStepTest {
         assertThat(f.topLayer(r).get("app/artifact").content()).isEqualTo("built\n");
         assertThat(f.manifest(r).layers()).hasSize(2);
     }
+
+    @Test
+    void aMissingExecutableNamesTheLine() {
+        Path ctx = context("FROM busybox\nRUN [\"/no/such/tool\", \"x\"]\n");
+        assertThatThrownBy(() -> f.build(ctx)).isInstanceOf(DockerfileException.class)
+                .hasMessageStartingWith("Dockerfile:2: RUN ").hasMessageContaining("/no/such/tool");
+    }
+
+    @Test
+    void aChangedBuildArgRunsTheRunAgain() {
+        Path ctx = context("FROM busybox\nARG V=1\nRUN echo $V > /v\n");
+        f.build(ctx);
+        assertThat(f.build(ctx).stepsRun()).isZero();
+        BuildResult other = f.build(ctx, BuildOptions.defaults().withBuildArgs(Map.of("V", "2")));
+        assertThat(other.stepsRun()).isEqualTo(1);
+        assertThat(f.topLayer(other).get("v").content()).isEqualTo("2\n");
+    }
 }
