@@ -278,7 +278,7 @@ final class BuildContext {
                 }
             }
         }
-        missing.parallelStream().forEach(n -> digests.put(n.path(), hash(n)));
+        ImageBuilder.onFileThreads(() -> missing.parallelStream().forEach(n -> digests.put(n.path(), hash(n))));
     }
 
     /** @return a file's sha256, as raw bytes */

@@ -167,7 +167,7 @@ final class CopyPlan {
             }
             FileTime time = FileTime.from(mtime);
             // File contents are independent of each other: write them in parallel, the copying is I/O.
-            files.values().parallelStream().forEach(f -> {
+            ImageBuilder.onFileThreads(() -> files.values().parallelStream().forEach(f -> {
                 Path target = root.resolve(f.dest().substring(1));
                 int mode = chmod.orElse(f.mode());
                 try {
@@ -186,7 +186,7 @@ final class CopyPlan {
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot write '" + f.dest() + "': " + e.getMessage(), e);
                 }
-            });
+            }));
             fixTimes(root, time);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot assemble the copied files in '" + root + "': " + e.getMessage(), e);

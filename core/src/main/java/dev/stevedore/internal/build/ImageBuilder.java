@@ -165,6 +165,28 @@ public final class ImageBuilder {
         return store.root().resolve("build-cache").resolve("copy").resolve(lineage);
     }
 
+    /**
+     * Threads for file work that mostly waits in the kernel (creating, copying, hashing many files):
+     * more than the cores, so a file system busy with its journal does not leave them idle.
+     */
+    private static final java.util.concurrent.ForkJoinPool FILE_IO = new java.util.concurrent.ForkJoinPool(
+            Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+
+    /** Runs an action whose parallel streams use the file-I/O threads. */
+    static void onFileThreads(Runnable action) {
+        try {
+            FILE_IO.submit(action).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while copying or hashing files", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
     /** A layer of an image: its blob and its diffID. */
     record LayerRef(Descriptor blob, Digest diffId) {}
 
