@@ -9,7 +9,9 @@
  * Usage: stevedore-helper SOCKET JVM_PID
  *
  * Wire format (native byte order, the JVM is on the same machine):
- *   plan (Java -> helper): u32 size, then ops: u8 code, u16 argc, argc x (u32 len, bytes)
+ *   plan (Java -> helper), in two frames: the operations up to CLONE, then the child's operations
+ *     (a helper prepared in advance clones before the second arrives); each frame is
+ *     u32 size, then ops: u8 code, u16 argc, argc x (u32 len, bytes)
  *   commands (Java -> helper): 'G' (go ahead), 'K' + i32 signal
  *   messages (helper -> Java): u32 size, u8 type, i32 value, 3 x (u32 len, bytes)
  *     'P' pid, 'R' set up and waiting for go, 'S' exec done or child gone, 'X' exit status,
@@ -47,7 +49,7 @@ enum {
     OP_FSMOUNT = 15, OP_OPEN_TREE = 16, OP_MOVE_MOUNT = 17, OP_PIVOT = 18, OP_MKNOD = 19,
     OP_SYMLINK = 20, OP_MASK = 21, OP_REMOUNT_RO = 22, OP_MKDIR_P = 24, OP_GO = 25,
     OP_RLIMIT = 30, OP_OOM_SCORE_ADJ = 31, OP_UMASK = 32, OP_NO_NEW_PRIVS = 33, OP_USER = 34,
-    OP_CAPS = 35, OP_CHDIR = 36, OP_ENV = 37, OP_ARG = 38, OP_EXEC = 39, OP_BOUNDING = 40,
+    OP_CAPS = 35, OP_CHDIR = 36, OP_ENV = 37, OP_ARG = 38, OP_EXEC = 39, OP_BOUNDING = 40, OP_DOMAINNAME = 41, OP_WRITE = 42,
 };
 
 /* Mount target flags sent with OP_MOUNT / OP_MOVE_MOUNT. */
@@ -121,6 +123,23 @@ static int read_full(int fd, void *buf, size_t len) {
     return 0;
 }
 
+/* The number of arguments each operation reads; a plan that gives fewer is refused before anything runs. */
+static int arity(int code) {
+    switch (code) {
+    case OP_LOOPBACK: case OP_GO: case OP_NO_NEW_PRIVS: return 0;
+    case OP_SETNS_PID: case OP_CLONE: case OP_CGROUP_PROCS: case OP_UNSHARE: case OP_HOSTNAME: case OP_DOMAINNAME:
+    case OP_PIVOT:
+    case OP_MASK: case OP_OOM_SCORE_ADJ: case OP_UMASK: case OP_CHDIR: case OP_ENV: case OP_ARG: case OP_EXEC:
+    case OP_BOUNDING: return 1;
+    case OP_SETNS: case OP_SYMLINK: case OP_MKDIR_P: case OP_FSMOUNT: case OP_USER: case OP_WRITE: return 2;
+    case OP_REMOUNT_RO: case OP_RLIMIT: return 3;
+    case OP_MKNOD: case OP_MOVE_MOUNT: case OP_CAPS: return 4;
+    case OP_OPEN_TREE: return 6;
+    case OP_MOUNT: return 8;
+    default: return -1;
+    }
+}
+
 static void read_plan(int fd) {
     uint32_t size;
     if (read_full(fd, &size, 4) < 0) fail("read plan", "", "", errno);
@@ -136,6 +155,7 @@ static void read_plan(int fd) {
         o->argc = argc;
         o->argv = calloc(argc + 1, sizeof(char *));
         if (!o->argv) fail("parse plan", "", "", ENOMEM);
+        if (arity(o->code) < 0 || o->argc < arity(o->code)) fail("parse plan", "bad operation", "", EINVAL);
         for (int i = 0; i < o->argc; i++) {
             uint32_t len;
             if (end - p < 4) fail("parse plan", "", "", EINVAL);
@@ -231,9 +251,15 @@ static void do_fsmount(struct op *o) {
 }
 
 /* Detaches a copy of a host path before pivot_root, so it can be attached inside afterwards. */
+static unsigned tree_index(const char *arg) {
+    unsigned long long idx = num(arg);
+    if (idx >= MAX_TREES) fail("parse plan", "bind mount index", arg, EINVAL);
+    return idx;
+}
+
 static void do_open_tree(struct op *o) {
     /* index src recursive MOUNT_ATTR_* propagation target(for messages) */
-    int idx = num(o->argv[0]);
+    unsigned idx = tree_index(o->argv[0]);
     const char *src = o->argv[1];
     int fd = syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | O_CLOEXEC | (num(o->argv[2]) ? AT_RECURSIVE : 0));
     if (fd < 0) fail("mount", src, o->argv[5], errno);
@@ -247,10 +273,11 @@ static void do_open_tree(struct op *o) {
 static void do_move_mount(struct op *o) {
     /* index target tflags src(for messages) */
     const char *target = o->argv[1];
+    unsigned idx = tree_index(o->argv[0]);
     prepare_target(target, num(o->argv[2]), "mount", o->argv[3]);
-    if (syscall(SYS_move_mount, tree_fds[num(o->argv[0])], "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    if (syscall(SYS_move_mount, tree_fds[idx], "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
         fail("mount", o->argv[3], target, errno);
-    close(tree_fds[num(o->argv[0])]);
+    close(tree_fds[idx]);
 }
 
 static void do_pivot(const char *root) {
@@ -343,11 +370,26 @@ static void __attribute__((noreturn)) do_exec(const char *path_var) {
     fail(err == ENOENT ? "exec-path" : "exec", file, "", err);
 }
 
-static void run_child(int from, int sync_fd, int go_fd) {
+/*
+ * The JVM blocks some signals and ignores others, and both survive exec: give the container
+ * process default dispositions and an empty mask. The raw syscall reaches the signals libc
+ * reserves for itself (32-34), which the JVM's threads may have set too.
+ */
+static void reset_signals(void) {
+    struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } dfl = { SIG_DFL, 0, 0, 0 };
+    for (int sig = 1; sig <= 64; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP) syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
+    uint64_t none = 0;
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, 8);
+}
+
+static void run_child(int from, int go_fd) {
     char c;
-    /* In a new pid namespace getppid() is 0; if the parent died before this, the read sees EOF. */
+    /*
+     * If the parent died before this, nobody will ever send the go-ahead: the read of go_fd sees
+     * EOF and the child exits (getppid() cannot tell, it is 0 in a new pid namespace).
+     */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (read(sync_fd, &c, 1) != 1) _exit(1);
     for (int i = from; i < nops; i++) {
         struct op *o = &ops[i];
         switch (o->code) {
@@ -361,6 +403,9 @@ static void run_child(int from, int sync_fd, int go_fd) {
         case OP_LOOPBACK: loopback_up(); break;
         case OP_HOSTNAME:
             if (sethostname(o->argv[0], strlen(o->argv[0])) < 0) fail("sethostname", o->argv[0], "", errno);
+            break;
+        case OP_DOMAINNAME:
+            if (setdomainname(o->argv[0], strlen(o->argv[0])) < 0) fail("setdomainname", o->argv[0], "", errno);
             break;
         case OP_MOUNT: do_mount(o); break;
         case OP_FSMOUNT: do_fsmount(o); break;
@@ -387,6 +432,7 @@ static void run_child(int from, int sync_fd, int go_fd) {
             break;
         }
         case OP_OOM_SCORE_ADJ: write_file("/proc/self/oom_score_adj", o->argv[0], "set oom_score_adj"); break;
+        case OP_WRITE: write_file(o->argv[0], o->argv[1], "write"); break;
         case OP_UMASK: umask(num(o->argv[0])); break;
         case OP_NO_NEW_PRIVS: if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail("no_new_privs", "", "", errno); break;
         case OP_BOUNDING: drop_bounding(num(o->argv[0])); break;
@@ -396,10 +442,28 @@ static void run_child(int from, int sync_fd, int go_fd) {
         case OP_ENV: env[nenv++] = o->argv[0]; break;
         case OP_ARG: args[nargs++] = o->argv[0]; break;
         case OP_EXEC: do_exec(o->argv[0]);
-        default: fail("parse plan", "unknown operation", "", EINVAL);
+        default: fail("parse plan", "operation out of place", "", EINVAL);
         }
     }
     fail("parse plan", "no exec operation", "", EINVAL);
+}
+
+/* Copies the second part of the plan, the child's operations, from Java to the child. */
+static void relay_plan(int sock, int to, pid_t child) {
+    uint32_t size;
+    char buf[4096];
+    if (read_full(sock, &size, 4) < 0 || write(to, &size, 4) != 4) {
+        kill(child, SIGKILL);
+        fail("read plan", "", "", errno);
+    }
+    while (size > 0) {
+        ssize_t n = read(sock, buf, size < sizeof buf ? size : sizeof buf);
+        if (n <= 0 || write(to, buf, n) != n) {
+            kill(child, SIGKILL);
+            fail("read plan", "", "", n == 0 ? EPIPE : errno);
+        }
+        size -= n;
+    }
 }
 
 static int exit_status(int status) {
@@ -443,33 +507,38 @@ int main(int argc, char **argv) {
     }
     if (i == nops) fail("parse plan", "no clone operation", "", EINVAL);
     clone_flags = num(ops[i++].argv[0]);
+    if (i != nops) fail("parse plan", "operation after clone in the first part", "", EINVAL);
 
-    sigset_t all, old;
+    sigset_t all;
     sigfillset(&all);
-    sigprocmask(SIG_BLOCK, &all, &old);
+    sigprocmask(SIG_BLOCK, &all, NULL);
     int sigfd = signalfd(-1, &all, SFD_CLOEXEC);
-    int sync_pipe[2], go_pipe[2], err_pipe[2];
-    if (sigfd < 0 || pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(go_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0)
+    int go_pipe[2], err_pipe[2], plan_pipe[2];
+    if (sigfd < 0 || pipe2(go_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0
+        || pipe2(plan_pipe, O_CLOEXEC) < 0)
         fail("create pipes", "", "", errno);
     pid_t pid = syscall(SYS_clone, clone_flags | SIGCHLD, 0, 0, 0, 0);
     if (pid < 0) fail("clone", "", "", errno);
     if (pid == 0) {
-        sigprocmask(SIG_SETMASK, &old, NULL);
+        reset_signals();
         close(sock);
         close(sigfd);
         close(err_pipe[0]);
-        close(sync_pipe[1]);
         close(go_pipe[1]);
+        close(plan_pipe[1]);
         report_fd = err_pipe[1];
-        run_child(i, sync_pipe[0], go_pipe[0]);
+        /* The namespaces exist already; the rest of the plan may come much later (a helper prepared in advance). */
+        read_plan(plan_pipe[0]);
+        close(plan_pipe[0]);
+        run_child(i, go_pipe[0]);
     }
     close(err_pipe[1]);
-    close(sync_pipe[0]);
     close(go_pipe[0]);
+    close(plan_pipe[0]);
+    relay_plan(sock, plan_pipe[1], pid);
+    close(plan_pipe[1]);
 
     send_msg('P', pid, "", "", "");
-    if (write(sync_pipe[1], "c", 1) != 1) fail("resume child", "", "", errno);
-    close(sync_pipe[1]);
 
     int err_fd = err_pipe[0];
     for (;;) {

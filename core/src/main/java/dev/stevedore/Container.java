@@ -30,7 +30,7 @@ public final class Container implements AutoCloseable {
     /** How long {@link #stop()} lets the process exit before killing it, as {@code docker stop}. */
     public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(10);
 
-    private static final Duration WAIT_FOREVER = Duration.ofDays(365_000);
+    private static final Duration WAIT_FOREVER = Duration.ofNanos(Long.MAX_VALUE);
 
     private final Instance instance;
 
@@ -86,10 +86,28 @@ public final class Container implements AutoCloseable {
      * @param consumer receives lines without their line terminator
      */
     public void followOutput(Consumer<String> consumer) {
+        followOutput(consumer, () -> { });
+    }
+
+    /**
+     * Like {@link #followOutput(Consumer)}, and runs {@code onEnd} once the output ended: the
+     * container exited and every line was passed on, or it was removed.
+     *
+     * @param consumer receives lines without their line terminator
+     * @param onEnd runs on the following thread after the last line
+     */
+    public void followOutput(Consumer<String> consumer, Runnable onEnd) {
         Objects.requireNonNull(consumer, "consumer");
+        Objects.requireNonNull(onEnd, "onEnd");
         Path out = instance.logPath("stdout.log");
         Path err = instance.logPath("stderr.log");
-        Thread t = new Thread(() -> follow(out, err, consumer), "stevedore-follow-" + id());
+        Thread t = new Thread(() -> {
+            try {
+                follow(out, err, consumer);
+            } finally {
+                onEnd.run();
+            }
+        }, "stevedore-follow-" + id());
         t.setDaemon(true);
         t.start();
     }
@@ -257,7 +275,17 @@ public final class Container implements AutoCloseable {
      * @return the new image
      */
     public Image commit(String name) {
-        return instance.commit(name);
+        return instance.commit(Objects.requireNonNull(name, "name"));
+    }
+
+    /**
+     * Makes an image of the container, named {@code commit-ID:latest} after the container's id;
+     * see {@link #commit(String)}.
+     *
+     * @return the new image
+     */
+    public Image commit() {
+        return instance.commit("commit-" + id().toLowerCase(java.util.Locale.ROOT) + ":latest");
     }
 
     /**

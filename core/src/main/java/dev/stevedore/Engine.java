@@ -197,7 +197,7 @@ public final class Engine implements AutoCloseable {
 
         /**
          * Opens the engine: the store is created or checked, leftovers of dead processes are
-         * removed. The backend starts with the first container.
+         * removed, and the backend starts in the background.
          *
          * @return the engine
          */

@@ -10,6 +10,7 @@ public final class ImageNotFoundException extends StevedoreException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The name or digest asked for. */
     private final String image;
     private final transient Path store;
 

@@ -2,6 +2,7 @@ package dev.stevedore;
 
 import dev.stevedore.image.Image;
 import dev.stevedore.image.ImageFormat;
+import dev.stevedore.internal.registry.RegistryOptions;
 import dev.stevedore.internal.engine.ImageOps;
 import dev.stevedore.oci.image.ImageConfig;
 import java.nio.file.Path;
@@ -107,6 +108,63 @@ public final class ImageStore {
      */
     public void export(String image, Path target, ImageFormat format) {
         ops.export(List.of(image), target, Objects.requireNonNull(format, "format"));
+    }
+
+    /**
+     * Pulls an image from a registry (OCI distribution API) and names it in the store as the
+     * reference says. Blobs the store holds are not downloaded; every blob is verified against
+     * its digest. Credentials come from Docker's {@code config.json}; {@code localhost} and
+     * {@code 127.0.0.1} registries may use plain HTTP. For a multi-platform image, this host's
+     * platform is pulled.
+     *
+     * <pre>{@code
+     * Image alpine = Images.pull("alpine:3.20");
+     * }</pre>
+     *
+     * @param reference the image, such as {@code alpine:3.20} or {@code localhost:5000/app@sha256:...}
+     * @return the pulled image
+     * @throws dev.stevedore.image.InvalidReferenceException when the reference is malformed
+     * @throws StevedoreException naming the image and what the registry said
+     */
+    public Image pull(String reference) {
+        return pull(reference, TransferProgress.NONE);
+    }
+
+    /**
+     * Pulls an image, reporting each blob's progress.
+     *
+     * @param reference the image, by tag or digest
+     * @param progress hears blob progress, from several threads
+     * @return the pulled image
+     * @throws StevedoreException naming the image and what the registry said
+     */
+    public Image pull(String reference, TransferProgress progress) {
+        return ops.pull(Objects.requireNonNull(reference, "reference"), RegistryOptions.defaults(),
+                Objects.requireNonNull(progress, "progress"));
+    }
+
+    /**
+     * Pushes an image to a registry: blobs the repository has are skipped, then the manifest.
+     *
+     * @param image the image's name or digest in the store
+     * @param reference where to push it, such as {@code localhost:5000/team/app:1}
+     * @throws ImageNotFoundException when the image is not in the store
+     * @throws StevedoreException naming the image and what the registry said
+     */
+    public void push(String image, String reference) {
+        push(image, reference, TransferProgress.NONE);
+    }
+
+    /**
+     * Pushes an image, reporting each blob's progress.
+     *
+     * @param image the image's name or digest in the store
+     * @param reference where to push it
+     * @param progress hears blob progress, from several threads
+     */
+    public void push(String image, String reference, TransferProgress progress) {
+        ops.push(Objects.requireNonNull(image, "image"), Objects.requireNonNull(reference, "reference"),
+                RegistryOptions.defaults(), Objects.requireNonNull(progress, "progress"));
     }
 
     @Override

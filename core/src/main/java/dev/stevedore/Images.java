@@ -60,6 +60,26 @@ public final class Images {
     }
 
     /**
+     * Pulls an image from a registry; see {@link ImageStore#pull(String)}.
+     *
+     * @param reference the image, such as {@code alpine:3.20}
+     * @return the pulled image
+     */
+    public static Image pull(String reference) {
+        return store().pull(reference);
+    }
+
+    /**
+     * Pushes an image to a registry; see {@link ImageStore#push(String, String)}.
+     *
+     * @param image the image's name or digest in the store
+     * @param reference where to push it
+     */
+    public static void push(String image, String reference) {
+        store().push(image, reference);
+    }
+
+    /**
      * @param image a name, digest or unique digest prefix
      * @return the image with its config, layers, size and history
      * @throws ImageNotFoundException naming the image and the store

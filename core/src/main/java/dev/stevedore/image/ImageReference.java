@@ -1,6 +1,7 @@
 package dev.stevedore.image;
 
 import dev.stevedore.oci.Digest;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -95,7 +96,7 @@ public final class ImageReference {
         String first = slash < 0 ? "" : rest.substring(0, slash);
         // Docker's rule: the first component is a registry host only if it looks like one.
         if (slash < 0 || (!first.contains(".") && !first.contains(":") && !first.equals("localhost")
-                && first.equals(first.toLowerCase(java.util.Locale.ROOT)))) {
+                && first.equals(first.toLowerCase(Locale.ROOT)))) {
             registry = DOCKER_HUB;
             path = rest;
         } else {
@@ -159,7 +160,7 @@ public final class ImageReference {
             if (component.isEmpty()) {
                 throw new InvalidReferenceException(text, "the repository name has an empty path component");
             }
-            if (!component.equals(component.toLowerCase(java.util.Locale.ROOT))) {
+            if (!component.equals(component.toLowerCase(Locale.ROOT))) {
                 throw new InvalidReferenceException(text, "repository name must be lowercase");
             }
             if (!PATH_COMPONENT.matcher(component).matches()) {

@@ -29,13 +29,24 @@ final class Cgroups {
     /** Controllers used when the host has them; a limit on a missing one is refused naming it. */
     static final Set<String> OPTIONAL_CONTROLLERS = Set.of("cpu");
 
+    /**
+     * A hierarchy as a container sees it at {@code /sys/fs/cgroup/<name>} (the name is empty for a
+     * unified hierarchy mounted at {@code /sys/fs/cgroup} itself).
+     *
+     * @param options for v1, the hierarchy's controllers as mount options, which must match exactly
+     */
+    record Hierarchy(String name, String type, String options) {
+    }
+
     private final Path unified;
     private final Map<String, Path> v1;
+    private final Map<Path, String> v1Options;
     private final String unavailableReason;
 
-    private Cgroups(Path unified, Map<String, Path> v1, String unavailableReason) {
+    private Cgroups(Path unified, Map<String, Path> v1, Map<Path, String> v1Options, String unavailableReason) {
         this.unified = unified;
         this.v1 = v1;
+        this.v1Options = v1Options;
         this.unavailableReason = unavailableReason;
     }
 
@@ -43,7 +54,7 @@ final class Cgroups {
         try {
             return detect(Files.readAllLines(Path.of("/proc/self/mountinfo")));
         } catch (IOException e) {
-            return new Cgroups(null, Map.of(), "cannot read /proc/self/mountinfo: " + e);
+            return new Cgroups(null, Map.of(), Map.of(), "cannot read /proc/self/mountinfo: " + e);
         }
     }
 
@@ -51,6 +62,7 @@ final class Cgroups {
     static Cgroups detect(List<String> mountinfo) {
         Path v2 = null;
         Map<String, Path> v1 = new LinkedHashMap<>();
+        Map<Path, String> v1Options = new LinkedHashMap<>();
         for (String line : mountinfo) {
             String[] fields = line.split(" ");
             int dash = List.of(fields).indexOf("-");
@@ -61,15 +73,19 @@ final class Cgroups {
             if (fields[dash + 1].equals("cgroup2") && v2 == null) {
                 v2 = mountPoint;
             } else if (fields[dash + 1].equals("cgroup")) {
-                for (String option : fields[dash + 3].split(",")) {
-                    if (CONTROLLERS.contains(option) || OPTIONAL_CONTROLLERS.contains(option)) {
-                        v1.putIfAbsent(option, mountPoint);
+                List<String> options = new ArrayList<>(List.of(fields[dash + 3].split(",")));
+                options.removeAll(List.of("rw", "ro"));
+                for (String option : options) {
+                    if ((CONTROLLERS.contains(option) || OPTIONAL_CONTROLLERS.contains(option))
+                            && !v1.containsKey(option)) {
+                        v1.put(option, mountPoint);
+                        v1Options.put(mountPoint, String.join(",", options));
                     }
                 }
             }
         }
         if (v2 != null && controllers(v2).containsAll(CONTROLLERS)) {
-            return new Cgroups(v2, Map.of(), null);
+            return new Cgroups(v2, Map.of(), Map.of(), null);
         }
         List<String> missing = new ArrayList<>();
         for (String c : CONTROLLERS) {
@@ -80,7 +96,7 @@ final class Cgroups {
         String reason = missing.isEmpty() ? null : "no cgroup hierarchy has the " + String.join(" and ", missing)
                 + " controller" + (missing.size() > 1 ? "s" : "") + (v2 == null ? "" : " (the cgroup2 mount at '"
                 + v2 + "' has only: " + String.join(" ", controllers(v2)) + ")");
-        return new Cgroups(null, Map.copyOf(v1), reason);
+        return new Cgroups(null, Map.copyOf(v1), Map.copyOf(v1Options), reason);
     }
 
     private static List<String> controllers(Path v2) {
@@ -89,6 +105,21 @@ final class Cgroups {
         } catch (IOException e) {
             return List.of();
         }
+    }
+
+    /**
+     * The hierarchies a container's {@code /sys/fs/cgroup} shows: only those it has its own cgroup
+     * in, so that its cgroup namespace hides the host's tree.
+     */
+    List<Hierarchy> containerView() {
+        if (unified != null) {
+            return List.of(new Hierarchy("", "cgroup2", ""));
+        }
+        List<Hierarchy> view = new ArrayList<>();
+        for (Path root : roots()) {
+            view.add(new Hierarchy(root.getFileName().toString(), "cgroup", v1Options.get(root)));
+        }
+        return view;
     }
 
     String unavailableReason() {

@@ -81,14 +81,25 @@ final class Helper {
         }
     }
 
+    /** Sends the plan up to CLONE: the helper joins namespaces and cgroups and clones the child, which waits. */
+    Helper clone(Plan beforeClone) {
+        try {
+            channel.write(ByteBuffer.wrap(beforeClone.encode()));
+            return this;
+        } catch (IOException e) {
+            process.destroyForcibly();
+            throw new ContainerBackendException("cannot talk to the helper: " + e, null, e);
+        }
+    }
+
     /**
-     * Sends the plan and waits until the process is set up and waits for the go-ahead.
+     * Sends the child's operations and waits until the process is set up and waits for the go-ahead.
      *
      * @throws ContainerBackendException naming the failed step; the helper is then gone
      */
-    Helper begin(Plan plan) {
+    Helper begin(Plan afterClone) {
         try {
-            channel.write(ByteBuffer.wrap(plan.encode()));
+            channel.write(ByteBuffer.wrap(afterClone.encode()));
             Message first = read();
             if (first.type() != 'P') {
                 throw failure(first, "create");

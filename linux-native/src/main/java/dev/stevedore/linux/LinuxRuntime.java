@@ -18,7 +18,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,14 +55,16 @@ final class LinuxRuntime implements ContainerRuntime {
     /** Ids in use, reserved before their container exists. */
     private final Set<String> ids = ConcurrentHashMap.newKeySet();
     private final AtomicLong sequence = new AtomicLong();
-    private final java.util.Deque<Spare> spares = new java.util.ArrayDeque<>();
+    private final Deque<Spare> spares = new ArrayDeque<>();
     static final int SPARES = 2;
+    /** The host's resolver configuration when this runtime opened, copied into each container. */
+    private final String resolvConf;
     private volatile boolean closed;
 
     LinuxRuntime(Path stateDir, Cgroups cgroups) {
         this.stateDir = stateDir.toAbsolutePath();
         this.cgroups = cgroups;
-        this.instance = HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
+        this.instance = HexFormat.of().toHexDigits(new SecureRandom().nextInt());
         this.instanceDir = this.stateDir.resolve(instance);
         try {
             Files.createDirectories(this.stateDir);
@@ -73,6 +77,7 @@ final class LinuxRuntime implements ContainerRuntime {
             throw new ContainerBackendException("cannot use state directory '" + stateDir + "': " + e, null, e);
         }
         removeLeftovers();
+        resolvConf = readResolvConf();
         helperExecutable = HelperBinary.extract(this.stateDir.resolve("bin"));
         launcher = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "stevedore-launcher-" + instance);
@@ -96,10 +101,10 @@ final class LinuxRuntime implements ContainerRuntime {
         Path dir = instanceDir.resolve(id);
         Spare spare = null;
         try {
-            Plan plan = Planner.create(spec, rootfs, List.of(), writeEtcFiles(dir, spec));
-            spare = takeSpare(stdio);
+            Plan plan = Planner.create(spec, rootfs, List.of(), writeEtcFiles(dir, spec), cgroups.containerView());
+            spare = takeSpare(stdio, plan.beforeClone());
             cgroups.limit(spare.cgroup(), spec.linux() == null ? null : spec.linux().resources());
-            Helper helper = spare.helper().begin(plan);
+            Helper helper = spare.helper().begin(plan.afterClone());
             LinuxContainer container = new LinuxContainer(this, id, spec, spare.cgroup(), spare.procs(), dir, helper);
             containers.put(id, container);
             return container;
@@ -115,38 +120,43 @@ final class LinuxRuntime implements ContainerRuntime {
     }
 
     /**
-     * A helper already started and moved into a fresh cgroup, waiting for its plan. Moving a process
-     * between cgroups waits for an RCU grace period (milliseconds) unless another move happened just
-     * before, so spares are prepared in batches on the launcher thread, off the caller's path.
+     * A helper already started, moved into a fresh cgroup and cloned (its child waits, in new
+     * namespaces, for the rest of the plan). Moving a process between cgroups waits for an RCU grace
+     * period (milliseconds) unless another move happened just before, and a new network namespace
+     * takes a while too, so spares are prepared on the launcher thread, off the caller's path, for
+     * the streams and namespaces last asked for.
      */
-    private record Spare(Stdio stdio, Helper helper, String cgroup, List<Path> procs) {
+    private record Spare(Stdio stdio, List<String> beforeClone, Helper helper, String cgroup, List<Path> procs) {
+        boolean fits(Stdio stdio, Plan beforeClone) {
+            return this.stdio.equals(stdio) && this.beforeClone.equals(beforeClone.lines());
+        }
     }
 
-    private Spare takeSpare(Stdio stdio) {
+    private Spare takeSpare(Stdio stdio, Plan beforeClone) {
         Spare spare = null;
         synchronized (spares) {
-            if (!spares.isEmpty() && spares.peek().stdio().equals(stdio)) {
+            if (!spares.isEmpty() && spares.peek().fits(stdio, beforeClone)) {
                 spare = spares.poll();
             }
         }
         // submit, not execute: an exception must not end the thread, whose death would kill its helpers.
-        launcher.submit(() -> refill(stdio));
-        return spare != null ? spare : onLauncher(() -> prepareSpare(stdio));
+        launcher.submit(() -> refill(stdio, beforeClone));
+        return spare != null ? spare : onLauncher(() -> prepareSpare(stdio, beforeClone));
     }
 
-    /** Keeps {@link #SPARES} spares for the streams last asked for; those for other streams go. */
-    private void refill(Stdio stdio) {
+    /** Keeps {@link #SPARES} spares like the last container asked for; other ones go. */
+    private void refill(Stdio stdio, Plan beforeClone) {
         List<Spare> stale = new ArrayList<>();
         int missing;
         synchronized (spares) {
-            spares.removeIf(s -> !s.stdio().equals(stdio) && stale.add(s));
+            spares.removeIf(s -> !s.fits(stdio, beforeClone) && stale.add(s));
             missing = closed ? 0 : SPARES - spares.size();
         }
         stale.forEach(this::discard);
         for (int i = 0; i < missing; i++) {
             Spare spare;
             try {
-                spare = prepareSpare(stdio);
+                spare = prepareSpare(stdio, beforeClone);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "cannot prepare a helper in advance: {0}", e.getMessage());
                 return;
@@ -161,7 +171,7 @@ final class LinuxRuntime implements ContainerRuntime {
         }
     }
 
-    private Spare prepareSpare(Stdio stdio) {
+    private Spare prepareSpare(Stdio stdio, Plan beforeClone) {
         long n = sequence.incrementAndGet();
         String cgroup = "stevedore/" + instance + "/" + n;
         List<Path> procs = cgroups.create(cgroup);
@@ -172,7 +182,7 @@ final class LinuxRuntime implements ContainerRuntime {
             cgroups.remove(cgroup);
             throw e;
         }
-        Spare spare = new Spare(stdio, helper, cgroup, procs);
+        Spare spare = new Spare(stdio, beforeClone.lines(), helper, cgroup, procs);
         try {
             for (Path p : procs) {
                 Files.writeString(p, Long.toString(helper.process.pid()));
@@ -180,6 +190,12 @@ final class LinuxRuntime implements ContainerRuntime {
         } catch (IOException e) {
             discard(spare);
             throw new ContainerBackendException("cannot move the helper into cgroup '" + cgroup + "': " + e, null, e);
+        }
+        try {
+            helper.clone(beforeClone);
+        } catch (RuntimeException e) {
+            discard(spare);
+            throw e;
         }
         return spare;
     }
@@ -206,7 +222,8 @@ final class LinuxRuntime implements ContainerRuntime {
     /** Starts a helper for an exec; it joins the container's cgroups itself. */
     Helper launch(Plan plan, Stdio stdio) {
         long n = sequence.incrementAndGet();
-        return onLauncher(() -> Helper.spawn(helperExecutable, instanceDir.resolve(n + ".sock"), stdio)).begin(plan);
+        return onLauncher(() -> Helper.spawn(helperExecutable, instanceDir.resolve(n + ".sock"), stdio))
+                .clone(plan.beforeClone()).begin(plan.afterClone());
     }
 
     Path helperExecutable() {
@@ -231,7 +248,7 @@ final class LinuxRuntime implements ContainerRuntime {
         }
     }
 
-    private static Map<String, Path> writeEtcFiles(Path dir, Spec spec) {
+    private Map<String, Path> writeEtcFiles(Path dir, Spec spec) {
         try {
             Files.createDirectory(dir);
             Map<String, Path> files = new LinkedHashMap<>();
@@ -240,13 +257,20 @@ final class LinuxRuntime implements ContainerRuntime {
             files.put("/etc/hosts", Files.writeString(dir.resolve("hosts"), "127.0.0.1\tlocalhost\n"
                     + "::1\tlocalhost ip6-localhost ip6-loopback\n"
                     + (spec.hostname() == null ? "" : "127.0.0.1\t" + spec.hostname() + "\n")));
-            Path hostResolv = Path.of("/etc/resolv.conf");
-            String resolv = Files.isReadable(hostResolv) ? Files.readString(hostResolv) : "";
-            files.put("/etc/resolv.conf", Files.writeString(dir.resolve("resolv.conf"), resolv));
+            files.put("/etc/resolv.conf", Files.writeString(dir.resolve("resolv.conf"), resolvConf));
             return files;
         } catch (IOException e) {
             throw new ContainerBackendException("cannot write the container's /etc files in '" + dir + "': " + e,
                     null, e);
+        }
+    }
+
+    private static String readResolvConf() {
+        Path file = Path.of("/etc/resolv.conf");
+        try {
+            return Files.isReadable(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            throw new ContainerBackendException("cannot read '" + file + "': " + e, null, e);
         }
     }
 

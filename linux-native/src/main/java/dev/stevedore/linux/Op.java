@@ -57,7 +57,11 @@ enum Op {
     /** Args: PATH to search. */
     EXEC(39),
     /** Args: mask of capabilities kept in the bounding set. */
-    BOUNDING(40);
+    BOUNDING(40),
+    /** Args: NIS domain name. */
+    DOMAINNAME(41),
+    /** Write a value to an existing file, such as a sysctl under /proc/sys. Args: path, value. */
+    WRITE(42);
 
     final int code;
 

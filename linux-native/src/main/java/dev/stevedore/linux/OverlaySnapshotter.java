@@ -75,7 +75,14 @@ public final class OverlaySnapshotter implements Snapshotter {
             }
             if (!readOnly) {
                 options.add("upperdir=" + Files.createDirectories(snapshotDir.resolve("upper")).toAbsolutePath());
-                options.add("workdir=" + Files.createDirectories(snapshotDir.resolve("work")).toAbsolutePath());
+                // The work directory is scratch space; a volatile mount leaves a marker there that
+                // would refuse the next mount.
+                Path work = snapshotDir.resolve("work");
+                remove(work);
+                options.add("workdir=" + Files.createDirectories(work).toAbsolutePath());
+                // A snapshot lives as long as its container, which a host crash ends anyway: skip the
+                // sync of the upper file system at unmount, which would add milliseconds to every exit.
+                options.add("volatile");
             }
             return List.of(new RootfsMount("overlay", "overlay", options));
         } catch (IOException e) {
@@ -115,21 +122,22 @@ public final class OverlaySnapshotter implements Snapshotter {
             return;
         }
         TarArchiveEntry entry;
+        boolean regular = type == 0100000;
         if (Files.isSymbolicLink(p)) {
             entry = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
             entry.setLinkName(Files.readSymbolicLink(p).toString());
         } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
             entry = new TarArchiveEntry(name + "/");
-        } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+        } else if (regular) {
             entry = new TarArchiveEntry(name);
             entry.setSize((Long) attrs.get("size"));
         } else {
             return;  // sockets, fifos and devices are not part of an image
         }
-        entry.setMode(mode & 07777 | (entry.isDirectory() ? 040000 : entry.isSymbolicLink() ? 0120000 : 0100000));
+        entry.setMode(mode);
         entry.setIds((Integer) attrs.get("uid"), (Integer) attrs.get("gid"));
         out.putArchiveEntry(fixed(entry));
-        if (entry.isFile()) {
+        if (regular) {
             Files.copy(p, out);
         }
         out.closeArchiveEntry();

@@ -40,6 +40,31 @@ final class Plan {
         return this;
     }
 
+    /** @return the operations up to and including CLONE: what the helper does before the child exists */
+    Plan beforeClone() {
+        return sub(0, cloneEnd());
+    }
+
+    /** @return the child's operations, sent once the container is created */
+    Plan afterClone() {
+        return sub(cloneEnd(), steps.size());
+    }
+
+    private int cloneEnd() {
+        for (int i = 0; i < steps.size(); i++) {
+            if (steps.get(i).op() == Op.CLONE) {
+                return i + 1;
+            }
+        }
+        throw new IllegalStateException("a plan without CLONE");
+    }
+
+    private Plan sub(int from, int to) {
+        Plan plan = new Plan();
+        plan.steps.addAll(steps.subList(from, to));
+        return plan;
+    }
+
     List<Step> steps() {
         return List.copyOf(steps);
     }

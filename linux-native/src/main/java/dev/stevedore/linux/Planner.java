@@ -12,6 +12,7 @@ import dev.stevedore.spi.RootfsMount;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,9 @@ final class Planner {
     static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private static final int DEFAULT_UMASK = 0022;
+
+    /** The helper's table of detached mounts (MAX_TREES in helper.c). */
+    private static final int MAX_BIND_MOUNTS = 256;
 
     /** Joining order when entering an existing container, as runc's nsexec does (mnt last). */
     private static final List<NamespaceType> JOIN_ORDER = List.of(NamespaceType.USER, NamespaceType.IPC,
@@ -59,6 +63,14 @@ final class Planner {
      *     spec mount already targets that path
      */
     static Plan create(Spec spec, List<RootfsMount> rootfs, List<Path> cgroupProcs, Map<String, Path> etcFiles) {
+        return create(spec, rootfs, cgroupProcs, etcFiles, List.of());
+    }
+
+    /**
+     * @param cgroupView the hierarchies a {@code cgroup} mount shows, see {@link Cgroups#containerView()}
+     */
+    static Plan create(Spec spec, List<RootfsMount> rootfs, List<Path> cgroupProcs, Map<String, Path> etcFiles,
+            List<Cgroups.Hierarchy> cgroupView) {
         Process process = requireProcess(spec);
         Linux linux = spec.linux() == null ? Linux.of(null) : spec.linux();
         String root = spec.root().path();
@@ -75,13 +87,23 @@ final class Planner {
         if (namespaces.containsKey(NamespaceType.TIME)) {
             throw new IllegalArgumentException("linux.namespaces: time namespaces are not supported");
         }
+        // Silently skipping these would run a container less confined or less set up than asked.
+        if (linux.seccomp() != null) {
+            throw new IllegalArgumentException("linux.seccomp: seccomp filters are not supported yet");
+        }
+        if (spec.hooks() != null) {
+            throw new IllegalArgumentException("hooks: lifecycle hooks are not supported yet");
+        }
         Namespace mnt = namespaces.get(NamespaceType.MOUNT);
         if (mnt == null || mnt.path() != null) {
             throw new IllegalArgumentException("linux.namespaces: a container needs its own (new) mount namespace");
         }
         boolean newUts = isNew(namespaces, NamespaceType.UTS);
-        if ((spec.hostname() != null || spec.domainname() != null) && !newUts) {
+        if (spec.hostname() != null && !newUts) {
             throw new IllegalArgumentException("hostname: setting it needs a new uts namespace");
+        }
+        if (spec.domainname() != null && !newUts) {
+            throw new IllegalArgumentException("domainname: setting it needs a new uts namespace");
         }
 
         Plan plan = new Plan();
@@ -115,13 +137,16 @@ final class Planner {
         if (spec.hostname() != null) {
             plan.add(Op.HOSTNAME, spec.hostname());
         }
+        if (spec.domainname() != null) {
+            plan.add(Op.DOMAINNAME, spec.domainname());
+        }
         // Nothing mounted from here on may propagate back to the host (runc's default: rslave).
         String propagation = linux.rootfsPropagation() == null ? "rslave" : linux.rootfsPropagation();
         plan.add(Op.MOUNT, "", "/", "", 0, "", 0, PROPAGATIONS.get("r" + propagation.replaceFirst("^r", "")), 0);
         addRootfs(plan, root, rootfs);
 
         List<Mount> mounts = new ArrayList<>(spec.mounts());
-        Set<String> destinations = new java.util.HashSet<>();
+        Set<String> destinations = new HashSet<>();
         for (Mount m : mounts) {
             destinations.add(clean(m.destination(), "mounts"));
         }
@@ -132,14 +157,15 @@ final class Planner {
         });
         // Host paths are opened before pivot_root and attached after it, so every container path
         // is resolved inside the new root, where symlinks cannot point back to the host.
-        List<Integer> trees = new ArrayList<>();
-        for (int i = 0; i < mounts.size(); i++) {
-            Mount m = mounts.get(i);
+        int trees = 0;
+        for (Mount m : mounts) {
             if (isBind(m)) {
+                if (trees == MAX_BIND_MOUNTS) {
+                    throw new IllegalArgumentException("mounts: at most " + MAX_BIND_MOUNTS + " bind mounts are supported");
+                }
                 MountOptions o = MountOptions.parse(m.options());
-                plan.add(Op.OPEN_TREE, trees.size(), m.source(), (o.flags & MS_REC) != 0 ? 1 : 0, o.attributes(),
+                plan.add(Op.OPEN_TREE, trees++, m.source(), (o.flags & MS_REC) != 0 ? 1 : 0, o.attributes(),
                         o.propagation & ~MS_REC, m.destination());
-                trees.add(i);
             }
         }
         plan.add(Op.PIVOT, root);
@@ -156,6 +182,11 @@ final class Planner {
             if (m.type() == null) {
                 throw new IllegalArgumentException("mounts: '" + dest + "' has no type");
             }
+            if (m.type().equals("cgroup") || m.type().equals("cgroup2")) {
+                addCgroupMount(plan, dest, MountOptions.parse(m.options()), cgroupView,
+                        isNew(namespaces, NamespaceType.CGROUP));
+                continue;
+            }
             MountOptions o = MountOptions.parse(m.options());
             plan.add(Op.MOUNT, m.source() == null ? m.type() : m.source(), dest, m.type(), o.flags, o.data, T_MKDIR,
                     o.propagation, 0);
@@ -165,6 +196,7 @@ final class Planner {
         if (devTmpfs) {
             addDevices(plan, linux, devPts);
         }
+        linux.sysctl().forEach((key, value) -> plan.add(Op.WRITE, sysctlPath(key, namespaces), value));
         for (String path : linux.maskedPaths()) {
             plan.add(Op.MASK, clean(path, "linux.maskedPaths"));
         }
@@ -188,7 +220,7 @@ final class Planner {
      */
     static Plan exec(long pid, Spec spec, Process process, List<Path> cgroupProcs) {
         Linux linux = spec.linux() == null ? Linux.of(null) : spec.linux();
-        Set<NamespaceType> types = new java.util.HashSet<>();
+        Set<NamespaceType> types = new HashSet<>();
         linux.namespaces().forEach(ns -> types.add(ns.type()));
         Plan plan = new Plan();
         if (types.contains(NamespaceType.PID)) {
@@ -206,6 +238,30 @@ final class Planner {
         plan.add(Op.GO);
         addProcess(plan, requireProcess(spec.withProcess(process)));
         return plan;
+    }
+
+    /**
+     * Docker's {@code /sys/fs/cgroup}: the container's own cgroups (the roots of its cgroup
+     * namespace), so that a JVM inside finds its memory limit; read-only unless asked otherwise.
+     */
+    private static void addCgroupMount(Plan plan, String dest, MountOptions o, List<Cgroups.Hierarchy> view,
+            boolean ownNamespace) {
+        if (!ownNamespace) {
+            throw new IllegalArgumentException("mounts: a cgroup mount at '" + dest
+                    + "' needs a new cgroup namespace, or it would show the host's cgroups");
+        }
+        long flags = o.flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        if (view.size() == 1 && view.get(0).name().isEmpty()) {
+            plan.add(Op.MOUNT, "cgroup2", dest, "cgroup2", flags, "", T_MKDIR, 0, 0);
+            return;
+        }
+        plan.add(Op.MOUNT, "tmpfs", dest, "tmpfs", flags & ~MS_RDONLY, "mode=755", T_MKDIR, 0, 0);
+        for (Cgroups.Hierarchy h : view) {
+            plan.add(Op.MOUNT, "cgroup", dest + "/" + h.name(), "cgroup", flags, h.options(), T_MKDIR, 0, 0);
+        }
+        if ((flags & MS_RDONLY) != 0) {
+            plan.add(Op.REMOUNT_RO, dest, 0, 0);
+        }
     }
 
     private static void addRootfs(Plan plan, String root, List<RootfsMount> rootfs) {
@@ -231,7 +287,7 @@ final class Planner {
     }
 
     private static void addDevices(Plan plan, Linux linux, boolean devPts) {
-        Set<String> specified = new java.util.HashSet<>();
+        Set<String> specified = new HashSet<>();
         for (Linux.Device d : linux.devices()) {
             specified.add(d.path());
         }
@@ -314,7 +370,41 @@ final class Planner {
         if (Boolean.TRUE.equals(process.terminal())) {
             throw new IllegalArgumentException("process.terminal: terminals are not supported yet; use pipes");
         }
+        unsupported(process.apparmorProfile(), "apparmorProfile");
+        unsupported(process.selinuxLabel(), "selinuxLabel");
+        unsupported(process.scheduler(), "scheduler");
+        unsupported(process.ioPriority(), "ioPriority");
+        unsupported(process.execCPUAffinity(), "execCPUAffinity");
         return process;
+    }
+
+    /**
+     * A sysctl may only change what the container owns, as runc checks: its network, IPC or UTS
+     * namespace's settings.
+     */
+    private static String sysctlPath(String key, Map<NamespaceType, Namespace> namespaces) {
+        NamespaceType owner = key.startsWith("net.") ? NamespaceType.NETWORK
+                : key.startsWith("fs.mqueue.") || key.startsWith("kernel.msg") || key.startsWith("kernel.sem")
+                        || key.startsWith("kernel.shm") ? NamespaceType.IPC
+                : key.equals("kernel.hostname") || key.equals("kernel.domainname") ? NamespaceType.UTS : null;
+        if (owner == null) {
+            throw new IllegalArgumentException("linux.sysctl: '" + key
+                    + "' is not namespaced; it would change the host");
+        }
+        if (!namespaces.containsKey(owner)) {
+            throw new IllegalArgumentException("linux.sysctl: '" + key + "' needs the container's own "
+                    + owner.value() + " namespace");
+        }
+        if (!key.matches("[A-Za-z0-9_.-]+") || key.contains("..")) {
+            throw new IllegalArgumentException("linux.sysctl: '" + key + "' is not a sysctl name");
+        }
+        return "/proc/sys/" + key.replace('.', '/');
+    }
+
+    private static void unsupported(Object value, String field) {
+        if (value != null) {
+            throw new IllegalArgumentException("process." + field + ": not supported yet");
+        }
     }
 
     private static boolean isNew(Map<NamespaceType, Namespace> namespaces, NamespaceType type) {
@@ -363,8 +453,7 @@ final class Planner {
                 throw new IllegalArgumentException(field + ": '" + path + "' must not contain '..'");
             }
         }
-        String normal = Path.of(path).normalize().toString();
-        return normal;
+        return Path.of(path).normalize().toString();
     }
 
     /** Mount options split into flags, propagation and filesystem data, as runc reads them. */

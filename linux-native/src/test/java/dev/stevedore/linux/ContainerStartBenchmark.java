@@ -25,8 +25,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * idle containers.
  *
  * <p>crun 1.8 refuses this host's hybrid cgroup layout (v1 controllers plus a cgroup2 mount holding
- * hugetlb), so for crun's part the cgroup2 mount is replaced by a v1 hugetlb hierarchy and restored
- * afterwards, in a finally block.
+ * hugetlb), so crun runs from shells in private mount namespaces where the cgroup2 mount is replaced
+ * by a v1 hugetlb hierarchy ({@link CrunShell}); the host's mounts are never changed, and the hugetlb
+ * controller is back on the v2 hierarchy when the benchmark ends (checked in a finally block). The
+ * two run interleaved, one of each in turn.
+ *
+ * <p>Layers and snapshots are on the disk ({@code java.io.tmpdir}), the runtime state on tmpfs
+ * ({@code /dev/shm}), where hosts keep {@code /run}; crun keeps its state in {@code /run/crun}.
  *
  * <p>Run as root: {@code java -cp ... dev.stevedore.linux.ContainerStartBenchmark [runs]}
  */
@@ -47,7 +52,9 @@ public final class ContainerStartBenchmark {
         spec = spec.withProcess(spec.process().withCapabilities(new Process.Capabilities(caps, caps, null, caps, null,
                 null)));
         OverlaySnapshotter overlay = new OverlaySnapshotter();
-        try (ContainerRuntime runtime = new LinuxBackend().open(tmp.resolve("state"))) {
+        // Runtime state belongs on tmpfs, as /run/crun is on a usual host (this one has /run on disk).
+        Path state = Files.createTempDirectory(Path.of("/dev/shm"), "stevedore-bench-state");
+        try (ContainerRuntime runtime = new LinuxBackend().open(state)) {
             Spec base = spec;
             AtomicInteger ids = new AtomicInteger();
             Cycle ours = () -> {
@@ -63,57 +70,77 @@ public final class ContainerStartBenchmark {
                 int status = c.waitFor();
                 long exited = System.nanoTime() - t0;
                 c.delete();
+                long deleted = System.nanoTime() - t0;
                 overlay.remove(snap);
                 check(status);
-                return new long[] {exited, System.nanoTime() - t0};
+                return new long[] {exited, System.nanoTime() - t0, deleted};
             };
             Path bundle = Files.createDirectories(tmp.resolve("bundle"));
             Files.createSymbolicLink(bundle.resolve("rootfs"), layer);
             // crun 1.8 knows runtime-spec versions up to 1.1; nothing in this configuration is newer.
             Files.writeString(bundle.resolve("config.json"), new String(OciJson.write(spec.withRoot(
                     new dev.stevedore.oci.runtime.Root("rootfs", null, null)))).replace("\"1.2.0\"", "\"1.0.2\""));
+            java.util.concurrent.BlockingQueue<CrunShell> shells = new java.util.concurrent.ArrayBlockingQueue<>(2);
             Cycle crun = () -> {
-                long t0 = System.nanoTime();
-                java.lang.Process p = new ProcessBuilder("crun", "run", "-b", bundle.toString(),
-                        "bench-" + ids.incrementAndGet()).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                int status = p.waitFor();
-                long t = System.nanoTime() - t0;
-                check(status);
-                return new long[] {t, t};
+                CrunShell shell = shells.take();
+                try {
+                    long t0 = System.nanoTime();
+                    int status = shell.run("bench-" + ids.incrementAndGet());
+                    long t = System.nanoTime() - t0;
+                    check(status);
+                    return new long[] {t, t, t};
+                } finally {
+                    shells.put(shell);
+                }
             };
 
             for (int i = 0; i < 50; i++) {
                 ours.run();  // warm the JVM
             }
-            long[][] oursSeq = sequential(ours, runs);
-            long[][] crunSeq;
-            double oursPar = parallel(ours, runs);
-            double crunPar;
-            String before = unifiedMount();
+            long[][] oursSeq = new long[runs][];
+            long[][] crunSeq = new long[runs][];
+            double[] oursPar = new double[2];
+            double[] crunPar = new double[2];
+            String controllersBefore = Files.readString(UNIFIED.resolve("cgroup.controllers")).trim();
             try {
-                useV1Hugetlb();
+                shells.add(new CrunShell(bundle));
+                shells.add(new CrunShell(bundle));
                 for (int i = 0; i < 20; i++) {
                     crun.run();
                 }
-                crunSeq = sequential(crun, runs);
-                crunPar = parallel(crun, runs);
+                // Interleaved, so that both see the same load from whatever else runs on the host.
+                for (int i = 0; i < runs; i++) {
+                    oursSeq[i] = ours.run();
+                    crunSeq[i] = crun.run();
+                }
+                for (int half = 0; half < 2; half++) {
+                    oursPar[half] = parallel(ours, runs / 2);
+                    crunPar[half] = parallel(crun, runs / 2);
+                }
             } finally {
-                restoreUnified(before);
+                for (CrunShell shell : shells) {
+                    shell.close();
+                }
+                restoreHugetlb(controllersBefore);
             }
             double oursExit = median(oursSeq, 0);
             double oursFull = median(oursSeq, 1);
             double crunMedian = median(crunSeq, 0);
             System.out.printf("busybox true, %d sequential runs (medians):%n", runs);
-            System.out.printf("  stevedore start-to-exit   %7.2f ms   (with delete + snapshot removal: %.2f ms)%n",
-                    oursExit, oursFull);
+            System.out.printf("  stevedore start-to-exit   %7.2f ms   (with delete: %.2f ms, and snapshot removal: %.2f ms)%n",
+                    oursExit, median(oursSeq, 2), oursFull);
             System.out.printf("  crun run                  %7.2f ms%n", crunMedian);
             System.out.printf("  ratio stevedore/crun      %7.2f     (full cycle: %.2f)%n", oursExit / crunMedian,
                     oursFull / crunMedian);
+            double oursRate = 2 / (1 / oursPar[0] + 1 / oursPar[1]);
+            double crunRate = 2 / (1 / crunPar[0] + 1 / crunPar[1]);
             System.out.printf("2 in parallel, %d containers each side:%n", runs);
-            System.out.printf("  stevedore %.0f containers/s, crun %.0f containers/s, ratio %.2f%n", oursPar, crunPar,
-                    oursPar / crunPar);
+            System.out.printf("  stevedore %.0f containers/s, crun %.0f containers/s, ratio %.2f%n", oursRate, crunRate,
+                    oursRate / crunRate);
             memory(runtime, tmp, base, layer, overlay);
+        } finally {
+            overlay.remove(state);
+            overlay.remove(tmp);
         }
     }
 
@@ -200,50 +227,65 @@ public final class ContainerStartBenchmark {
         return values[values.length / 2] / 1e6;
     }
 
-    private static String unifiedMount() throws IOException {
-        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-                .filter(l -> l.split(" ")[4].equals(UNIFIED.toString())).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no cgroup2 mount at " + UNIFIED + "; nothing to swap"));
+    /**
+     * A shell in a private mount namespace where the cgroup2 mount is replaced by a v1 hugetlb
+     * hierarchy, running {@code crun run} for each id it reads. The host's mounts stay as they are,
+     * so other software (a Docker daemon, say) never sees the v1 hierarchy; only the hugetlb
+     * controller itself moves, and it returns to the v2 hierarchy once the namespaces are gone.
+     */
+    static final class CrunShell implements AutoCloseable {
+        private static final String SCRIPT = "set -e; umount -l " + UNIFIED + "; mkdir -p " + HUGETLB
+                + "; mount -t cgroup -o hugetlb cgroup " + HUGETLB + "; echo ready;"
+                + " while read id; do crun run -b \"$1\" \"$id\" >/dev/null 2>&1 && echo 0 || echo $?; done";
+        private final java.lang.Process shell;
+        private final java.io.BufferedReader out;
+        private final java.io.Writer in;
+
+        CrunShell(Path bundle) throws IOException {
+            shell = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c", SCRIPT, "sh",
+                    bundle.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            out = new java.io.BufferedReader(new java.io.InputStreamReader(shell.getInputStream()));
+            in = new java.io.OutputStreamWriter(shell.getOutputStream());
+            if (!"ready".equals(out.readLine())) {
+                throw new IllegalStateException("cannot prepare crun's cgroup layout in a private mount namespace");
+            }
+        }
+
+        int run(String id) throws IOException {
+            in.write(id + "\n");
+            in.flush();
+            return Integer.parseInt(out.readLine());
+        }
+
+        @Override
+        public void close() throws Exception {
+            in.close();
+            shell.waitFor();
+        }
     }
 
-    /** crun refuses hybrid hosts; give it a pure v1 layout by moving hugetlb to a v1 hierarchy. */
-    private static void useV1Hugetlb() throws Exception {
-        sh("umount", "-l", UNIFIED.toString());
-        Files.createDirectories(HUGETLB);
-        sh("mount", "-t", "cgroup", "-o", "hugetlb", "cgroup", HUGETLB.toString());
-    }
-
-    private static void restoreUnified(String before) throws Exception {
-        if (Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().anyMatch(l -> l.contains(" " + HUGETLB + " "))) {
-            sh("umount", HUGETLB.toString());
-        }
-        Files.deleteIfExists(HUGETLB);
-        // The v1 hierarchy outlives its unmount while a dying cgroup still references it; mounting
-        // and unmounting it again once it is empty releases hugetlb back to the v2 hierarchy.
-        Path probe = Files.createTempDirectory("hugetlb");
-        for (int i = 0; i < 50 && !hugetlbOnV2(); i++) {
-            sh("mount", "-t", "cgroup", "-o", "hugetlb", "cgroup", probe.toString());
-            sh("umount", probe.toString());
-            Thread.sleep(20);
-        }
-        Files.delete(probe);
-        sh("mount", "-t", "cgroup2", "-o", "rw,relatime", "cgroup2", UNIFIED.toString());
-        String after = unifiedMount();
-        String controllers = "";
-        for (int i = 0; i < 100 && !controllers.equals("hugetlb"); i++) {
+    /**
+     * Waits until hugetlb is back on the v2 hierarchy. If a crun cgroup outlived its container in
+     * the v1 hierarchy, the empty cgroups are removed (from another private namespace) to release it.
+     */
+    private static void restoreHugetlb(String controllersBefore) throws Exception {
+        for (int i = 0; i < 250 && !controllersBefore.equals(controllers()); i++) {
+            if (i % 50 == 49) {
+                sh("unshare", "--mount", "--propagation", "private", "sh", "-c", "mkdir -p " + HUGETLB
+                        + " && mount -t cgroup -o hugetlb cgroup " + HUGETLB + " && find " + HUGETLB
+                        + " -mindepth 1 -depth -type d -exec rmdir {} \\; 2>/dev/null; umount " + HUGETLB);
+            }
             Thread.sleep(20);  // hugetlb returns to the v2 root after an RCU grace period
-            controllers = Files.readString(UNIFIED.resolve("cgroup.controllers")).trim();
         }
-        if (!after.substring(after.indexOf(' ', after.indexOf(' ') + 1)).equals(
-                before.substring(before.indexOf(' ', before.indexOf(' ') + 1))) || !controllers.equals("hugetlb")) {
-            throw new IllegalStateException("the cgroup2 mount was not restored exactly: before '" + before
-                    + "', after '" + after + "' with controllers '" + controllers + "'");
+        Files.deleteIfExists(HUGETLB);  // the directory was made on the host's shared tmpfs
+        if (!controllersBefore.equals(controllers())) {
+            throw new IllegalStateException("hugetlb did not return to the cgroup2 hierarchy: its controllers are '"
+                    + controllers() + "', were '" + controllersBefore + "'");
         }
     }
 
-    private static boolean hugetlbOnV2() throws IOException {
-        return Files.readAllLines(Path.of("/proc/cgroups")).stream()
-                .anyMatch(l -> l.startsWith("hugetlb\t0\t"));
+    private static String controllers() throws IOException {
+        return Files.readString(UNIFIED.resolve("cgroup.controllers")).trim();
     }
 
     private static void sh(String... command) throws Exception {

@@ -319,17 +319,19 @@ class LinuxContainerTest {
 
     @Test
     void processSettingsApply() {
-        Process p = sh("").process().withArgs("sh", "-c", "ulimit -n; cat /proc/self/oom_score_adj;"
-                        + " grep -E '^(NoNewPrivs|CapEff|CapBnd|CapAmb)' /proc/self/status")
+        Process p = sh("").process().withArgs("grep", "-E", "^(SigBlk|SigIgn|NoNewPrivs|CapEff|CapBnd|CapAmb)",
+                        "/proc/self/status")
                 .withRlimits(List.of(Process.Rlimit.of(dev.stevedore.oci.runtime.RlimitType.RLIMIT_NOFILE, 100, 200)))
                 .withNoNewPrivileges(true);
         p = new Process(p.terminal(), p.consoleSize(), p.user(), p.args(), p.commandLine(), p.env(), p.cwd(),
                 p.capabilities(), p.rlimits(), p.noNewPrivileges(), p.apparmorProfile(), 500, p.scheduler(),
                 p.selinuxLabel(), p.ioPriority(), p.execCPUAffinity(), p.extensions());
         Result r = run(sh("").withProcess(p));
-        assertThat(r.err()).isEmpty();
-        assertThat(r.out()).as("Docker's default capabilities").isEqualTo("100\n500\nCapEff:\t00000000a80425fb\n"
+        assertThat(r.out()).as("default signal handling, Docker's default capabilities").isEqualTo(
+                "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\nCapEff:\t00000000a80425fb\n"
                 + "CapBnd:\t00000000a80425fb\nCapAmb:\t0000000000000000\nNoNewPrivs:\t1\n");
+        assertThat(run(sh("").withProcess(p.withArgs("sh", "-c", "ulimit -n; cat /proc/self/oom_score_adj"))).out())
+                .isEqualTo("100\n500\n");
         assertThat(run(TestSpecs.docker(rootfs, "ls", "/proc/self/fd")).out())
                 .as("only stdio is inherited (3 is ls's own directory)").isEqualTo("0\n1\n2\n3\n");
     }
@@ -339,5 +341,69 @@ class LinuxContainerTest {
         Path helper = ((LinuxRuntime) runtime).helperExecutable();
         assertThat(helper).isExecutable();
         assertThat(run(sh("test -e " + helper + " || echo unreachable")).out()).isEqualTo("unreachable\n");
+    }
+
+    @Test
+    void overlayChangesBecomeAnOciLayer() throws IOException {
+        OverlaySnapshotter snapshotter = new OverlaySnapshotter();
+        Path snap = Files.createDirectories(tmp.resolve("snap-changes"));
+        Path root = Files.createDirectories(snap.resolve("rootfs"));
+        Result r = run(TestSpecs.docker(root, "sh", "-c", "rm /bin/echo; mkdir /x; echo a > /x/f; ln -s f /x/l;"
+                + " rm -r /home; mkdir /home; echo b > /home/new"), snapshotter.prepare(snap, List.of(rootfs), false));
+        assertThat(r.status()).isZero();
+        java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+        snapshotter.writeChanges(snap, List.of(rootfs), tar);
+        List<String> entries = new java.util.ArrayList<>();
+        try (org.apache.commons.compress.archivers.tar.TarArchiveInputStream in =
+                new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+                        new java.io.ByteArrayInputStream(tar.toByteArray()))) {
+            for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                entries.add(e.getName() + (e.isSymbolicLink() ? " -> " + e.getLinkName()
+                        : e.isFile() ? " " + new String(in.readAllBytes(), StandardCharsets.UTF_8).trim() : ""));
+            }
+        }
+        assertThat(entries).contains("bin/", "bin/.wh.echo ", "x/", "x/f a", "x/l -> f", "home/",
+                "home/.wh..wh..opq ", "home/new b");
+        java.io.ByteArrayOutputStream second = new java.io.ByteArrayOutputStream();
+        snapshotter.writeChanges(snap, List.of(rootfs), second);
+        assertThat(second.toByteArray()).as("reproducible").isEqualTo(tar.toByteArray());
+        snapshotter.remove(snap);
+        assertThat(snap).doesNotExist();
+    }
+
+    @Test
+    void foundByServiceLoader() {
+        assertThat(java.util.ServiceLoader.load(dev.stevedore.spi.ContainerBackend.class).stream()
+                .map(p -> p.get().name())).contains("linux");
+        assertThat(java.util.ServiceLoader.load(dev.stevedore.spi.Snapshotter.class).stream()
+                .map(p -> p.get().name())).contains("overlayfs");
+    }
+
+    @Test
+    void domainname() {
+        Spec s = sh("cat /proc/sys/kernel/domainname");
+        s = new Spec(s.ociVersion(), s.process(), s.root(), s.hostname(), "example.test", s.mounts(), s.hooks(),
+                s.annotations(), s.linux(), s.extensions());
+        assertThat(run(s).out()).isEqualTo("example.test\n");
+    }
+
+    @Test
+    void namespacedSysctl() {
+        Spec s = sh("cat /proc/sys/net/ipv4/ip_unprivileged_port_start");
+        s = s.withLinux(PlannerTest.withSysctl(s, "net.ipv4.ip_unprivileged_port_start", "80"));
+        assertThat(run(s).out()).isEqualTo("80\n");
+    }
+
+    @Test
+    void cgroupFilesystemShowsTheContainersLimits() {
+        Spec spec = sh("cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max;"
+                + " ls /sys/fs/cgroup | head -3; mkdir /sys/fs/cgroup/x 2>/dev/null || echo read-only")
+                .withMount(dev.stevedore.oci.runtime.Mount.of("/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec",
+                        "nodev", "relatime", "ro"))
+                .withResources(Resources.none().withMemory(Resources.Memory.limit(48 << 20)));
+        Result r = run(spec);
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).startsWith((48 << 20) + "\n").endsWith("read-only\n");
+        assertThat(r.out()).as("only the container's own hierarchies").doesNotContain("cpuset", "freezer");
     }
 }

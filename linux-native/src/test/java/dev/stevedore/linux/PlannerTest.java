@@ -157,8 +157,22 @@ class PlannerTest {
                 .hasMessage("linux.namespaces: a container needs its own (new) mount namespace");
         assertThatThrownBy(() -> plan(docker.withNamespaces(List.of(Namespace.of(NamespaceType.MOUNT)))))
                 .hasMessage("hostname: setting it needs a new uts namespace");
+        assertThatThrownBy(() -> plan(docker.withLinux(docker.linux().withSeccomp(
+                dev.stevedore.oci.OciJson.read("{\"defaultAction\": \"SCMP_ACT_ALLOW\"}",
+                        dev.stevedore.oci.runtime.Seccomp.class, "seccomp")))))
+                .hasMessage("linux.seccomp: seccomp filters are not supported yet");
+        assertThatThrownBy(() -> plan(docker.withLinux(withSysctl(docker, "kernel.panic", "1"))))
+                .hasMessage("linux.sysctl: 'kernel.panic' is not namespaced; it would change the host");
+        assertThatThrownBy(() -> plan(docker.withNamespaces(List.of(Namespace.of(NamespaceType.MOUNT),
+                Namespace.of(NamespaceType.UTS))).withLinux(withSysctl(docker.withNamespaces(List.of(
+                        Namespace.of(NamespaceType.MOUNT), Namespace.of(NamespaceType.UTS))), "net.ipv4.ip_forward", "1"))))
+                .hasMessage("linux.sysctl: 'net.ipv4.ip_forward' needs the container's own network namespace");
         assertThatThrownBy(() -> plan(docker.withProcess(docker.process().withTerminal(true))))
                 .hasMessageContaining("process.terminal");
+        assertThatThrownBy(() -> plan(docker.withMount(Mount.of("/sys/fs/cgroup", "cgroup", "cgroup"))
+                .withNamespaces(List.of(Namespace.of(NamespaceType.MOUNT), Namespace.of(NamespaceType.UTS)))))
+                .hasMessage("mounts: a cgroup mount at '/sys/fs/cgroup' needs a new cgroup namespace,"
+                        + " or it would show the host's cgroups");
         assertThatThrownBy(() -> plan(docker.withMount(Mount.of("/a/../etc", "tmpfs", "tmpfs"))))
                 .hasMessage("mounts: '/a/../etc' must not contain '..'");
         assertThatThrownBy(() -> plan(docker.withProcess(docker.process().withCapabilities(
@@ -171,6 +185,46 @@ class PlannerTest {
         assertThatThrownBy(() -> plan(docker.withRoot(docker.root().withReadonly(false)).withRoot(
                 new dev.stevedore.oci.runtime.Root("rootfs", null, null))))
                 .hasMessage("root.path 'rootfs' must be absolute");
+    }
+
+    static dev.stevedore.oci.runtime.Linux withSysctl(Spec spec, String key, String value) {
+        dev.stevedore.oci.runtime.Linux l = spec.linux();
+        return new dev.stevedore.oci.runtime.Linux(l.namespaces(), l.uidMappings(), l.gidMappings(), l.timeOffsets(),
+                l.devices(), l.cgroupsPath(), l.resources(), Map.of(key, value), l.seccomp(), l.rootfsPropagation(),
+                l.maskedPaths(), l.readonlyPaths(), l.mountLabel(), l.personality(), l.intelRdt(), l.extensions());
+    }
+
+    @Test
+    void sysctlsAreWrittenBeforeProcIsMadeReadOnly() {
+        Spec docker = TestSpecs.docker(ROOT, "true");
+        List<String> lines = plan(docker.withLinux(withSysctl(docker, "net.ipv4.ip_unprivileged_port_start", "80")));
+        assertThat(lines).containsSubsequence("MOUNT proc /proc proc 14  1 0 0",
+                "WRITE /proc/sys/net/ipv4/ip_unprivileged_port_start 80", "REMOUNT_RO /proc/sys 1 1");
+    }
+
+    @Test
+    void cgroupMountShowsTheContainersOwnHierarchies() {
+        Spec spec = TestSpecs.docker(ROOT, "true").withMount(Mount.of("/sys/fs/cgroup", "cgroup", "cgroup", "ro"));
+        long flags = Kernel.MS_NOSUID | Kernel.MS_NODEV | Kernel.MS_NOEXEC;
+        List<String> v1 = Planner.create(spec, List.of(), PROCS, Map.of(), List.of(
+                new Cgroups.Hierarchy("memory", "cgroup", "memory"),
+                new Cgroups.Hierarchy("cpu,cpuacct", "cgroup", "cpu,cpuacct"))).lines();
+        assertThat(v1).containsSubsequence(
+                "MOUNT tmpfs /sys/fs/cgroup tmpfs " + flags + " mode=755 1 0 0",
+                "MOUNT cgroup /sys/fs/cgroup/memory cgroup " + (flags | Kernel.MS_RDONLY) + " memory 1 0 0",
+                "MOUNT cgroup /sys/fs/cgroup/cpu,cpuacct cgroup " + (flags | Kernel.MS_RDONLY) + " cpu,cpuacct 1 0 0",
+                "REMOUNT_RO /sys/fs/cgroup 0 0");
+        List<String> v2 = Planner.create(spec, List.of(), PROCS, Map.of(), List.of(
+                new Cgroups.Hierarchy("", "cgroup2", ""))).lines();
+        assertThat(v2).contains("MOUNT cgroup2 /sys/fs/cgroup cgroup2 " + (flags | Kernel.MS_RDONLY) + "  1 0 0")
+                .noneMatch(l -> l.startsWith("MOUNT tmpfs /sys/fs/cgroup"));
+    }
+
+    @Test
+    void planSplitsAtClone() {
+        Plan plan = Planner.create(TestSpecs.docker(ROOT, "true"), List.of(), PROCS, Map.of());
+        assertThat(plan.beforeClone().lines()).containsExactly("CGROUP_PROCS " + PROCS.get(0), plan.lines().get(1));
+        assertThat(plan.afterClone().lines()).isEqualTo(plan.lines().subList(2, plan.lines().size()));
     }
 
     @Test

@@ -31,8 +31,11 @@ public final class StevedoreExtension implements ExecutionCondition, BeforeAllCa
 
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-        HostReport report = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("doctor",
-                k -> Engine.defaultEngine().doctor(), HostReport.class);
+        return evaluate(context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("doctor",
+                k -> Engine.defaultEngine().doctor(), HostReport.class));
+    }
+
+    static ConditionEvaluationResult evaluate(HostReport report) {
         return report.reason()
                 .map(reason -> ConditionEvaluationResult.disabled("disabled because this host cannot run containers: "
                         + reason))
@@ -132,6 +135,11 @@ public final class StevedoreExtension implements ExecutionCondition, BeforeAllCa
             }
         }
         return found;
+    }
+
+    @Override
+    public String toString() {
+        return "StevedoreExtension{engine=" + Engine.defaultRoot() + "}";
     }
 
     /** The containers of one context, removed when it closes even if an after-callback did not run. */

@@ -22,6 +22,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -200,12 +201,12 @@ public final class DockerArchives {
                 String name = Tars.normalize(source, entry.getName());
                 if (entry.isSymbolicLink()) {
                     String dir = name.contains("/") ? name.substring(0, name.lastIndexOf('/') + 1) : "";
-                    links.put(name, Tars.normalize(source, java.nio.file.Path.of(dir + entry.getLinkName())
+                    links.put(name, Tars.normalize(source, Path.of(dir + entry.getLinkName())
                             .normalize().toString()));
                 } else if (entry.isLink()) {
                     links.put(name, Tars.normalize(source, entry.getLinkName()));
                 } else if (entry.isFile()) {
-                    Digest digest = store.put(tar, null, entry.getSize(), lease);
+                    Digest digest = store.put(Tars.content(tar, entry, source), null, entry.getSize(), lease);
                     files.put(name, Descriptor.of(MediaTypes.LAYER_TAR, digest, entry.getSize()));
                 }
             }
@@ -230,7 +231,8 @@ public final class DockerArchives {
             }
             return result;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read docker archive " + source, e);
+            throw new ArchiveException(source + " cannot be read as a tar (" + e.getMessage()
+                    + "); the archive is truncated or corrupt", e);
         }
     }
 

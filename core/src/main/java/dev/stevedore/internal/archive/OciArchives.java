@@ -211,7 +211,7 @@ public final class OciArchives {
                         throw new ArchiveException(source + ": entry '" + name + "' is not named by a valid digest: "
                                 + Digest.problem(digest));
                     }
-                    store.put(tar, Digest.parse(digest), entry.getSize(), lease);
+                    store.put(Tars.content(tar, entry, source), Digest.parse(digest), entry.getSize(), lease);
                 }
             }
             if (layout == null) {
@@ -227,7 +227,8 @@ public final class OciArchives {
             }
             return name(store, index);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read OCI archive " + source, e);
+            throw new ArchiveException(source + " cannot be read as a tar (" + e.getMessage()
+                    + "); the archive is truncated or corrupt", e);
         }
     }
 

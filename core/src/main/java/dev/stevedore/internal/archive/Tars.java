@@ -1,5 +1,6 @@
 package dev.stevedore.internal.archive;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -64,6 +65,35 @@ final class Tars {
         entry.setIds(0, 0);
         entry.setNames("", "");
         return entry;
+    }
+
+    /**
+     * The current entry's content, whose read failures (a tar that breaks off, say) become an
+     * {@link ArchiveException} naming the archive and the entry, rather than an I/O error a
+     * caller would blame on where the bytes were going.
+     */
+    static InputStream content(TarArchiveInputStream tar, TarArchiveEntry entry, String archive) {
+        return new FilterInputStream(tar) {
+            @Override
+            public int read() {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                try {
+                    return in.read(b, off, len);
+                } catch (IOException e) {
+                    throw new ArchiveException(archive + ": entry '" + entry.getName() + "' cannot be read ("
+                            + e.getMessage() + "); the archive is truncated or corrupt", e);
+                }
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     /**

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -53,30 +54,15 @@ public final class EngineCore implements AutoCloseable {
     final ScheduledExecutorService timer;
     final Map<String, Instance> instances = new ConcurrentHashMap<>();
     private final String owner;
+    /** Cleanup tasks not finished yet; guarded by itself. */
+    private final int[] pending = {0};
+    private static final String TRASH = ".trash-";
+    private final CompletableFuture<ContainerRuntime> runtimeOpening;
     private volatile ContainerRuntime runtime;
     private volatile boolean closed;
 
     private EngineCore(Path root, ContainerBackend backend, Snapshotter snapshotter) {
         this.root = root.toAbsolutePath().normalize();
-        this.store = ContentStore.open(this.root);
-        boolean rootUser = HostChecks.effectiveUid() == 0;
-        ExtractOptions extract = rootUser ? ExtractOptions.defaults() : ExtractOptions.rootless();
-        LayerCache layerCache = new LayerCache(store);
-        layerCache.removeStale();
-        this.images = new ImageOps(store, layerCache, extract);
-        this.containersDir = this.root.resolve("containers");
-        this.volumesDir = this.root.resolve("volumes");
-        try {
-            Files.createDirectories(containersDir);
-            Files.createDirectories(volumesDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the engine's directories in '" + this.root + "'", e);
-        }
-        ProcessHandle self = ProcessHandle.current();
-        this.owner = self.pid() + " " + self.info().startInstant().map(Object::toString).orElse("?");
-        String[] snapshotReason = new String[1];
-        this.snapshotter = snapshotter != null ? snapshotter : chooseSnapshotter(containersDir, snapshotReason);
-        this.snapshotterChoice = snapshotter != null ? "given to the engine" : snapshotReason[0];
         if (backend != null) {
             this.backend = backend;
             this.backendProblem = backend.unavailableReason();
@@ -99,6 +85,31 @@ public final class EngineCore implements AutoCloseable {
         AtomicInteger threads = new AtomicInteger();
         this.io = Executors.newCachedThreadPool(r -> daemon(r, "stevedore-io-" + threads.incrementAndGet()));
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "stevedore-timer"));
+        // The backend (helper extraction, cgroups) starts while the store is opened and images are
+        // parsed: on a fresh JVM both are mostly class loading, which two threads do faster.
+        ContainerBackend chosen = this.backend;
+        Path runDir = this.root.resolve("run");
+        this.runtimeOpening = this.backendProblem != null ? null
+                : CompletableFuture.supplyAsync(() -> chosen.open(runDir), io);
+        this.store = ContentStore.open(this.root);
+        boolean rootUser = HostChecks.effectiveUid() == 0;
+        ExtractOptions extract = rootUser ? ExtractOptions.defaults() : ExtractOptions.rootless();
+        LayerCache layerCache = new LayerCache(store);
+        layerCache.removeStale();
+        this.images = new ImageOps(store, layerCache, extract);
+        this.containersDir = this.root.resolve("containers");
+        this.volumesDir = this.root.resolve("volumes");
+        try {
+            Files.createDirectories(containersDir);
+            Files.createDirectories(volumesDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the engine's directories in '" + this.root + "'", e);
+        }
+        ProcessHandle self = ProcessHandle.current();
+        this.owner = self.pid() + " " + self.info().startInstant().map(Object::toString).orElse("?");
+        String[] snapshotReason = new String[1];
+        this.snapshotter = snapshotter != null ? snapshotter : chooseSnapshotter(containersDir, snapshotReason);
+        this.snapshotterChoice = snapshotter != null ? "given to the engine" : snapshotReason[0];
         removeLeftovers();
     }
 
@@ -205,7 +216,14 @@ public final class EngineCore implements AutoCloseable {
                     throw new ContainerException("no snapshotter can prepare root filesystems in " + root + ": "
                             + snapshotterChoice);
                 }
-                runtime = backend.open(root.resolve("run"));
+                try {
+                    runtime = runtimeOpening.join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    if (e.getCause() instanceof RuntimeException failure) {
+                        throw failure;
+                    }
+                    throw e;
+                }
             }
             return runtime;
         }
@@ -335,7 +353,8 @@ public final class EngineCore implements AutoCloseable {
         List<String> ids = new ArrayList<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(containersDir)) {
             for (Path dir : stream) {
-                if (isAlive(HostChecks.read(dir.resolve(OWNER_FILE)))) {
+                if (!dir.getFileName().toString().startsWith(TRASH)
+                        && isAlive(HostChecks.read(dir.resolve(OWNER_FILE)))) {
                     ids.add(dir.getFileName().toString());
                 }
             }
@@ -343,6 +362,66 @@ public final class EngineCore implements AutoCloseable {
             throw new UncheckedIOException("cannot list '" + containersDir + "'", e);
         }
         return ids;
+    }
+
+    /** Renames a container's state directory out of the way (its name is free again at once). */
+    Path moveToTrash(Path dir) {
+        Path trash = containersDir.resolve(TRASH + dir.getFileName() + "-" + Ids.next());
+        try {
+            Files.move(dir, trash, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return trash;
+        } catch (IOException e) {
+            return dir;
+        }
+    }
+
+    /** Runs cleanup work on the pool; {@link #close()} waits for it. */
+    void background(Runnable work) {
+        synchronized (pending) {
+            pending[0]++;
+        }
+        Runnable task = () -> {
+            try {
+                work.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "container cleanup failed: {0}", e.getMessage());
+            } finally {
+                synchronized (pending) {
+                    pending[0]--;
+                    pending.notifyAll();
+                }
+            }
+        };
+        try {
+            io.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            task.run();
+        }
+    }
+
+    /**
+     * Waits until background cleanup is done.
+     *
+     * @param timeout how long at most
+     * @return whether it is done
+     */
+    public boolean awaitCleanup(java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (pending) {
+            while (pending[0] > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    pending.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     void deleteState(Path dir) {
@@ -386,9 +465,17 @@ public final class EngineCore implements AutoCloseable {
                 LOG.log(Level.WARNING, "cannot remove container {0}: {1}", i.id, e.getMessage());
             }
         }
-        if (runtime != null) {
-            runtime.close();
+        if (!awaitCleanup(java.time.Duration.ofSeconds(30))) {
+            LOG.log(Level.WARNING, "container cleanup still runs after 30 s; leaving it to the next engine start");
         }
+        if (runtimeOpening != null) {
+            try {
+                runtimeOpening.join().close();
+            } catch (java.util.concurrent.CompletionException e) {
+                // It never opened: nothing to close; the failure was reported to whoever needed it.
+            }
+        }
+        images.close();
         io.shutdownNow();
         timer.shutdownNow();
     }

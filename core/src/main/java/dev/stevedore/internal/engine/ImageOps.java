@@ -2,6 +2,13 @@ package dev.stevedore.internal.engine;
 
 import dev.stevedore.ImageNotFoundException;
 import dev.stevedore.StevedoreException;
+import dev.stevedore.TransferProgress;
+import dev.stevedore.image.ImageReference;
+import dev.stevedore.internal.registry.PullResult;
+import dev.stevedore.internal.registry.RegistryClient;
+import dev.stevedore.internal.registry.RegistryException;
+import dev.stevedore.internal.registry.RegistryOptions;
+import dev.stevedore.internal.registry.TransferListener;
 import dev.stevedore.image.ImageFormat;
 import dev.stevedore.internal.archive.ArchiveException;
 import dev.stevedore.internal.archive.DockerArchives;
@@ -42,6 +49,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -53,6 +63,21 @@ public final class ImageOps {
     private final ExtractOptions extractOptions;
     /** Manifests and configs never change for a digest, so parsed ones are kept. */
     private final Map<Digest, Image> parsed = new ConcurrentHashMap<>();
+    /** Unpacked layers and the image files containers read, by manifest digest. */
+    private final Map<Digest, StoredImage> unpacked = new ConcurrentHashMap<>();
+    /**
+     * Names resolved against one version of {@code index.json}: every change replaces the file by
+     * a rename, which gives it a new inode and modification time, so a stat tells whether the
+     * cached answers still hold. Saves parsing the index for every container.
+     */
+    private Lease containersLease;
+    private volatile IndexVersion resolved = new IndexVersion(null, null);
+
+    private record IndexVersion(Object fileKey, FileTime modified, Map<String, ImageNames.NamedImage> names) {
+        IndexVersion(Object fileKey, FileTime modified) {
+            this(fileKey, modified, new ConcurrentHashMap<>());
+        }
+    }
 
     ImageOps(ContentStore store, LayerCache layerCache, ExtractOptions extractOptions) {
         this.store = store;
@@ -73,7 +98,7 @@ public final class ImageOps {
     public Image inspect(String query) {
         ImageNames.NamedImage named;
         try {
-            named = store.names().resolve(query);
+            named = resolve(query);
         } catch (dev.stevedore.internal.store.ImageNotFoundException e) {
             String detail = e.getMessage();
             int semi = detail.lastIndexOf("; ");
@@ -91,6 +116,26 @@ public final class ImageOps {
             }
         }
         return images;
+    }
+
+    private ImageNames.NamedImage resolve(String query) {
+        IndexVersion version = resolved;
+        try {
+            BasicFileAttributes now = Files.readAttributes(store.root().resolve(ImageLayout.INDEX_FILE_NAME),
+                    BasicFileAttributes.class);
+            if (!Objects.equals(now.fileKey(), version.fileKey()) || !now.lastModifiedTime().equals(version.modified())) {
+                version = new IndexVersion(now.fileKey(), now.lastModifiedTime());
+                resolved = version;
+            }
+        } catch (IOException e) {
+            return store.names().resolve(query);
+        }
+        ImageNames.NamedImage named = version.names().get(query);
+        if (named == null) {
+            named = store.names().resolve(query);
+            version.names().put(query, named);
+        }
+        return named;
     }
 
     Image load(String name, Descriptor descriptor) {
@@ -128,6 +173,16 @@ public final class ImageOps {
 
     /** Unpacks the image's layers (once per layer, shared by every container) and returns them, lowest first. */
     StoredImage unpacked(Image image) {
+        StoredImage known = unpacked.get(image.digest());
+        if (known != null && known.layers.stream().allMatch(Files::isDirectory)) {
+            return known.image.equals(image) ? known : new StoredImage(image, known.layers, known);
+        }
+        StoredImage fresh = unpack(image);
+        unpacked.put(image.digest(), fresh);
+        return fresh;
+    }
+
+    private StoredImage unpack(Image image) {
         List<Digest> diffIds = image.config().rootfs().diffIds();
         List<Descriptor> layers = image.layers();
         if (diffIds.size() != layers.size()) {
@@ -136,8 +191,7 @@ public final class ImageOps {
         }
         List<Path> dirs = new ArrayList<>(layers.size());
         for (int i = 0; i < layers.size(); i++) {
-            Path dir = layerCache.path(diffIds.get(i));
-            dirs.add(Files.isDirectory(dir) ? dir : layerCache.unpack(layers.get(i), diffIds.get(i), extractOptions));
+            dirs.add(layerCache.unpack(layers.get(i), diffIds.get(i), extractOptions, containersLease()));
         }
         return new StoredImage(image, dirs);
     }
@@ -248,6 +302,71 @@ public final class ImageOps {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write '" + target + "'", e);
         }
+    }
+
+    /**
+     * The lease that keeps the unpacked layers of images this engine ran from gc while it is open:
+     * removing an image's name must not pull the lower dirs from under its running containers.
+     */
+    private synchronized Lease containersLease() {
+        if (containersLease == null) {
+            containersLease = store.lease("layers of containers of engine in process " + ProcessHandle.current().pid());
+        }
+        return containersLease;
+    }
+
+    synchronized void close() {
+        if (containersLease != null) {
+            containersLease.close();
+            containersLease = null;
+        }
+    }
+
+    /**
+     * Pulls an image and names it in the store.
+     *
+     * @param reference the image, by tag or digest
+     * @param options how registries are reached
+     * @param progress hears blob progress: digest, bytes, total
+     * @return the pulled image
+     */
+    public Image pull(String reference, RegistryOptions options, TransferProgress progress) {
+        ImageReference ref = ImageReference.parse(reference);
+        try {
+            PullResult result = new RegistryClient(options).pull(ref, store, listener(progress));
+            return inspect(result.name());
+        } catch (RegistryException e) {
+            throw new StevedoreException("cannot pull \"" + reference + "\": " + e.getMessage()
+                    + "; check the name, the registry's address and your credentials (docker login)", e);
+        }
+    }
+
+    /**
+     * Pushes an image from the store to a registry.
+     *
+     * @param image the image's name or digest in the store
+     * @param reference where to push it
+     * @param options how registries are reached
+     * @param progress hears blob progress
+     */
+    public void push(String image, String reference, RegistryOptions options, TransferProgress progress) {
+        Image local = inspect(image);
+        try {
+            new RegistryClient(options).push(store, local.descriptor(), ImageReference.parse(reference),
+                    listener(progress));
+        } catch (RegistryException e) {
+            throw new StevedoreException("cannot push \"" + image + "\" to \"" + reference + "\": " + e.getMessage()
+                    + "; check the registry's address and your credentials (docker login)", e);
+        }
+    }
+
+    private static TransferListener listener(TransferProgress progress) {
+        return new TransferListener() {
+            @Override
+            public void progress(Descriptor blob, long bytes, long total) {
+                progress.progress(blob.digest().toString(), bytes, total);
+            }
+        };
     }
 
     /**

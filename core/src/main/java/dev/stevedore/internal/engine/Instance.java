@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,26 +78,23 @@ public final class Instance {
         List<RootfsMount> mounts = engine.snapshotter.prepare(snapshot, image.layers, config.readOnlyRootfs);
         RuntimeSpecs.Assembled assembled = RuntimeSpecs.assemble(config, image.image.runConfig(), config.image,
                 image::read, rootfs, engine::volume);
-        Stdio stdio;
-        if (pipes) {
-            stdio = Stdio.pipes();
-        } else {
-            Redirect in = Redirect.from(Path.of("/dev/null").toFile());
+        // Always pipes: the backend keeps helpers prepared for the streams last asked for, and
+        // per-container files would never match them. Started containers' output is copied to
+        // log files by pool threads.
+        Stdio stdio = Stdio.pipes();
+        if (!pipes) {
             try {
-                if (config.stdin != null) {
-                    in = Redirect.from(Files.write(dir.resolve("stdin"), config.stdin).toFile());
-                }
                 Files.createFile(dir.resolve("stdout.log"));
                 Files.createFile(dir.resolve("stderr.log"));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create the log files in '" + dir + "'", e);
             }
-            stdio = new Stdio(in, Redirect.appendTo(dir.resolve("stdout.log").toFile()),
-                    Redirect.appendTo(dir.resolve("stderr.log").toFile()));
         }
         ContainerHandle handle;
         try {
-            handle = runtime.create(id, assembled.spec(), mounts, stdio);
+            // The backend's id is unique per creation: a name can be reused while the previous
+            // container of that name is still being deleted in the background.
+            handle = runtime.create(Ids.next() + "-" + Ids.next(), assembled.spec(), mounts, stdio);
         } catch (ContainerBackendException e) {
             throw new ContainerException("cannot create container \"" + id + "\" from image \"" + config.image
                     + "\": " + e.getMessage(), e);
@@ -157,36 +153,58 @@ public final class Instance {
         return Path.of("/proc", Long.toString(handle.pid()), "root");
     }
 
-    /** @return where it is in its life */
+    /**
+     * @return where it is in its life; a started container counts as running until its exit is
+     *     recorded with all of its output in the logs, so followers never miss the last lines
+     */
     public ContainerState state() {
         if (removed) {
             return ContainerState.REMOVED;
         }
-        switch (handle.state()) {
-            case CREATED:
-                return ContainerState.CREATED;
-            case RUNNING:
-                return exit.isDone() ? ContainerState.EXITED : ContainerState.RUNNING;
-            default:
-                return ContainerState.EXITED;
+        if (handle.state() == dev.stevedore.spi.ContainerState.CREATED) {
+            return ContainerState.CREATED;
         }
+        if (startNanos == 0) {
+            return ContainerState.EXITED;
+        }
+        return exit.isDone() ? ContainerState.EXITED : ContainerState.RUNNING;
     }
 
     boolean exited() {
         return !removed && state() == ContainerState.EXITED;
     }
 
-    /** Executes the process; logs go to files, the exit is watched (and auto-removal done) by a pool thread. */
+    /**
+     * Executes the process; pool threads copy its output to the log files, and one waits for its
+     * exit (and removes it when auto-removal is on).
+     */
     public void start() {
         begin();
+        feedStdin(handle.stdin(), config.stdin);
+        CompletableFuture<Void> out = CompletableFuture.runAsync(() -> pump(handle.stdout(), "stdout.log"), engine.io);
+        CompletableFuture<Void> err = CompletableFuture.runAsync(() -> pump(handle.stderr(), "stderr.log"), engine.io);
         engine.io.execute(() -> {
             int status = handle.waitFor();
             exitNanos = System.nanoTime();
+            CompletableFuture.allOf(out, err).exceptionally(e -> null).join();
             exit.complete(status);
             if (config.autoRemove) {
                 remove();
             }
         });
+    }
+
+    private void pump(InputStream from, String log) {
+        try (from; OutputStream to = Files.newOutputStream(dir.resolve(log), java.nio.file.StandardOpenOption.APPEND)) {
+            byte[] buffer = new byte[8192];
+            int n;
+            while ((n = from.read(buffer)) >= 0) {
+                to.write(buffer, 0, n);
+                to.flush();
+            }
+        } catch (IOException e) {
+            // The container was removed (its state directory moved away or its pipe closed).
+        }
     }
 
     private void begin() {
@@ -398,9 +416,22 @@ public final class Instance {
             kill(Signals.KILL);
             handle.waitFor();
         }
+        // Returns once the exit is recorded (output copied), so the state reads EXITED from here on.
+        try {
+            exit.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            // The process is dead; a stuck output copy is no reason to fail the stop.
+        }
     }
 
-    /** Kills the process if needed, then removes the container's state, snapshot and logs. Idempotent. */
+    /**
+     * Removes the container. Idempotent. Its process is killed right away; the rest (waiting for
+     * the kill, the cgroup, the snapshot, logs and state directory) happens on a pool thread, as
+     * containerd's garbage collection does, so a test loop does not wait for file deletion. The
+     * state directory is first renamed out of the way, so the name is free again at once.
+     */
     public void remove() {
         synchronized (this) {
             if (removed) {
@@ -408,15 +439,19 @@ public final class Instance {
             }
             removed = true;
         }
-        try {
-            if (handle.state() != dev.stevedore.spi.ContainerState.STOPPED) {
-                killedByUs = true;
-            }
-            handle.delete();
-        } finally {
-            engine.forget(this);
-            engine.deleteState(dir);
+        engine.forget(this);
+        if (handle.state() != dev.stevedore.spi.ContainerState.STOPPED) {
+            killedByUs = true;
+            handle.kill(Signals.KILL);
         }
+        Path trash = engine.moveToTrash(dir);
+        engine.background(() -> {
+            try {
+                handle.delete();
+            } finally {
+                engine.deleteState(trash);
+            }
+        });
     }
 
     /** Copies a host file or directory to a path in the container, which must be created or running. */

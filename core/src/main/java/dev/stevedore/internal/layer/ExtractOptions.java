@@ -12,13 +12,16 @@ package dev.stevedore.internal.layer;
  *     {@code security.*} need root)
  * @param writerThreads threads that create small files while the tar is parsed; 0 writes
  *     everything on the calling thread
+ * @param digestBlob also compute the sha256 of the blob as read (compressed); callers reading a
+ *     blob the content store already verified can save that work
  */
 public record ExtractOptions(
         WhiteoutMode whiteouts,
         DevicePolicy devices,
         boolean preserveOwnership,
         boolean preserveXattrs,
-        int writerThreads) {
+        int writerThreads,
+        boolean digestBlob) {
 
     /** What whiteout entries become. */
     public enum WhiteoutMode {
@@ -53,31 +56,41 @@ public record ExtractOptions(
 
     /** Whiteouts applied, devices created, owners and xattrs kept, four writer threads. */
     public static ExtractOptions defaults() {
-        return new ExtractOptions(WhiteoutMode.APPLY, DevicePolicy.CREATE, true, true, 4);
+        return new ExtractOptions(WhiteoutMode.APPLY, DevicePolicy.CREATE, true, true, 4, true);
     }
 
     /** For a non-root user: devices skipped, ownership and xattrs left alone. */
     public static ExtractOptions rootless() {
-        return new ExtractOptions(WhiteoutMode.APPLY, DevicePolicy.SKIP, false, false, 4);
+        return new ExtractOptions(WhiteoutMode.APPLY, DevicePolicy.SKIP, false, false, 4, true);
     }
 
     public ExtractOptions withWhiteouts(WhiteoutMode mode) {
-        return new ExtractOptions(mode, devices, preserveOwnership, preserveXattrs, writerThreads);
+        return new ExtractOptions(mode, devices, preserveOwnership, preserveXattrs,
+                writerThreads, digestBlob);
     }
 
     public ExtractOptions withDevices(DevicePolicy policy) {
-        return new ExtractOptions(whiteouts, policy, preserveOwnership, preserveXattrs, writerThreads);
+        return new ExtractOptions(whiteouts, policy, preserveOwnership, preserveXattrs,
+                writerThreads, digestBlob);
     }
 
     public ExtractOptions withPreserveOwnership(boolean preserve) {
-        return new ExtractOptions(whiteouts, devices, preserve, preserveXattrs, writerThreads);
+        return new ExtractOptions(whiteouts, devices, preserve, preserveXattrs, writerThreads,
+                digestBlob);
     }
 
     public ExtractOptions withPreserveXattrs(boolean preserve) {
-        return new ExtractOptions(whiteouts, devices, preserveOwnership, preserve, writerThreads);
+        return new ExtractOptions(whiteouts, devices, preserveOwnership, preserve,
+                writerThreads, digestBlob);
+    }
+
+    public ExtractOptions withDigestBlob(boolean digest) {
+        return new ExtractOptions(whiteouts, devices, preserveOwnership, preserveXattrs,
+                writerThreads, digest);
     }
 
     public ExtractOptions withWriterThreads(int threads) {
-        return new ExtractOptions(whiteouts, devices, preserveOwnership, preserveXattrs, threads);
+        return new ExtractOptions(whiteouts, devices, preserveOwnership, preserveXattrs,
+                threads, digestBlob);
     }
 }

@@ -6,7 +6,8 @@ import dev.stevedore.oci.Digest;
  * What {@link LayerExtractor#extract} read and created.
  *
  * @param diffId sha256 of the uncompressed tar (the image config's {@code rootfs.diff_ids} entry)
- * @param blobDigest sha256 of the bytes read from the blob, as stored (compressed)
+ * @param blobDigest sha256 of the bytes read from the blob, as stored (compressed); null unless
+ *     {@link ExtractOptions#digestBlob()}
  * @param compression how the blob was compressed
  * @param tarSize bytes of uncompressed tar
  * @param files regular files created

@@ -17,7 +17,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
@@ -72,6 +71,7 @@ public final class LayerExtractor {
     private final Set<String> layerPaths = new HashSet<>();
     private final List<DirMetadata> dirs = new ArrayList<>();
     private final AtomicInteger files = new AtomicInteger();
+    private TarHeaderGuard guard;
     private int directories;
     private int symlinks;
     private int hardLinks;
@@ -117,19 +117,22 @@ public final class LayerExtractor {
     }
 
     private ExtractResult run(InputStream layerBlob) {
-        MessageDigest blobDigest = Digest.newMessageDigest(Digest.SHA256);
+        MessageDigest blobDigest = options.digestBlob() ? Digest.newMessageDigest(Digest.SHA256)
+                : null;
         MessageDigest diffId = Digest.newMessageDigest(Digest.SHA256);
         LayerCompression compression;
         long tarSize;
         try {
-            BufferedInputStream blob = new BufferedInputStream(
-                    new DigestInputStream(new NonClosing(layerBlob), blobDigest), 64 * 1024);
+            InputStream source = new NonClosing(layerBlob);
+            BufferedInputStream blob = new BufferedInputStream(blobDigest == null ? source
+                    : new DigestInputStream(source, blobDigest), 64 * 1024);
             compression = LayerCompression.detect(blob);
             CountingDigestInputStream tar;
             try (PipelinedInputStream decompressed = new PipelinedInputStream(
                     drainAfter(compression.decompress(blob), blob), "stevedore-layer-decompress")) {
                 tar = new CountingDigestInputStream(decompressed, diffId);
-                TarArchiveInputStream entries = new TarArchiveInputStream(tar, "UTF-8");
+                guard = new TarHeaderGuard(tar);
+                TarArchiveInputStream entries = new TarArchiveInputStream(guard, "UTF-8");
                 TarArchiveEntry entry;
                 while ((entry = nextEntry(entries)) != null) {
                     checkWriters();
@@ -152,7 +155,8 @@ public final class LayerExtractor {
             throw new LayerException("cannot read layer: " + e.getMessage(), e);
         }
         return new ExtractResult(Digest.fromMessageDigest(Digest.SHA256, diffId),
-                Digest.fromMessageDigest(Digest.SHA256, blobDigest), compression, tarSize,
+                blobDigest == null ? null : Digest.fromMessageDigest(Digest.SHA256, blobDigest),
+                compression, tarSize,
                 files.get(), directories, symlinks, hardLinks, specialFiles, whiteouts, skipped);
     }
 
@@ -212,7 +216,7 @@ public final class LayerExtractor {
             replace(rel);
             Path p = root.path(rel);
             Files.createSymbolicLink(p, Path.of(checkLinkName(name, entry.getLinkName())));
-            finishMetadata(p, entry, true);
+            finishMetadata(p, entry, true, xattrsOf(entry));
             symlinks++;
         } else if (entry.isLink()) {
             applyHardLink(name, entry.getLinkName(), rel);
@@ -232,13 +236,13 @@ public final class LayerExtractor {
             int type = entry.isBlockDevice() ? Posix.S_IFBLK : Posix.S_IFCHR;
             Posix.mknod(p, type | (entry.getMode() & 07777),
                     Posix.makedev(entry.getDevMajor(), entry.getDevMinor()));
-            finishMetadata(p, entry, false);
+            finishMetadata(p, entry, false, xattrsOf(entry));
             specialFiles++;
         } else if (entry.isFIFO()) {
             replace(rel);
             Path p = root.path(rel);
             Posix.mknod(p, Posix.S_IFIFO | (entry.getMode() & 07777), 0);
-            finishMetadata(p, entry, false);
+            finishMetadata(p, entry, false, xattrsOf(entry));
             specialFiles++;
         } else if (entry.isFile()) {
             applyFile(entry, content, rel);
@@ -272,7 +276,7 @@ public final class LayerExtractor {
         if (options.preserveOwnership()) {
             Posix.lchown(p, (int) entry.getLongUserId(), (int) entry.getLongGroupId());
         }
-        setXattrs(p, entry);
+        setXattrs(p, xattrsOf(entry));
         dirs.add(new DirMetadata(rel, entry.getMode() & 07777, entry.getLastModifiedTime()));
         directories++;
     }
@@ -310,6 +314,7 @@ public final class LayerExtractor {
 
     private void applyFile(TarArchiveEntry entry, InputStream content, String rel)
             throws IOException {
+        Map<String, byte[]> xattrs = xattrsOf(entry);
         replace(rel);
         Path p = root.path(rel);
         long size = entry.getSize();
@@ -328,7 +333,7 @@ public final class LayerExtractor {
                     left -= n;
                 }
             }
-            finishMetadata(p, entry, false);
+            finishMetadata(p, entry, false, xattrs);
             files.incrementAndGet();
             return;
         }
@@ -356,7 +361,7 @@ public final class LayerExtractor {
                 inFlight.release(permits);
             }
             try {
-                finishMetadata(p, entry, false);
+                finishMetadata(p, entry, false, xattrs);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -389,33 +394,38 @@ public final class LayerExtractor {
     }
 
     /** Owner, then mode (chown clears setuid bits), xattrs, then mtime. */
-    private void finishMetadata(Path p, TarArchiveEntry entry, boolean symlink) throws IOException {
+    private void finishMetadata(Path p, TarArchiveEntry entry, boolean symlink,
+            Map<String, byte[]> xattrs) throws IOException {
         if (options.preserveOwnership()) {
             Posix.lchown(p, (int) entry.getLongUserId(), (int) entry.getLongGroupId());
         }
         if (!symlink) {
-            Files.setAttribute(p, "unix:mode", entry.getMode() & 07777, LinkOption.NOFOLLOW_LINKS);
+            Posix.chmod(p, entry.getMode() & 07777);
         }
-        setXattrs(p, entry);
-        Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                .setTimes(entry.getLastModifiedTime(), null, null);
+        setXattrs(p, xattrs);
+        Posix.setMtime(p, entry.getLastModifiedTime());
     }
 
-    private void setXattrs(Path p, TarArchiveEntry entry) {
+    /** Read on the parsing thread: the guard's raw values belong to the entry just returned. */
+    private Map<String, byte[]> xattrsOf(TarArchiveEntry entry) {
         if (!options.preserveXattrs()) {
-            return;
+            return Map.of();
         }
         Map<String, String> pax = entry.getExtraPaxHeaders();
         if (pax.isEmpty()) {
-            return;
+            return Map.of();
         }
+        Map<String, byte[]> result = new java.util.TreeMap<>();
         for (Map.Entry<String, String> e : pax.entrySet()) {
             String key = e.getKey();
             String xattr;
             byte[] value;
             if (key.startsWith(XATTR_PAX)) {
                 xattr = key.substring(XATTR_PAX.length());
-                value = e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                value = guard.entryXattrs().get(xattr);
+                if (value == null) {
+                    value = e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                }
             } else if (key.startsWith(LIBARCHIVE_XATTR_PAX)) {
                 xattr = java.net.URLDecoder.decode(key.substring(LIBARCHIVE_XATTR_PAX.length()),
                         java.nio.charset.StandardCharsets.UTF_8);
@@ -430,8 +440,13 @@ public final class LayerExtractor {
                         xattr, entry.getName());
                 continue;
             }
-            Posix.setXattr(p, xattr, value);
+            result.put(xattr, value);
         }
+        return result;
+    }
+
+    private static void setXattrs(Path p, Map<String, byte[]> xattrs) {
+        xattrs.forEach((name, value) -> Posix.setXattr(p, name, value));
     }
 
     private void applyWhiteout(String name, List<String> parts, String last) throws IOException {
@@ -587,9 +602,8 @@ public final class LayerExtractor {
             if (a == null || !a.isDirectory()) {
                 continue;
             }
-            Files.setAttribute(p, "unix:mode", d.mode, LinkOption.NOFOLLOW_LINKS);
-            Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                    .setTimes(d.mtime, null, null);
+            Posix.chmod(p, d.mode);
+            Posix.setMtime(p, d.mtime);
         }
     }
 

@@ -85,11 +85,16 @@ public final class LayerWriter {
     public static LayerDigests writeChanges(Path root, List<LayerChange> changes, OutputStream out,
             LayerWriteOptions options) {
         TreeMap<List<String>, LayerChange.Kind> items = new TreeMap<>(PATH_ORDER);
+        // Parents are written when they exist, so owners and modes carry over; a deleted file's
+        // parent may be gone too.
+        java.util.Set<String> parentsOnly = new java.util.HashSet<>();
         for (LayerChange change : changes) {
             List<String> parts = change.path().isEmpty() ? List.of()
                     : List.of(change.path().split("/"));
             for (int i = 1; i < parts.size(); i++) {
-                items.putIfAbsent(parts.subList(0, i), LayerChange.Kind.MODIFIED);
+                if (items.putIfAbsent(parts.subList(0, i), LayerChange.Kind.MODIFIED) == null) {
+                    parentsOnly.add(String.join("/", parts.subList(0, i)));
+                }
             }
             switch (change.kind()) {
                 case DELETED: {
@@ -101,6 +106,7 @@ public final class LayerWriter {
                 case OPAQUE: {
                     if (!parts.isEmpty()) {
                         items.putIfAbsent(parts, LayerChange.Kind.MODIFIED);
+                        parentsOnly.remove(change.path());
                     }
                     List<String> marker = new ArrayList<>(parts);
                     marker.add(LayerExtractor.OPAQUE);
@@ -110,6 +116,7 @@ public final class LayerWriter {
                 default:
                     if (!parts.isEmpty()) {
                         items.put(parts, change.kind());
+                        parentsOnly.remove(change.path());
                     }
             }
         }
@@ -123,6 +130,9 @@ public final class LayerWriter {
                 }
                 Path p = root.resolve(rel);
                 if (ContainedRoot.lstat(p) == null) {
+                    if (parentsOnly.contains(rel)) {
+                        continue;
+                    }
                     throw new LayerException("changed path '" + rel + "' does not exist under '"
                             + root + "'");
                 }
@@ -242,8 +252,7 @@ public final class LayerWriter {
         if (options.xattrs()) {
             for (Map.Entry<String, byte[]> x : new TreeMap<>(Posix.xattrs(p)).entrySet()) {
                 if (exportable(x.getKey())) {
-                    e.addPaxHeader(XATTR_PAX + x.getKey(),
-                            new String(x.getValue(), StandardCharsets.UTF_8));
+                    e.addPaxHeader(XATTR_PAX + x.getKey(), utf8(x.getKey(), x.getValue(), rel));
                 }
             }
         }
@@ -253,6 +262,24 @@ public final class LayerWriter {
         }
         tar.closeArchiveEntry();
         return type == Posix.S_IFDIR;
+    }
+
+    /**
+     * commons-compress writes PAX values as UTF-8 text, so a binary value that is not valid UTF-8
+     * (file capabilities naming cap_setuid, for one) cannot be written faithfully; refuse rather
+     * than write a different value.
+     */
+    private static String utf8(String name, byte[] value, String rel) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(value)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new LayerException("xattr " + name + " of '" + rel + "' has a binary value that "
+                    + "this writer cannot store yet (PAX values are written as UTF-8); remove the "
+                    + "attribute or write the layer without xattrs");
+        }
     }
 
     /** Overlay's bookkeeping and the host's SELinux labels describe this host, not the image. */

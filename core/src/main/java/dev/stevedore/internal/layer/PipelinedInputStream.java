@@ -20,6 +20,8 @@ final class PipelinedInputStream extends InputStream {
     private record Chunk(byte[] data, int length, Throwable failure) {}
 
     private final BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(DEPTH);
+    /** Consumed chunks' buffers go back to the producer: no garbage per chunk under a small heap. */
+    private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(DEPTH + 2);
     private final Thread producer;
     private volatile boolean closed;
     private Chunk current;
@@ -34,7 +36,10 @@ final class PipelinedInputStream extends InputStream {
     private void pump(InputStream source) {
         try (source) {
             while (!closed) {
-                byte[] buf = new byte[CHUNK];
+                byte[] buf = free.poll();
+                if (buf == null) {
+                    buf = new byte[CHUNK];
+                }
                 int n = source.readNBytes(buf, 0, CHUNK);
                 if (n == 0) {
                     break;
@@ -63,6 +68,9 @@ final class PipelinedInputStream extends InputStream {
         }
         if (current != null && position < current.length) {
             return true;
+        }
+        if (current != null && current.data != null) {
+            free.offer(current.data);
         }
         try {
             current = queue.take();

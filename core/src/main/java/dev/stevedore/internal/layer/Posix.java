@@ -23,6 +23,8 @@ final class Posix {
     static final int S_IFDIR = 0040000;
     static final int S_IFCHR = 0020000;
     static final int S_IFIFO = 0010000;
+    private static final int AT_FDCWD = -100;
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
     private static final int ENODATA = 61;
     private static final int ENOTSUP = 95;
     private static final int ERANGE = 34;
@@ -34,6 +36,12 @@ final class Posix {
 
         @SaveError
         int lchown(String path, int uid, int gid);
+
+        @SaveError
+        int chmod(String path, int mode);
+
+        @SaveError
+        int utimensat(int dirfd, String path, long[] times, int flags);
 
         @SaveError
         int lsetxattr(String path, String name, byte[] value, long size, int flags);
@@ -118,6 +126,45 @@ final class Posix {
         }
         if (Holder.LIBC.lchown(path.toString(), uid, gid) != 0) {
             throw new LayerException(error("lchown(" + uid + ":" + gid + ")", path, errno()));
+        }
+    }
+
+    /**
+     * chmod by path. The JDK's NOFOLLOW variant opens the file to fchmod it, which blocks
+     * forever on a fifo; callers only pass paths whose last component they just created.
+     */
+    static void chmod(Path path, int mode) {
+        if (Holder.LIBC == null) {
+            try {
+                java.nio.file.Files.setAttribute(path, "unix:mode", mode);
+            } catch (java.io.IOException e) {
+                throw new LayerException("chmod '" + path + "': " + e, e);
+            }
+            return;
+        }
+        if (Holder.LIBC.chmod(path.toString(), mode) != 0) {
+            throw new LayerException(error(String.format("chmod(%o)", mode), path, errno()));
+        }
+    }
+
+    /** Sets the mtime (and atime to the same) of the link itself, without opening the file. */
+    static void setMtime(Path path, java.nio.file.attribute.FileTime mtime) {
+        long nanos = mtime.to(java.util.concurrent.TimeUnit.NANOSECONDS);
+        long sec = Math.floorDiv(nanos, 1_000_000_000L);
+        long nsec = Math.floorMod(nanos, 1_000_000_000L);
+        if (Holder.LIBC == null) {
+            try {
+                java.nio.file.Files.getFileAttributeView(path,
+                        java.nio.file.attribute.BasicFileAttributeView.class,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS).setTimes(mtime, mtime, null);
+            } catch (java.io.IOException e) {
+                throw new LayerException("set mtime of '" + path + "': " + e, e);
+            }
+            return;
+        }
+        if (Holder.LIBC.utimensat(AT_FDCWD, path.toString(), new long[] {sec, nsec, sec, nsec},
+                AT_SYMLINK_NOFOLLOW) != 0) {
+            throw new LayerException(error("utimensat", path, errno()));
         }
     }
 

@@ -25,13 +25,63 @@ public final class BlobWriter extends OutputStream {
     private final OwnedFile temp;
     private final Lease lease;
     private final DigestCheck check;
+    private final boolean keepOnClose;
+    private final long resumedAt;
     private Digest committed;
 
     BlobWriter(ContentStore store, OwnedFile temp, Digest expected, long expectedSize, Lease lease) {
+        this(store, temp, expected, expectedSize, lease, false);
+    }
+
+    /**
+     * @param keepOnClose whether the temporary file holds a partial download to keep for a later
+     *        writer: its content so far is hashed again and writing continues at its end
+     */
+    BlobWriter(ContentStore store, OwnedFile temp, Digest expected, long expectedSize, Lease lease,
+            boolean keepOnClose) {
         this.store = store;
         this.temp = temp;
         this.lease = lease;
         this.check = new DigestCheck("blob", expected, expectedSize);
+        this.keepOnClose = keepOnClose;
+        this.resumedAt = keepOnClose ? rehashExisting(expectedSize) : 0;
+    }
+
+    private long rehashExisting(long expectedSize) {
+        FileChannel channel = temp.channel();
+        try {
+            long existing = channel.size();
+            if (expectedSize >= 0 && existing > expectedSize) {
+                channel.truncate(0);
+                existing = 0;
+            }
+            ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+            long position = 0;
+            while (position < existing) {
+                buffer.clear();
+                int n = channel.read(buffer, position);
+                if (n < 0) {
+                    break;
+                }
+                check.update(buffer.array(), 0, n);
+                position += n;
+            }
+            channel.position(position);
+            return position;
+        } catch (IOException | RuntimeException e) {
+            temp.close();
+            throw e instanceof IOException io
+                    ? new UncheckedIOException("cannot resume partial blob '" + temp.path() + "'", io)
+                    : (RuntimeException) e;
+        }
+    }
+
+    /**
+     * @return how many bytes an earlier, interrupted writer of the same blob left, already
+     *         counted and hashed: the caller sends only the rest. Always 0 for a plain writer.
+     */
+    public long resumedAt() {
+        return resumedAt;
     }
 
     @Override
@@ -89,9 +139,16 @@ public final class BlobWriter extends OutputStream {
         }
     }
 
-    /** Discards the content unless {@link #commit()} succeeded. */
+    /**
+     * Discards the content unless {@link #commit()} succeeded; a resumable writer keeps what it
+     * received (unless it was found corrupt) for the next writer of the same blob.
+     */
     @Override
     public void close() {
-        temp.close();
+        if (keepOnClose) {
+            temp.release();
+        } else {
+            temp.close();
+        }
     }
 }

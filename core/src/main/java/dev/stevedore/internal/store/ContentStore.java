@@ -3,11 +3,15 @@ package dev.stevedore.internal.store;
 import dev.stevedore.oci.Digest;
 import dev.stevedore.oci.OciJson;
 import dev.stevedore.oci.image.Descriptor;
+import dev.stevedore.oci.image.ImageConfig;
 import dev.stevedore.oci.image.ImageLayout;
+import dev.stevedore.oci.image.MediaTypes;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -32,7 +36,7 @@ import java.util.Set;
  *
  * <p>Beside the layout the store keeps {@code ingest/} (blobs being written), {@code leases/}
  * (what ongoing operations protect from gc), {@code locks/} and {@code layers/} (unpacked layers,
- *). All of it lives on one filesystem, so moving a blob into place is a
+ * see {@link LayerCache}). All of it lives on one filesystem, so moving a blob into place is a
  * single atomic link.
  *
  * <p>Concurrency: a writer streams into its own locked temporary file and links it into place;
@@ -143,6 +147,34 @@ public final class ContentStore {
     }
 
     /**
+     * Opens a writer whose received bytes survive a failure: they stay in
+     * {@code ingest/partial-<algorithm>-<encoded>} and the next resumable writer of the same
+     * digest continues after them ({@link BlobWriter#resumedAt()}), so an interrupted download
+     * need not start over. The kept bytes are verified with the rest at commit; content found
+     * corrupt is discarded. A gc removes partial files nobody is writing.
+     *
+     * <p>When another thread or process is writing the same blob right now, this returns a plain
+     * writer starting from nothing.
+     *
+     * @param expected the digest the content must have
+     * @param expectedSize the size the content must have, or -1 when unknown
+     * @param lease the lease that protects the blob once written, or null
+     * @return the writer; {@link BlobWriter#commit()} it, and close it in any case
+     */
+    public BlobWriter resumableWriter(Digest expected, long expectedSize, Lease lease) {
+        Objects.requireNonNull(expected, "expected");
+        expected.newMessageDigest();
+        OwnedFile partial;
+        try (FileLocks.Held held = gcLock.shared()) {
+            partial = OwnedFile.openNamed(ingest.resolve("partial-" + expected.algorithm() + "-" + expected.encoded()));
+        }
+        if (partial == null) {
+            return writer(expected, expectedSize, lease);
+        }
+        return new BlobWriter(this, partial, expected, expectedSize, lease, true);
+    }
+
+    /**
      * Stores a stream's content. When {@code expected} is given and the blob is already present,
      * the stream is not read at all.
      *
@@ -161,7 +193,7 @@ public final class ContentStore {
             content.transferTo(writer);
             return writer.commit();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot store a blob in '" + root + "'", e);
+            throw new UncheckedIOException("cannot store a blob in '" + root + "': " + e.getMessage(), e);
         }
     }
 
@@ -173,7 +205,7 @@ public final class ContentStore {
      * @return the blob's sha256 digest
      */
     public Digest put(byte[] content, Lease lease) {
-        return put(new java.io.ByteArrayInputStream(content), Digest.sha256(content), content.length, lease);
+        return put(new ByteArrayInputStream(content), Digest.sha256(content), content.length, lease);
     }
 
     /**
@@ -330,28 +362,42 @@ public final class ContentStore {
         return result;
     }
 
-    /** What a {@link #gc()} removed. */
-    public record GcResult(Set<Digest> removed, long bytesFreed, int staleFilesRemoved) {
+    /**
+     * What a {@link #gc()} removed.
+     *
+     * @param removed the blobs removed
+     * @param bytesFreed their total size
+     * @param staleFilesRemoved temporary files, leases and half-unpacked layers of dead processes removed
+     * @param layersRemoved the diffIDs of the unpacked layers removed
+     */
+    public record GcResult(Set<Digest> removed, long bytesFreed, int staleFilesRemoved, Set<Digest> layersRemoved) {
         public GcResult {
             removed = Set.copyOf(removed);
+            layersRemoved = Set.copyOf(layersRemoved);
         }
     }
 
     /**
      * Removes every blob that no image name reaches and no open lease (in any process) holds,
-     * and the temporary files, leases and half-unpacked layers of processes that died. Unpacked
-     * layers themselves stay (see {@link LayerCache}). Blobs being written are never
-     * touched: they are not in {@code blobs/} yet.
+     * every unpacked layer that no named image's config lists and no lease holds (by diffID),
+     * and the temporary files, leases and half-unpacked layers of processes that died. Blobs
+     * being written are never touched: they are not in {@code blobs/} yet.
      *
      * @return what was removed
      */
     public GcResult gc() {
+        LayerCache layers = new LayerCache(this);
+        List<Path> evicted = new ArrayList<>();
+        GcResult result;
         try (FileLocks.Held held = gcLock.exclusive()) {
-            Set<Digest> live = reachableFromNames();
+            Set<Digest> live = new HashSet<>();
+            Set<Digest> liveDiffIds = new HashSet<>();
+            markReachableFromNames(live, liveDiffIds);
             int stale = 0;
             for (Path leaseFile : list(leases)) {
                 Set<Digest> leased = Lease.liveDigests(leaseFile);
                 live.addAll(leased);
+                liveDiffIds.addAll(leased);
                 if (!Files.exists(leaseFile)) {
                     stale++;
                 }
@@ -362,7 +408,7 @@ public final class ContentStore {
                 }
             }
             stale += names.removeStaleTemporaryFiles();
-            stale += new LayerCache(this).removeStale();
+            stale += layers.removeStale();
             Set<Digest> removed = new HashSet<>();
             long freed = 0;
             for (Digest digest : blobs()) {
@@ -375,24 +421,42 @@ public final class ContentStore {
                     }
                 }
             }
-            LOG.log(Level.DEBUG, () -> "gc of '" + root + "' removed " + removed.size() + " blobs");
-            return new GcResult(removed, freed, stale);
+            Set<Digest> layersRemoved = new HashSet<>();
+            for (Digest diffId : layers.unpacked()) {
+                if (!liveDiffIds.contains(diffId)) {
+                    evicted.add(layers.evict(diffId));
+                    layersRemoved.add(diffId);
+                }
+            }
+            result = new GcResult(removed, freed, stale, layersRemoved);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot collect garbage in '" + root + "'", e);
         }
+        // Evicted layers were moved out of the cache under the lock; deleting them can take long.
+        evicted.forEach(LayerCache::deleteRecursively);
+        LOG.log(Level.DEBUG, () -> "gc of '" + root + "' removed " + result.removed().size() + " blobs and "
+                + result.layersRemoved().size() + " unpacked layers");
+        return result;
     }
 
-    private Set<Digest> reachableFromNames() {
-        Set<Digest> live = new HashSet<>();
+    private void markReachableFromNames(Set<Digest> live, Set<Digest> liveDiffIds) {
         Deque<Descriptor> pending = new ArrayDeque<>(names.index().manifests());
         while (!pending.isEmpty()) {
             Descriptor d = pending.pop();
             if (!live.add(d.digest()) || !exists(d.digest())) {
                 continue;
             }
+            if (MediaTypes.isConfig(d.mediaType())) {
+                liveDiffIds.addAll(OciJson.read(read(d.digest()), ImageConfig.class,
+                        "config " + d.digest()).rootfs().diffIds());
+            }
             pending.addAll(children(d));
         }
-        return live;
+    }
+
+    /** The store's gc lock, shared: gc cannot run while it is held. */
+    FileLocks.Held holdOffGc() {
+        return gcLock.shared();
     }
 
     /**
@@ -421,7 +485,7 @@ public final class ContentStore {
         Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(content);
+                ByteBuffer buffer = ByteBuffer.wrap(content);
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
                 }

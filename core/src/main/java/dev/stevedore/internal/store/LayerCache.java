@@ -2,6 +2,7 @@ package dev.stevedore.internal.store;
 
 import dev.stevedore.internal.layer.ExtractOptions;
 import dev.stevedore.internal.layer.ExtractResult;
+import dev.stevedore.internal.layer.LayerException;
 import dev.stevedore.internal.layer.LayerExtractor;
 import dev.stevedore.oci.Digest;
 import dev.stevedore.oci.image.Descriptor;
@@ -18,7 +19,9 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Unpacked layers, each extracted once into {@code layers/<algorithm>/<encoded diffID>} of the
@@ -73,32 +76,47 @@ public final class LayerCache {
      * @param blob the layer blob's descriptor (any compression the extractor reads)
      * @param diffId the diffID the image config gives for it, checked against the tar
      * @param options how to extract; whiteouts are always kept in overlayfs form
+     * @param lease protects the unpacked layer (by its diffID) from {@link ContentStore#gc()}
+     *        while it is used, such as for the life of a container; null when the image is named
+     *        and the caller accepts that removing the name makes the layer collectable
      * @return the unpacked layer's directory
-     * @throws BlobMismatchException when the blob or its tar do not have the expected digests;
-     *         nothing is kept
+     * @throws BlobMismatchException when the tar does not have the expected diffID; nothing is kept
+     * @throws LayerException naming the blob when it is corrupt (its digest no longer matches,
+     *         or it cannot be decompressed) or the extractor refuses an entry; nothing is kept
      */
-    public Path unpack(Descriptor blob, Digest diffId, ExtractOptions options) {
+    public Path unpack(Descriptor blob, Digest diffId, ExtractOptions options, Lease lease) {
         Path target = path(diffId);
-        if (Files.isDirectory(target)) {
-            return target;
+        try (FileLocks.Held held = store.holdOffGc()) {
+            if (lease != null) {
+                lease.add(diffId);
+            }
+            if (Files.isDirectory(target)) {
+                return target;
+            }
         }
-        try (OwnedFile marker = OwnedFile.create(ingest, "unpack-", ".lock")) {
+        OwnedFile created;
+        try (FileLocks.Held held = store.holdOffGc()) {
+            // Created and locked under the lock, so no gc takes it for a dead preparer's.
+            created = OwnedFile.create(ingest, "unpack-", ".lock");
+        }
+        try (OwnedFile marker = created) {
             Path work = workDir(marker.path());
             Files.createDirectory(work);
             try {
                 ExtractResult result;
+                // The store's stream verifies the blob's digest and size as the extractor drains it.
                 try (InputStream in = store.openVerified(blob)) {
                     result = LayerExtractor.extract(in, work,
-                            options.withWhiteouts(ExtractOptions.WhiteoutMode.OVERLAY));
-                }
-                if (!result.blobDigest().equals(blob.digest())) {
-                    throw BlobMismatchException.digest("layer blob", blob.digest(), result.blobDigest());
+                            options.withWhiteouts(ExtractOptions.WhiteoutMode.OVERLAY).withDigestBlob(false));
+                } catch (LayerException e) {
+                    throw new LayerException("cannot unpack layer " + blob.digest() + " of store '" + store.root()
+                            + "': " + e.getMessage(), e);
                 }
                 if (!result.diffId().equals(diffId)) {
                     throw BlobMismatchException.digest("the tar of layer " + blob.digest(), diffId, result.diffId());
                 }
                 Files.createDirectories(target.getParent());
-                try {
+                try (FileLocks.Held held = store.holdOffGc()) {
                     Files.move(work, target, StandardCopyOption.ATOMIC_MOVE);
                 } catch (FileSystemException e) {
                     // rename(2) onto a non-empty directory fails (ENOTEMPTY): another preparer
@@ -117,8 +135,40 @@ public final class LayerCache {
         }
     }
 
+    /** @return the diffIDs of every unpacked layer */
+    Set<Digest> unpacked() {
+        Set<Digest> result = new HashSet<>();
+        try (DirectoryStream<Path> algorithms = Files.newDirectoryStream(root, p -> !p.equals(ingest))) {
+            for (Path algorithmDir : algorithms) {
+                try (DirectoryStream<Path> layers = Files.newDirectoryStream(algorithmDir)) {
+                    for (Path layer : layers) {
+                        String text = algorithmDir.getFileName() + ":" + layer.getFileName();
+                        if (Digest.isValid(text)) {
+                            result.add(Digest.parse(text));
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list unpacked layers in '" + root + "'", e);
+        }
+        return result;
+    }
+
     /**
-     * Removes the half-extracted directories of preparers that died.
+     * Moves an unpacked layer out of the cache (called by gc under its exclusive lock).
+     *
+     * @return where it went, to be deleted once the lock is released
+     */
+    Path evict(Digest diffId) throws IOException {
+        Path trash = ingest.resolve("evicted-" + diffId.encoded() + "-" + System.nanoTime() + ".dir");
+        Files.move(path(diffId), trash, StandardCopyOption.ATOMIC_MOVE);
+        return trash;
+    }
+
+    /**
+     * Removes the half-extracted directories of preparers that died, and evicted layers whose
+     * deletion was interrupted.
      *
      * @return how many were removed
      */
@@ -135,6 +185,15 @@ public final class LayerCache {
                 deleteRecursively(workDir(marker));
                 removed++;
             }
+        }
+        // Layers a gc evicted but could not finish deleting (it died, or another gc races it).
+        try (DirectoryStream<Path> evicted = Files.newDirectoryStream(ingest, "evicted-*")) {
+            for (Path dir : evicted) {
+                deleteRecursively(dir);
+                removed++;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list '" + ingest + "'", e);
         }
         return removed;
     }

@@ -52,6 +52,35 @@ final class OwnedFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens and locks a file with a fixed name, creating it when missing, so the content a dead or
+     * finished owner left there can be continued; the caller holds the store's shared gc lock.
+     *
+     * @return the file, or null when another owner (a thread here or another process) holds it
+     */
+    static OwnedFile openNamed(Path path) {
+        Path absolute = path.toAbsolutePath().normalize();
+        // Checked before opening: a second channel closed here would drop this JVM's lock on it.
+        if (!OWNED_HERE.add(absolute)) {
+            return null;
+        }
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(absolute, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            if (channel.tryLock() == null) {
+                closeQuietly(channel);
+                OWNED_HERE.remove(absolute);
+                return null;
+            }
+            return new OwnedFile(absolute, channel);
+        } catch (IOException e) {
+            closeQuietly(channel);
+            OWNED_HERE.remove(absolute);
+            throw new UncheckedIOException("cannot open '" + absolute + "'", e);
+        }
+    }
+
     Path path() {
         return path;
     }
@@ -94,6 +123,18 @@ final class OwnedFile implements AutoCloseable {
             return;
         }
         deleteQuietly(path);
+        closeQuietly(channel);
+        OWNED_HERE.remove(path);
+    }
+
+    /**
+     * Releases the file but leaves it on disk for a later owner; until one takes it, gc treats it
+     * as stale like any unlocked file. Idempotent.
+     */
+    void release() {
+        if (!channel.isOpen()) {
+            return;
+        }
         closeQuietly(channel);
         OWNED_HERE.remove(path);
     }

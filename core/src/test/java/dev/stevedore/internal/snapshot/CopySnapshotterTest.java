@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stevedore.internal.layer.ExtractOptions;
 import dev.stevedore.internal.layer.LayerChange;
+import dev.stevedore.internal.layer.LayerException;
 import dev.stevedore.internal.layer.LayerExtractor;
 import dev.stevedore.internal.store.BlobMismatchException;
 import dev.stevedore.internal.store.ContentStore;
@@ -74,8 +75,8 @@ class CopySnapshotterTest {
     }
 
     private List<Path> unpacked() {
-        return List.of(cache.unpack(base.blob(), base.diffId(), ExtractOptions.defaults()),
-                cache.unpack(top.blob(), top.diffId(), ExtractOptions.defaults()));
+        return List.of(cache.unpack(base.blob(), base.diffId(), ExtractOptions.defaults(), lease),
+                cache.unpack(top.blob(), top.diffId(), ExtractOptions.defaults(), lease));
     }
 
     @Test
@@ -86,7 +87,7 @@ class CopySnapshotterTest {
         assertThat(Files.getAttribute(layers.get(1).resolve("d/b"), "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS))
                 .as("whiteout kept as a 0/0 character device").isEqualTo(0020000);
         Object inode = Files.getAttribute(layers.get(0).resolve("a"), "unix:ino");
-        assertThat(cache.unpack(base.blob(), base.diffId(), ExtractOptions.defaults())).isEqualTo(layers.get(0));
+        assertThat(cache.unpack(base.blob(), base.diffId(), ExtractOptions.defaults(), lease)).isEqualTo(layers.get(0));
         assertThat(Files.getAttribute(layers.get(0).resolve("a"), "unix:ino")).as("not extracted again").isEqualTo(inode);
     }
 
@@ -95,7 +96,7 @@ class CopySnapshotterTest {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         List<Future<Path>> results = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            results.add(pool.submit(() -> cache.unpack(base.blob(), base.diffId(), ExtractOptions.defaults())));
+            results.add(pool.submit(() -> cache.unpack(base.blob(), base.diffId(), ExtractOptions.defaults(), lease)));
         }
         for (Future<Path> f : results) {
             assertThat(f.get()).isEqualTo(cache.path(base.diffId()));
@@ -110,10 +111,79 @@ class CopySnapshotterTest {
     @Test
     void layerCacheRefusesALayerWhoseTarDoesNotHaveTheConfigsDiffId() {
         Digest wrong = Digest.sha256(new byte[] {42});
-        assertThatThrownBy(() -> cache.unpack(base.blob(), wrong, ExtractOptions.defaults()))
+        assertThatThrownBy(() -> cache.unpack(base.blob(), wrong, ExtractOptions.defaults(), lease))
                 .isInstanceOf(BlobMismatchException.class)
                 .hasMessageContaining("has digest " + base.diffId() + " but " + wrong + " was expected");
         assertThat(cache.contains(wrong)).isFalse();
+        assertThat(cache.contains(base.diffId())).isFalse();
+    }
+
+    @Test
+    void gcKeepsUnpackedLayersThatALeaseOrANamedImageHoldsAndRemovesTheOthers() {
+        Path baseDir = cache.unpack(base.blob(), base.diffId(), ExtractOptions.defaults(), null);
+        Path topDir;
+        try (Lease container = store.lease("container")) {
+            topDir = cache.unpack(top.blob(), top.diffId(), ExtractOptions.defaults(), container);
+            lease.close();
+            ContentStore.GcResult result = store.gc();
+            assertThat(result.layersRemoved()).containsExactly(base.diffId());
+            assertThat(baseDir).doesNotExist();
+            assertThat(topDir).isDirectory();
+            assertThat(result.removed()).as("the container's lease names diffIDs, not the blobs")
+                    .contains(base.blob().digest(), top.blob().digest());
+        }
+        assertThat(store.gc().layersRemoved()).containsExactly(top.diffId());
+        assertThat(topDir).doesNotExist();
+        try (Stream<Path> leftovers = Files.list(store.root().resolve("layers/ingest"))) {
+            assertThat(leftovers).isEmpty();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void gcKeepsTheUnpackedLayersOfNamedImages() {
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\""
+                + base.diffId() + "\"]}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        dev.stevedore.oci.image.Descriptor configDescriptor = dev.stevedore.oci.image.Descriptor.of(
+                dev.stevedore.oci.image.MediaTypes.IMAGE_CONFIG, store.put(config, lease), config.length);
+        byte[] manifest = dev.stevedore.oci.OciJson.write(dev.stevedore.oci.image.Manifest.of(configDescriptor, List.of(base.blob())));
+        store.names().tag("named", dev.stevedore.oci.image.Descriptor.of(dev.stevedore.oci.image.MediaTypes.IMAGE_MANIFEST,
+                store.put(manifest, lease), manifest.length));
+        Path baseDir = cache.unpack(base.blob(), base.diffId(), ExtractOptions.defaults(), null);
+        Path topDir = cache.unpack(top.blob(), top.diffId(), ExtractOptions.defaults(), null);
+        lease.close();
+        assertThat(store.gc().layersRemoved()).containsExactly(top.diffId());
+        assertThat(baseDir).isDirectory();
+        assertThat(topDir).doesNotExist();
+    }
+
+    @Test
+    void layerCacheRefusesABlobDamagedOnDisk() throws IOException {
+        Path blob = store.blobPath(base.blob().digest());
+        byte[] bytes = Files.readAllBytes(blob);
+        bytes[bytes.length - 5] ^= 1;
+        Files.write(blob, bytes);
+        assertThatThrownBy(() -> cache.unpack(base.blob(), base.diffId(), ExtractOptions.defaults(), lease))
+                .isInstanceOf(LayerException.class)
+                .hasMessageStartingWith("cannot unpack layer " + base.blob().digest() + " of store '" + store.root() + "'");
+        assertThat(cache.contains(base.diffId())).isFalse();
+        try (Stream<Path> leftovers = Files.list(store.root().resolve("layers/ingest"))) {
+            assertThat(leftovers).isEmpty();
+        }
+    }
+
+    @Test
+    void layerCacheRefusesABlobWithFlippedBytesThatStillDecompresses() throws IOException {
+        Path blob = store.blobPath(base.blob().digest());
+        byte[] bytes = Files.readAllBytes(blob);
+        // The gzip header's mtime field: the stream still decompresses, only the digest catches it.
+        bytes[5] ^= 1;
+        Files.write(blob, bytes);
+        assertThatThrownBy(() -> cache.unpack(base.blob(), base.diffId(), ExtractOptions.defaults(), lease))
+                .isInstanceOf(LayerException.class)
+                .hasMessageContaining("cannot unpack layer " + base.blob().digest())
+                .hasMessageContaining("but " + base.blob().digest() + " was expected");
         assertThat(cache.contains(base.diffId())).isFalse();
     }
 

@@ -66,10 +66,15 @@ class ContentStoreConcurrencyTest {
         }
         AtomicBoolean running = new AtomicBoolean(true);
         int[] gcRuns = {0};
+        Throwable[] gcFailure = {null};
         Thread collector = new Thread(() -> {
-            while (running.get()) {
-                store.gc();
-                gcRuns[0]++;
+            try {
+                while (running.get()) {
+                    store.gc();
+                    gcRuns[0]++;
+                }
+            } catch (Throwable t) {
+                gcFailure[0] = t;
             }
         });
         collector.start();
@@ -83,6 +88,7 @@ class ContentStoreConcurrencyTest {
             running.set(false);
             collector.join();
         }
+        assertThat(gcFailure[0]).as("gc failure").isNull();
         assertThat(gcRuns[0]).as("gc ran while children wrote").isPositive();
 
         Set<String> names = new HashSet<>();

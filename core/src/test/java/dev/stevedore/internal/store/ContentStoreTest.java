@@ -219,7 +219,7 @@ class ContentStoreTest {
         ContentStore.GcResult result = store.gc();
 
         assertThat(result.removed()).containsExactlyInAnyOrder(dropped.digest(), loose,
-                digestOf("layer-b"), Digest.sha256(bytes("{\"architecture\":\"amd64\",\"os\":\"linux\",\"comment\":\"dropped\"}")));
+                digestOf("layer-b"), Digest.sha256(bytes(StoreFixtures.configJson("dropped"))));
         assertThat(store.blobs()).contains(kept.digest(), digestOf("layer-a"), digestOf("shared")).hasSize(4);
         assertThat(result.bytesFreed()).isPositive();
     }

@@ -69,7 +69,7 @@ public final class StoreChild {
             for (Thread t : threads) {
                 t.join();
             }
-            byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"id\":" + id + "}").getBytes();
+            byte[] config = StoreFixtures.bytes(StoreFixtures.configJson("child " + id));
             Descriptor configDescriptor = Descriptor.of(MediaTypes.IMAGE_CONFIG, store.put(config, lease), config.length);
             List<Descriptor> sorted = layers.stream().sorted((a, b) -> a.digest().compareTo(b.digest())).toList();
             byte[] manifest = OciJson.write(Manifest.of(configDescriptor, sorted));

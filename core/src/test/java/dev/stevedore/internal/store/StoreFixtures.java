@@ -21,7 +21,7 @@ final class StoreFixtures {
 
     /** Stores a config and layers with the given contents and a manifest over them. */
     static Descriptor image(ContentStore store, Lease lease, String config, String... layers) {
-        byte[] configBytes = bytes("{\"architecture\":\"amd64\",\"os\":\"linux\",\"comment\":\"" + config + "\"}");
+        byte[] configBytes = bytes(configJson(config));
         Descriptor configDescriptor = Descriptor.of(MediaTypes.IMAGE_CONFIG, store.put(configBytes, lease),
                 configBytes.length);
         List<Descriptor> layerDescriptors = new ArrayList<>();
@@ -31,6 +31,11 @@ final class StoreFixtures {
         }
         byte[] manifest = OciJson.write(Manifest.of(configDescriptor, layerDescriptors));
         return Descriptor.of(MediaTypes.IMAGE_MANIFEST, store.put(manifest, lease), manifest.length);
+    }
+
+    static String configJson(String comment) {
+        return "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},"
+                + "\"comment\":\"" + comment + "\"}";
     }
 
     static Digest digestOf(String text) {
