@@ -86,7 +86,7 @@ final class Build {
 
         RootfsView view() {
             if (view == null) {
-                view = new RootfsView(builder.unpacked(image.layers()));
+                view = new RootfsView(builder.unpacked(image.layers(), lease));
             }
             return view;
         }
@@ -628,7 +628,7 @@ final class Build {
         }
         try {
             ImageState image = builder.image(ref, platform);
-            return new Source(new RootfsView(builder.unpacked(image.layers())), "image " + builder.imageDigest(ref));
+            return new Source(new RootfsView(builder.unpacked(image.layers(), lease)), "image " + builder.imageDigest(ref));
         } catch (ImageNotFoundException | IllegalArgumentException | IllegalStateException e) {
             throw fail(i, "--from=" + ref + " is neither an earlier stage nor an image in the store: " + e.getMessage());
         }
@@ -708,7 +708,7 @@ final class Build {
         });
         userIds(s, run); // fails with the line when USER names nobody the image knows
         String cwd = Optional.ofNullable(c.workingDir()).orElse("/");
-        List<Path> layerDirs = builder.unpacked(s.image.layers());
+        List<Path> layerDirs = builder.unpacked(s.image.layers(), lease);
         Path tarDir = builder.newTempDir("run");
         try {
             Path tar = tarDir.resolve("changes.tar");

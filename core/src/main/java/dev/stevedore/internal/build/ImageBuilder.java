@@ -193,10 +193,10 @@ public final class ImageBuilder {
     /** An image as the build goes: its config and layers. */
     record ImageState(ImageConfig config, List<LayerRef> layers) {}
 
-    /** The unpacked directories of an image's layers, extracting what is not yet. */
-    List<Path> unpacked(List<LayerRef> refs) {
+    /** The unpacked directories of an image's layers, extracting what is not yet; the lease keeps them from gc. */
+    List<Path> unpacked(List<LayerRef> refs, Lease lease) {
         ExtractOptions options = isRoot() ? ExtractOptions.defaults() : ExtractOptions.rootless();
-        return refs.stream().map(r -> layers.unpack(r.blob(), r.diffId(), options)).toList();
+        return refs.stream().map(r -> layers.unpack(r.blob(), r.diffId(), options, lease)).toList();
     }
 
     static boolean isRoot() {
@@ -218,12 +218,14 @@ public final class ImageBuilder {
             digests = LayerWriter.write(dir, writer, options);
             blob = writer.commit();
         }
-        adoptUnpacked(dir, digests.diffId());
+        adoptUnpacked(dir, digests.diffId(), lease);
         return new LayerRef(Descriptor.of(digests.compression().ociMediaType(), blob, digests.size()), digests.diffId());
     }
 
-    private void adoptUnpacked(Path dir, Digest diffId) {
+    private void adoptUnpacked(Path dir, Digest diffId, Lease lease) {
         Path target = layers.path(diffId);
+        // Leased first: a gc from now on keeps the unpacked layer (it counts leased digests as diffIDs).
+        lease.add(diffId);
         try {
             if (!Files.isDirectory(target)) {
                 Files.createDirectories(target.getParent());

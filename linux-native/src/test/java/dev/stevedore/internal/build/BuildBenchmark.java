@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
  * run here; prints medians in milliseconds and our ratio to each.
  *
  * <pre>
- * mvn -q -B -o test-compile -pl linux-native -am
- * java -cp "$(cat cp.txt):linux-native/target/test-classes:linux-native/target/classes:core/target/test-classes:core/target/classes:oci-model/target/classes" \
+ * mvn -q -B -o test-compile dependency:build-classpath -pl linux-native -am -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=test
+ * java -cp "$(cat /tmp/cp.txt):linux-native/target/test-classes:linux-native/target/classes" \
  *     dev.stevedore.internal.build.BuildBenchmark [workDir] [runs] [tools: stevedore,buildah,buildkit]
  * </pre>
  */
