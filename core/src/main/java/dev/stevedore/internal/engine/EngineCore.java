@@ -258,7 +258,7 @@ public final class EngineCore implements AutoCloseable {
      */
     public Instance create(ContainerConfig config, boolean pipes) {
         ContainerRuntime rt = runtime();
-        Image image = images.inspect(config.image);
+        Image image = images.inspectOrPull(config.image);
         StoredImage stored = images.unpacked(image);
         String id = config.name != null ? checkName(config.name) : Ids.next();
         Path dir = containersDir.resolve(id);

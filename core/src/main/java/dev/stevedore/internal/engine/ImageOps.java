@@ -107,6 +107,30 @@ public final class ImageOps {
         return load(named.name(), named.descriptor());
     }
 
+    /**
+     * Finds an image for a container, pulling it when the store does not have it, as
+     * {@code docker run} does.
+     *
+     * @param query a name, digest or unique digest prefix
+     * @return the image
+     * @throws ImageNotFoundException naming the query, the store and why the pull failed
+     */
+    public Image inspectOrPull(String query) {
+        try {
+            return inspect(query);
+        } catch (ImageNotFoundException missing) {
+            if (!ImageReference.isValid(query)) {
+                throw missing;
+            }
+            try {
+                return pull(query, RegistryOptions.defaults(), TransferProgress.NONE);
+            } catch (StevedoreException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                throw new ImageNotFoundException(query, store.root(), "pulling it failed: " + cause.getMessage());
+            }
+        }
+    }
+
     /** @return every named image, in the order they were named */
     public List<Image> list() {
         List<Image> images = new ArrayList<>();
