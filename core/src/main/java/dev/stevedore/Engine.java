@@ -95,7 +95,7 @@ public final class Engine implements AutoCloseable {
 
     /** @return the images of this engine */
     public ImageStore images() {
-        return new ImageStore(core.images());
+        return new ImageStore(this, core.images());
     }
 
     /**

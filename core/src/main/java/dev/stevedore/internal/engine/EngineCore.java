@@ -3,6 +3,9 @@ package dev.stevedore.internal.engine;
 import dev.stevedore.internal.fs.FileTrees;
 import dev.stevedore.ContainerException;
 import dev.stevedore.image.Image;
+import dev.stevedore.internal.build.BuildOptions;
+import dev.stevedore.internal.build.ContainerRunStepExecutor;
+import dev.stevedore.internal.build.RunStepExecutor;
 import dev.stevedore.internal.layer.ExtractOptions;
 import dev.stevedore.internal.network.NetworkManager;
 import dev.stevedore.internal.store.ContentStore;
@@ -62,6 +65,7 @@ public final class EngineCore implements AutoCloseable {
     private final CompletableFuture<ContainerRuntime> runtimeOpening;
     private volatile ContainerRuntime runtime;
     private volatile NetworkManager networks;
+    private ContainerRunStepExecutor runSteps;
     private volatile boolean closed;
 
     private EngineCore(Path root, ContainerBackend backend, Snapshotter snapshotter) {
@@ -169,6 +173,24 @@ public final class EngineCore implements AutoCloseable {
             LOG.log(Level.INFO, "using the {0} snapshotter: {1}", chosen.name(), why[0]);
         }
         return chosen;
+    }
+
+    /**
+     * Builds an image from a Dockerfile; RUN steps run in containers of this engine's backend.
+     *
+     * @param context the build-context directory
+     * @param options the build's options
+     * @return the image
+     */
+    public Image build(Path context, BuildOptions options) {
+        return images.build(context, options, runSteps());
+    }
+
+    private synchronized RunStepExecutor runSteps() {
+        if (runSteps == null && backend != null && backendProblem == null && snapshotter != null) {
+            runSteps = new ContainerRunStepExecutor(backend, snapshotter, root.resolve("build"));
+        }
+        return runSteps;
     }
 
     /** @return the store root */
@@ -496,6 +518,11 @@ public final class EngineCore implements AutoCloseable {
                 runtimeOpening.join().close();
             } catch (java.util.concurrent.CompletionException e) {
                 // It never opened: nothing to close; the failure was reported to whoever needed it.
+            }
+        }
+        synchronized (this) {
+            if (runSteps != null) {
+                runSteps.close();
             }
         }
         images.close();
