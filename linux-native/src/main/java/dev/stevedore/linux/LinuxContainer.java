@@ -106,6 +106,7 @@ final class LinuxContainer implements ContainerHandle {
         }
         started = true;
         helper.go();
+        LifecycleHooks.runPoststart(id, spec, helper.pid());
     }
 
     @Override
@@ -176,5 +177,6 @@ final class LinuxContainer implements ContainerHandle {
         finalStats = CgroupStats.read(runtime.cgroups(), cgroup, controllers);
         deleted = true;
         runtime.removed(this, cgroup, dir);
+        LifecycleHooks.runPoststop(id, spec);
     }
 }

@@ -105,11 +105,11 @@ final class LinuxRuntime implements ContainerRuntime {
             CgroupSettings settings = spec.linux() == null ? CgroupSettings.of(null, List.of(), cgroups, host)
                     : CgroupSettings.of(spec.linux().resources(), spec.linux().devices(), cgroups, host);
             Set<String> controllers = cgroups.available(union(Cgroups.DEFAULTS, settings.controllers()));
-            Plan plan = Planner.create(spec, rootfs, List.of(), writeEtcFiles(dir, spec),
+            Plan plan = Planner.create(id, spec, rootfs, List.of(), writeEtcFiles(dir, spec),
                     cgroups.containerView(controllers));
             spare = takeSpare(stdio, plan.beforeClone(), controllers);
             cgroups.apply(spare.cgroup(), settings.writes());
-            Helper helper = spare.helper().begin(plan.afterClone());
+            Helper helper = spare.helper().begin(plan.afterClone(), pid -> LifecycleHooks.runCreate(id, spec, pid));
             LinuxContainer container = new LinuxContainer(this, id, spec, spare.cgroup(), controllers, spare.procs(),
                     dir, helper);
             containers.put(id, container);

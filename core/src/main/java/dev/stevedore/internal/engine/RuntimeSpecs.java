@@ -1,5 +1,6 @@
 package dev.stevedore.internal.engine;
 
+import dev.stevedore.internal.seccomp.DefaultSeccomp;
 import dev.stevedore.oci.image.ImageConfig;
 import dev.stevedore.oci.runtime.Linux;
 import dev.stevedore.oci.runtime.Mount;
@@ -8,6 +9,7 @@ import dev.stevedore.oci.runtime.NamespaceType;
 import dev.stevedore.oci.runtime.Process;
 import dev.stevedore.oci.runtime.Resources;
 import dev.stevedore.oci.runtime.Root;
+import dev.stevedore.oci.runtime.Seccomp;
 import dev.stevedore.oci.runtime.Spec;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,8 +25,8 @@ import java.util.function.Function;
 /**
  * The one place where a container's settings and its image's config become a runtime-spec
  * configuration, with Docker's semantics: Entrypoint and Cmd, Env merged by name, WorkingDir, User
- * resolved in the image, StopSignal, and {@code docker run}'s mounts, namespaces, masked paths and
- * capabilities.
+ * resolved in the image, StopSignal, and {@code docker run}'s mounts, namespaces, masked paths,
+ * capabilities and seccomp profile.
  */
 public final class RuntimeSpecs {
 
@@ -32,9 +34,7 @@ public final class RuntimeSpecs {
     public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     /** Docker's default capabilities. */
-    static final List<String> DEFAULT_CAPABILITIES = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID",
-            "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
-            "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
+    static final List<String> DEFAULT_CAPABILITIES = DefaultSeccomp.DOCKER_CAPABILITIES;
 
     /** Every capability of Linux 5.9 and later, in bit order. */
     static final List<String> ALL_CAPABILITIES = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH",
@@ -81,12 +81,13 @@ public final class RuntimeSpecs {
             Function<String, Optional<String>> imageFiles, Path rootPath, Function<String, Path> namedVolume) {
         List<String> args = args(c, image, imageName);
         ImageUsers.User user = ImageUsers.resolve(c.user != null ? c.user : image.user(), imageFiles);
+        List<String> capabilities = capabilities(c);
         String hostname = c.hostname;
         Process process = Process.of(args)
                 .withEnv(env(image.env(), c.env, hostname, user.home()))
                 .withCwd(workingDir(c.workingDir != null ? c.workingDir : image.workingDir()))
                 .withUser(new Process.User(user.uid(), user.gid(), null, user.additionalGids(), null, null))
-                .withCapabilities(capabilitySets(capabilities(c)));
+                .withCapabilities(capabilitySets(capabilities));
         List<Namespace> namespaces = new ArrayList<>();
         for (NamespaceType t : List.of(NamespaceType.PID, NamespaceType.IPC, NamespaceType.UTS, NamespaceType.MOUNT,
                 NamespaceType.CGROUP)) {
@@ -95,7 +96,9 @@ public final class RuntimeSpecs {
         if (c.network == ContainerConfig.Network.NONE) {
             namespaces.add(Namespace.of(NamespaceType.NETWORK));
         }
-        Linux linux = new Linux(namespaces, null, null, null, null, null, resources(c), null, null, null,
+        // Docker's profile, resolved for the capabilities (CAP_SYS_ADMIN allows mount...); privileged: none.
+        Seccomp seccomp = c.privileged ? null : DefaultSeccomp.profile(capabilities);
+        Linux linux = new Linux(namespaces, null, null, null, null, null, resources(c), null, seccomp, null,
                 c.privileged ? null : MASKED_PATHS, c.privileged ? null : READONLY_PATHS, null, null, null, null);
         Spec spec = Spec.of(process, Root.of(rootPath.toString()).withReadonly(c.readOnlyRootfs))
                 .withHostname(hostname)
