@@ -151,7 +151,8 @@ record CgroupSettings(Set<String> controllers, List<Write> writes) {
                 }
                 String hint = "swap accounting is off in this kernel; boot it with swapaccount=1";
                 if (v2) {
-                    write("memory", f + ".swap", swap < 0 ? "max" : Long.toString(swap - limit), hint, "memory.swap.max");
+                    write("memory", f + ".swap", swap < 0 ? "max" : Long.toString(swap - limit), hint,
+                            "memory.swap.max");
                 } else {
                     write("memory", f + ".swap", Long.toString(swap), hint, "memory.memsw.limit_in_bytes");
                 }
@@ -365,7 +366,8 @@ record CgroupSettings(Set<String> controllers, List<Write> writes) {
                 String f = "linux.resources.hugepageLimits[" + i + "]";
                 if (!host.hugepageSizes().contains(h.pageSize())) {
                     throw refuse(f + ".pageSize", "'" + h.pageSize() + "' is not a huge page size of this host (it has "
-                            + (host.hugepageSizes().isEmpty() ? "none" : String.join(", ", new TreeSet<>(host.hugepageSizes()))) + ")");
+                            + (host.hugepageSizes().isEmpty() ? "none"
+                                    : String.join(", ", new TreeSet<>(host.hugepageSizes()))) + ")");
                 }
                 long limit = h.limit();
                 if (limit < -1) {
@@ -399,7 +401,8 @@ record CgroupSettings(Set<String> controllers, List<Write> writes) {
             }
             for (Linux.Device d : created) {
                 String type = d.type().equals("u") ? "c" : d.type();
-                write("devices", "linux.devices", type + " " + d.major() + ":" + d.minor() + " rwm", "", "devices.allow");
+                write("devices", "linux.devices", type + " " + d.major() + ":" + d.minor() + " rwm", "",
+                        "devices.allow");
             }
         }
 

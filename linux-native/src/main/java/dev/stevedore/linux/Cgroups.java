@@ -114,7 +114,8 @@ final class Cgroups {
 
     private static Set<String> controllers(Path v2) {
         try {
-            return new LinkedHashSet<>(List.of(Files.readString(v2.resolve("cgroup.controllers")).trim().split("\\s+")));
+            String names = Files.readString(v2.resolve("cgroup.controllers")).trim();
+            return new LinkedHashSet<>(List.of(names.split("\\s+")));
         } catch (IOException e) {
             return Set.of();
         }
@@ -372,7 +373,8 @@ final class Cgroups {
             Files.writeString(control, v2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED"));
             for (int attempt = 0; ; attempt++) {
                 String state = v2 ? Files.readString(dir.resolve("cgroup.events")) : Files.readString(control).trim();
-                boolean done = v2 ? state.contains("frozen " + (frozen ? 1 : 0)) : state.equals(frozen ? "FROZEN" : "THAWED");
+                boolean done = v2 ? state.contains("frozen " + (frozen ? 1 : 0))
+                        : state.equals(frozen ? "FROZEN" : "THAWED");
                 if (done) {
                     return;
                 }
