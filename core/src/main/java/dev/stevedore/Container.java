@@ -159,7 +159,8 @@ public final class Container implements AutoCloseable {
             StringBuilder outLine = new StringBuilder();
             StringBuilder errLine = new StringBuilder();
             while (true) {
-                boolean ended = state() != ContainerState.RUNNING && state() != ContainerState.CREATED;
+                ContainerState now = state();
+                boolean ended = now == ContainerState.EXITED || now == ContainerState.REMOVED;
                 boolean read = pass(o, outLine, consumer) | pass(e, errLine, consumer);
                 if (ended && !read) {
                     flush(outLine, consumer);
@@ -278,9 +279,30 @@ public final class Container implements AutoCloseable {
         return new String(instance.readFile(containerPath), StandardCharsets.UTF_8);
     }
 
-    /** @return memory and process count now, from the container's cgroup */
+    /**
+     * @return resource usage from the container's cgroups: memory now and at its peak, CPU time,
+     *     processes, I/O bytes, OOM kills; readable while it runs and after it exited
+     */
     public ContainerStats stats() {
         return instance.stats();
+    }
+
+    /**
+     * Freezes every process of the container (the cgroup freezer), as {@code docker pause} does.
+     *
+     * @throws IllegalStateException when the container is not running
+     */
+    public void pause() {
+        instance.pause();
+    }
+
+    /**
+     * Thaws a paused container; signals sent while it was paused take effect now.
+     *
+     * @throws IllegalStateException when the container is not paused
+     */
+    public void resume() {
+        instance.resume();
     }
 
     /**

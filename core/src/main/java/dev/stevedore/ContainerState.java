@@ -6,6 +6,8 @@ public enum ContainerState {
     CREATED,
     /** Its process runs. */
     RUNNING,
+    /** Its processes are frozen by {@link Container#pause()} until {@link Container#resume()}. */
+    PAUSED,
     /** Its process ended; its files and logs are still there. */
     EXITED,
     /** Removed: nothing of it is left. */

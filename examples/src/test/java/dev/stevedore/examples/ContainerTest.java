@@ -166,6 +166,27 @@ class ContainerTest {
     }
 
     @Test
+    void pauseFreezesTheProcessesUntilResume() throws Exception {
+        try (Container c = Containers.image(BusyboxImage.NAME)
+                .withCommand("sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.01; done").start()) {
+            Thread.sleep(200);
+            c.pause();
+            assertThat(c.state()).isEqualTo(ContainerState.PAUSED);
+            String frozen = c.readFile("/tmp/n");
+            Thread.sleep(300);
+            assertThat(c.readFile("/tmp/n")).as("the counter does not move while paused").isEqualTo(frozen);
+            c.resume();
+            assertThat(c.state()).isEqualTo(ContainerState.RUNNING);
+            Thread.sleep(300);
+            assertThat(Integer.parseInt(c.readFile("/tmp/n").trim())).isGreaterThan(Integer.parseInt(frozen.trim()));
+            assertThatThrownBy(c::resume).isInstanceOf(IllegalStateException.class).hasMessageContaining("not paused");
+            c.pause();
+            c.stop(Duration.ofMillis(200));
+            assertThat(c.state()).as("a paused container stops").isEqualTo(ContainerState.EXITED);
+        }
+    }
+
+    @Test
     void commitKeepsTheChangesAsANewLayer() {
         Image base = Engine.defaultEngine().images().inspect(BusyboxImage.NAME);
         Image committed;

@@ -129,6 +129,13 @@ class RunTest {
     }
 
     @Test
+    void aSigkillThatIsNotTheOomKillerIsNotReportedAsOom() {
+        ExecResult r = BUSYBOX.withMemoryLimit(64 << 20).withCommand("sh", "-c", "sh -c 'kill -9 $$'; exit $?").run();
+        assertThat(r.exitCode()).isEqualTo(137);
+        assertThat(r.oomKilled()).as("the cgroup's OOM counter, not a guess from the signal").isFalse();
+    }
+
+    @Test
     void pidsLimitStopsForks() {
         ExecResult r = BUSYBOX.withPidsLimit(5)
                 .withCommand("sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; wait").withTimeout(Duration.ofSeconds(20))

@@ -198,7 +198,32 @@ public final class Instance {
         if (startNanos == 0) {
             return ContainerState.EXITED;
         }
-        return exit.isDone() ? ContainerState.EXITED : ContainerState.RUNNING;
+        if (exit.isDone()) {
+            return ContainerState.EXITED;
+        }
+        return handle.state() == dev.stevedore.spi.ContainerState.PAUSED ? ContainerState.PAUSED : ContainerState.RUNNING;
+    }
+
+    /** Freezes every process of the container. */
+    public void pause() {
+        requireRunning("pause");
+        handle.pause();
+    }
+
+    /** Thaws a paused container. */
+    public void resume() {
+        if (state() != ContainerState.PAUSED) {
+            throw new IllegalStateException("container \"" + id + "\" is " + state().name().toLowerCase(java.util.Locale.ROOT)
+                    + ", not paused; only a paused container can be resumed");
+        }
+        handle.resume();
+    }
+
+    private void requireRunning(String verb) {
+        if (state() != ContainerState.RUNNING) {
+            throw new IllegalStateException("cannot " + verb + " container \"" + id + "\": it is "
+                    + state().name().toLowerCase(java.util.Locale.ROOT) + ", not running");
+        }
     }
 
     boolean exited() {
@@ -276,8 +301,15 @@ public final class Instance {
         return result;
     }
 
+    // Like Docker's OOMKilled: the kernel's OOM killer ended a process of the container. The
+    // backend's counter says so when the host keeps one; without it, an unexplained SIGKILL under a
+    // memory limit is the best guess. A clean exit needs no cgroup read.
     private boolean oomKilled(int status) {
-        return status == 128 + Signals.KILL && !killedByUs && config.memoryBytes != null;
+        if (status == 0) {
+            return false;
+        }
+        long kills = handle.stats().oomKills();
+        return kills >= 0 ? kills > 0 : status == 128 + Signals.KILL && !killedByUs && config.memoryBytes != null;
     }
 
     private void feedStdin(OutputStream stdin, byte[] content) {
@@ -427,7 +459,8 @@ public final class Instance {
 
     /** @param signal the signal number to send to the container's process */
     public void kill(int signal) {
-        if (state() == ContainerState.RUNNING || state() == ContainerState.CREATED) {
+        ContainerState s = state();
+        if (s == ContainerState.RUNNING || s == ContainerState.CREATED || s == ContainerState.PAUSED) {
             killedByUs = true;
             handle.kill(signal);
         }
@@ -439,6 +472,10 @@ public final class Instance {
      * @param grace how long the process may take to exit
      */
     public void stop(Duration grace) {
+        if (state() == ContainerState.PAUSED) {
+            // As docker stop does: a frozen process could not act on the stop signal.
+            handle.resume();
+        }
         if (state() != ContainerState.RUNNING) {
             return;
         }
@@ -512,7 +549,7 @@ public final class Instance {
 
     private void requireLive(String what) {
         ContainerState s = state();
-        if (s != ContainerState.RUNNING && s != ContainerState.CREATED) {
+        if (s == ContainerState.EXITED || s == ContainerState.REMOVED) {
             throw new IllegalStateException("cannot " + what + " container \"" + id + "\": it is " + s
                     + "; its files are reachable only while it runs (commit() keeps them as an image)");
         }

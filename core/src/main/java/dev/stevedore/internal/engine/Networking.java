@@ -26,7 +26,7 @@ final class Networking {
             }
             Instance other = engine.instance(config.networkOf).orElseThrow(() -> new NetworkException("cannot share"
                     + " the network of container \"" + config.networkOf + "\": this engine has no such container"));
-            if (other.state() != ContainerState.RUNNING && other.state() != ContainerState.CREATED) {
+            if (other.state() == ContainerState.EXITED || other.state() == ContainerState.REMOVED) {
                 throw new NetworkException("cannot share the network of container \"" + config.networkOf + "\": it is "
                         + other.state() + "; it must be running");
             }

@@ -122,6 +122,6 @@ final class Supervisor {
         if (s == ContainerState.EXITED) {
             return "Exited (" + container.waitFor().exitCode() + ")";
         }
-        return s == ContainerState.RUNNING ? "Up" : s.toString();
+        return s == ContainerState.RUNNING ? "Up" : s == ContainerState.PAUSED ? "Up (Paused)" : s.toString();
     }
 }
