@@ -56,6 +56,8 @@ final class LinuxRuntime implements ContainerRuntime {
     private final Set<String> ids = ConcurrentHashMap.newKeySet();
     private final AtomicLong sequence = new AtomicLong();
     private final Deque<Spare> spares = new ArrayDeque<>();
+    /** A helper spawned for the next exec, not yet given a plan; guarded by {@link #spares}. */
+    private IdleHelper idleExecHelper;
     static final int SPARES = 2;
     /** The host's resolver configuration when this runtime opened, copied into each container. */
     private final String resolvConf;
@@ -140,9 +142,14 @@ final class LinuxRuntime implements ContainerRuntime {
                 spare = spares.poll();
             }
         }
+        // The launcher runs one task at a time: without a fitting spare, this container's helper is
+        // prepared before the refill, so the caller does not wait for the spares of later containers.
+        if (spare == null) {
+            spare = onLauncher(() -> prepareSpare(stdio, beforeClone));
+        }
         // submit, not execute: an exception must not end the thread, whose death would kill its helpers.
         launcher.submit(() -> refill(stdio, beforeClone));
-        return spare != null ? spare : onLauncher(() -> prepareSpare(stdio, beforeClone));
+        return spare;
     }
 
     /** Keeps {@link #SPARES} spares like the last container asked for; other ones go. */
@@ -178,7 +185,7 @@ final class LinuxRuntime implements ContainerRuntime {
         List<Path> procs = cgroups.create(cgroup);
         Helper helper;
         try {
-            helper = Helper.spawn(helperExecutable, instanceDir.resolve(n + ".sock"), stdio);
+            helper = spawnHelper(stdio);
         } catch (RuntimeException e) {
             cgroups.remove(cgroup);
             throw e;
@@ -220,11 +227,60 @@ final class LinuxRuntime implements ContainerRuntime {
         }
     }
 
-    /** Starts a helper for an exec; it joins the container's cgroups itself. */
+    /**
+     * Starts a helper for an exec; it joins the container's namespaces and cgroups itself. A helper
+     * not yet given a plan is the same for every exec with the same streams, so one is kept spawned
+     * in advance and the caller only pays for the joining.
+     */
     Helper launch(Plan plan, Stdio stdio) {
+        Helper helper = null;
+        synchronized (spares) {
+            if (idleExecHelper != null && idleExecHelper.stdio().equals(stdio)) {
+                helper = idleExecHelper.helper();
+                idleExecHelper = null;
+            }
+        }
+        if (helper == null || !helper.process.isAlive()) {
+            helper = onLauncher(() -> spawnHelper(stdio));
+        }
+        launcher.submit(() -> refillExecHelper(stdio));
+        return helper.clone(plan.beforeClone()).begin(plan.afterClone());
+    }
+
+    private record IdleHelper(Stdio stdio, Helper helper) {
+    }
+
+    private Helper spawnHelper(Stdio stdio) {
         long n = sequence.incrementAndGet();
-        return onLauncher(() -> Helper.spawn(helperExecutable, instanceDir.resolve(n + ".sock"), stdio))
-                .clone(plan.beforeClone()).begin(plan.afterClone());
+        return Helper.spawn(helperExecutable, instanceDir.resolve(n + ".sock"), stdio);
+    }
+
+    private void refillExecHelper(Stdio stdio) {
+        Helper stale;
+        synchronized (spares) {
+            if (closed || (idleExecHelper != null && idleExecHelper.stdio().equals(stdio))) {
+                return;
+            }
+            stale = idleExecHelper == null ? null : idleExecHelper.helper();
+            idleExecHelper = null;
+        }
+        if (stale != null) {
+            stale.discard();
+        }
+        Helper fresh;
+        try {
+            fresh = spawnHelper(stdio);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot start a helper in advance: {0}", e.getMessage());
+            return;
+        }
+        synchronized (spares) {
+            if (!closed && idleExecHelper == null) {
+                idleExecHelper = new IdleHelper(stdio, fresh);
+                return;
+            }
+        }
+        fresh.discard();
     }
 
     Path helperExecutable() {
@@ -333,6 +389,10 @@ final class LinuxRuntime implements ContainerRuntime {
         synchronized (spares) {
             spares.forEach(s -> s.helper().discard());
             spares.clear();
+            if (idleExecHelper != null) {
+                idleExecHelper.helper().discard();
+                idleExecHelper = null;
+            }
         }
         try {
             cgroups.remove("stevedore/" + instance);
