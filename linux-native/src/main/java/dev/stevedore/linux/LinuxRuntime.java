@@ -35,15 +35,19 @@ import java.util.stream.Stream;
 
 /**
  * An open Linux backend on one state directory. Each runtime instance owns
- * {@code STATE/<instance>/} and the cgroups {@code stevedore/<instance>/} while it holds the lock on
+ * {@code VOLATILE/<instance>/} (see {@link VolatileDir}: on tmpfs when possible, else the state
+ * directory) and the cgroups {@code stevedore/<instance>/} while it holds the lock on
  * {@code STATE/<instance>.lock}; an instance whose lock is free belonged to a dead JVM, and the next
  * runtime removes what it left.
  */
 final class LinuxRuntime implements ContainerRuntime {
     private static final System.Logger LOG = System.getLogger(LinuxRuntime.class.getName());
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
     private final Path stateDir;
+    private final Path volatileDir;
     private final String instance;
     private final Path instanceDir;
     private final FileChannel lockChannel;
@@ -67,17 +71,28 @@ final class LinuxRuntime implements ContainerRuntime {
         this.stateDir = stateDir.toAbsolutePath();
         this.cgroups = cgroups;
         this.instance = HexFormat.of().toHexDigits(new SecureRandom().nextInt());
-        this.instanceDir = this.stateDir.resolve(instance);
         try {
             Files.createDirectories(this.stateDir);
-            lockChannel = FileChannel.open(this.stateDir.resolve(instance + ".lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
-            lock = lockChannel.lock();
-            Files.createDirectory(instanceDir, PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rwx------")));
         } catch (IOException e) {
             throw new ContainerBackendException("cannot use state directory '" + stateDir + "': " + e, null, e);
         }
+        Path chosen = VolatileDir.forState(this.stateDir);
+        try {
+            lockChannel = FileChannel.open(this.stateDir.resolve(instance + ".lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            lock = lockChannel.lock();
+            try {
+                Files.createDirectory(chosen.resolve(instance), OWNER_ONLY);
+            } catch (java.nio.file.NoSuchFileException e) {
+                // Another runtime closing just now removed the empty shared directory: choose again.
+                chosen = VolatileDir.forState(this.stateDir);
+                Files.createDirectory(chosen.resolve(instance), OWNER_ONLY);
+            }
+        } catch (IOException e) {
+            throw new ContainerBackendException("cannot use state directory '" + stateDir + "': " + e, null, e);
+        }
+        this.volatileDir = chosen;
+        this.instanceDir = chosen.resolve(instance);
         removeLeftovers();
         resolvConf = readResolvConf();
         helperExecutable = HelperBinary.extract(this.stateDir.resolve("bin"));
@@ -129,9 +144,9 @@ final class LinuxRuntime implements ContainerRuntime {
      * takes a while too, so spares are prepared on the launcher thread, off the caller's path, for
      * the streams and namespaces last asked for.
      */
-    private record Spare(Stdio stdio, List<String> beforeClone, Helper helper, String cgroup, List<Path> procs) {
+    private record Spare(Stdio stdio, List<Plan.Step> beforeClone, Helper helper, String cgroup, List<Path> procs) {
         boolean fits(Stdio stdio, Plan beforeClone) {
-            return this.stdio.equals(stdio) && this.beforeClone.equals(beforeClone.lines());
+            return this.stdio.equals(stdio) && this.beforeClone.equals(beforeClone.steps());
         }
     }
 
@@ -190,7 +205,7 @@ final class LinuxRuntime implements ContainerRuntime {
             cgroups.remove(cgroup);
             throw e;
         }
-        Spare spare = new Spare(stdio, beforeClone.lines(), helper, cgroup, procs);
+        Spare spare = new Spare(stdio, beforeClone.steps(), helper, cgroup, procs);
         try {
             for (Path p : procs) {
                 Files.writeString(p, Long.toString(helper.process.pid()));
@@ -291,6 +306,11 @@ final class LinuxRuntime implements ContainerRuntime {
         return instance;
     }
 
+    /** @return the directory holding this runtime's containers' files and helper sockets */
+    Path instanceDir() {
+        return instanceDir;
+    }
+
     Cgroups cgroups() {
         return cgroups;
     }
@@ -352,6 +372,7 @@ final class LinuxRuntime implements ContainerRuntime {
                 LOG.log(Level.INFO, "removing containers left by a dead runtime in ''{0}''", stateDir.resolve(other));
                 cgroups.remove("stevedore/" + other);
                 deleteTree(stateDir.resolve(other));
+                deleteTree(volatileDir.resolve(other));
                 Files.delete(lockFile);
                 l.release();
             } catch (OverlappingFileLockException e) {
@@ -397,6 +418,7 @@ final class LinuxRuntime implements ContainerRuntime {
         try {
             cgroups.remove("stevedore/" + instance);
             deleteTree(instanceDir);
+            removeIfEmpty(volatileDir);
             lock.release();
             lockChannel.close();
             Files.deleteIfExists(stateDir.resolve(instance + ".lock"));
@@ -409,6 +431,20 @@ final class LinuxRuntime implements ContainerRuntime {
         }
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    /** Removes the shared tmpfs directory once no runtime uses it, so test runs do not litter tmpfs. */
+    private void removeIfEmpty(Path dir) {
+        if (dir.equals(stateDir)) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(dir);
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            // Another runtime on the same state directory still uses it.
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "cannot remove ''{0}'': {1}", dir, e);
         }
     }
 
