@@ -35,15 +35,19 @@ import java.util.stream.Stream;
 
 /**
  * An open Linux backend on one state directory. Each runtime instance owns
- * {@code STATE/<instance>/} and the cgroups {@code stevedore/<instance>/} while it holds the lock on
+ * {@code VOLATILE/<instance>/} (see {@link VolatileDir}: on tmpfs when possible, else the state
+ * directory) and the cgroups {@code stevedore/<instance>/} while it holds the lock on
  * {@code STATE/<instance>.lock}; an instance whose lock is free belonged to a dead JVM, and the next
  * runtime removes what it left.
  */
 final class LinuxRuntime implements ContainerRuntime {
     private static final System.Logger LOG = System.getLogger(LinuxRuntime.class.getName());
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
     private final Path stateDir;
+    private final Path volatileDir;
     private final String instance;
     private final Path instanceDir;
     private final FileChannel lockChannel;
@@ -57,6 +61,8 @@ final class LinuxRuntime implements ContainerRuntime {
     private final Set<String> ids = ConcurrentHashMap.newKeySet();
     private final AtomicLong sequence = new AtomicLong();
     private final Deque<Spare> spares = new ArrayDeque<>();
+    /** A helper spawned for the next exec, not yet given a plan; guarded by {@link #spares}. */
+    private IdleHelper idleExecHelper;
     static final int SPARES = 2;
     /** The host's resolver configuration when this runtime opened, copied into each container. */
     private final String resolvConf;
@@ -66,17 +72,28 @@ final class LinuxRuntime implements ContainerRuntime {
         this.stateDir = stateDir.toAbsolutePath();
         this.cgroups = cgroups;
         this.instance = HexFormat.of().toHexDigits(new SecureRandom().nextInt());
-        this.instanceDir = this.stateDir.resolve(instance);
         try {
             Files.createDirectories(this.stateDir);
-            lockChannel = FileChannel.open(this.stateDir.resolve(instance + ".lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
-            lock = lockChannel.lock();
-            Files.createDirectory(instanceDir, PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rwx------")));
         } catch (IOException e) {
             throw new ContainerBackendException("cannot use state directory '" + stateDir + "': " + e, null, e);
         }
+        Path chosen = VolatileDir.forState(this.stateDir);
+        try {
+            lockChannel = FileChannel.open(this.stateDir.resolve(instance + ".lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            lock = lockChannel.lock();
+            try {
+                Files.createDirectory(chosen.resolve(instance), OWNER_ONLY);
+            } catch (java.nio.file.NoSuchFileException e) {
+                // Another runtime closing just now removed the empty shared directory: choose again.
+                chosen = VolatileDir.forState(this.stateDir);
+                Files.createDirectory(chosen.resolve(instance), OWNER_ONLY);
+            }
+        } catch (IOException e) {
+            throw new ContainerBackendException("cannot use state directory '" + stateDir + "': " + e, null, e);
+        }
+        this.volatileDir = chosen;
+        this.instanceDir = chosen.resolve(instance);
         removeLeftovers();
         resolvConf = readResolvConf();
         helperExecutable = HelperBinary.extract(this.stateDir.resolve("bin"));
@@ -132,10 +149,10 @@ final class LinuxRuntime implements ContainerRuntime {
      * takes a while too, so spares are prepared on the launcher thread, off the caller's path, for
      * the streams and namespaces last asked for.
      */
-    private record Spare(Stdio stdio, List<String> beforeClone, Set<String> controllers, Helper helper, String cgroup,
-            List<Path> procs) {
+    private record Spare(Stdio stdio, List<Plan.Step> beforeClone, Set<String> controllers, Helper helper,
+            String cgroup, List<Path> procs) {
         boolean fits(Stdio stdio, Plan beforeClone, Set<String> controllers) {
-            return this.stdio.equals(stdio) && this.beforeClone.equals(beforeClone.lines())
+            return this.stdio.equals(stdio) && this.beforeClone.equals(beforeClone.steps())
                     && this.controllers.equals(controllers);
         }
     }
@@ -147,9 +164,14 @@ final class LinuxRuntime implements ContainerRuntime {
                 spare = spares.poll();
             }
         }
+        // The launcher runs one task at a time: without a fitting spare, this container's helper is
+        // prepared before the refill, so the caller does not wait for the spares of later containers.
+        if (spare == null) {
+            spare = onLauncher(() -> prepareSpare(stdio, beforeClone, controllers));
+        }
         // submit, not execute: an exception must not end the thread, whose death would kill its helpers.
         launcher.submit(() -> refill(stdio, beforeClone, controllers));
-        return spare != null ? spare : onLauncher(() -> prepareSpare(stdio, beforeClone, controllers));
+        return spare;
     }
 
     /** Keeps {@link #SPARES} spares like the last container asked for; other ones go. */
@@ -185,12 +207,12 @@ final class LinuxRuntime implements ContainerRuntime {
         List<Path> procs = cgroups.create(cgroup, controllers);
         Helper helper;
         try {
-            helper = Helper.spawn(helperExecutable, instanceDir.resolve(n + ".sock"), stdio);
+            helper = spawnHelper(stdio);
         } catch (RuntimeException e) {
             cgroups.remove(cgroup);
             throw e;
         }
-        Spare spare = new Spare(stdio, beforeClone.lines(), controllers, helper, cgroup, procs);
+        Spare spare = new Spare(stdio, beforeClone.steps(), controllers, helper, cgroup, procs);
         try {
             for (Path p : procs) {
                 Files.writeString(p, Long.toString(helper.process.pid()));
@@ -227,11 +249,60 @@ final class LinuxRuntime implements ContainerRuntime {
         }
     }
 
-    /** Starts a helper for an exec; it joins the container's cgroups itself. */
+    /**
+     * Starts a helper for an exec; it joins the container's namespaces and cgroups itself. A helper
+     * not yet given a plan is the same for every exec with the same streams, so one is kept spawned
+     * in advance and the caller only pays for the joining.
+     */
     Helper launch(Plan plan, Stdio stdio) {
+        Helper helper = null;
+        synchronized (spares) {
+            if (idleExecHelper != null && idleExecHelper.stdio().equals(stdio)) {
+                helper = idleExecHelper.helper();
+                idleExecHelper = null;
+            }
+        }
+        if (helper == null || !helper.process.isAlive()) {
+            helper = onLauncher(() -> spawnHelper(stdio));
+        }
+        launcher.submit(() -> refillExecHelper(stdio));
+        return helper.clone(plan.beforeClone()).begin(plan.afterClone());
+    }
+
+    private record IdleHelper(Stdio stdio, Helper helper) {
+    }
+
+    private Helper spawnHelper(Stdio stdio) {
         long n = sequence.incrementAndGet();
-        return onLauncher(() -> Helper.spawn(helperExecutable, instanceDir.resolve(n + ".sock"), stdio))
-                .clone(plan.beforeClone()).begin(plan.afterClone());
+        return Helper.spawn(helperExecutable, instanceDir.resolve(n + ".sock"), stdio);
+    }
+
+    private void refillExecHelper(Stdio stdio) {
+        Helper stale;
+        synchronized (spares) {
+            if (closed || (idleExecHelper != null && idleExecHelper.stdio().equals(stdio))) {
+                return;
+            }
+            stale = idleExecHelper == null ? null : idleExecHelper.helper();
+            idleExecHelper = null;
+        }
+        if (stale != null) {
+            stale.discard();
+        }
+        Helper fresh;
+        try {
+            fresh = spawnHelper(stdio);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot start a helper in advance: {0}", e.getMessage());
+            return;
+        }
+        synchronized (spares) {
+            if (!closed && idleExecHelper == null) {
+                idleExecHelper = new IdleHelper(stdio, fresh);
+                return;
+            }
+        }
+        fresh.discard();
     }
 
     Path helperExecutable() {
@@ -240,6 +311,11 @@ final class LinuxRuntime implements ContainerRuntime {
 
     String instance() {
         return instance;
+    }
+
+    /** @return the directory holding this runtime's containers' files and helper sockets */
+    Path instanceDir() {
+        return instanceDir;
     }
 
     Cgroups cgroups() {
@@ -303,6 +379,7 @@ final class LinuxRuntime implements ContainerRuntime {
                 LOG.log(Level.INFO, "removing containers left by a dead runtime in ''{0}''", stateDir.resolve(other));
                 cgroups.remove("stevedore/" + other);
                 deleteTree(stateDir.resolve(other));
+                deleteTree(volatileDir.resolve(other));
                 Files.delete(lockFile);
                 l.release();
             } catch (OverlappingFileLockException e) {
@@ -340,10 +417,15 @@ final class LinuxRuntime implements ContainerRuntime {
         synchronized (spares) {
             spares.forEach(s -> s.helper().discard());
             spares.clear();
+            if (idleExecHelper != null) {
+                idleExecHelper.helper().discard();
+                idleExecHelper = null;
+            }
         }
         try {
             cgroups.remove("stevedore/" + instance);
             deleteTree(instanceDir);
+            removeIfEmpty(volatileDir);
             lock.release();
             lockChannel.close();
             Files.deleteIfExists(stateDir.resolve(instance + ".lock"));
@@ -363,6 +445,20 @@ final class LinuxRuntime implements ContainerRuntime {
         Set<String> union = new java.util.TreeSet<>(a);
         union.addAll(b);
         return union;
+    }
+
+    /** Removes the shared tmpfs directory once no runtime uses it, so test runs do not litter tmpfs. */
+    private void removeIfEmpty(Path dir) {
+        if (dir.equals(stateDir)) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(dir);
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            // Another runtime on the same state directory still uses it.
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "cannot remove ''{0}'': {1}", dir, e);
+        }
     }
 
     private static void deleteTree(Path dir) {

@@ -10,6 +10,7 @@ import dev.stevedore.oci.runtime.Mount;
 import dev.stevedore.oci.runtime.Namespace;
 import dev.stevedore.oci.runtime.NamespaceType;
 import dev.stevedore.oci.runtime.Process;
+import dev.stevedore.oci.runtime.Seccomp;
 import dev.stevedore.oci.runtime.Spec;
 import dev.stevedore.spi.RootfsMount;
 import java.nio.file.Files;
@@ -309,8 +310,24 @@ final class Planner {
         }
     }
 
+    /** The last profile compiled and its program: containers of one engine share one profile object. */
+    private record Compiled(Seccomp source, SeccompProgram program) {
+    }
+
+    private static volatile Compiled lastCompiled;
+
     private static SeccompProgram seccomp(Linux linux) {
-        return linux.seccomp() == null ? null : SeccompCompiler.compile(linux.seccomp(), "linux.seccomp");
+        Seccomp source = linux.seccomp();
+        if (source == null) {
+            return null;
+        }
+        Compiled last = lastCompiled;
+        if (last != null && last.source() == source) {
+            return last.program();
+        }
+        SeccompProgram program = SeccompCompiler.compile(source, "linux.seccomp");
+        lastCompiled = new Compiled(source, program);
+        return program;
     }
 
     /** The devices {@code linux.devices} lists, whatever {@code /dev} is, with their parent directories. */

@@ -57,8 +57,11 @@ class CleanupTest {
         }
         assertThat(running(containerPid)).as("the container died within a second of its JVM").isFalse();
 
+        Path instanceFiles = VolatileDir.forState(state.toAbsolutePath()).resolve(instance);
+        assertThat(instanceFiles).as("the dead runtime's container files").exists();
         new LinuxBackend().open(state).close();
         assertThat(state.resolve(instance)).doesNotExist();
+        assertThat(instanceFiles).doesNotExist();
         assertThat(state.resolve(instance + ".lock")).doesNotExist();
         assertThat(cgroups.roots()).noneMatch(r -> Files.exists(r.resolve("stevedore/" + instance)));
     }
@@ -67,6 +70,7 @@ class CleanupTest {
     void twoHundredConcurrentContainersLeaveNothing() throws Exception {
         ContainerRuntime runtime = new LinuxBackend().open(tmp.resolve("state-many"));
         String instance = ((LinuxRuntime) runtime).instance();
+        Path instanceFiles = ((LinuxRuntime) runtime).instanceDir();
         List<String> mountsBefore = Files.readAllLines(Path.of("/proc/self/mountinfo"));
         long fds = fdCount();
         ExecutorService pool = Executors.newFixedThreadPool(16);
@@ -105,6 +109,7 @@ class CleanupTest {
         assertThat(helpers()).isZero();
         assertThat(Cgroups.detect().roots()).noneMatch(r -> Files.exists(r.resolve("stevedore/" + instance)));
         assertThat(tmp.resolve("state-many").resolve(instance)).doesNotExist();
+        assertThat(instanceFiles).doesNotExist();
         // The JDK closes a process's pipes shortly after it exits; give it a moment.
         for (int i = 0; i < 100 && fdCount() > fds; i++) {
             Thread.sleep(10);

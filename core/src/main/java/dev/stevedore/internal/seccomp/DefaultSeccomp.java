@@ -9,7 +9,9 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Docker's default seccomp profile. The rules are data ({@code docker-default.json}, in Moby's
@@ -30,6 +32,12 @@ public final class DefaultSeccomp {
 
     private static final Profile PROFILE = load();
 
+    /**
+     * Resolved profiles by capability set: the same for every container with those capabilities,
+     * and one shared object lets the backend compile it once.
+     */
+    private static final Map<Set<String>, Seccomp> RESOLVED = new ConcurrentHashMap<>();
+
     private DefaultSeccomp() {
     }
 
@@ -44,7 +52,7 @@ public final class DefaultSeccomp {
      * @return the profile for a container with these capabilities on this machine
      */
     public static Seccomp profile(Collection<String> capabilities) {
-        return resolve(SyscallTable.host(), Set.copyOf(capabilities), kernelVersion());
+        return RESOLVED.computeIfAbsent(Set.copyOf(capabilities), c -> resolve(SyscallTable.host(), c, kernelVersion()));
     }
 
     /**
