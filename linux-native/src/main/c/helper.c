@@ -6,7 +6,10 @@
  * step + path + errno. It stays the container's parent to relay signals and the exit status, and
  * dies with the JVM (PR_SET_PDEATHSIG), taking the container with it.
  *
- * Usage: stevedore-helper SOCKET JVM_PID
+ * Usage: stevedore-helper SOCKET JVM_PID [CONTROL EXIT_FILE]
+ *   With CONTROL and EXIT_FILE (the runc-style command line), the helper outlives the JVM: it
+ *   listens on the Unix socket CONTROL for later commands (each connection replaces the previous
+ *   one as the receiver of messages) and writes the exit status to EXIT_FILE when the child ends.
  *
  * Wire format (native byte order, the JVM is on the same machine):
  *   plan (Java -> helper), in two frames: the operations up to CLONE, then the child's operations
@@ -92,6 +95,11 @@ static void put_str(char *buf, size_t *at, const char *s) {
     *at += 4 + len;
 }
 
+/* A peer that hung up must not raise SIGPIPE: the helper forwards its signals to the child. */
+static void send_all(int fd, const void *buf, size_t len) {
+    if (send(fd, buf, len, MSG_NOSIGNAL) < 0 && errno == ENOTSOCK) (void) !write(fd, buf, len);
+}
+
 static void send_msg(char type, int32_t value, const char *s1, const char *s2, const char *s3) {
     char buf[4096];
     size_t at = 4;
@@ -104,7 +112,7 @@ static void send_msg(char type, int32_t value, const char *s1, const char *s2, c
     uint32_t size = at - 4;
     memcpy(buf, &size, 4);
     /* One write: frames from the child stay whole on a pipe (< PIPE_BUF). */
-    if (report_fd >= 0) (void) !write(report_fd, buf, at);
+    if (report_fd >= 0) send_all(report_fd, buf, at);
 }
 
 /* Reports a failed step and ends this process; the exit code follows runc's for exec. */
@@ -474,14 +482,46 @@ static int exit_status(int status) {
 static int forward(int from, int sock) {
     char buf[4096];
     ssize_t n = read(from, buf, sizeof buf);
-    if (n > 0 && sock >= 0) (void) !write(sock, buf, n);
+    if (n > 0 && sock >= 0) send_all(sock, buf, n);
     return n > 0 || (n < 0 && errno == EINTR);
 }
 
+/* Binds the control socket of a detached helper before it reports anything, so "start" finds it. */
+static int listen_control(const char *path) {
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof addr.sun_path) fail("bind control socket", path, "", ENAMETOOLONG);
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen(fd, 8) < 0)
+        fail("bind control socket", path, "", errno);
+    return fd;
+}
+
+static void write_exit_file(const char *path, int status) {
+    char tmp[4096], text[16];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    snprintf(text, sizeof text, "%d\n", status);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        (void) !write(fd, text, strlen(text));
+        close(fd);
+        rename(tmp, path);
+    }
+}
+
 int main(int argc, char **argv) {
-    if (argc != 3) { fprintf(stderr, "usage: %s SOCKET JVM_PID\n", argv[0]); return 2; }
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (argc != 3 && argc != 5) {
+        fprintf(stderr, "usage: %s SOCKET JVM_PID [CONTROL EXIT_FILE]\n", argv[0]);
+        return 2;
+    }
+    int detached = argc == 5, listener = -1;
+    if (!detached) prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != (pid_t) num(argv[2])) return 1;
+    if (detached) {
+        /* Its own session: a terminal's signals to the command line's process group spare it. */
+        setsid();
+        listener = listen_control(argv[3]);
+    }
     int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
     snprintf(addr.sun_path, sizeof addr.sun_path, "%s", argv[1]);
@@ -542,8 +582,17 @@ int main(int argc, char **argv) {
 
     int err_fd = err_pipe[0];
     for (;;) {
-        struct pollfd fds[3] = { { sigfd, POLLIN, 0 }, { sock, POLLIN, 0 }, { err_fd, POLLIN, 0 } };
-        if (poll(fds, 3, -1) < 0) continue;
+        struct pollfd fds[4] = { { sigfd, POLLIN, 0 }, { sock, POLLIN, 0 }, { err_fd, POLLIN, 0 },
+                                 { listener, POLLIN, 0 } };
+        if (poll(fds, 4, -1) < 0) continue;
+        if (fds[3].revents) {
+            int conn = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+            if (conn >= 0) {
+                if (sock >= 0) close(sock);
+                sock = report_fd = conn;
+                continue;
+            }
+        }
         if (fds[2].revents) {
             if (!forward(err_fd, sock)) {
                 close(err_fd);
@@ -556,11 +605,13 @@ int main(int argc, char **argv) {
             int32_t sig;
             if (read(sock, &cmd, 1) != 1) {
                 /* Java closed its end: keep running the container, just stop listening. */
+                close(sock);
                 sock = -1;
                 report_fd = -1;
-            } else if (cmd == 'G') {
+            } else if (cmd == 'G' && go_pipe[1] >= 0) {
                 if (write(go_pipe[1], "g", 1) != 1) fail("send go", "", "", errno);
                 close(go_pipe[1]);
+                go_pipe[1] = -1;
             } else if (cmd == 'K' && read_full(sock, &sig, 4) == 0) {
                 kill(pid, sig);
             }
@@ -576,6 +627,10 @@ int main(int argc, char **argv) {
             if (waitpid(pid, &status, WNOHANG) != pid) continue;
             while (err_fd >= 0 && forward(err_fd, sock)) {}
             if (err_fd >= 0) send_msg('S', 0, "", "", "");
+            if (detached) {
+                write_exit_file(argv[4], exit_status(status));
+                unlink(argv[3]);
+            }
             send_msg('X', exit_status(status), "", "", "");
             return exit_status(status);
         }
