@@ -71,6 +71,7 @@ final class Planner {
      */
     static Plan create(Spec spec, List<RootfsMount> rootfs, List<Path> cgroupProcs, Map<String, Path> etcFiles,
             List<Cgroups.Hierarchy> cgroupView) {
+        SpecChecks.check(spec);
         Process process = requireProcess(spec);
         Linux linux = spec.linux() == null ? Linux.of(null) : spec.linux();
         String root = spec.root().path();
