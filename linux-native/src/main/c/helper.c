@@ -15,9 +15,10 @@
  *   plan (Java -> helper), in two frames: the operations up to CLONE, then the child's operations
  *     (a helper prepared in advance clones before the second arrives); each frame is
  *     u32 size, then ops: u8 code, u16 argc, argc x (u32 len, bytes)
- *   commands (Java -> helper): 'G' (go ahead), 'K' + i32 signal
+ *   commands (Java -> helper): 'G' (go ahead), 'C' (continue after a pause), 'K' + i32 signal
  *   messages (helper -> Java): u32 size, u8 type, i32 value, 3 x (u32 len, bytes)
- *     'P' pid, 'R' set up and waiting for go, 'S' exec done or child gone, 'X' exit status,
+ *     'P' pid, 'R' set up and waiting for go, 'H' paused for the runtime's hooks,
+ *     'S' exec done or child gone, 'X' exit status,
  *     'E' errno + step + path + path2
  */
 #define _GNU_SOURCE
@@ -53,6 +54,7 @@ enum {
     OP_SYMLINK = 20, OP_MASK = 21, OP_REMOUNT_RO = 22, OP_MKDIR_P = 24, OP_GO = 25,
     OP_RLIMIT = 30, OP_OOM_SCORE_ADJ = 31, OP_UMASK = 32, OP_NO_NEW_PRIVS = 33, OP_USER = 34,
     OP_CAPS = 35, OP_CHDIR = 36, OP_ENV = 37, OP_ARG = 38, OP_EXEC = 39, OP_BOUNDING = 40, OP_DOMAINNAME = 41, OP_WRITE = 42,
+    OP_SECCOMP = 43, OP_HOOK = 44, OP_PAUSE = 45,
 };
 
 /* Mount target flags sent with OP_MOUNT / OP_MOVE_MOUNT. */
@@ -134,12 +136,14 @@ static int read_full(int fd, void *buf, size_t len) {
 /* The number of arguments each operation reads; a plan that gives fewer is refused before anything runs. */
 static int arity(int code) {
     switch (code) {
-    case OP_LOOPBACK: case OP_GO: case OP_NO_NEW_PRIVS: return 0;
+    case OP_LOOPBACK: case OP_GO: case OP_NO_NEW_PRIVS: case OP_PAUSE: return 0;
+    case OP_HOOK: return 6;
     case OP_SETNS_PID: case OP_CLONE: case OP_CGROUP_PROCS: case OP_UNSHARE: case OP_HOSTNAME: case OP_DOMAINNAME:
     case OP_PIVOT:
     case OP_MASK: case OP_OOM_SCORE_ADJ: case OP_UMASK: case OP_CHDIR: case OP_ENV: case OP_ARG: case OP_EXEC:
     case OP_BOUNDING: return 1;
     case OP_SETNS: case OP_SYMLINK: case OP_MKDIR_P: case OP_FSMOUNT: case OP_USER: case OP_WRITE: return 2;
+    case OP_SECCOMP: return 2;
     case OP_REMOUNT_RO: case OP_RLIMIT: return 3;
     case OP_MKNOD: case OP_MOVE_MOUNT: case OP_CAPS: return 4;
     case OP_OPEN_TREE: return 6;
@@ -357,6 +361,84 @@ static void set_user(struct op *o) {
     if (setuid(num(o->argv[0])) < 0) fail("setuid", o->argv[0], "", errno);
 }
 
+static int hex_digit(char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The filter was compiled in Java (dev.stevedore.linux.seccomp); this only decodes and installs it. */
+static void install_seccomp(struct op *o) {
+    /* flags, struct sock_filter[] in hex */
+    const char *hex = o->argv[1];
+    size_t len = strlen(hex) / 2;
+    if (strlen(hex) % 16 || len == 0 || len > 4096 * 8) fail("parse plan", "seccomp filter", "", EINVAL);
+    unsigned char *filter = malloc(len);
+    if (!filter) fail("install seccomp filter", "", "", ENOMEM);
+    for (size_t i = 0; i < len; i++) {
+        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0) fail("parse plan", "seccomp filter", "", EINVAL);
+        filter[i] = hi << 4 | lo;
+    }
+    struct { unsigned short len; void *filter; } prog = { len / 8, filter };
+    if (syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, (unsigned) num(o->argv[0]), &prog) < 0)
+        fail("install seccomp filter", "", "", errno);
+}
+
+/* The container process's pid as the host sees it, read before its own /proc is mounted. */
+static char host_pid[24];
+
+/*
+ * Runs an OCI hook in the container's namespaces and waits for it, at most timeout seconds (0: no limit).
+ * Args: kind, timeout, state before the pid, state after it, path, argc, argv..., env...
+ */
+static void run_hook(struct op *o) {
+    const char *kind = o->argv[0], *path = o->argv[4];
+    unsigned long long timeout = num(o->argv[1]), hargc = num(o->argv[5]);
+    if (hargc == 0 || hargc > (unsigned long long) o->argc - 6) fail("parse plan", "hook", path, EINVAL);
+    char **hargv = calloc(hargc + 1, sizeof(char *)), **henv = calloc(o->argc - 6 - hargc + 1, sizeof(char *));
+    if (!hargv || !henv) fail(kind, path, "", ENOMEM);
+    memcpy(hargv, &o->argv[6], hargc * sizeof(char *));
+    memcpy(henv, &o->argv[6 + hargc], (o->argc - 6 - hargc) * sizeof(char *));
+    int in[2];
+    if (pipe2(in, O_CLOEXEC) < 0) fail(kind, path, "", errno);
+    pid_t pid = fork();
+    if (pid < 0) fail(kind, path, "", errno);
+    if (pid == 0) {
+        if (dup2(in[0], 0) < 0) _exit(126);
+        execve(path, hargv, henv);
+        _exit(errno == ENOENT ? 127 : 126);
+    }
+    close(in[0]);
+    /* A hook that does not read its stdin must not kill us with SIGPIPE; the default comes back for exec. */
+    signal(SIGPIPE, SIG_IGN);
+    (void) !write(in[1], o->argv[2], strlen(o->argv[2]));
+    (void) !write(in[1], host_pid, strlen(host_pid));
+    (void) !write(in[1], o->argv[3], strlen(o->argv[3]));
+    close(in[1]);
+    signal(SIGPIPE, SIG_DFL);
+    int status;
+    for (unsigned long long waited = 0;; waited++) {
+        pid_t r = waitpid(pid, &status, timeout ? WNOHANG : 0);
+        if (r == pid) break;
+        if (r < 0 && errno != EINTR) fail(kind, path, "", errno);
+        if (timeout && waited == timeout * 100) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            char what[64];
+            snprintf(what, sizeof what, "timed out after %llu s", timeout);
+            fail(kind, path, what, ETIMEDOUT);
+        }
+        usleep(10000);
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char what[64];
+        snprintf(what, sizeof what, WIFEXITED(status) ? "exited with status %d" : "was killed by signal %d",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        fail(kind, path, what, 0);
+    }
+    free(hargv);
+    free(henv);
+}
+
 static void __attribute__((noreturn)) do_exec(const char *path_var) {
     const char *file = args[0];
     int err = ENOENT;
@@ -398,6 +480,8 @@ static void run_child(int from, int go_fd) {
      * EOF and the child exits (getppid() cannot tell, it is 0 in a new pid namespace).
      */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ssize_t len = readlink("/proc/self", host_pid, sizeof host_pid - 1);
+    host_pid[len > 0 ? len : 0] = '\0';
     for (int i = from; i < nops; i++) {
         struct op *o = &ops[i];
         switch (o->code) {
@@ -425,6 +509,9 @@ static void run_child(int from, int go_fd) {
                 fail("mknod", o->argv[0], "", errno);
             /* mknod's mode went through the umask. */
             if (chmod(o->argv[0], num(o->argv[1]) & 07777) < 0) fail("chmod", o->argv[0], "", errno);
+            /* Optional owner: uid, gid. */
+            if (o->argc >= 6 && chown(o->argv[0], num(o->argv[4]), num(o->argv[5])) < 0)
+                fail("chown", o->argv[0], "", errno);
             break;
         case OP_SYMLINK: if (symlink(o->argv[0], o->argv[1]) < 0) fail("symlink", o->argv[0], o->argv[1], errno); break;
         case OP_MASK: do_mask(o->argv[0]); break;
@@ -434,9 +521,16 @@ static void run_child(int from, int go_fd) {
             send_msg('R', 0, "", "", "");
             if (read(go_fd, &c, 1) != 1) _exit(1);
             break;
+        case OP_PAUSE:
+            /* Java runs the hooks of the runtime's namespaces, then sends the go-ahead. */
+            send_msg('H', 0, "", "", "");
+            if (read(go_fd, &c, 1) != 1) _exit(1);
+            break;
+        case OP_HOOK: run_hook(o); break;
         case OP_RLIMIT: {
             struct rlimit rl = { num(o->argv[1]), num(o->argv[2]) };
-            if (setrlimit(num(o->argv[0]), &rl) < 0) fail("setrlimit", o->argv[0], "", errno);
+            /* Optional 4th argument: the limit's name, for the message. */
+            if (setrlimit(num(o->argv[0]), &rl) < 0) fail("setrlimit", o->argv[o->argc > 3 ? 3 : 0], "", errno);
             break;
         }
         case OP_OOM_SCORE_ADJ: write_file("/proc/self/oom_score_adj", o->argv[0], "set oom_score_adj"); break;
@@ -446,6 +540,7 @@ static void run_child(int from, int go_fd) {
         case OP_BOUNDING: drop_bounding(num(o->argv[0])); break;
         case OP_USER: set_user(o); break;
         case OP_CAPS: set_caps(o); break;
+        case OP_SECCOMP: install_seccomp(o); break;
         case OP_CHDIR: if (chdir(o->argv[0]) < 0) fail("chdir", o->argv[0], "", errno); break;
         case OP_ENV: env[nenv++] = o->argv[0]; break;
         case OP_ARG: args[nargs++] = o->argv[0]; break;
@@ -614,6 +709,9 @@ int main(int argc, char **argv) {
                 go_pipe[1] = -1;
             } else if (cmd == 'K' && read_full(sock, &sig, 4) == 0) {
                 kill(pid, sig);
+            } else if (cmd == 'C') {
+                /* Continue after a pause (OP_PAUSE); the final 'G' comes later. */
+                if (write(go_pipe[1], "g", 1) != 1) fail("send continue", "", "", errno);
             }
         }
         if (fds[0].revents) {

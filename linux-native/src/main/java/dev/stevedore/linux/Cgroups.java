@@ -26,6 +26,9 @@ final class Cgroups {
 
     static final Set<String> CONTROLLERS = Set.of("memory", "pids");
 
+    /** Controllers used when the host has them; a limit on a missing one is refused naming it. */
+    static final Set<String> OPTIONAL_CONTROLLERS = Set.of("cpu");
+
     /**
      * A hierarchy as a container sees it at {@code /sys/fs/cgroup/<name>} (the name is empty for a
      * unified hierarchy mounted at {@code /sys/fs/cgroup} itself).
@@ -73,7 +76,8 @@ final class Cgroups {
                 List<String> options = new ArrayList<>(List.of(fields[dash + 3].split(",")));
                 options.removeAll(List.of("rw", "ro"));
                 for (String option : options) {
-                    if (CONTROLLERS.contains(option) && !v1.containsKey(option)) {
+                    if ((CONTROLLERS.contains(option) || OPTIONAL_CONTROLLERS.contains(option))
+                            && !v1.containsKey(option)) {
                         v1.put(option, mountPoint);
                         v1Options.put(mountPoint, String.join(",", options));
                     }
@@ -168,6 +172,18 @@ final class Cgroups {
                 write("memory", relative, unified != null ? "memory.max" : "memory.limit_in_bytes",
                         limit(resources.memory().limit()));
             }
+            if (resources.cpu() != null && resources.cpu().quota() != null) {
+                long period = resources.cpu().period() == null ? 100_000 : resources.cpu().period();
+                long quota = resources.cpu().quota();
+                if (unified != null && controllers(unified).contains("cpu")) {
+                    write("cpu", relative, "cpu.max", (quota < 0 ? "max" : Long.toString(quota)) + " " + period);
+                } else if (v1.containsKey("cpu")) {
+                    write("cpu", relative, "cpu.cfs_period_us", Long.toString(period));
+                    write("cpu", relative, "cpu.cfs_quota_us", Long.toString(quota));
+                } else {
+                    throw new IllegalArgumentException("linux.resources.cpu: this host has no cpu cgroup controller");
+                }
+            }
             if (resources.pids() != null && resources.pids().limit() != null) {
                 long pids = resources.pids().limit();
                 write("pids", relative, "pids.max", limit(pids < 0 ? pids : pids + 1));
@@ -182,7 +198,8 @@ final class Cgroups {
     private void enableControllers(String relative) throws IOException {
         Path dir = unified;
         for (Path part : Path.of(relative)) {
-            Files.writeString(dir.resolve("cgroup.subtree_control"), "+memory +pids");
+            Files.writeString(dir.resolve("cgroup.subtree_control"),
+                    controllers(unified).contains("cpu") ? "+memory +pids +cpu" : "+memory +pids");
             dir = dir.resolve(part.toString());
             Files.createDirectories(dir);
         }

@@ -4,6 +4,9 @@ import jnr.constants.platform.Errno;
 
 /** Turns the helper's step + path + errno reports into the messages runc and Docker users know. */
 final class Errors {
+    private static final int EPERM = 1;
+    private static final int EACCES = 13;
+
     private Errors() {
     }
 
@@ -16,7 +19,17 @@ final class Errors {
                 return "exec \"" + path + "\": executable file not found in $PATH";
             case "chdir":
                 return "chdir to cwd \"" + path + "\" failed: " + reason;
+            // Both need CAP_SYS_RESOURCE, which a host may keep even from root (as a bounding set can).
+            case "setrlimit":
+                return "setrlimit " + path + ": " + reason + (errno == EPERM
+                        ? " (raising a hard limit above the runtime's own needs CAP_SYS_RESOURCE)" : "");
+            case "set oom_score_adj":
+                return "set oom_score_adj: " + reason + (errno == EACCES
+                        ? " (a value below the runtime's own needs CAP_SYS_RESOURCE)" : "");
             default:
+                if (step.endsWith(" hook")) {
+                    return step + " \"" + path + "\" " + (path2.isEmpty() ? reason : path2);
+                }
                 return step + (path.isEmpty() ? "" : " \"" + path + "\"")
                         + (path2.isEmpty() ? "" : " on \"" + path2 + "\"") + ": " + reason;
         }

@@ -115,6 +115,14 @@ final class Helper {
      * @throws ContainerBackendException naming the failed step; the helper is then gone
      */
     Helper begin(Plan afterClone) {
+        return begin(afterClone, pid -> { });
+    }
+
+    /**
+     * As {@link #begin(Plan)}, calling {@code paused} with the pid when the child reaches a
+     * {@link Op#PAUSE}; if it throws, the helper is ended and the exception passed on.
+     */
+    Helper begin(Plan afterClone, java.util.function.LongConsumer paused) {
         try {
             channel.write(ByteBuffer.wrap(afterClone.encode()));
             Message first = read();
@@ -123,6 +131,16 @@ final class Helper {
             }
             pid = first.value();
             Message ready = read();
+            if (ready.type() == 'H') {
+                try {
+                    paused.accept(pid);
+                } catch (RuntimeException e) {
+                    process.destroyForcibly();
+                    throw e;
+                }
+                channel.write(ByteBuffer.wrap(new byte[] {'C'}));
+                ready = read();
+            }
             if (ready.type() != 'R') {
                 throw failure(ready, "create");
             }

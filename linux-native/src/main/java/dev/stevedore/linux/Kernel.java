@@ -47,6 +47,7 @@ final class Kernel {
 
     static final int S_IFCHR = 0020000;
     static final int S_IFBLK = 0060000;
+    static final int S_IFIFO = 0010000;
 
     /** Mount target flags of the helper's MOUNT and MOVE_MOUNT. */
     static final int T_MKDIR = 1;

@@ -72,6 +72,7 @@ final class LinuxContainer implements ContainerHandle {
         }
         started = true;
         helper.go();
+        LifecycleHooks.runPoststart(id, spec, helper.pid());
     }
 
     @Override
@@ -135,5 +136,6 @@ final class LinuxContainer implements ContainerHandle {
         helper.close();
         deleted = true;
         runtime.removed(this, cgroup, dir);
+        LifecycleHooks.runPoststop(id, spec);
     }
 }

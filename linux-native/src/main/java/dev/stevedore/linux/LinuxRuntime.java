@@ -101,10 +101,11 @@ final class LinuxRuntime implements ContainerRuntime {
         Path dir = instanceDir.resolve(id);
         Spare spare = null;
         try {
-            Plan plan = Planner.create(spec, rootfs, List.of(), writeEtcFiles(dir, spec), cgroups.containerView());
+            Plan plan = Planner.create(id, spec, rootfs, List.of(), writeEtcFiles(dir, spec),
+                    cgroups.containerView());
             spare = takeSpare(stdio, plan.beforeClone());
             cgroups.limit(spare.cgroup(), spec.linux() == null ? null : spec.linux().resources());
-            Helper helper = spare.helper().begin(plan.afterClone());
+            Helper helper = spare.helper().begin(plan.afterClone(), pid -> LifecycleHooks.runCreate(id, spec, pid));
             LinuxContainer container = new LinuxContainer(this, id, spec, spare.cgroup(), spare.procs(), dir, helper);
             containers.put(id, container);
             return container;

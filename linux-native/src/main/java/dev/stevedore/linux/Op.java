@@ -61,7 +61,13 @@ enum Op {
     /** Args: NIS domain name. */
     DOMAINNAME(41),
     /** Write a value to an existing file, such as a sysctl under /proc/sys. Args: path, value. */
-    WRITE(42);
+    WRITE(42),
+    /** Install a seccomp filter. Args: SECCOMP_FILTER_FLAG_* bits, the sock_filter array in hex. */
+    SECCOMP(43),
+    /** Run an OCI hook inside. Args: kind, timeout, state before and after the pid, path, argc, argv..., env... */
+    HOOK(44),
+    /** Report 'H' and wait for the go-ahead while Java runs the runtime namespace's hooks. */
+    PAUSE(45);
 
     final int code;
 

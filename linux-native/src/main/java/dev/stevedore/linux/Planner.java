@@ -2,6 +2,9 @@ package dev.stevedore.linux;
 
 import static dev.stevedore.linux.Kernel.*;
 
+import dev.stevedore.internal.seccomp.DefaultSeccomp;
+import dev.stevedore.linux.seccomp.SeccompCompiler;
+import dev.stevedore.linux.seccomp.SeccompProgram;
 import dev.stevedore.oci.runtime.Linux;
 import dev.stevedore.oci.runtime.Mount;
 import dev.stevedore.oci.runtime.Namespace;
@@ -26,10 +29,7 @@ import java.util.Set;
 final class Planner {
 
     /** Docker's default capabilities, used when the process does not list any. */
-    static final List<String> DEFAULT_CAPABILITIES = List.of(
-            "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
-            "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",
-            "CAP_AUDIT_WRITE");
+    static final List<String> DEFAULT_CAPABILITIES = DefaultSeccomp.DOCKER_CAPABILITIES;
 
     /** The PATH searched when the process's environment has none, as Docker sets it. */
     static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -71,6 +71,12 @@ final class Planner {
      */
     static Plan create(Spec spec, List<RootfsMount> rootfs, List<Path> cgroupProcs, Map<String, Path> etcFiles,
             List<Cgroups.Hierarchy> cgroupView) {
+        return create("container", spec, rootfs, cgroupProcs, etcFiles, cgroupView);
+    }
+
+    /** @param id the container's id, for the state its hooks are given */
+    static Plan create(String id, Spec spec, List<RootfsMount> rootfs, List<Path> cgroupProcs,
+            Map<String, Path> etcFiles, List<Cgroups.Hierarchy> cgroupView) {
         SpecChecks.check(spec);
         Process process = requireProcess(spec);
         Linux linux = spec.linux() == null ? Linux.of(null) : spec.linux();
@@ -89,12 +95,6 @@ final class Planner {
             throw new IllegalArgumentException("linux.namespaces: time namespaces are not supported");
         }
         // Silently skipping these would run a container less confined or less set up than asked.
-        if (linux.seccomp() != null) {
-            throw new IllegalArgumentException("linux.seccomp: seccomp filters are not supported yet");
-        }
-        if (spec.hooks() != null) {
-            throw new IllegalArgumentException("hooks: lifecycle hooks are not supported yet");
-        }
         Namespace mnt = namespaces.get(NamespaceType.MOUNT);
         if (mnt == null || mnt.path() != null) {
             throw new IllegalArgumentException("linux.namespaces: a container needs its own (new) mount namespace");
@@ -169,6 +169,7 @@ final class Planner {
                         o.propagation & ~MS_REC, m.destination());
             }
         }
+        LifecycleHooks.planBeforePivot(plan, id, spec);
         plan.add(Op.PIVOT, root);
         boolean devTmpfs = false;
         boolean devPts = false;
@@ -197,6 +198,7 @@ final class Planner {
         if (devTmpfs) {
             addDevices(plan, linux, devPts);
         }
+        addSpecDevices(plan, linux);
         linux.sysctl().forEach((key, value) -> plan.add(Op.WRITE, sysctlPath(key, namespaces), value));
         for (String path : linux.maskedPaths()) {
             plan.add(Op.MASK, clean(path, "linux.maskedPaths"));
@@ -210,7 +212,8 @@ final class Planner {
         // Docker creates a missing working directory, as root, before dropping privileges.
         plan.add(Op.MKDIR_P, clean(process.cwd(), "process.cwd"), 0755);
         plan.add(Op.GO);
-        addProcess(plan, process);
+        LifecycleHooks.planAfterGo(plan, id, spec);
+        addProcess(plan, process, seccomp(linux));
         return plan;
     }
 
@@ -237,7 +240,7 @@ final class Planner {
             }
         }
         plan.add(Op.GO);
-        addProcess(plan, requireProcess(spec.withProcess(process)));
+        addProcess(plan, requireProcess(spec.withProcess(process)), seccomp(linux));
         return plan;
     }
 
@@ -298,18 +301,6 @@ final class Planner {
                 plan.add(Op.MKNOD, path, S_IFCHR | 0666, DEFAULT_DEVICES.get(i)[0], DEFAULT_DEVICES.get(i)[1]);
             }
         }
-        for (Linux.Device d : linux.devices()) {
-            int type;
-            switch (d.type()) {
-                case "c": case "u": type = S_IFCHR; break;
-                case "b": type = S_IFBLK; break;
-                default:
-                    throw new IllegalArgumentException("linux.devices: '" + d.path() + "' has type '" + d.type()
-                            + "'; only c, u and b are supported");
-            }
-            int mode = d.fileMode() == null ? 0666 : d.fileMode();
-            plan.add(Op.MKNOD, clean(d.path(), "linux.devices"), type | (mode & 07777), d.major(), d.minor());
-        }
         plan.add(Op.SYMLINK, "/proc/self/fd", "/dev/fd");
         plan.add(Op.SYMLINK, "/proc/self/fd/0", "/dev/stdin");
         plan.add(Op.SYMLINK, "/proc/self/fd/1", "/dev/stdout");
@@ -319,9 +310,36 @@ final class Planner {
         }
     }
 
-    private static void addProcess(Plan plan, Process process) {
+    private static SeccompProgram seccomp(Linux linux) {
+        return linux.seccomp() == null ? null : SeccompCompiler.compile(linux.seccomp(), "linux.seccomp");
+    }
+
+    /** The devices {@code linux.devices} lists, whatever {@code /dev} is, with their parent directories. */
+    private static void addSpecDevices(Plan plan, Linux linux) {
+        for (Linux.Device d : linux.devices()) {
+            String path = clean(d.path(), "linux.devices");
+            int type = switch (d.type()) {
+                case "c", "u" -> S_IFCHR;
+                case "b" -> S_IFBLK;
+                case "p" -> S_IFIFO;
+                default -> throw new IllegalArgumentException("linux.devices: '" + path + "' has type '" + d.type()
+                        + "'; only c, u, b and p are supported");
+            };
+            String parent = Path.of(path).getParent().toString();
+            if (!parent.equals("/dev") && !parent.equals("/")) {
+                plan.add(Op.MKDIR_P, parent, 0755);
+            }
+            int mode = d.fileMode() == null ? 0666 : d.fileMode();
+            plan.add(Op.MKNOD, path, type | (mode & 07777), d.major() == null ? 0 : d.major(),
+                    d.minor() == null ? 0 : d.minor(), d.uid() == null ? 0 : d.uid(), d.gid() == null ? 0 : d.gid());
+        }
+    }
+
+    private static void addProcess(Plan plan, Process process, SeccompProgram seccomp) {
+        boolean noNewPrivs = Boolean.TRUE.equals(process.noNewPrivileges());
         for (Process.Rlimit r : process.rlimits()) {
-            plan.add(Op.RLIMIT, rlimit(r.type()), Long.toUnsignedString(r.soft()), Long.toUnsignedString(r.hard()));
+            plan.add(Op.RLIMIT, rlimit(r.type()), Long.toUnsignedString(r.soft()), Long.toUnsignedString(r.hard()),
+                    r.type().name());
         }
         if (process.oomScoreAdj() != null) {
             plan.add(Op.OOM_SCORE_ADJ, process.oomScoreAdj());
@@ -332,6 +350,11 @@ final class Planner {
         List<String> defaults = DEFAULT_CAPABILITIES;
         long bounding = mask(caps == null || caps.bounding() == null ? defaults : caps.bounding(), "bounding");
         plan.add(Op.BOUNDING, Long.toUnsignedString(bounding));
+        // Without no_new_privs only CAP_SYS_ADMIN may install a filter, so it goes in while the helper
+        // is still root with all capabilities (as runc does); it must then allow the helper's last calls.
+        if (seccomp != null && !noNewPrivs) {
+            plan.add(Op.SECCOMP, seccomp.flags(), seccomp.hex());
+        }
         List<Object> userArgs = new ArrayList<>(List.of(user.uid(), user.gid()));
         userArgs.addAll(user.additionalGids());
         plan.add(Op.USER, userArgs.toArray());
@@ -346,7 +369,7 @@ final class Planner {
         }
         plan.add(Op.CAPS, Long.toUnsignedString(effective), Long.toUnsignedString(permitted),
                 Long.toUnsignedString(inheritable), Long.toUnsignedString(ambient));
-        if (Boolean.TRUE.equals(process.noNewPrivileges())) {
+        if (noNewPrivs) {
             plan.add(Op.NO_NEW_PRIVS);
         }
         plan.add(Op.CHDIR, clean(process.cwd(), "process.cwd"));
@@ -359,6 +382,9 @@ final class Planner {
         }
         for (String arg : process.args()) {
             plan.add(Op.ARG, arg);
+        }
+        if (seccomp != null && noNewPrivs) {
+            plan.add(Op.SECCOMP, seccomp.flags(), seccomp.hex());
         }
         plan.add(Op.EXEC, path);
     }

@@ -73,11 +73,13 @@ final class RuncContainers {
                     + "set process.terminal to false");
         }
         Spec spec = readConfig(bundle);
-        Path rootfs = bundle.resolve(spec.root().path()).normalize();
+        // Not normalized: hooks are given the parent of root.path as the bundle, and root.path may be ".".
+        Path rootfs = bundle.resolve(spec.root().path());
         if (!Files.isDirectory(rootfs)) {
             throw new IllegalArgumentException("config.json: root.path: '" + rootfs + "' is not a directory");
         }
         spec = spec.withRoot(new Root(rootfs.toString(), spec.root().readonly(), spec.root().extensions()));
+        Spec config = spec;
         Cgroups cgroups = Cgroups.detect();
         if (cgroups.unavailableReason() != null) {
             throw new ContainerBackendException(cgroups.unavailableReason());
@@ -87,7 +89,7 @@ final class RuncContainers {
         // Planned (and so validated) before anything exists: a bad config leaves nothing behind.
         Plan plan;
         try {
-            plan = Planner.create(spec, List.of(), procs, Map.of(), cgroups.containerView());
+            plan = Planner.create(id, spec, List.of(), procs, Map.of(), cgroups.containerView());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("config.json: " + e.getMessage(), e);
         }
@@ -110,10 +112,10 @@ final class RuncContainers {
             cgroups.limit(cgroup, spec.linux() == null ? null : spec.linux().resources());
             helper = Helper.spawnDetached(helperExecutable, dir.resolve("init.sock"), Stdio.inherit(),
                     dir.resolve("control.sock"), dir.resolve("exit"));
-            helper.clone(plan.beforeClone()).begin(plan.afterClone());
+            helper.clone(plan.beforeClone()).begin(plan.afterClone(), pid -> LifecycleHooks.runCreate(id, config, pid));
             long pid = helper.pid();
             Map<String, Object> extra = new LinkedHashMap<>();
-            extra.put("rootfs", rootfs.toString());
+            extra.put("rootfs", rootfs.normalize().toString());
             extra.put("created", Instant.now().toString());
             extra.put("owner", "");
             State state = new State(Spec.VERSION, id, ContainerStatus.CREATED, (int) pid, bundle.toString(),
@@ -204,6 +206,7 @@ final class RuncContainers {
         } catch (IOException e) {
             throw new ContainerBackendException("start: container '" + id + "' ended before it started: " + e, null, e);
         }
+        LifecycleHooks.runPoststart(id, config(id), r.state().pid());
     }
 
     State state(String id) {
@@ -256,10 +259,12 @@ final class RuncContainers {
                 h.destroyForcibly();
             }
         });
+        Spec spec = config(id);
         Cgroups cgroups = Cgroups.detect();
         cgroups.remove(r.cgroup());
         deleteTree(dir);
         log.debug("deleted container '" + id + "'");
+        LifecycleHooks.runPoststop(id, spec);
     }
 
     int exec(String id, Process process, Path pidFile, boolean detach) {
@@ -269,12 +274,7 @@ final class RuncContainers {
             throw new IllegalStateException("exec: container '" + id + "' is " + status.value() + ", not running");
         }
         Path dir = root.resolve(id);
-        Spec spec;
-        try {
-            spec = OciJson.read(Files.readAllBytes(dir.resolve("config.json")), Spec.class, "config");
-        } catch (IOException e) {
-            throw new UncheckedIOException("exec: cannot read the container's configuration: " + e, e);
-        }
+        Spec spec = config(id);
         Cgroups cgroups = Cgroups.detect();
         List<Path> procs = cgroups.roots().stream().map(p -> p.resolve(r.cgroup()).resolve("cgroup.procs")).toList();
         Plan plan = Planner.exec(r.state().pid(), spec, process, procs);
@@ -408,6 +408,16 @@ final class RuncContainers {
         } catch (IOException e) {
             channel.close();
             throw e;
+        }
+    }
+
+    /** The configuration the container was created with (root.path absolute). */
+    private Spec config(String id) {
+        Path file = root.resolve(id).resolve("config.json");
+        try {
+            return OciJson.read(Files.readAllBytes(file), Spec.class, "config");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the configuration '" + file + "': " + e, e);
         }
     }
 

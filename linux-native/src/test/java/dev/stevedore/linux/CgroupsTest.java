@@ -24,9 +24,10 @@ class CgroupsTest {
                 line(unified, "cgroup2", "rw")));
         assertThat(c.unavailableReason()).isNull();
         assertThat(c.isUnified()).isFalse();
-        assertThat(c.roots()).containsExactlyInAnyOrder(dir.resolve("memory"), dir.resolve("pids"));
+        assertThat(c.roots()).as("cpu is used when present, for CPU limits")
+                .containsExactlyInAnyOrder(dir.resolve("memory"), dir.resolve("pids"), dir.resolve("cpu"));
         assertThat(c.containerView()).containsExactlyInAnyOrder(new Cgroups.Hierarchy("memory", "cgroup", "memory"),
-                new Cgroups.Hierarchy("pids", "cgroup", "pids"));
+                new Cgroups.Hierarchy("pids", "cgroup", "pids"), new Cgroups.Hierarchy("cpu", "cgroup", "cpu"));
     }
 
     @Test

@@ -134,7 +134,7 @@ class PlannerTest {
         List<String> lines = plan(TestSpecs.docker(ROOT, "x").withProcess(p));
         long bind = 1L << 10;
         assertThat(lines.subList(lines.indexOf("GO"), lines.size())).containsExactly("GO",
-                "RLIMIT 7 1024 2048", "UMASK 23", "BOUNDING " + (bind | 1L << 5), "USER 1000 100 5 6",
+                "RLIMIT 7 1024 2048 RLIMIT_NOFILE", "UMASK 23", "BOUNDING " + (bind | 1L << 5), "USER 1000 100 5 6",
                 "CAPS " + bind + " " + bind + " " + bind + " " + bind, "NO_NEW_PRIVS", "CHDIR /srv", "ENV PATH=/app/bin:/bin",
                 "ENV A=b", "ARG app", "EXEC /app/bin:/bin");
         assertThat(lines).contains("MKDIR_P /srv 493");
@@ -157,10 +157,6 @@ class PlannerTest {
                 .hasMessage("linux.namespaces: a container needs its own (new) mount namespace");
         assertThatThrownBy(() -> plan(docker.withNamespaces(List.of(Namespace.of(NamespaceType.MOUNT)))))
                 .hasMessage("hostname: setting it needs a new uts namespace");
-        assertThatThrownBy(() -> plan(docker.withLinux(docker.linux().withSeccomp(
-                dev.stevedore.oci.OciJson.read("{\"defaultAction\": \"SCMP_ACT_ALLOW\"}",
-                        dev.stevedore.oci.runtime.Seccomp.class, "seccomp")))))
-                .hasMessage("linux.seccomp: seccomp filters are not supported yet");
         assertThatThrownBy(() -> plan(docker.withLinux(withSysctl(docker, "kernel.panic", "1"))))
                 .hasMessage("linux.sysctl: 'kernel.panic' is not namespaced; it would change the host");
         assertThatThrownBy(() -> plan(docker.withNamespaces(List.of(Namespace.of(NamespaceType.MOUNT),

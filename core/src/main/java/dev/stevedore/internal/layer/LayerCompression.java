@@ -61,6 +61,12 @@ public enum LayerCompression {
         }
     }
 
+    /** {@link #compress(OutputStream, int)} at the default level of {@link LayerWriteOptions}. */
+    public OutputStream compress(OutputStream out) {
+        return compress(out, this == ZSTD ? LayerWriteOptions.DEFAULT_ZSTD_LEVEL
+                : LayerWriteOptions.DEFAULT_GZIP_LEVEL);
+    }
+
     /**
      * Wraps {@code out} so that what is written to it arrives compressed. Closing the returned
      * stream finishes the compressed stream and closes {@code out}. Gzip output is deflated on

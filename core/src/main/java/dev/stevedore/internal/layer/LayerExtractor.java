@@ -1,5 +1,6 @@
 package dev.stevedore.internal.layer;
 
+import dev.stevedore.internal.fs.FileTrees;
 import dev.stevedore.internal.layer.ExtractOptions.DevicePolicy;
 import dev.stevedore.internal.layer.ExtractOptions.WhiteoutMode;
 import dev.stevedore.oci.Digest;
@@ -11,11 +12,9 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
@@ -71,6 +70,7 @@ public final class LayerExtractor {
     private final Set<String> layerPaths = new HashSet<>();
     private final List<DirMetadata> dirs = new ArrayList<>();
     private final AtomicInteger files = new AtomicInteger();
+    private TarHeaderGuard guard;
     private int directories;
     private int symlinks;
     private int hardLinks;
@@ -130,7 +130,8 @@ public final class LayerExtractor {
             try (PipelinedInputStream decompressed = new PipelinedInputStream(
                     drainAfter(compression.decompress(blob), blob), "stevedore-layer-decompress")) {
                 tar = new CountingDigestInputStream(decompressed, diffId);
-                TarArchiveInputStream entries = new TarArchiveInputStream(tar, "UTF-8");
+                guard = new TarHeaderGuard(tar);
+                TarArchiveInputStream entries = new TarArchiveInputStream(guard, "UTF-8");
                 TarArchiveEntry entry;
                 while ((entry = nextEntry(entries)) != null) {
                     checkWriters();
@@ -214,7 +215,7 @@ public final class LayerExtractor {
             replace(rel);
             Path p = root.path(rel);
             Files.createSymbolicLink(p, Path.of(checkLinkName(name, entry.getLinkName())));
-            finishMetadata(p, entry, true);
+            finishMetadata(p, entry, true, xattrsOf(entry));
             symlinks++;
         } else if (entry.isLink()) {
             applyHardLink(name, entry.getLinkName(), rel);
@@ -234,13 +235,13 @@ public final class LayerExtractor {
             int type = entry.isBlockDevice() ? Posix.S_IFBLK : Posix.S_IFCHR;
             Posix.mknod(p, type | (entry.getMode() & 07777),
                     Posix.makedev(entry.getDevMajor(), entry.getDevMinor()));
-            finishMetadata(p, entry, false);
+            finishMetadata(p, entry, false, xattrsOf(entry));
             specialFiles++;
         } else if (entry.isFIFO()) {
             replace(rel);
             Path p = root.path(rel);
             Posix.mknod(p, Posix.S_IFIFO | (entry.getMode() & 07777), 0);
-            finishMetadata(p, entry, false);
+            finishMetadata(p, entry, false, xattrsOf(entry));
             specialFiles++;
         } else if (entry.isFile()) {
             applyFile(entry, content, rel);
@@ -274,7 +275,7 @@ public final class LayerExtractor {
         if (options.preserveOwnership()) {
             Posix.lchown(p, (int) entry.getLongUserId(), (int) entry.getLongGroupId());
         }
-        setXattrs(p, entry);
+        setXattrs(p, xattrsOf(entry));
         dirs.add(new DirMetadata(rel, entry.getMode() & 07777, entry.getLastModifiedTime()));
         directories++;
     }
@@ -312,6 +313,7 @@ public final class LayerExtractor {
 
     private void applyFile(TarArchiveEntry entry, InputStream content, String rel)
             throws IOException {
+        Map<String, byte[]> xattrs = xattrsOf(entry);
         replace(rel);
         Path p = root.path(rel);
         long size = entry.getSize();
@@ -330,7 +332,7 @@ public final class LayerExtractor {
                     left -= n;
                 }
             }
-            finishMetadata(p, entry, false);
+            finishMetadata(p, entry, false, xattrs);
             files.incrementAndGet();
             return;
         }
@@ -358,7 +360,7 @@ public final class LayerExtractor {
                 inFlight.release(permits);
             }
             try {
-                finishMetadata(p, entry, false);
+                finishMetadata(p, entry, false, xattrs);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -391,32 +393,38 @@ public final class LayerExtractor {
     }
 
     /** Owner, then mode (chown clears setuid bits), xattrs, then mtime. */
-    private void finishMetadata(Path p, TarArchiveEntry entry, boolean symlink) throws IOException {
+    private void finishMetadata(Path p, TarArchiveEntry entry, boolean symlink,
+            Map<String, byte[]> xattrs) throws IOException {
         if (options.preserveOwnership()) {
             Posix.lchown(p, (int) entry.getLongUserId(), (int) entry.getLongGroupId());
         }
         if (!symlink) {
             Posix.chmod(p, entry.getMode() & 07777);
         }
-        setXattrs(p, entry);
+        setXattrs(p, xattrs);
         Posix.setMtime(p, entry.getLastModifiedTime());
     }
 
-    private void setXattrs(Path p, TarArchiveEntry entry) {
+    /** Read on the parsing thread: the guard's raw values belong to the entry just returned. */
+    private Map<String, byte[]> xattrsOf(TarArchiveEntry entry) {
         if (!options.preserveXattrs()) {
-            return;
+            return Map.of();
         }
         Map<String, String> pax = entry.getExtraPaxHeaders();
         if (pax.isEmpty()) {
-            return;
+            return Map.of();
         }
+        Map<String, byte[]> result = new java.util.TreeMap<>();
         for (Map.Entry<String, String> e : pax.entrySet()) {
             String key = e.getKey();
             String xattr;
             byte[] value;
             if (key.startsWith(XATTR_PAX)) {
                 xattr = key.substring(XATTR_PAX.length());
-                value = e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                value = guard.entryXattrs().get(xattr);
+                if (value == null) {
+                    value = e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                }
             } else if (key.startsWith(LIBARCHIVE_XATTR_PAX)) {
                 xattr = java.net.URLDecoder.decode(key.substring(LIBARCHIVE_XATTR_PAX.length()),
                         java.nio.charset.StandardCharsets.UTF_8);
@@ -431,8 +439,13 @@ public final class LayerExtractor {
                         xattr, entry.getName());
                 continue;
             }
-            Posix.setXattr(p, xattr, value);
+            result.put(xattr, value);
         }
+        return result;
+    }
+
+    private static void setXattrs(Path p, Map<String, byte[]> xattrs) {
+        xattrs.forEach((name, value) -> Posix.setXattr(p, name, value));
     }
 
     private void applyWhiteout(String name, List<String> parts, String last) throws IOException {
@@ -525,23 +538,7 @@ public final class LayerExtractor {
         }
         awaitAllWriters();
         root.forget(rel);
-        Files.walkFileTree(p, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-                    throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        FileTrees.delete(p);
     }
 
     private void awaitPath(String rel) {

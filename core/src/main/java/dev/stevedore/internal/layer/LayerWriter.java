@@ -249,8 +249,7 @@ public final class LayerWriter {
         if (options.xattrs()) {
             for (Map.Entry<String, byte[]> x : new TreeMap<>(Posix.xattrs(p)).entrySet()) {
                 if (exportable(x.getKey())) {
-                    e.addPaxHeader(XATTR_PAX + x.getKey(),
-                            new String(x.getValue(), StandardCharsets.UTF_8));
+                    e.addPaxHeader(XATTR_PAX + x.getKey(), utf8(x.getKey(), x.getValue(), rel));
                 }
             }
         }
@@ -260,6 +259,24 @@ public final class LayerWriter {
         }
         tar.closeArchiveEntry();
         return type == Posix.S_IFDIR;
+    }
+
+    /**
+     * commons-compress writes PAX values as UTF-8 text, so a binary value that is not valid UTF-8
+     * (file capabilities naming cap_setuid, for one) cannot be written faithfully; refuse rather
+     * than write a different value.
+     */
+    private static String utf8(String name, byte[] value, String rel) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(value)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new LayerException("xattr " + name + " of '" + rel + "' has a binary value that "
+                    + "this writer cannot store yet (PAX values are written as UTF-8); remove the "
+                    + "attribute or write the layer without xattrs");
+        }
     }
 
     /** Overlay's bookkeeping and the host's SELinux labels describe this host, not the image. */

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.concurrent.ExecutionException;
@@ -29,6 +30,9 @@ final class ParallelGzipOutputStream extends OutputStream {
         t.setDaemon(true);
         return t;
     });
+
+    private static final ThreadLocal<ByteBuffer[]> DIRECT = ThreadLocal.withInitial(() ->
+            new ByteBuffer[] {ByteBuffer.allocateDirect(BLOCK), ByteBuffer.allocateDirect(64 * 1024)});
 
     private final OutputStream out;
     private final int level;
@@ -87,28 +91,40 @@ final class ParallelGzipOutputStream extends OutputStream {
         }
     }
 
+    /**
+     * Deflates one block. Input and output go through per-thread direct buffers: with byte
+     * arrays zlib holds a JNI critical region for the whole call, which keeps the garbage
+     * collector out and fails allocations on a small heap (-Xmx32m) while two threads deflate.
+     */
     private static byte[] deflate(byte[] input, int length, byte[] dict, boolean last, int level) {
+        ByteBuffer[] buffers = DIRECT.get();
+        ByteBuffer in = buffers[0];
+        ByteBuffer out = buffers[1];
+        in.clear();
+        in.put(input, 0, length).flip();
         Deflater deflater = new Deflater(level, true);
         try {
             if (dict != null) {
                 deflater.setDictionary(dict);
             }
-            deflater.setInput(input, 0, length);
+            deflater.setInput(in);
             ByteArrayOutputStream compressed = new ByteArrayOutputStream(length / 2 + 64);
-            byte[] buf = new byte[64 * 1024];
+            byte[] chunk = new byte[out.capacity()];
             if (last) {
                 deflater.finish();
-                while (!deflater.finished()) {
-                    compressed.write(buf, 0, deflater.deflate(buf));
-                }
-            } else {
-                int n;
-                do {
-                    n = deflater.deflate(buf, 0, buf.length, Deflater.SYNC_FLUSH);
-                    compressed.write(buf, 0, n);
-                } while (n == buf.length || !deflater.needsInput());
             }
-            return compressed.toByteArray();
+            while (true) {
+                out.clear();
+                int n = last ? deflater.deflate(out) : deflater.deflate(out, Deflater.SYNC_FLUSH);
+                out.flip();
+                out.get(chunk, 0, n);
+                compressed.write(chunk, 0, n);
+                boolean done = last ? deflater.finished()
+                        : n < chunk.length && deflater.needsInput();
+                if (done) {
+                    return compressed.toByteArray();
+                }
+            }
         } finally {
             deflater.end();
         }

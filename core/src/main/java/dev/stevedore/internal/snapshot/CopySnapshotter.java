@@ -1,5 +1,6 @@
 package dev.stevedore.internal.snapshot;
 
+import dev.stevedore.internal.fs.FileTrees;
 import dev.stevedore.internal.layer.ExtractOptions;
 import dev.stevedore.internal.layer.LayerChange;
 import dev.stevedore.internal.layer.LayerCompression;
@@ -13,12 +14,8 @@ import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -135,28 +132,7 @@ public final class CopySnapshotter implements Snapshotter {
 
     @Override
     public void remove(Path snapshotDir) {
-        try {
-            Files.walkFileTree(snapshotDir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                    if (e != null) {
-                        throw e;
-                    }
-                    Files.delete(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (NoSuchFileException e) {
-            // Already removed.
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove snapshot '" + snapshotDir + "'", e);
-        }
+        FileTrees.deleteIfExists(snapshotDir);
     }
 
     private static boolean isRoot() {

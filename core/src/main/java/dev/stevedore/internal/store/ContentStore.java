@@ -1,5 +1,6 @@
 package dev.stevedore.internal.store;
 
+import dev.stevedore.internal.fs.FileTrees;
 import dev.stevedore.oci.Digest;
 import dev.stevedore.oci.OciJson;
 import dev.stevedore.oci.image.Descriptor;
@@ -433,7 +434,7 @@ public final class ContentStore {
             throw new UncheckedIOException("cannot collect garbage in '" + root + "'", e);
         }
         // Evicted layers were moved out of the cache under the lock; deleting them can take long.
-        evicted.forEach(LayerCache::deleteRecursively);
+        evicted.forEach(FileTrees::deleteIfExists);
         LOG.log(Level.DEBUG, () -> "gc of '" + root + "' removed " + result.removed().size() + " blobs and "
                 + result.layersRemoved().size() + " unpacked layers");
         return result;

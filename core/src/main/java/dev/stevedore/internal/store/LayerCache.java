@@ -1,5 +1,6 @@
 package dev.stevedore.internal.store;
 
+import dev.stevedore.internal.fs.FileTrees;
 import dev.stevedore.internal.layer.ExtractOptions;
 import dev.stevedore.internal.layer.ExtractResult;
 import dev.stevedore.internal.layer.LayerException;
@@ -11,13 +12,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -128,7 +125,7 @@ public final class LayerCache {
                 ContentStore.syncDirectory(target.getParent());
                 return target;
             } finally {
-                deleteRecursively(work);
+                FileTrees.deleteIfExists(work);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot unpack layer " + blob.digest() + " into '" + target + "'", e);
@@ -182,14 +179,14 @@ public final class LayerCache {
         }
         for (Path marker : markers) {
             if (OwnedFile.deleteIfStale(marker)) {
-                deleteRecursively(workDir(marker));
+                FileTrees.deleteIfExists(workDir(marker));
                 removed++;
             }
         }
         // Layers a gc evicted but could not finish deleting (it died, or another gc races it).
         try (DirectoryStream<Path> evicted = Files.newDirectoryStream(ingest, "evicted-*")) {
             for (Path dir : evicted) {
-                deleteRecursively(dir);
+                FileTrees.deleteIfExists(dir);
                 removed++;
             }
         } catch (IOException e) {
@@ -203,29 +200,4 @@ public final class LayerCache {
         return marker.resolveSibling(name.substring(0, name.length() - ".lock".length()) + ".dir");
     }
 
-    /** Deletes a tree without following symbolic links; a missing tree is fine. */
-    static void deleteRecursively(Path tree) {
-        try {
-            Files.walkFileTree(tree, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                    if (e != null) {
-                        throw e;
-                    }
-                    Files.delete(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (NoSuchFileException e) {
-            // Already gone.
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete '" + tree + "'", e);
-        }
-    }
 }

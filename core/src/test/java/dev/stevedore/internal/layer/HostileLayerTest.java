@@ -214,6 +214,15 @@ class HostileLayerTest {
     }
 
     @Test
+    void hugePaxHeaderIsRefusedBeforeItIsBuffered() {
+        String huge = "A".repeat(TarHeaderGuard.MAX_META + 1);
+        assertThatThrownBy(() -> extract(tar().file("ok", "fine")
+                .file("x", "x", 0644, Map.of("comment", huge)).build()))
+                .isInstanceOf(LayerException.class)
+                .hasMessageContaining("PAX header of").hasMessageContaining("hostile");
+    }
+
+    @Test
     void pathThroughRegularFileIsRefused() {
         assertThatThrownBy(() -> extract(tar().file("f", "file").file("f/x", "x").build()))
                 .isInstanceOf(LayerException.class)

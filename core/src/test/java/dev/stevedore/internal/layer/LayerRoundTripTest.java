@@ -148,6 +148,29 @@ class LayerRoundTripTest {
     }
 
     @Test
+    void binaryCapabilityXattrsFromGnuTarArriveIntact() throws IOException {
+        Path caps = Files.createDirectory(tmp.resolve("caps"));
+        Files.writeString(caps.resolve("setuid-tool"), "x");
+        Files.writeString(caps.resolve("ping"), "x");
+        TestTars.run(caps, "setcap", "cap_setuid,cap_setgid+ep", "setuid-tool");
+        TestTars.run(caps, "setcap", "cap_net_raw+ep", "ping");
+        TestTars.run(tmp, "tar", "--xattrs", "--xattrs-include=*", "-cf", "caps.tar", "-C", "caps",
+                ".");
+        Path out = tmp.resolve("out");
+        extract(tmp.resolve("caps.tar"), out, ExtractOptions.defaults());
+        assertThat(Posix.xattr(out.resolve("setuid-tool"), "security.capability"))
+                .isEqualTo(Posix.xattr(caps.resolve("setuid-tool"), "security.capability"));
+        assertThat(TestTars.run(out, "getcap", "setuid-tool", "ping"))
+                .contains("setuid-tool cap_setgid,cap_setuid=ep").contains("ping cap_net_raw=ep");
+
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> LayerWriter.write(caps,
+                OutputStream.nullOutputStream(), LayerWriteOptions.defaults())))
+                .as("our writer refuses a value it cannot store instead of storing another one")
+                .isInstanceOf(LayerException.class)
+                .hasMessageContaining("security.capability of 'setuid-tool'");
+    }
+
+    @Test
     void rootlessOptionsLeaveOwnersAndDevicesAlone() throws IOException {
         ByteArrayOutputStream blob = new ByteArrayOutputStream();
         LayerWriter.write(src, blob, LayerWriteOptions.defaults());

@@ -1,0 +1,303 @@
+package dev.stevedore;
+
+import dev.stevedore.image.Image;
+import dev.stevedore.internal.engine.Instance;
+import dev.stevedore.internal.engine.Signals;
+import dev.stevedore.spi.ContainerStats;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * A started container. Closing it kills its process if it still runs (as {@code docker rm -f}
+ * does; call {@link #stop(Duration)} first for a graceful stop) and removes it: its root
+ * filesystem changes, logs and state. Safe for use by several threads.
+ *
+ * <pre>{@code
+ * try (Container c = Containers.image("busybox:1.36").withCommand("sleep", "60").start()) {
+ *     ExecResult r = c.exec("hostname");
+ *     c.copyTo(Path.of("app.conf"), "/etc/app.conf");
+ * }
+ * }</pre>
+ */
+public final class Container implements AutoCloseable {
+
+    /** How long {@link #stop()} lets the process exit before killing it, as {@code docker stop}. */
+    public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(10);
+
+    private static final Duration WAIT_FOREVER = Duration.ofNanos(Long.MAX_VALUE);
+
+    private final Instance instance;
+
+    Container(Instance instance) {
+        this.instance = instance;
+    }
+
+    /** @return the container's id: its name when one was given, otherwise 12 random hex digits */
+    public String id() {
+        return instance.id();
+    }
+
+    /** @return the image the container runs */
+    public Image image() {
+        return instance.image();
+    }
+
+    /** @return the arguments of the container's process, executable first */
+    public List<String> command() {
+        return instance.command();
+    }
+
+    /** @return the host's pid of the container's first process */
+    public long pid() {
+        return instance.pid();
+    }
+
+    /** @return where the container is in its life */
+    public ContainerState state() {
+        return instance.state();
+    }
+
+    /** @return everything the process wrote to standard output so far */
+    public String stdout() {
+        return new String(instance.logFile("stdout.log"), StandardCharsets.UTF_8);
+    }
+
+    /** @return everything the process wrote to standard error so far */
+    public String stderr() {
+        return new String(instance.logFile("stderr.log"), StandardCharsets.UTF_8);
+    }
+
+    /** @return standard output so far, followed by standard error so far */
+    public String logs() {
+        return stdout() + stderr();
+    }
+
+    /**
+     * Follows the process's output from its beginning: each complete line of standard output and
+     * standard error goes to {@code consumer}, on a background thread, until the container exits
+     * and all of its output was passed on, or it is removed.
+     *
+     * @param consumer receives lines without their line terminator
+     */
+    public void followOutput(Consumer<String> consumer) {
+        followOutput(consumer, () -> { });
+    }
+
+    /**
+     * Like {@link #followOutput(Consumer)}, and runs {@code onEnd} once the output ended: the
+     * container exited and every line was passed on, or it was removed.
+     *
+     * @param consumer receives lines without their line terminator
+     * @param onEnd runs on the following thread after the last line
+     */
+    public void followOutput(Consumer<String> consumer, Runnable onEnd) {
+        Objects.requireNonNull(consumer, "consumer");
+        Objects.requireNonNull(onEnd, "onEnd");
+        Path out = instance.logPath("stdout.log");
+        Path err = instance.logPath("stderr.log");
+        Thread t = new Thread(() -> {
+            try {
+                follow(out, err, consumer);
+            } finally {
+                onEnd.run();
+            }
+        }, "stevedore-follow-" + id());
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void follow(Path out, Path err, Consumer<String> consumer) {
+        try (RandomAccessFile o = new RandomAccessFile(out.toFile(), "r");
+                RandomAccessFile e = new RandomAccessFile(err.toFile(), "r")) {
+            StringBuilder outLine = new StringBuilder();
+            StringBuilder errLine = new StringBuilder();
+            while (true) {
+                boolean ended = state() != ContainerState.RUNNING && state() != ContainerState.CREATED;
+                boolean read = pass(o, outLine, consumer) | pass(e, errLine, consumer);
+                if (ended && !read) {
+                    flush(outLine, consumer);
+                    flush(errLine, consumer);
+                    return;
+                }
+                if (!read) {
+                    Thread.sleep(5);
+                }
+            }
+        } catch (IOException | IllegalStateException ex) {
+            // The container was removed while following: its output ends here.
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static boolean pass(RandomAccessFile file, StringBuilder line, Consumer<String> consumer)
+            throws IOException {
+        byte[] buffer = new byte[8192];
+        int n = file.read(buffer);
+        if (n <= 0) {
+            return false;
+        }
+        line.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+        int nl;
+        while ((nl = line.indexOf("\n")) >= 0) {
+            consumer.accept(line.substring(0, nl));
+            line.delete(0, nl + 1);
+        }
+        return true;
+    }
+
+    private static void flush(StringBuilder line, Consumer<String> consumer) {
+        if (line.length() > 0) {
+            consumer.accept(line.toString());
+            line.setLength(0);
+        }
+    }
+
+    /**
+     * Waits, without limit, until the process exits.
+     *
+     * @return its exit code and its logs as output
+     */
+    public ExecResult waitFor() {
+        return instance.waitFor(WAIT_FOREVER);
+    }
+
+    /**
+     * Waits until the process exits.
+     *
+     * @param timeout how long to wait at most
+     * @return its exit code and its logs as output
+     * @throws ContainerTimeoutException when it still runs after {@code timeout}
+     */
+    public ExecResult waitFor(Duration timeout) {
+        return instance.waitFor(timeout);
+    }
+
+    /**
+     * Runs a command in the running container: in its namespaces and cgroup, as its user, with
+     * its environment and working directory. A missing executable gives exit code 127 with the
+     * reason on standard error, as {@code docker exec} does.
+     *
+     * @param command the command, executable first
+     * @return how it ended and what it wrote
+     * @throws IllegalStateException when the container does not run
+     */
+    public ExecResult exec(String... command) {
+        return instance.exec(List.of(command), null);
+    }
+
+    /**
+     * Runs a command in the running container, killing it after {@code timeout}.
+     *
+     * @param timeout how long it may run
+     * @param command the command, executable first
+     * @return how it ended and what it wrote
+     * @throws ContainerTimeoutException when it ran longer than {@code timeout}
+     */
+    public ExecResult exec(Duration timeout, String... command) {
+        return instance.exec(List.of(command), Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /**
+     * Copies a host file or directory (recursively) into the container. The container path is
+     * resolved inside the container: its symbolic links cannot lead outside it.
+     *
+     * @param host the file or directory to copy
+     * @param containerPath the absolute path it gets in the container; missing parents are created
+     * @throws IllegalStateException when the container has exited
+     */
+    public void copyTo(Path host, String containerPath) {
+        instance.copyIn(host, containerPath);
+    }
+
+    /**
+     * Copies a file or directory (recursively) out of the container.
+     *
+     * @param containerPath an absolute path in the container
+     * @param host where the copy goes; a directory is created with the copied content
+     * @throws IllegalArgumentException when the path does not exist in the container
+     * @throws IllegalStateException when the container has exited
+     */
+    public void copyFrom(String containerPath, Path host) {
+        instance.copyOut(containerPath, host);
+    }
+
+    /**
+     * @param containerPath an absolute path in the container
+     * @return the file's content decoded as UTF-8
+     * @throws IllegalArgumentException when the file does not exist in the container
+     */
+    public String readFile(String containerPath) {
+        return new String(instance.readFile(containerPath), StandardCharsets.UTF_8);
+    }
+
+    /** @return memory and process count now, from the container's cgroup */
+    public ContainerStats stats() {
+        return instance.stats();
+    }
+
+    /**
+     * Sends a signal to the container's first process.
+     *
+     * @param signal a name such as {@code SIGHUP} or {@code HUP}, or a number
+     */
+    public void kill(String signal) {
+        instance.kill(Signals.parse(signal));
+    }
+
+    /**
+     * Stops the container as {@code docker stop} does: its stop signal (the image's StopSignal,
+     * SIGTERM by default), then SIGKILL after the grace period. Its logs and files stay until it
+     * is closed.
+     *
+     * @param grace how long the process may take to exit
+     */
+    public void stop(Duration grace) {
+        instance.stop(grace);
+    }
+
+    /** Stops the container with a grace period of {@link #DEFAULT_STOP_GRACE}. */
+    public void stop() {
+        stop(DEFAULT_STOP_GRACE);
+    }
+
+    /**
+     * Makes an image of the container: its image plus one layer with what the container changed
+     * in its root filesystem (volumes and tmpfs excluded).
+     *
+     * @param name the name to store the new image under, such as {@code myapp:snapshot}
+     * @return the new image
+     */
+    public Image commit(String name) {
+        return instance.commit(Objects.requireNonNull(name, "name"));
+    }
+
+    /**
+     * Makes an image of the container, named {@code commit-ID:latest} after the container's id;
+     * see {@link #commit(String)}.
+     *
+     * @return the new image
+     */
+    public Image commit() {
+        return instance.commit("commit-" + id().toLowerCase(java.util.Locale.ROOT) + ":latest");
+    }
+
+    /**
+     * Kills the process if it still runs and removes the container. Idempotent.
+     */
+    @Override
+    public void close() {
+        instance.remove();
+    }
+
+    @Override
+    public String toString() {
+        return instance.toString();
+    }
+}

@@ -1,0 +1,166 @@
+package dev.stevedore.internal.engine;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Everything a user set on a container, before the image's defaults apply. Immutable: {@link #with}
+ * edits a copy. Null means "not set: take the image's value or the default".
+ */
+public final class ContainerConfig {
+
+    /** How the container reaches the network. */
+    public enum Network {
+        /** Its own network namespace with only a loopback interface. */
+        NONE,
+        /** The host's network namespace. */
+        HOST
+    }
+
+    /** A mount the user asked for. */
+    public record Volume(Kind kind, String source, String target, boolean readOnly, long sizeBytes) {
+        /** Where a volume's content lives. */
+        public enum Kind {
+            /** a host directory or file */
+            BIND,
+            /** a directory the engine manages, by name */
+            NAMED,
+            /** memory */
+            TMPFS
+        }
+    }
+
+    /** Content put into the container before its process runs. */
+    public record FileCopy(Path hostPath, byte[] content, String target, int mode) {
+    }
+
+    public final String image;
+    public final String name;
+    public final List<String> command;
+    public final List<String> entrypoint;
+    public final Map<String, String> env;
+    public final String workingDir;
+    public final String user;
+    public final List<Volume> volumes;
+    public final List<FileCopy> files;
+    public final Long memoryBytes;
+    public final Double cpus;
+    public final Long pidsLimit;
+    public final String hostname;
+    public final Map<String, String> labels;
+    public final boolean readOnlyRootfs;
+    public final Set<String> capAdd;
+    public final Set<String> capDrop;
+    public final boolean privileged;
+    public final Network network;
+    public final byte[] stdin;
+    public final Duration timeout;
+    public final boolean autoRemove;
+    public final String stopSignal;
+
+    private ContainerConfig(Builder b) {
+        image = b.image;
+        name = b.name;
+        command = b.command == null ? null : List.copyOf(b.command);
+        entrypoint = b.entrypoint == null ? null : List.copyOf(b.entrypoint);
+        env = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.env));
+        workingDir = b.workingDir;
+        user = b.user;
+        volumes = List.copyOf(b.volumes);
+        files = List.copyOf(b.files);
+        memoryBytes = b.memoryBytes;
+        cpus = b.cpus;
+        pidsLimit = b.pidsLimit;
+        hostname = b.hostname;
+        labels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.labels));
+        readOnlyRootfs = b.readOnlyRootfs;
+        capAdd = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(b.capAdd));
+        capDrop = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(b.capDrop));
+        privileged = b.privileged;
+        network = b.network;
+        stdin = b.stdin;
+        timeout = b.timeout;
+        autoRemove = b.autoRemove;
+        stopSignal = b.stopSignal;
+    }
+
+    /**
+     * @param image the image: a name, digest or digest prefix the store resolves
+     * @return settings with nothing but the image
+     */
+    public static ContainerConfig of(String image) {
+        Builder b = new Builder();
+        b.image = image;
+        return new ContainerConfig(b);
+    }
+
+    /**
+     * @param edit changes to apply to a mutable copy
+     * @return the edited copy
+     */
+    public ContainerConfig with(Consumer<Builder> edit) {
+        Builder b = new Builder();
+        b.image = image;
+        b.name = name;
+        b.command = command;
+        b.entrypoint = entrypoint;
+        b.env.putAll(env);
+        b.workingDir = workingDir;
+        b.user = user;
+        b.volumes.addAll(volumes);
+        b.files.addAll(files);
+        b.memoryBytes = memoryBytes;
+        b.cpus = cpus;
+        b.pidsLimit = pidsLimit;
+        b.hostname = hostname;
+        b.labels.putAll(labels);
+        b.readOnlyRootfs = readOnlyRootfs;
+        b.capAdd.addAll(capAdd);
+        b.capDrop.addAll(capDrop);
+        b.privileged = privileged;
+        b.network = network;
+        b.stdin = stdin;
+        b.timeout = timeout;
+        b.autoRemove = autoRemove;
+        b.stopSignal = stopSignal;
+        edit.accept(b);
+        return new ContainerConfig(b);
+    }
+
+    /** The mutable form, only ever seen inside {@link #with}. */
+    public static final class Builder {
+        public String image;
+        public String name;
+        public List<String> command;
+        public List<String> entrypoint;
+        public final Map<String, String> env = new LinkedHashMap<>();
+        public String workingDir;
+        public String user;
+        public final List<Volume> volumes = new ArrayList<>();
+        public final List<FileCopy> files = new ArrayList<>();
+        public Long memoryBytes;
+        public Double cpus;
+        public Long pidsLimit;
+        public String hostname;
+        public final Map<String, String> labels = new LinkedHashMap<>();
+        public boolean readOnlyRootfs;
+        public final Set<String> capAdd = new LinkedHashSet<>();
+        public final Set<String> capDrop = new LinkedHashSet<>();
+        public boolean privileged;
+        public Network network = Network.NONE;
+        public byte[] stdin;
+        public Duration timeout;
+        public boolean autoRemove;
+        public String stopSignal;
+
+        private Builder() {
+        }
+    }
+}

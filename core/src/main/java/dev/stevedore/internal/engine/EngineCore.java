@@ -1,0 +1,489 @@
+package dev.stevedore.internal.engine;
+
+import dev.stevedore.internal.fs.FileTrees;
+import dev.stevedore.ContainerException;
+import dev.stevedore.image.Image;
+import dev.stevedore.internal.layer.ExtractOptions;
+import dev.stevedore.internal.store.ContentStore;
+import dev.stevedore.internal.store.LayerCache;
+import dev.stevedore.spi.ContainerBackend;
+import dev.stevedore.spi.ContainerRuntime;
+import dev.stevedore.spi.Snapshotter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+
+/**
+ * One engine: a store root holding the content store and unpacked layers ({@code layers/}), the
+ * containers' state ({@code containers/ID/}), named volumes ({@code volumes/NAME/}) and the
+ * backend's state ({@code run/}); the snapshotter and backend chosen for it; and the containers it
+ * created. Safe for many threads.
+ */
+public final class EngineCore implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(EngineCore.class.getName());
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final String OWNER_FILE = "owner";
+
+    final Path root;
+    final ContentStore store;
+    final ImageOps images;
+    final Snapshotter snapshotter;
+    final String snapshotterChoice;
+    final ContainerBackend backend;
+    final String backendProblem;
+    final Path containersDir;
+    final Path volumesDir;
+    final ExecutorService io;
+    final ScheduledExecutorService timer;
+    final Map<String, Instance> instances = new ConcurrentHashMap<>();
+    private final String owner;
+    /** Cleanup tasks not finished yet; guarded by itself. */
+    private final int[] pending = {0};
+    private static final String TRASH = ".trash-";
+    private final CompletableFuture<ContainerRuntime> runtimeOpening;
+    private volatile ContainerRuntime runtime;
+    private volatile boolean closed;
+
+    private EngineCore(Path root, ContainerBackend backend, Snapshotter snapshotter) {
+        this.root = root.toAbsolutePath().normalize();
+        if (backend != null) {
+            this.backend = backend;
+            this.backendProblem = backend.unavailableReason();
+        } else {
+            List<String> reasons = new ArrayList<>();
+            ContainerBackend found = null;
+            for (ContainerBackend b : ServiceLoader.load(ContainerBackend.class)) {
+                String reason = b.unavailableReason();
+                if (reason == null) {
+                    found = b;
+                    break;
+                }
+                reasons.add(b.name() + ": " + reason);
+            }
+            this.backend = found;
+            this.backendProblem = found != null ? null : reasons.isEmpty()
+                    ? "no container backend on the class path; add the stevedore-linux-native artifact"
+                    : String.join("; ", reasons);
+        }
+        AtomicInteger threads = new AtomicInteger();
+        this.io = Executors.newCachedThreadPool(r -> daemon(r, "stevedore-io-" + threads.incrementAndGet()));
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "stevedore-timer"));
+        // The backend (helper extraction, cgroups) starts while the store is opened and images are
+        // parsed: on a fresh JVM both are mostly class loading, which two threads do faster.
+        ContainerBackend chosen = this.backend;
+        Path runDir = this.root.resolve("run");
+        this.runtimeOpening = this.backendProblem != null ? null
+                : CompletableFuture.supplyAsync(() -> chosen.open(runDir), io);
+        this.store = ContentStore.open(this.root);
+        boolean rootUser = HostChecks.effectiveUid() == 0;
+        ExtractOptions extract = rootUser ? ExtractOptions.defaults() : ExtractOptions.rootless();
+        LayerCache layerCache = new LayerCache(store);
+        layerCache.removeStale();
+        this.images = new ImageOps(store, layerCache, extract);
+        this.containersDir = this.root.resolve("containers");
+        this.volumesDir = this.root.resolve("volumes");
+        try {
+            Files.createDirectories(containersDir);
+            Files.createDirectories(volumesDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the engine's directories in '" + this.root + "'", e);
+        }
+        ProcessHandle self = ProcessHandle.current();
+        this.owner = self.pid() + " " + self.info().startInstant().map(Object::toString).orElse("?");
+        String[] snapshotReason = new String[1];
+        this.snapshotter = snapshotter != null ? snapshotter : chooseSnapshotter(containersDir, snapshotReason);
+        this.snapshotterChoice = snapshotter != null ? "given to the engine" : snapshotReason[0];
+        removeLeftovers();
+    }
+
+    /**
+     * Opens an engine on a root directory.
+     *
+     * @param root the store root, created when missing
+     * @param backend the backend, or null to take the first available one from the class path
+     * @param snapshotter the snapshotter, or null to prefer overlayfs and fall back to copying
+     * @return the engine
+     */
+    public static EngineCore open(Path root, ContainerBackend backend, Snapshotter snapshotter) {
+        return new EngineCore(root, backend, snapshotter);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private static Snapshotter chooseSnapshotter(Path stateDir, String[] why) {
+        List<Snapshotter> all = new ArrayList<>();
+        ServiceLoader.load(Snapshotter.class).forEach(all::add);
+        List<String> declined = new ArrayList<>();
+        Snapshotter chosen = null;
+        for (String preferred : List.of("overlayfs", "copy")) {
+            for (Snapshotter s : all) {
+                if (chosen == null && s.name().equals(preferred)) {
+                    String reason = s.unavailableReason(stateDir);
+                    if (reason == null) {
+                        chosen = s;
+                    } else {
+                        declined.add(s.name() + " (" + reason + ")");
+                    }
+                }
+            }
+        }
+        for (Snapshotter s : all) {
+            if (chosen == null && s.unavailableReason(stateDir) == null) {
+                chosen = s;
+            }
+        }
+        if (chosen == null) {
+            why[0] = "none available" + (declined.isEmpty() ? " on the class path" : ": " + String.join(", ", declined));
+            LOG.log(Level.WARNING, "no snapshotter can prepare root filesystems: {0}", why[0]);
+            return null;
+        }
+        if (chosen.name().equals("overlayfs")) {
+            why[0] = "overlayfs is available";
+        } else {
+            why[0] = declined.isEmpty() ? "no overlayfs snapshotter on the class path (add stevedore-linux-native)"
+                    : "not " + String.join(", not ", declined);
+            LOG.log(Level.INFO, "using the {0} snapshotter: {1}", chosen.name(), why[0]);
+        }
+        return chosen;
+    }
+
+    /** @return the store root */
+    public Path root() {
+        return root;
+    }
+
+    /** @return image operations */
+    public ImageOps images() {
+        return images;
+    }
+
+    /** @return the backend, null when none is available */
+    public ContainerBackend backend() {
+        return backend;
+    }
+
+    /** @return why no backend is available, or null */
+    public String backendProblem() {
+        return backendProblem;
+    }
+
+    /** @return the snapshotter, null when none is available */
+    public Snapshotter snapshotter() {
+        return snapshotter;
+    }
+
+    /** @return why this snapshotter was chosen, or why none was */
+    public String snapshotterChoice() {
+        return snapshotterChoice;
+    }
+
+    ContainerRuntime runtime() {
+        ContainerRuntime r = runtime;
+        if (r != null) {
+            return r;
+        }
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("the engine on " + root + " is closed");
+            }
+            if (runtime == null) {
+                if (backend == null || backendProblem != null) {
+                    throw new ContainerException("this host cannot run containers: " + backendProblem
+                            + " (see Engine.doctor())");
+                }
+                if (snapshotter == null) {
+                    throw new ContainerException("no snapshotter can prepare root filesystems in " + root + ": "
+                            + snapshotterChoice);
+                }
+                try {
+                    runtime = runtimeOpening.join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    if (e.getCause() instanceof RuntimeException failure) {
+                        throw failure;
+                    }
+                    throw e;
+                }
+            }
+            return runtime;
+        }
+    }
+
+    /**
+     * Creates a container, not yet started.
+     *
+     * @param config the settings
+     * @param pipes whether its output goes to pipes (for run) rather than log files
+     * @return the container
+     */
+    public Instance create(ContainerConfig config, boolean pipes) {
+        ContainerRuntime rt = runtime();
+        Image image = images.inspect(config.image);
+        StoredImage stored = images.unpacked(image);
+        String id = config.name != null ? checkName(config.name) : Ids.next();
+        Path dir = containersDir.resolve(id);
+        try {
+            Files.createDirectory(dir);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new IllegalArgumentException("a container named \"" + id + "\" already exists in " + root
+                    + "; remove it or choose another name");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the container directory '" + dir + "'", e);
+        }
+        try {
+            try {
+                Files.writeString(dir.resolve(OWNER_FILE), owner, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write '" + dir.resolve(OWNER_FILE) + "'", e);
+            }
+            // Docker names the host after the container unless it shares the host's network.
+            ContainerConfig effective = config.hostname != null || config.network == ContainerConfig.Network.HOST
+                    ? config : config.with(b -> b.hostname = id);
+            Instance instance = Instance.create(this, id, dir, effective, stored, rt, pipes);
+            instances.put(id, instance);
+            return instance;
+        } catch (RuntimeException e) {
+            deleteState(dir);
+            throw e;
+        }
+    }
+
+    /**
+     * Runs a container to its end with its output in pipes, then removes it.
+     *
+     * @param config the settings
+     * @return how it ended and what it wrote
+     */
+    public dev.stevedore.ExecResult run(ContainerConfig config) {
+        Instance instance = create(config, true);
+        try {
+            return instance.runToEnd();
+        } finally {
+            instance.remove();
+        }
+    }
+
+    private static String checkName(String name) {
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("container name \"" + name + "\" is invalid: use 1-64 letters, digits,"
+                    + " '_', '.' or '-', starting with a letter or digit");
+        }
+        return name;
+    }
+
+    Path volume(String name) {
+        checkName(name);
+        Path dir = volumesDir.resolve(name);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create volume '" + dir + "'", e);
+        }
+        return dir;
+    }
+
+    void forget(Instance instance) {
+        instances.remove(instance.id, instance);
+    }
+
+    /** @return the containers of this engine that are not removed */
+    public Collection<Instance> instances() {
+        return List.copyOf(instances.values());
+    }
+
+    /**
+     * @param id a container id
+     * @return the container, if this engine created it and it is not removed
+     */
+    public Optional<Instance> instance(String id) {
+        return Optional.ofNullable(instances.get(id));
+    }
+
+    /** Removes the state of containers whose JVM is gone: snapshots, upper dirs, logs. */
+    private void removeLeftovers() {
+        List<Path> dirs = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(containersDir)) {
+            stream.forEach(dirs::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list '" + containersDir + "'", e);
+        }
+        for (Path dir : dirs) {
+            String recorded = HostChecks.read(dir.resolve(OWNER_FILE));
+            if (!recorded.isEmpty() && isAlive(recorded)) {
+                continue;
+            }
+            LOG.log(Level.INFO, "removing container state left by a process that is gone: ''{0}''", dir);
+            deleteState(dir);
+        }
+    }
+
+    private static boolean isAlive(String recorded) {
+        String[] parts = recorded.strip().split(" ", 2);
+        try {
+            Optional<ProcessHandle> ph = ProcessHandle.of(Long.parseLong(parts[0]));
+            return ph.isPresent() && ph.get().isAlive() && parts.length == 2
+                    && ph.get().info().startInstant().map(Object::toString).orElse("?").equals(parts[1]);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** @return ids of containers in this root owned by live processes, this JVM's included */
+    public List<String> liveContainerIds() {
+        List<String> ids = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(containersDir)) {
+            for (Path dir : stream) {
+                if (!dir.getFileName().toString().startsWith(TRASH)
+                        && isAlive(HostChecks.read(dir.resolve(OWNER_FILE)))) {
+                    ids.add(dir.getFileName().toString());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list '" + containersDir + "'", e);
+        }
+        return ids;
+    }
+
+    /** Renames a container's state directory out of the way (its name is free again at once). */
+    Path moveToTrash(Path dir) {
+        Path trash = containersDir.resolve(TRASH + dir.getFileName() + "-" + Ids.next());
+        try {
+            Files.move(dir, trash, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return trash;
+        } catch (IOException e) {
+            return dir;
+        }
+    }
+
+    /** Runs cleanup work on the pool; {@link #close()} waits for it. */
+    void background(Runnable work) {
+        synchronized (pending) {
+            pending[0]++;
+        }
+        Runnable task = () -> {
+            try {
+                work.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "container cleanup failed: {0}", e.getMessage());
+            } finally {
+                synchronized (pending) {
+                    pending[0]--;
+                    pending.notifyAll();
+                }
+            }
+        };
+        try {
+            io.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            task.run();
+        }
+    }
+
+    /**
+     * Waits until background cleanup is done.
+     *
+     * @param timeout how long at most
+     * @return whether it is done
+     */
+    public boolean awaitCleanup(java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (pending) {
+            while (pending[0] > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    pending.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    void deleteState(Path dir) {
+        Path snapshot = dir.resolve(Instance.SNAPSHOT);
+        if (snapshotter != null && Files.exists(snapshot)) {
+            try {
+                snapshotter.remove(snapshot);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "cannot remove snapshot ''{0}'': {1}", snapshot, e.getMessage());
+            }
+        }
+        FileTrees.deleteIfExists(dir);
+    }
+
+    /** @return what prune removed: containers, then what gc freed */
+    public String prune() {
+        int removed = 0;
+        for (Instance i : instances()) {
+            if (i.exited()) {
+                i.remove();
+                removed++;
+            }
+        }
+        ContentStore.GcResult gc = store.gc();
+        return removed + " stopped containers, " + gc.removed().size() + " blobs (" + gc.bytesFreed() + " bytes)";
+    }
+
+    /** Removes every container of this engine and releases the backend. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        for (Instance i : instances()) {
+            try {
+                i.remove();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "cannot remove container {0}: {1}", i.id, e.getMessage());
+            }
+        }
+        if (!awaitCleanup(java.time.Duration.ofSeconds(30))) {
+            LOG.log(Level.WARNING, "container cleanup still runs after 30 s; leaving it to the next engine start");
+        }
+        if (runtimeOpening != null) {
+            try {
+                runtimeOpening.join().close();
+            } catch (java.util.concurrent.CompletionException e) {
+                // It never opened: nothing to close; the failure was reported to whoever needed it.
+            }
+        }
+        images.close();
+        io.shutdownNow();
+        timer.shutdownNow();
+    }
+
+    @Override
+    public String toString() {
+        return "Engine{root=" + root + ", backend=" + (backend == null ? "none" : backend.name())
+                + ", snapshotter=" + (snapshotter == null ? "none" : snapshotter.name()) + "}";
+    }
+}

@@ -1,0 +1,501 @@
+package dev.stevedore.internal.engine;
+
+import dev.stevedore.ContainerException;
+import dev.stevedore.ContainerState;
+import dev.stevedore.ContainerTimeoutException;
+import dev.stevedore.ExecResult;
+import dev.stevedore.image.Image;
+import dev.stevedore.oci.runtime.Process;
+import dev.stevedore.oci.runtime.Spec;
+import dev.stevedore.spi.ContainerBackendException;
+import dev.stevedore.spi.ContainerHandle;
+import dev.stevedore.spi.ContainerProcess;
+import dev.stevedore.spi.ContainerRuntime;
+import dev.stevedore.spi.ContainerStats;
+import dev.stevedore.spi.RootfsMount;
+import dev.stevedore.spi.Stdio;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A container the engine created: its backend handle, snapshot, state directory and logs. The
+ * public {@code Container} and {@code ContainerSpec.run()} are thin layers over this.
+ */
+public final class Instance {
+
+    static final String SNAPSHOT = "snapshot";
+
+    final EngineCore engine;
+    final String id;
+    private final Path dir;
+    private final ContainerConfig config;
+    private final StoredImage image;
+    private final ContainerHandle handle;
+    private final Spec spec;
+    private final int stopSignal;
+    private final boolean pipes;
+    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    private volatile long startNanos;
+    private volatile long exitNanos;
+    private volatile boolean killedByUs;
+    private volatile boolean removed;
+
+    private Instance(EngineCore engine, String id, Path dir, ContainerConfig config, StoredImage image,
+            ContainerHandle handle, Spec spec, int stopSignal, boolean pipes) {
+        this.engine = engine;
+        this.id = id;
+        this.dir = dir;
+        this.config = config;
+        this.image = image;
+        this.handle = handle;
+        this.spec = spec;
+        this.stopSignal = stopSignal;
+        this.pipes = pipes;
+    }
+
+    static Instance create(EngineCore engine, String id, Path dir, ContainerConfig config, StoredImage image,
+            ContainerRuntime runtime, boolean pipes) {
+        Path rootfs = dir.resolve("rootfs");
+        Path snapshot = dir.resolve(SNAPSHOT);
+        try {
+            Files.createDirectory(rootfs);
+            Files.createDirectory(snapshot);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create '" + rootfs + "'", e);
+        }
+        List<RootfsMount> mounts = engine.snapshotter.prepare(snapshot, image.layers, config.readOnlyRootfs);
+        RuntimeSpecs.Assembled assembled = RuntimeSpecs.assemble(config, image.image.runConfig(), config.image,
+                image::read, rootfs, engine::volume);
+        // Always pipes: the backend keeps helpers prepared for the streams last asked for, and
+        // per-container files would never match them. Started containers' output is copied to
+        // log files by pool threads.
+        Stdio stdio = Stdio.pipes();
+        if (!pipes) {
+            try {
+                Files.createFile(dir.resolve("stdout.log"));
+                Files.createFile(dir.resolve("stderr.log"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the log files in '" + dir + "'", e);
+            }
+        }
+        ContainerHandle handle;
+        try {
+            // The backend's id is unique per creation: a name can be reused while the previous
+            // container of that name is still being deleted in the background.
+            handle = runtime.create(Ids.next() + "-" + Ids.next(), assembled.spec(), mounts, stdio);
+        } catch (ContainerBackendException e) {
+            throw new ContainerException("cannot create container \"" + id + "\" from image \"" + config.image
+                    + "\": " + e.getMessage(), e);
+        }
+        Instance instance = new Instance(engine, id, dir, config, image, handle, assembled.spec(),
+                assembled.stopSignal(), pipes);
+        try {
+            for (ContainerConfig.FileCopy f : config.files) {
+                if (f.hostPath() != null) {
+                    ContainerFiles.copyIn(instance.procRoot(), f.hostPath(), f.target(), dir);
+                } else {
+                    ContainerFiles.write(instance.procRoot(), f.content(), f.target(), f.mode());
+                }
+            }
+        } catch (RuntimeException e) {
+            handle.delete();
+            throw readOnlyHint(e, config);
+        }
+        return instance;
+    }
+
+    private static RuntimeException readOnlyHint(RuntimeException e, ContainerConfig config) {
+        if (config.readOnlyRootfs && e.getCause() instanceof java.nio.file.FileSystemException) {
+            return new IllegalArgumentException(e.getMessage() + ": the root filesystem is read-only; copy into a"
+                    + " volume or tmpfs instead", e);
+        }
+        return e;
+    }
+
+    /** @return the container id */
+    public String id() {
+        return id;
+    }
+
+    /** @return the image it runs */
+    public Image image() {
+        return image.image;
+    }
+
+    /** @return the settings it was created with */
+    public ContainerConfig config() {
+        return config;
+    }
+
+    /** @return the arguments of its process */
+    public List<String> command() {
+        return spec.process().args();
+    }
+
+    /** @return the host pid of its first process */
+    public long pid() {
+        return handle.pid();
+    }
+
+    private Path procRoot() {
+        return Path.of("/proc", Long.toString(handle.pid()), "root");
+    }
+
+    /**
+     * @return where it is in its life; a started container counts as running until its exit is
+     *     recorded with all of its output in the logs, so followers never miss the last lines
+     */
+    public ContainerState state() {
+        if (removed) {
+            return ContainerState.REMOVED;
+        }
+        if (handle.state() == dev.stevedore.spi.ContainerState.CREATED) {
+            return ContainerState.CREATED;
+        }
+        if (startNanos == 0) {
+            return ContainerState.EXITED;
+        }
+        return exit.isDone() ? ContainerState.EXITED : ContainerState.RUNNING;
+    }
+
+    boolean exited() {
+        return !removed && state() == ContainerState.EXITED;
+    }
+
+    /**
+     * Executes the process; pool threads copy its output to the log files, and one waits for its
+     * exit (and removes it when auto-removal is on).
+     */
+    public void start() {
+        begin();
+        feedStdin(handle.stdin(), config.stdin);
+        CompletableFuture<Void> out = CompletableFuture.runAsync(() -> pump(handle.stdout(), "stdout.log"), engine.io);
+        CompletableFuture<Void> err = CompletableFuture.runAsync(() -> pump(handle.stderr(), "stderr.log"), engine.io);
+        engine.io.execute(() -> {
+            int status = handle.waitFor();
+            exitNanos = System.nanoTime();
+            CompletableFuture.allOf(out, err).exceptionally(e -> null).join();
+            exit.complete(status);
+            if (config.autoRemove) {
+                remove();
+            }
+        });
+    }
+
+    private void pump(InputStream from, String log) {
+        try (from; OutputStream to = Files.newOutputStream(dir.resolve(log), java.nio.file.StandardOpenOption.APPEND)) {
+            byte[] buffer = new byte[8192];
+            int n;
+            while ((n = from.read(buffer)) >= 0) {
+                to.write(buffer, 0, n);
+                to.flush();
+            }
+        } catch (IOException e) {
+            // The container was removed (its state directory moved away or its pipe closed).
+        }
+    }
+
+    private void begin() {
+        try {
+            startNanos = System.nanoTime();
+            handle.start();
+        } catch (ContainerBackendException e) {
+            OptionalInt status = e.exitStatus();
+            exit.complete(status.orElse(-1));
+            throw new ContainerException("container \"" + id + "\" (image \"" + config.image + "\", command "
+                    + command() + ") could not start: " + e.getMessage()
+                    + (status.orElse(0) == 127 ? "; check the command and the image's PATH" : ""), e);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("container \"" + id + "\" cannot be started: it is " + state(), e);
+        }
+    }
+
+    /** Starts the process with pipes and runs it to its end, then returns what it wrote. */
+    ExecResult runToEnd() {
+        begin();
+        Future<byte[]> err = engine.io.submit(() -> handle.stderr().readAllBytes());
+        feedStdin(handle.stdin(), config.stdin);
+        ScheduledFuture<?> timeout = config.timeout == null ? null : engine.timer.schedule(() -> {
+            killedByUs = true;
+            handle.kill(Signals.KILL);
+        }, config.timeout.toNanos(), TimeUnit.NANOSECONDS);
+        byte[] out = readAll(handle.stdout());
+        int status = handle.waitFor();
+        long end = System.nanoTime();
+        exit.complete(status);
+        boolean timedOut = timeout != null && !timeout.cancel(false) && killedByUs;
+        ExecResult result = new ExecResult(command(), status, out, get(err), Duration.ofNanos(end - startNanos),
+                oomKilled(status));
+        if (timedOut) {
+            throw new ContainerTimeoutException("container \"" + id + "\" (command " + command()
+                    + ") did not finish within " + config.timeout + " and was killed; raise withTimeout(...)", result);
+        }
+        return result;
+    }
+
+    private boolean oomKilled(int status) {
+        return status == 128 + Signals.KILL && !killedByUs && config.memoryBytes != null;
+    }
+
+    private void feedStdin(OutputStream stdin, byte[] content) {
+        if (content == null || content.length == 0) {
+            closeQuietly(stdin);
+            return;
+        }
+        engine.io.execute(() -> {
+            try (stdin) {
+                stdin.write(content);
+            } catch (IOException e) {
+                // The process closed its stdin early: it did not want the rest.
+            }
+        });
+    }
+
+    private static byte[] readAll(InputStream in) {
+        try (in) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the container's output", e);
+        }
+    }
+
+    private static byte[] get(Future<byte[]> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ContainerException("interrupted while reading a container's output", e);
+        } catch (ExecutionException e) {
+            throw new UncheckedIOException("cannot read the container's output", (IOException) e.getCause());
+        }
+    }
+
+    private static void closeQuietly(OutputStream out) {
+        try {
+            out.close();
+        } catch (IOException e) {
+            // Nothing was written: nothing is lost.
+        }
+    }
+
+    /**
+     * Waits for the process to end.
+     *
+     * @param timeout how long at most
+     * @return the result, with the logs as output
+     * @throws ContainerTimeoutException when it still runs after {@code timeout}
+     */
+    public ExecResult waitFor(Duration timeout) {
+        if (state() == ContainerState.CREATED) {
+            throw new IllegalStateException("container \"" + id + "\" was not started; call start() first");
+        }
+        try {
+            int status = exit.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return new ExecResult(command(), status, logFile("stdout.log"), logFile("stderr.log"),
+                    Duration.ofNanos(exitNanos - startNanos), oomKilled(status));
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new ContainerTimeoutException("container \"" + id + "\" (command " + command()
+                    + ") still runs after " + timeout + "; stop it or wait longer", null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ContainerException("interrupted while waiting for container \"" + id + "\"", e);
+        } catch (ExecutionException e) {
+            throw new ContainerException("container \"" + id + "\" failed", e.getCause());
+        }
+    }
+
+    /**
+     * @param name {@code stdout.log} or {@code stderr.log}
+     * @return the log's bytes so far
+     */
+    public byte[] logFile(String name) {
+        if (pipes) {
+            return new byte[0];
+        }
+        try {
+            return Files.readAllBytes(dir.resolve(name));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IllegalStateException("container \"" + id + "\" was removed: its logs are gone");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the logs of container \"" + id + "\"", e);
+        }
+    }
+
+    /** @return the path of a log file, for following it */
+    public Path logPath(String name) {
+        return dir.resolve(name);
+    }
+
+    /**
+     * Runs another process in the running container, as its own process runs (user, env, working
+     * directory, capabilities).
+     *
+     * @param command the arguments, executable first
+     * @param timeout how long it may run, or null for no limit
+     * @return how it ended and what it wrote; exit code 127 with the reason on stderr when the
+     *     executable is missing
+     */
+    public ExecResult exec(List<String> command, Duration timeout) {
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("exec needs a command: give at least the executable");
+        }
+        Process process = spec.process().withArgs(command);
+        long start = System.nanoTime();
+        ContainerProcess p;
+        try {
+            p = handle.exec(process, Stdio.pipes());
+        } catch (ContainerBackendException e) {
+            if (e.exitStatus().isPresent()) {
+                return new ExecResult(command, e.exitStatus().getAsInt(), new byte[0],
+                        (e.getMessage() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        Duration.ofNanos(System.nanoTime() - start), false);
+            }
+            throw new ContainerException("cannot exec " + command + " in container \"" + id + "\": " + e.getMessage(),
+                    e);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("cannot exec " + command + " in container \"" + id + "\": it is "
+                    + state() + "; exec needs a running container", e);
+        }
+        closeQuietly(p.stdin());
+        Future<byte[]> err = engine.io.submit(() -> p.stderr().readAllBytes());
+        boolean[] killed = {false};
+        ScheduledFuture<?> kill = timeout == null ? null : engine.timer.schedule(() -> {
+            killed[0] = true;
+            p.kill(Signals.KILL);
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        byte[] out = readAll(p.stdout());
+        int status = p.waitFor();
+        if (kill != null) {
+            kill.cancel(false);
+        }
+        ExecResult result = new ExecResult(command, status, out, get(err), Duration.ofNanos(System.nanoTime() - start),
+                false);
+        if (killed[0]) {
+            throw new ContainerTimeoutException("exec " + command + " in container \"" + id + "\" did not finish"
+                    + " within " + timeout + " and was killed", result);
+        }
+        return result;
+    }
+
+    /** @return resource usage now */
+    public ContainerStats stats() {
+        return handle.stats();
+    }
+
+    /** @param signal the signal number to send to the container's process */
+    public void kill(int signal) {
+        if (state() == ContainerState.RUNNING || state() == ContainerState.CREATED) {
+            killedByUs = true;
+            handle.kill(signal);
+        }
+    }
+
+    /**
+     * Sends the stop signal, then SIGKILL if the process still runs after the grace period.
+     *
+     * @param grace how long the process may take to exit
+     */
+    public void stop(Duration grace) {
+        if (state() != ContainerState.RUNNING) {
+            return;
+        }
+        kill(stopSignal);
+        if (handle.waitFor(grace).isEmpty()) {
+            kill(Signals.KILL);
+            handle.waitFor();
+        }
+        // Returns once the exit is recorded (output copied), so the state reads EXITED from here on.
+        try {
+            exit.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            // The process is dead; a stuck output copy is no reason to fail the stop.
+        }
+    }
+
+    /**
+     * Removes the container. Idempotent. Its process is killed right away; the rest (waiting for
+     * the kill, the cgroup, the snapshot, logs and state directory) happens on a pool thread, as
+     * containerd's garbage collection does, so a test loop does not wait for file deletion. The
+     * state directory is first renamed out of the way, so the name is free again at once.
+     */
+    public void remove() {
+        synchronized (this) {
+            if (removed) {
+                return;
+            }
+            removed = true;
+        }
+        engine.forget(this);
+        if (handle.state() != dev.stevedore.spi.ContainerState.STOPPED) {
+            killedByUs = true;
+            handle.kill(Signals.KILL);
+        }
+        Path trash = engine.moveToTrash(dir);
+        engine.background(() -> {
+            try {
+                handle.delete();
+            } finally {
+                engine.deleteState(trash);
+            }
+        });
+    }
+
+    /** Copies a host file or directory to a path in the container, which must be created or running. */
+    public void copyIn(Path host, String containerPath) {
+        requireLive("copy into");
+        ContainerFiles.copyIn(procRoot(), host, containerPath, dir);
+    }
+
+    /** Copies a container file or directory to a host path; the container must be created or running. */
+    public void copyOut(String containerPath, Path host) {
+        requireLive("copy from");
+        ContainerFiles.copyOut(procRoot(), containerPath, host, dir);
+    }
+
+    /** @return a container file's content; the container must be created or running */
+    public byte[] readFile(String containerPath) {
+        requireLive("read a file of");
+        return ContainerFiles.read(procRoot(), containerPath);
+    }
+
+    private void requireLive(String what) {
+        ContainerState s = state();
+        if (s != ContainerState.RUNNING && s != ContainerState.CREATED) {
+            throw new IllegalStateException("cannot " + what + " container \"" + id + "\": it is " + s
+                    + "; its files are reachable only while it runs (commit() keeps them as an image)");
+        }
+    }
+
+    /**
+     * Writes the container's changes as a new layer on its image.
+     *
+     * @param name the name to store the new image under
+     * @return the new image
+     */
+    public Image commit(String name) {
+        if (removed) {
+            throw new IllegalStateException("cannot commit container \"" + id + "\": it was removed");
+        }
+        return engine.images.addLayer(image.image, name, "stevedore commit " + id + " " + command(),
+                tar -> engine.snapshotter.writeChanges(dir.resolve(SNAPSHOT), image.layers, tar));
+    }
+
+    @Override
+    public String toString() {
+        return "Container{id=" + id + ", image=" + config.image + ", state=" + state() + ", pid=" + handle.pid() + "}";
+    }
+}

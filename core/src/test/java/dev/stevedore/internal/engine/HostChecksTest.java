@@ -1,0 +1,59 @@
+package dev.stevedore.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The host report read from fake /proc and /sys trees. */
+class HostChecksTest {
+
+    private static Path host(Path dir, String filesystems, String maxUserNs, boolean seccomp) throws Exception {
+        Files.createDirectories(dir.resolve("proc/self/ns"));
+        for (String ns : List.of("mnt", "pid", "net", "ipc", "uts", "cgroup", "user")) {
+            Files.writeString(dir.resolve("proc/self/ns").resolve(ns), "");
+        }
+        Files.writeString(dir.resolve("proc/filesystems"), filesystems);
+        Files.createDirectories(dir.resolve("proc/sys/user"));
+        Files.writeString(dir.resolve("proc/sys/user/max_user_namespaces"), maxUserNs);
+        Files.writeString(dir.resolve("proc/self/status"), seccomp ? "Name:\tjava\nSeccomp:\t0\n" : "Name:\tjava\n");
+        return dir;
+    }
+
+    @Test
+    void missingFeaturesSayWhy(@TempDir Path dir) throws Exception {
+        Path h = host(dir, "nodev\tproc\n\text4\n", "0\n", false);
+        Files.createDirectories(h.resolve("sys/fs/cgroup"));
+        List<HostChecks.Check> checks = HostChecks.kernel(h);
+        assertThat(checks).filteredOn(c -> !c.available()).extracting(HostChecks.Check::feature)
+                .containsExactly("namespaces", "cgroups", "overlayfs", "user namespaces", "seccomp");
+        assertThat(checks.get(0).detail()).contains("missing time");
+        assertThat(checks.get(1).detail()).contains("no cgroup hierarchy is mounted");
+        assertThat(checks.get(2).detail()).contains("modprobe overlay");
+        assertThat(checks.get(3).detail()).contains("max_user_namespaces is 0");
+        assertThat(checks.get(4).detail()).contains("CONFIG_SECCOMP");
+    }
+
+    @Test
+    void cgroupV2ListsItsControllers(@TempDir Path dir) throws Exception {
+        Path cg = Files.createDirectories(dir.resolve("sys/fs/cgroup"));
+        Files.writeString(cg.resolve("cgroup.controllers"), "cpuset cpu io memory pids\n");
+        assertThat(HostChecks.cgroups(cg)).isEqualTo(new HostChecks.Check("cgroups", true,
+                "v2 (unified), controllers: cpuset cpu io memory pids"));
+    }
+
+    @Test
+    void cgroupV1NamesMissingControllers(@TempDir Path dir) throws Exception {
+        Path cg = Files.createDirectories(dir.resolve("sys/fs/cgroup"));
+        for (String c : List.of("memory", "cpu")) {
+            Files.createDirectories(cg.resolve(c));
+            Files.writeString(cg.resolve(c).resolve("cgroup.procs"), "");
+        }
+        HostChecks.Check check = HostChecks.cgroups(cg);
+        assertThat(check.available()).isFalse();
+        assertThat(check.detail()).isEqualTo("v1, controllers: cpu, memory; missing pids: limits on them fail");
+    }
+}

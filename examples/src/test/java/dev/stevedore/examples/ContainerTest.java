@@ -1,0 +1,234 @@
+package dev.stevedore.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stevedore.Container;
+import dev.stevedore.ContainerSpec;
+import dev.stevedore.ContainerState;
+import dev.stevedore.ContainerTimeoutException;
+import dev.stevedore.Containers;
+import dev.stevedore.Engine;
+import dev.stevedore.ExecResult;
+import dev.stevedore.Wait;
+import dev.stevedore.image.Image;
+import dev.stevedore.testing.BusyboxImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A started {@link Container}: its handle's every verb, as a user writes them. */
+class ContainerTest {
+
+    static final ContainerSpec SLEEPER = Containers.image(BusyboxImage.NAME).withCommand("sleep", "600");
+
+    @BeforeAll
+    static void busybox() {
+        BusyboxImage.ensure(Engine.defaultEngine());
+    }
+
+    @Test
+    void startGivesIdPidStateAndCloseRemoves() {
+        Container c = SLEEPER.start();
+        assertThat(c.id()).matches("[0-9a-f]{12}");
+        assertThat(c.pid()).isPositive();
+        assertThat(Path.of("/proc", Long.toString(c.pid()))).exists();
+        assertThat(c.state()).isEqualTo(ContainerState.RUNNING);
+        assertThat(Engine.defaultEngine().containers()).extracting(Container::id).contains(c.id());
+        assertThat(c.toString()).contains(c.id()).contains("RUNNING");
+        c.close();
+        assertThat(c.state()).isEqualTo(ContainerState.REMOVED);
+        assertThat(Engine.defaultEngine().containers()).extracting(Container::id).doesNotContain(c.id());
+        assertThat(Engine.defaultEngine().root().resolve("containers").resolve(c.id())).doesNotExist();
+    }
+
+    @Test
+    void logsAndWaitForGiveTheOutput() {
+        try (Container c = Containers.image(BusyboxImage.NAME)
+                .withCommand("sh", "-c", "echo one; echo two >&2; exit 4").start()) {
+            ExecResult r = c.waitFor(Duration.ofSeconds(10));
+            assertThat(r.exitCode()).isEqualTo(4);
+            assertThat(r.stdout()).isEqualTo("one\n");
+            assertThat(r.stderr()).isEqualTo("two\n");
+            assertThat(c.logs()).isEqualTo("one\ntwo\n");
+            assertThat(c.state()).isEqualTo(ContainerState.EXITED);
+        }
+    }
+
+    @Test
+    void waitForTimesOutSayingWhat() {
+        try (Container c = SLEEPER.start()) {
+            assertThatThrownBy(() -> c.waitFor(Duration.ofMillis(100)))
+                    .isInstanceOf(ContainerTimeoutException.class)
+                    .hasMessageContaining("still runs after PT0.1S");
+        }
+    }
+
+    @Test
+    void followOutputSeesLinesAsTheyCome() throws Exception {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        try (Container c = Containers.image(BusyboxImage.NAME)
+                .withCommand("sh", "-c", "for i in 1 2 3; do echo line $i; sleep 0.05; done").start()) {
+            c.followOutput(lines::add);
+            c.waitFor(Duration.ofSeconds(10));
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (lines.size() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+        }
+        assertThat(lines).containsExactly("line 1", "line 2", "line 3");
+    }
+
+    @Test
+    void execRunsInTheContainerAsItsProcess() {
+        try (Container c = SLEEPER.withEnv("WHO", "box").withWorkingDir("/tmp").withHostname("h1").start()) {
+            ExecResult r = c.exec("sh", "-c", "echo $WHO $(pwd) $(hostname); tr '\\0' ' ' < /proc/1/cmdline");
+            assertThat(r.stdout()).as("same env, cwd, hostname and pid namespace").isEqualTo("box /tmp h1\nsleep 600 ");
+            assertThat(c.exec("sh", "-c", "exit 7").exitCode()).isEqualTo(7);
+            ExecResult missing = c.exec("/bin/nope");
+            assertThat(missing.exitCode()).isEqualTo(127);
+            assertThat(missing.stderr()).contains("/bin/nope");
+            assertThatThrownBy(() -> c.exec(Duration.ofMillis(100), "sleep", "5"))
+                    .isInstanceOf(ContainerTimeoutException.class);
+        }
+    }
+
+    @Test
+    void copyFilesAndDirectoriesInAndOut(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("tree/sub"));
+        Files.writeString(dir.resolve("tree/sub/f.txt"), "deep\n");
+        Files.writeString(dir.resolve("one.txt"), "one\n");
+        try (Container c = SLEEPER.start()) {
+            c.copyTo(dir.resolve("tree"), "/opt/tree");
+            c.copyTo(dir.resolve("one.txt"), "/root/renamed.txt");
+            assertThat(c.exec("cat", "/opt/tree/sub/f.txt", "/root/renamed.txt").stdout()).isEqualTo("deep\none\n");
+            c.exec("sh", "-c", "mkdir -p /out/x && echo made > /out/x/m && ln -s /etc/passwd /out/link").orThrow();
+            c.copyFrom("/out", dir.resolve("back"));
+            assertThat(dir.resolve("back/x/m")).hasContent("made");
+            assertThat(Files.readSymbolicLink(dir.resolve("back/link"))).isEqualTo(Path.of("/etc/passwd"));
+            assertThat(c.readFile("/etc/passwd")).startsWith("root:x:0:0");
+        }
+    }
+
+    @Test
+    void copyInFollowsContainerSymlinksInsideTheContainer(@TempDir Path dir) throws Exception {
+        Path marker = dir.resolve("host-marker");
+        Files.writeString(dir.resolve("payload"), "payload");
+        try (Container c = SLEEPER.start()) {
+            // A link to an absolute host path must resolve inside the container, not on the host.
+            c.exec("ln", "-s", dir.toString(), "/escape").orThrow();
+            c.copyTo(dir.resolve("payload"), "/escape/host-marker");
+            assertThat(marker).doesNotExist();
+            assertThat(c.exec("cat", dir + "/host-marker").stdout()).isEqualTo("payload");
+        }
+    }
+
+    @Test
+    void statsReportMemoryAndProcesses() {
+        try (Container c = SLEEPER.start()) {
+            assertThat(c.stats().pids()).isGreaterThanOrEqualTo(1);
+            assertThat(c.stats().memoryBytes()).isPositive();
+        }
+    }
+
+    @Test
+    void killSendsASignalByName() {
+        try (Container c = SLEEPER.start()) {
+            c.kill("SIGKILL");
+            assertThat(c.waitFor(Duration.ofSeconds(5)).exitCode()).isEqualTo(137);
+        }
+    }
+
+    @Test
+    void stopSendsTheStopSignalThenKillsAfterTheGrace() {
+        try (Container c = Containers.image(BusyboxImage.NAME)
+                .withCommand("sh", "-c", "trap 'echo got TERM; exit 0' TERM; while true; do sleep 0.01; done").start()) {
+            c.stop(Duration.ofSeconds(5));
+            ExecResult r = c.waitFor(Duration.ofSeconds(1));
+            assertThat(r.exitCode()).isZero();
+            assertThat(r.stdout()).isEqualTo("got TERM\n");
+        }
+        try (Container c = SLEEPER.start()) {
+            long t0 = System.nanoTime();
+            // PID 1 ignores SIGTERM without a handler: only the SIGKILL after the grace ends it.
+            c.stop(Duration.ofMillis(200));
+            assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(200_000_000L);
+            assertThat(c.waitFor(Duration.ofSeconds(1)).exitCode()).isEqualTo(137);
+            assertThat(c.waitFor(Duration.ofSeconds(1)).oomKilled()).isFalse();
+        }
+    }
+
+    @Test
+    void commitKeepsTheChangesAsANewLayer() {
+        Image base = Engine.defaultEngine().images().inspect(BusyboxImage.NAME);
+        Image committed;
+        try (Container c = SLEEPER.start()) {
+            c.exec("sh", "-c", "echo state > /root/state; rm /bin/vi").orThrow();
+            committed = c.commit("committed:test");
+        }
+        assertThat(committed.layers()).hasSize(base.layers().size() + 1);
+        assertThat(committed.history()).last().satisfies(h -> assertThat(h.createdBy()).contains("stevedore commit"));
+        ExecResult r = Containers.image("committed:test")
+                .withCommand("sh", "-c", "cat /root/state; ls /bin/vi || echo gone").run();
+        assertThat(r.stdout()).isEqualTo("state\ngone\n");
+        try (Container c = SLEEPER.withName("Snap-1").start()) {
+            assertThat(c.commit().reference()).isEqualTo("commit-snap-1:latest");
+        }
+    }
+
+    @Test
+    void autoRemoveRemovesOnExit() throws Exception {
+        Container c = Containers.image(BusyboxImage.NAME).withCommand("true").withAutoRemove().start();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (c.state() != ContainerState.REMOVED && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(c.state()).isEqualTo(ContainerState.REMOVED);
+    }
+
+    @Test
+    void waitForLogMessage() {
+        try (Container c = Containers.image(BusyboxImage.NAME)
+                .withCommand("sh", "-c", "sleep 0.2; echo server ready; sleep 600")
+                .waitingFor(Wait.forLogMessage("^server ready$")).start()) {
+            assertThat(c.logs()).contains("server ready");
+        }
+    }
+
+    @Test
+    void waitForCommand() {
+        try (Container c = Containers.image(BusyboxImage.NAME)
+                .withCommand("sh", "-c", "sleep 0.2; touch /tmp/ready; sleep 600")
+                .waitingFor(Wait.forCommand("test", "-f", "/tmp/ready")).start()) {
+            assertThat(c.exec("ls", "/tmp/ready").exitCode()).isZero();
+        }
+    }
+
+    @Test
+    void waitForListeningPort() {
+        try (Container c = Containers.image(BusyboxImage.NAME)
+                .withCommand("sh", "-c", "sleep 0.2; nc -l -p 8080")
+                .waitingFor(Wait.forListeningPort(8080)).start()) {
+            assertThat(c.exec("cat", "/proc/net/tcp", "/proc/net/tcp6").stdout()).contains(":1F90");
+        }
+    }
+
+    @Test
+    void waitTimeoutSaysWhatWasAwaitedAndRemovesTheContainer() {
+        int before = Engine.defaultEngine().containers().size();
+        assertThatThrownBy(() -> SLEEPER.waitingFor(Wait.forLogMessage("never").withTimeout(Duration.ofMillis(200)))
+                .start())
+                .isInstanceOf(ContainerTimeoutException.class)
+                .hasMessageContaining("was not ready within PT0.2S: waited for a log line matching /never/");
+        assertThatThrownBy(() -> Containers.image(BusyboxImage.NAME).withCommand("sh", "-c", "echo bye; exit 1")
+                .waitingFor(Wait.forListeningPort(80)).start())
+                .hasMessageContaining("exited while waiting for TCP port 80 to listen")
+                .hasMessageContaining("bye");
+        assertThat(Engine.defaultEngine().containers()).hasSize(before);
+    }
+}

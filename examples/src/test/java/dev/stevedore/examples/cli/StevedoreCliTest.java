@@ -1,0 +1,93 @@
+package dev.stevedore.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stevedore.Engine;
+import dev.stevedore.testing.BusyboxImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line's commands, run in-process on the default engine as a user would type them. */
+class StevedoreCliTest {
+
+    record Outcome(int status, String out, String err) {
+    }
+
+    @BeforeAll
+    static void busybox() {
+        BusyboxImage.ensure(Engine.defaultEngine());
+    }
+
+    static Outcome cli(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = new StevedoreCli(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)).run(List.of(args));
+        return new Outcome(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void runWithDockerFlags(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("in"), "mounted\n");
+        // uid 1000 in the container must be able to read the mounted directory.
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Outcome o = cli("run", "--rm", "-v", dir + ":/data", "-e", "GREETING=hi", "-w", "/data", "-u", "app",
+                "-m", "64m", "busybox:1.36", "sh", "-c", "echo $GREETING; pwd; id -u; cat in; exit 5");
+        assertThat(o.status()).isEqualTo(5);
+        assertThat(o.out()).isEqualTo("hi\n/data\n1000\nmounted\n");
+    }
+
+    @Test
+    void detachedContainerPsExecLogsStopRm() {
+        Outcome run = cli("run", "-d", "--name", "cli-web", "busybox:1.36", "sh", "-c", "echo up; sleep 600");
+        assertThat(run.status()).as(run.err()).isZero();
+        assertThat(run.out()).isEqualTo("cli-web\n");
+        try {
+            assertThat(cli("ps").out()).contains("cli-web").contains("busybox:1.36").contains("Up");
+            Outcome exec = cli("exec", "cli-web", "hostname");
+            assertThat(exec.out()).isEqualTo("cli-web\n");
+            assertThat(cli("logs", "cli-web").out()).isEqualTo("up\n");
+            assertThat(cli("stop", "-t", "0", "cli-web").status()).isZero();
+            assertThat(cli("ps").out()).contains("Exited (137)");
+        } finally {
+            assertThat(cli("rm", "cli-web").status()).isZero();
+        }
+        assertThat(cli("ps").out()).doesNotContain("cli-web");
+        assertThat(cli("logs", "cli-web").err()).contains("no detached container \"cli-web\"");
+    }
+
+    @Test
+    void imageCommands(@TempDir Path dir) {
+        assertThat(cli("tag", "busybox:1.36", "cli-box:1").status()).isZero();
+        assertThat(cli("images").out()).contains("cli-box:1").contains("busybox:1.36");
+        assertThat(cli("inspect", "cli-box:1").out()).contains("\"Cmd\"").contains("docker.io/library/cli-box:1");
+        Path archive = dir.resolve("box.tar");
+        assertThat(cli("save", "-o", archive.toString(), "cli-box:1").status()).isZero();
+        assertThat(cli("rmi", "cli-box:1").out()).isEqualTo("Untagged: docker.io/library/cli-box:1\n");
+        assertThat(cli("load", "-i", archive.toString()).out()).isEqualTo("Loaded image: cli-box:1\n");
+        assertThat(cli("rmi", "cli-box:1").status()).isZero();
+    }
+
+    @Test
+    void errorsAreOneLineWithStatus125() {
+        Outcome o = cli("run", "busybx", "true");
+        assertThat(o.status()).isEqualTo(125);
+        assertThat(o.err()).startsWith("stevedore: image \"busybx\" not found in store").doesNotContain("Exception");
+        assertThat(cli("frobnicate").err()).contains("unknown command \"frobnicate\"");
+        assertThat(cli("run", "-m", "lots", "busybox:1.36").err()).contains("\"lots\" is not a size");
+    }
+
+    @Test
+    void doctorPrintsTheReport() {
+        Outcome o = cli("doctor");
+        assertThat(o.status()).isZero();
+        assertThat(o.out()).contains("backend").contains("cgroups").contains("overlayfs");
+    }
+}
