@@ -292,7 +292,31 @@ static void do_move_mount(struct op *o) {
     close(tree_fds[idx]);
 }
 
+/*
+ * pivot_root refuses a new root whose parent mount is shared (rootfsPropagation "shared"), so
+ * that mount is made private, as runc does: the nearest mount point above the root, found by
+ * trying each ancestor (a propagation change on a path that is no mount point gives EINVAL).
+ */
+static void make_parent_mount_private(const char *root) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s", root);
+    /* The root itself is a mount point; its parent mount is what counts. */
+    for (size_t n = strlen(path); n > 1 && (path[n - 1] == '/' || (path[n - 1] == '.' && path[n - 2] == '/'));)
+        path[--n] = '\0';
+    for (;;) {
+        char *slash = strrchr(path, '/');
+        if (!slash) return;
+        if (slash == path) slash[1] = '\0'; else *slash = '\0';
+        if (mount("", path, NULL, MS_PRIVATE, NULL) == 0) return;
+        if (errno != EINVAL) fail("make the rootfs parent mount private", path, "", errno);
+        if (!strcmp(path, "/")) return;
+    }
+}
+
 static void do_pivot(const char *root) {
+    make_parent_mount_private(root);
+    /* pivot_root(".", ".") also refuses a shared new root; the planner restores its propagation after. */
+    if (mount("", root, NULL, MS_PRIVATE, NULL) < 0) fail("make the rootfs mount private", root, "", errno);
     if (chdir(root) < 0) fail("chdir to rootfs", root, "", errno);
     /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves no way back. */
     if (syscall(SYS_pivot_root, ".", ".") < 0) fail("pivot_root", root, "", errno);

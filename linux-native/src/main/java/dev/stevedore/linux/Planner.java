@@ -143,7 +143,8 @@ final class Planner {
         }
         // Nothing mounted from here on may propagate back to the host (runc's default: rslave).
         String propagation = linux.rootfsPropagation() == null ? "rslave" : linux.rootfsPropagation();
-        plan.add(Op.MOUNT, "", "/", "", 0, "", 0, PROPAGATIONS.get("r" + propagation.replaceFirst("^r", "")), 0);
+        long rootPropagation = PROPAGATIONS.get("r" + propagation.replaceFirst("^r", ""));
+        plan.add(Op.MOUNT, "", "/", "", 0, "", 0, rootPropagation, 0);
         addRootfs(plan, root, rootfs);
 
         List<Mount> mounts = new ArrayList<>(spec.mounts());
@@ -171,6 +172,8 @@ final class Planner {
         }
         LifecycleHooks.planBeforePivot(plan, id, spec);
         plan.add(Op.PIVOT, root);
+        // pivot_root needs a private root; give it back the propagation asked for.
+        plan.add(Op.MOUNT, "", "/", "", 0, "", 0, rootPropagation, 0);
         boolean devTmpfs = false;
         boolean devPts = false;
         int tree = 0;

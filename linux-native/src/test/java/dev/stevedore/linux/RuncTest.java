@@ -226,8 +226,9 @@ class RuncTest {
                 .allMatch(root -> !Files.exists(root.resolve("stevedore-runc/" + id)));
     }
 
-    private static void awaitFile(Path file) throws InterruptedException {
-        for (int i = 0; i < 500 && !Files.exists(file); i++) {
+    /** Waits until the container has written a line to {@code file}. */
+    private static void awaitFile(Path file) throws Exception {
+        for (int i = 0; i < 500 && !(Files.exists(file) && Files.readString(file).endsWith("\n")); i++) {
             Thread.sleep(10);
         }
         assertThat(file).exists();
