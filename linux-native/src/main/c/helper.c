@@ -48,7 +48,7 @@
 
 /* Opcodes: keep in sync with dev.stevedore.linux.Op. */
 enum {
-    OP_SETNS_PID = 1, OP_CLONE = 2, OP_CGROUP_PROCS = 3,
+    OP_SETNS_PID = 1, OP_CLONE = 2, OP_CGROUP_PROCS = 3, OP_ID_MAP = 4,
     OP_SETNS = 10, OP_UNSHARE = 11, OP_LOOPBACK = 12, OP_HOSTNAME = 13, OP_MOUNT = 14,
     OP_FSMOUNT = 15, OP_OPEN_TREE = 16, OP_MOVE_MOUNT = 17, OP_PIVOT = 18, OP_MKNOD = 19,
     OP_SYMLINK = 20, OP_MASK = 21, OP_REMOUNT_RO = 22, OP_MKDIR_P = 24, OP_GO = 25,
@@ -142,7 +142,7 @@ static int arity(int code) {
     case OP_PIVOT:
     case OP_MASK: case OP_OOM_SCORE_ADJ: case OP_UMASK: case OP_CHDIR: case OP_ENV: case OP_ARG: case OP_EXEC:
     case OP_BOUNDING: return 1;
-    case OP_SETNS: case OP_SYMLINK: case OP_MKDIR_P: case OP_FSMOUNT: case OP_USER: case OP_WRITE: return 2;
+    case OP_SETNS: case OP_SYMLINK: case OP_MKDIR_P: case OP_FSMOUNT: case OP_USER: case OP_WRITE: case OP_ID_MAP: return 2;
     case OP_SECCOMP: return 2;
     case OP_REMOUNT_RO: case OP_RLIMIT: return 3;
     case OP_MKNOD: case OP_MOVE_MOUNT: case OP_CAPS: return 4;
@@ -659,6 +659,7 @@ int main(int argc, char **argv) {
             write_file(ops[i].argv[0], "0", "join cgroup");
             continue;
         }
+        if (ops[i].code == OP_ID_MAP) continue; /* written once the child exists, below */
         if (ops[i].code != OP_SETNS_PID) fail("parse plan", "operation before clone", "", EINVAL);
         int fd = open(ops[i].argv[0], O_RDONLY | O_CLOEXEC);
         if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) fail("join namespace", ops[i].argv[0], "", errno);
@@ -694,6 +695,22 @@ int main(int argc, char **argv) {
     close(err_pipe[1]);
     close(go_pipe[0]);
     close(plan_pipe[0]);
+    /*
+     * A new user namespace gets its mappings from here, the parent side, while the child still
+     * waits for the rest of its plan: it has no privilege in its namespace before that.
+     */
+    for (int j = 0; j < i; j++) {
+        if (ops[j].code != OP_ID_MAP) continue;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/%s", pid, ops[j].argv[0]);
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, ops[j].argv[1], strlen(ops[j].argv[1])) < 0) {
+            int err = errno;
+            kill(pid, SIGKILL);
+            fail("write user namespace mapping", ops[j].argv[0], ops[j].argv[1], err);
+        }
+        close(fd);
+    }
     relay_plan(sock, plan_pipe[1], pid);
     close(plan_pipe[1]);
 
