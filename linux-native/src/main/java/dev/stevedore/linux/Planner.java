@@ -415,7 +415,7 @@ final class Planner {
         Path target = rootPath.resolve(dest.substring(1));
         try {
             Path real = Files.exists(target) ? target.toRealPath() : target;
-            if (!real.startsWith(rootPath.toRealPath())) {
+            if (!real.startsWith(Files.exists(rootPath) ? rootPath.toRealPath() : rootPath)) {
                 throw new IllegalArgumentException("mounts: '" + dest + "' resolves to '" + real
                         + "', outside the root filesystem");
             }
