@@ -202,6 +202,39 @@ class RuncTest {
     }
 
     @Test
+    void hooksRunInOrderWithTheStateOnStdin() throws Exception {
+        Path log = tmp.resolve("hooks-" + counter + ".log");
+        String hook = "{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo %s $(cat) >> " + log + "\"]}";
+        String config = OciJson.writePretty(TestSpecs.docker(rootfs, "sh", "-c", "exit 0")).replace("\"linux\" : {",
+                "\"hooks\" : {\"prestart\" : [" + hook.formatted("prestart") + "], \"createRuntime\" : ["
+                + hook.formatted("createRuntime") + "], \"poststart\" : [" + hook.formatted("poststart")
+                + "], \"poststop\" : [" + hook.formatted("poststop") + "]}, \"linux\" : {");
+        // The bundle holds the root filesystem, as root.path "rootfs" says.
+        Path bundle = rootfs.getParent();
+        Files.writeString(bundle.resolve("config.json"), config.replace("\"path\" : \"" + rootfs + "\"",
+                "\"path\" : \"rootfs\""));
+        String id = nextId();
+        assertThat(runc("create", "--bundle", bundle.toString(), id).status()).isZero();
+        long pid = state(id).get("pid").asLong();
+        assertThat(runc("start", id).status()).isZero();
+        awaitStatus(id, "stopped");
+        assertThat(runc("delete", id).status()).isZero();
+
+        List<String> lines = Files.readAllLines(log);
+        assertThat(lines).extracting(l -> l.substring(0, l.indexOf(' ')))
+                .containsExactly("prestart", "createRuntime", "poststart", "poststop");
+        for (String line : lines) {
+            JsonNode state = OciJson.mapper().readTree(line.substring(line.indexOf(' ') + 1));
+            assertThat(state.get("id").asText()).isEqualTo(id);
+            assertThat(state.get("bundle").asText()).isEqualTo(bundle.toString());
+            if (!line.startsWith("poststop")) {
+                assertThat(state.get("pid").asLong()).as(line).isEqualTo(pid);
+            }
+        }
+        assertThat(OciJson.mapper().readTree(lines.get(2).substring(10)).get("status").asText()).isEqualTo("running");
+    }
+
+    @Test
     void invalidConfigsAreRefusedWithThePathAndNothingIsLeft() throws Exception {
         String docker = OciJson.writePretty(TestSpecs.docker(rootfs, "true"));
         assertRefused(docker.replace("\"uts\"", "\"utz\""), "linux.namespaces[3].type");
