@@ -102,16 +102,17 @@ final class Planner {
             throw new IllegalArgumentException("linux.namespaces: time namespaces are not supported");
         }
         // Silently skipping these would run a container less confined or less set up than asked.
-        Namespace mnt = namespaces.get(NamespaceType.MOUNT);
-        if (mnt == null || mnt.path() != null) {
-            throw new IllegalArgumentException("linux.namespaces: a container needs its own (new) mount namespace");
+        // Without one, the root filesystem would be set up, and pivot_root done, in the host's mount namespace.
+        if (!namespaces.containsKey(NamespaceType.MOUNT)) {
+            throw new IllegalArgumentException("linux.namespaces: a container needs a mount namespace, new or joined");
         }
-        boolean newUts = isNew(namespaces, NamespaceType.UTS);
-        if (spec.hostname() != null && !newUts) {
-            throw new IllegalArgumentException("hostname: setting it needs a new uts namespace");
+        // A joined uts namespace takes the names too, as runc does: the configuration asked for both.
+        boolean ownUts = namespaces.containsKey(NamespaceType.UTS);
+        if (spec.hostname() != null && !ownUts) {
+            throw new IllegalArgumentException("hostname: setting it needs a uts namespace, or it would rename the host");
         }
-        if (spec.domainname() != null && !newUts) {
-            throw new IllegalArgumentException("domainname: setting it needs a new uts namespace");
+        if (spec.domainname() != null && !ownUts) {
+            throw new IllegalArgumentException("domainname: setting it needs a uts namespace, or it would rename the host");
         }
 
         Plan plan = new Plan();
