@@ -114,6 +114,7 @@ final class RuncContainers {
                     dir.resolve("control.sock"), dir.resolve("exit"));
             helper.clone(plan.beforeClone()).begin(plan.afterClone(), pid -> LifecycleHooks.runCreate(id, config, pid));
             long pid = helper.pid();
+            leaveCgroups(cgroups, cgroup, helper.process.pid(), spec);
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("rootfs", rootfs.normalize().toString());
             extra.put("created", Instant.now().toString());
@@ -141,6 +142,30 @@ final class RuncContainers {
                 throw new UncheckedIOException("create: " + e, (IOException) e);
             }
             throw (RuntimeException) e;
+        }
+    }
+
+    /**
+     * Moves the helper, born in the container's cgroups so that the container process is too, up
+     * to their parents: the cgroups then count only the container's processes, as runc's do, and
+     * {@code pids.max} is the configured limit exactly (the library keeps the helper in and adds
+     * one). cgroup v2 refuses processes in a parent that delegates controllers; the helper then stays.
+     */
+    private void leaveCgroups(Cgroups cgroups, String cgroup, long helperPid, Spec spec) {
+        Path parent = Path.of(cgroup).getParent();
+        Long limit = spec.linux() == null || spec.linux().resources() == null || spec.linux().resources().pids() == null
+                ? null : spec.linux().resources().pids().limit();
+        for (Path root : cgroups.roots()) {
+            try {
+                Files.writeString((parent == null ? root : root.resolve(parent.toString())).resolve("cgroup.procs"),
+                        Long.toString(helperPid));
+                Path pidsMax = root.resolve(cgroup).resolve("pids.max");
+                if (limit != null && Files.exists(pidsMax)) {
+                    Files.writeString(pidsMax, limit < 0 ? "max" : Long.toString(limit));
+                }
+            } catch (IOException e) {
+                log.debug("the helper stays in cgroup '" + root.resolve(cgroup) + "': " + e);
+            }
         }
     }
 
