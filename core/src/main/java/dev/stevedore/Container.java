@@ -58,6 +58,47 @@ public final class Container implements AutoCloseable {
         return instance.pid();
     }
 
+    /**
+     * The host port a published container port is reachable on, on the address it was published
+     * on ({@code 127.0.0.1} unless {@link ContainerSpec#withPortBinding(String, int, int)} said
+     * otherwise), as Testcontainers names it.
+     *
+     * @param containerPort a port given to {@link ContainerSpec#withExposedPorts} or
+     *     {@link ContainerSpec#withPortBinding(int, int)}
+     * @return the host port
+     * @throws IllegalArgumentException when that port is not published
+     */
+    public int getMappedPort(int containerPort) {
+        return instance.mappedPort(containerPort, false);
+    }
+
+    /**
+     * The host port a published container UDP port is reachable on.
+     *
+     * @param containerPort a port given to {@link ContainerSpec#withExposedUdpPorts}
+     * @return the host port
+     * @throws IllegalArgumentException when that UDP port is not published
+     */
+    public int getMappedUdpPort(int containerPort) {
+        return instance.mappedPort(containerPort, true);
+    }
+
+    /**
+     * @return the container's address on each bridge network it joined, by network name; empty
+     *     in the none and host modes
+     */
+    public java.util.Map<String, String> networkAddresses() {
+        return instance.network() == null ? java.util.Map.of() : instance.network().addresses();
+    }
+
+    /**
+     * @return the container's IPv6 address on each bridge network it joined, by network name;
+     *     empty in the none and host modes
+     */
+    public java.util.Map<String, String> networkAddresses6() {
+        return instance.network() == null ? java.util.Map.of() : instance.network().addresses6();
+    }
+
     /** @return where the container is in its life */
     public ContainerState state() {
         return instance.state();

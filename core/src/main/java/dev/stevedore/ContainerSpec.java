@@ -336,6 +336,106 @@ public final class ContainerSpec {
     }
 
     /**
+     * Joins a bridge network created with {@link Networks}: the container gets an address there
+     * and reaches the network's other containers by name and alias. Call it again to join
+     * several; the first network joined carries the default route.
+     *
+     * @param name the network's name; an unknown name fails when the container is created
+     * @return a new spec
+     */
+    public ContainerSpec withNetwork(String name) {
+        Objects.requireNonNull(name, "name");
+        return with(b -> {
+            if (!b.networks.contains(name)) {
+                b.networks.add(name);
+            }
+        });
+    }
+
+    /**
+     * @param aliases names the container has on its networks besides its name and hostname
+     * @return a new spec
+     */
+    public ContainerSpec withNetworkAliases(String... aliases) {
+        List<String> list = List.of(aliases);
+        for (String a : list) {
+            if (!a.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
+                throw new IllegalArgumentException("network alias \"" + a + "\" is invalid: use letters, digits,"
+                        + " '_', '.' or '-', starting with a letter or digit");
+            }
+        }
+        return with(b -> b.networkAliases.addAll(list));
+    }
+
+    /**
+     * Shares another container's network namespace ({@code docker run --network container:ID}):
+     * same interfaces, addresses, ports and hosts file.
+     *
+     * @param container the id or name of a running container of the same engine
+     * @return a new spec
+     */
+    public ContainerSpec withNetworkOf(String container) {
+        Objects.requireNonNull(container, "container");
+        return with(b -> b.networkOf = container);
+    }
+
+    /**
+     * Publishes container TCP ports on free ports of the host's {@code 127.0.0.1}; ask
+     * {@link Container#getMappedPort} which. A container with published ports but no network
+     * joins the engine's {@code stevedore} network (created on first use).
+     *
+     * @param containerPorts the ports the container listens on
+     * @return a new spec
+     */
+    public ContainerSpec withExposedPorts(int... containerPorts) {
+        List<dev.stevedore.internal.network.PortBinding> list = new ArrayList<>();
+        for (int p : containerPorts) {
+            list.add(new dev.stevedore.internal.network.PortBinding("127.0.0.1", 0, p));
+        }
+        return with(b -> b.ports.addAll(list));
+    }
+
+    /**
+     * Publishes container UDP ports on free ports of the host's {@code 127.0.0.1}; ask
+     * {@link Container#getMappedUdpPort} which. Datagrams are relayed per client address.
+     *
+     * @param containerPorts the UDP ports the container listens on
+     * @return a new spec
+     */
+    public ContainerSpec withExposedUdpPorts(int... containerPorts) {
+        List<dev.stevedore.internal.network.PortBinding> list = new ArrayList<>();
+        for (int p : containerPorts) {
+            list.add(new dev.stevedore.internal.network.PortBinding("127.0.0.1", 0, p, true));
+        }
+        return with(b -> b.ports.addAll(list));
+    }
+
+    /**
+     * Publishes a container TCP port on a given port of the host's {@code 127.0.0.1}.
+     *
+     * @param hostPort the host port (1-65535)
+     * @param containerPort the port the container listens on
+     * @return a new spec
+     */
+    public ContainerSpec withPortBinding(int hostPort, int containerPort) {
+        return withPortBinding("127.0.0.1", hostPort, containerPort);
+    }
+
+    /**
+     * Publishes a container TCP port on a host address and port.
+     *
+     * @param hostAddress an address of the host, such as {@code 127.0.0.1} or {@code 0.0.0.0}
+     * @param hostPort the host port, or 0 for a free one
+     * @param containerPort the port the container listens on
+     * @return a new spec
+     */
+    public ContainerSpec withPortBinding(String hostAddress, int hostPort, int containerPort) {
+        dev.stevedore.internal.network.PortBinding p = new dev.stevedore.internal.network.PortBinding(
+                Objects.requireNonNull(hostAddress, "hostAddress"), hostPort, containerPort);
+        return with(b -> b.ports.add(p));
+    }
+
+    /**
      * @param content what the process reads on standard input (then end of file), as UTF-8
      * @return a new spec
      */
@@ -500,6 +600,18 @@ public final class ContainerSpec {
         }
         if (config.network != ContainerConfig.Network.NONE) {
             parts.add("network=" + config.network);
+        }
+        if (!config.networks.isEmpty()) {
+            parts.add("networks=" + config.networks);
+        }
+        if (!config.networkAliases.isEmpty()) {
+            parts.add("aliases=" + config.networkAliases);
+        }
+        if (config.networkOf != null) {
+            parts.add("networkOf=" + config.networkOf);
+        }
+        if (!config.ports.isEmpty()) {
+            parts.add("ports=" + config.ports);
         }
         if (config.stdin != null) {
             parts.add("stdin=" + config.stdin.length + " bytes");

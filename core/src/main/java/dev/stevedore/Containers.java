@@ -27,10 +27,11 @@ public final class Containers {
     }
 
     /**
-     * Starts a spec from an image in the store.
+     * Starts a spec from an image in the store, or pulled from its registry when the store does not
+     * have it (as {@code docker run} does).
      *
      * @param image a name such as {@code busybox:1.36}, a digest {@code sha256:...} or a unique
-     *     digest prefix; resolved when the container is created
+     *     digest prefix; resolved (and pulled if missing) when the container is created
      * @return a spec with the image's defaults
      * @throws IllegalArgumentException when {@code image} is empty
      */

@@ -95,7 +95,7 @@ public final class Engine implements AutoCloseable {
 
     /** @return the images of this engine */
     public ImageStore images() {
-        return new ImageStore(core.images());
+        return new ImageStore(this, core.images());
     }
 
     /**
@@ -112,6 +112,22 @@ public final class Engine implements AutoCloseable {
         for (Instance i : core.instances()) {
             list.add(new Container(i));
         }
+        return list;
+    }
+
+    /**
+     * @param name a network's name
+     * @return this engine's network of that name
+     * @throws NetworkException when there is none
+     */
+    public Network network(String name) {
+        return new Network(this, core.networks().get(name));
+    }
+
+    /** @return this engine's networks, by name */
+    public List<Network> networks() {
+        List<Network> list = new ArrayList<>();
+        core.networks().list().forEach(r -> list.add(new Network(this, r)));
         return list;
     }
 

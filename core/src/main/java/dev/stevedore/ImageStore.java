@@ -15,9 +15,11 @@ import java.util.Objects;
  */
 public final class ImageStore {
 
+    private final Engine engine;
     private final ImageOps ops;
 
-    ImageStore(ImageOps ops) {
+    ImageStore(Engine engine, ImageOps ops) {
+        this.engine = engine;
         this.ops = ops;
     }
 
@@ -165,6 +167,16 @@ public final class ImageStore {
     public void push(String image, String reference, TransferProgress progress) {
         ops.push(Objects.requireNonNull(image, "image"), Objects.requireNonNull(reference, "reference"),
                 RegistryOptions.defaults(), Objects.requireNonNull(progress, "progress"));
+    }
+
+    /**
+     * Builds an image from the Dockerfile in a build-context directory into this store.
+     *
+     * @param context the directory holding the Dockerfile and the files it copies
+     * @return a build spec for that context and this store's engine; call {@link BuildSpec#build()}
+     */
+    public BuildSpec fromContext(Path context) {
+        return BuildSpec.of(context).withEngine(engine);
     }
 
     @Override

@@ -38,6 +38,30 @@ public final class Images {
     }
 
     /**
+     * Builds an image from the Dockerfile in a build-context directory; see {@link BuildSpec}.
+     *
+     * <pre>{@code
+     * Image app = Images.build(Path.of("app"));
+     * }</pre>
+     *
+     * @param context the directory holding the Dockerfile and the files it copies
+     * @return the image
+     */
+    public static Image build(Path context) {
+        return fromContext(context).build();
+    }
+
+    /**
+     * Starts a build with options: tags, build arguments, target stage, progress.
+     *
+     * @param context the directory holding the Dockerfile and the files it copies
+     * @return a build spec for that context
+     */
+    public static BuildSpec fromContext(Path context) {
+        return BuildSpec.of(context);
+    }
+
+    /**
      * Imports the images of an OCI layout, an OCI archive or a docker-archive; see
      * {@link ImageStore#load}.
      *

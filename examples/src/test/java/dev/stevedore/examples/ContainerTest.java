@@ -147,11 +147,13 @@ class ContainerTest {
     @Test
     void stopSendsTheStopSignalThenKillsAfterTheGrace() {
         try (Container c = Containers.image(BusyboxImage.NAME)
-                .withCommand("sh", "-c", "trap 'echo got TERM; exit 0' TERM; while true; do sleep 0.01; done").start()) {
+                .withCommand("sh", "-c", "trap 'echo got TERM; exit 0' TERM; echo trapping; while true; do sleep 0.01; done")
+                .waitingFor(Wait.forLogMessage("trapping"))
+                .start()) {
             c.stop(Duration.ofSeconds(5));
             ExecResult r = c.waitFor(Duration.ofSeconds(1));
             assertThat(r.exitCode()).isZero();
-            assertThat(r.stdout()).isEqualTo("got TERM\n");
+            assertThat(r.stdout()).isEqualTo("trapping\ngot TERM\n");
         }
         try (Container c = SLEEPER.start()) {
             long t0 = System.nanoTime();

@@ -53,7 +53,8 @@ class ExamplesTest {
     @Test
     void buildAndRun() throws Exception {
         assertThat(output(() -> BuildAndRunExample.main(new String[0]))).contains("built Image{example-app:1")
-                .endsWith("app 1.0 running as app\n");
+                .contains("COPY app/ /app/").contains("RUN echo \"built on $(uname -m)\" > /built")
+                .endsWith("app 1.0 running as app in /app\nbuilt on x86_64\nexit code 0\n");
     }
 
     @Test

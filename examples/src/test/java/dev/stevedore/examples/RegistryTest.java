@@ -73,6 +73,22 @@ class RegistryTest {
     }
 
     @Test
+    void aContainerOfAnImageTheStoreLacksPullsIt(@TempDir Path root) {
+        Engine.defaultEngine().images().push(BusyboxImage.NAME, host + "/tests/autopull:1");
+        try (Engine other = Engine.builder().root(root).build()) {
+            assertThat(other.images().exists(host + "/tests/autopull:1")).isFalse();
+            assertThat(Containers.image(host + "/tests/autopull:1").withEngine(other).withCommand("echo", "auto")
+                    .run().stdout()).isEqualTo("auto\n");
+            assertThat(other.images().exists(host + "/tests/autopull:1")).isTrue();
+            assertThatThrownBy(() -> Containers.image(host + "/tests/absent:1").withEngine(other).run())
+                    .isInstanceOf(dev.stevedore.ImageNotFoundException.class)
+                    .hasMessageContaining("image \"" + host + "/tests/absent:1\" not found in store " + root)
+                    .hasMessageContaining("pulling it failed: ")
+                    .hasMessageContaining("MANIFEST_UNKNOWN");
+        }
+    }
+
+    @Test
     void pullOfAMissingImageNamesItAndTheRemedy() {
         assertThatThrownBy(() -> Engine.defaultEngine().images().pull(host + "/tests/nothing:1"))
                 .isInstanceOf(StevedoreException.class)

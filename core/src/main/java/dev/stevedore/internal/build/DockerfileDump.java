@@ -30,7 +30,15 @@ public final class DockerfileDump {
             err.println("usage: DockerfileDump DOCKERFILE");
             return 2;
         }
-        Path file = Path.of(args[args.length - 1]);
+        return run(Path.of(args[args.length - 1]), out, err);
+    }
+
+    /**
+     * Prints the dump of a Dockerfile.
+     *
+     * @return 0, or 1 for a malformed Dockerfile (the message on {@code err}), 2 when it cannot be read
+     */
+    public static int run(Path file, PrintStream out, PrintStream err) {
         String text;
         try {
             text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);

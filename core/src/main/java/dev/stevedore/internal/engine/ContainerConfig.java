@@ -64,6 +64,14 @@ public final class ContainerConfig {
     public final Duration timeout;
     public final boolean autoRemove;
     public final String stopSignal;
+    /** Bridge networks to join, by name, in order (the first carries the default route). */
+    public final List<String> networks;
+    /** Extra names the container has on its networks. */
+    public final List<String> networkAliases;
+    /** Published ports. */
+    public final List<dev.stevedore.internal.network.PortBinding> ports;
+    /** The container whose network namespace to share, or null. */
+    public final String networkOf;
 
     private ContainerConfig(Builder b) {
         image = b.image;
@@ -89,6 +97,10 @@ public final class ContainerConfig {
         timeout = b.timeout;
         autoRemove = b.autoRemove;
         stopSignal = b.stopSignal;
+        networks = List.copyOf(b.networks);
+        networkAliases = List.copyOf(b.networkAliases);
+        ports = List.copyOf(b.ports);
+        networkOf = b.networkOf;
     }
 
     /**
@@ -130,6 +142,10 @@ public final class ContainerConfig {
         b.timeout = timeout;
         b.autoRemove = autoRemove;
         b.stopSignal = stopSignal;
+        b.networks.addAll(networks);
+        b.networkAliases.addAll(networkAliases);
+        b.ports.addAll(ports);
+        b.networkOf = networkOf;
         edit.accept(b);
         return new ContainerConfig(b);
     }
@@ -159,6 +175,10 @@ public final class ContainerConfig {
         public Duration timeout;
         public boolean autoRemove;
         public String stopSignal;
+        public final List<String> networks = new ArrayList<>();
+        public final List<String> networkAliases = new ArrayList<>();
+        public final List<dev.stevedore.internal.network.PortBinding> ports = new ArrayList<>();
+        public String networkOf;
 
         private Builder() {
         }

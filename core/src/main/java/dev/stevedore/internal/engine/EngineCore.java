@@ -3,7 +3,11 @@ package dev.stevedore.internal.engine;
 import dev.stevedore.internal.fs.FileTrees;
 import dev.stevedore.ContainerException;
 import dev.stevedore.image.Image;
+import dev.stevedore.internal.build.BuildOptions;
+import dev.stevedore.internal.build.ContainerRunStepExecutor;
+import dev.stevedore.internal.build.RunStepExecutor;
 import dev.stevedore.internal.layer.ExtractOptions;
+import dev.stevedore.internal.network.NetworkManager;
 import dev.stevedore.internal.store.ContentStore;
 import dev.stevedore.internal.store.LayerCache;
 import dev.stevedore.spi.ContainerBackend;
@@ -60,6 +64,8 @@ public final class EngineCore implements AutoCloseable {
     private static final String TRASH = ".trash-";
     private final CompletableFuture<ContainerRuntime> runtimeOpening;
     private volatile ContainerRuntime runtime;
+    private volatile NetworkManager networks;
+    private ContainerRunStepExecutor runSteps;
     private volatile boolean closed;
 
     private EngineCore(Path root, ContainerBackend backend, Snapshotter snapshotter) {
@@ -169,6 +175,24 @@ public final class EngineCore implements AutoCloseable {
         return chosen;
     }
 
+    /**
+     * Builds an image from a Dockerfile; RUN steps run in containers of this engine's backend.
+     *
+     * @param context the build-context directory
+     * @param options the build's options
+     * @return the image
+     */
+    public Image build(Path context, BuildOptions options) {
+        return images.build(context, options, runSteps());
+    }
+
+    private synchronized RunStepExecutor runSteps() {
+        if (runSteps == null && backend != null && backendProblem == null && snapshotter != null) {
+            runSteps = new ContainerRunStepExecutor(backend, snapshotter, root.resolve("build"));
+        }
+        return runSteps;
+    }
+
     /** @return the store root */
     public Path root() {
         return root;
@@ -230,6 +254,23 @@ public final class EngineCore implements AutoCloseable {
         }
     }
 
+    /** @return the engine's networks, opened on first use */
+    public NetworkManager networks() {
+        NetworkManager n = networks;
+        if (n != null) {
+            return n;
+        }
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("the engine on " + root + " is closed");
+            }
+            if (networks == null) {
+                networks = new NetworkManager(root, owner, EngineCore::isAlive);
+            }
+            return networks;
+        }
+    }
+
     /**
      * Creates a container, not yet started.
      *
@@ -239,7 +280,7 @@ public final class EngineCore implements AutoCloseable {
      */
     public Instance create(ContainerConfig config, boolean pipes) {
         ContainerRuntime rt = runtime();
-        Image image = images.inspect(config.image);
+        Image image = images.inspectOrPull(config.image);
         StoredImage stored = images.unpacked(image);
         String id = config.name != null ? checkName(config.name) : Ids.next();
         Path dir = containersDir.resolve(id);
@@ -469,11 +510,19 @@ public final class EngineCore implements AutoCloseable {
         if (!awaitCleanup(java.time.Duration.ofSeconds(30))) {
             LOG.log(Level.WARNING, "container cleanup still runs after 30 s; leaving it to the next engine start");
         }
+        if (networks != null) {
+            networks.close();
+        }
         if (runtimeOpening != null) {
             try {
                 runtimeOpening.join().close();
             } catch (java.util.concurrent.CompletionException e) {
                 // It never opened: nothing to close; the failure was reported to whoever needed it.
+            }
+        }
+        synchronized (this) {
+            if (runSteps != null) {
+                runSteps.close();
             }
         }
         images.close();

@@ -20,6 +20,10 @@ import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import dev.stevedore.image.Image;
+import dev.stevedore.internal.build.BuildOptions;
+import dev.stevedore.internal.build.BuildResult;
+import dev.stevedore.internal.build.ImageBuilder;
+import dev.stevedore.internal.build.RunStepExecutor;
 import dev.stevedore.internal.layer.ExtractOptions;
 import dev.stevedore.internal.layer.LayerCompression;
 import dev.stevedore.internal.layer.LayerDigests;
@@ -58,6 +62,8 @@ import java.util.function.Consumer;
 /** Images in the store: resolving names, reading manifests and configs, making new images. */
 public final class ImageOps {
 
+    /** Names the engine keeps for itself, such as the build cache's; not the user's images. */
+    private static final String INTERNAL_NAMES = "stevedore.internal/";
     private final ContentStore store;
     private final LayerCache layerCache;
     private final ExtractOptions extractOptions;
@@ -107,11 +113,48 @@ public final class ImageOps {
         return load(named.name(), named.descriptor());
     }
 
+    /**
+     * Finds an image for a container, pulling it when the store does not have it, as
+     * {@code docker run} does.
+     *
+     * @param query a name, digest or unique digest prefix
+     * @return the image
+     * @throws ImageNotFoundException naming the query, the store and why the pull failed
+     */
+    public Image inspectOrPull(String query) {
+        try {
+            return inspect(query);
+        } catch (ImageNotFoundException missing) {
+            if (!ImageReference.isValid(query)) {
+                throw missing;
+            }
+            try {
+                return pull(query, RegistryOptions.defaults(), TransferProgress.NONE);
+            } catch (StevedoreException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                throw new ImageNotFoundException(query, store.root(), "pulling it failed: " + cause.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Builds an image from a Dockerfile in a build-context directory.
+     *
+     * @param context the build context
+     * @param options the build's options
+     * @param runSteps runs the RUN steps, or null when no backend can (RUN steps then fail saying so)
+     * @return the image, named by the first tag when there is one
+     */
+    public Image build(Path context, BuildOptions options, RunStepExecutor runSteps) {
+        BuildResult result = new ImageBuilder(store, layerCache, runSteps).build(context, options);
+        return load(result.tags().isEmpty() ? null : result.tags().get(0), result.manifest());
+    }
+
     /** @return every named image, in the order they were named */
     public List<Image> list() {
         List<Image> images = new ArrayList<>();
         for (ImageNames.NamedImage n : store.names().list()) {
-            if (n.name() != null && store.exists(n.digest())) {
+            if (n.name() != null && !n.name().startsWith(INTERNAL_NAMES) && store.exists(n.digest())) {
                 images.add(load(n.name(), n.descriptor()));
             }
         }

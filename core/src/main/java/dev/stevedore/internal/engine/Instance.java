@@ -5,6 +5,7 @@ import dev.stevedore.ContainerState;
 import dev.stevedore.ContainerTimeoutException;
 import dev.stevedore.ExecResult;
 import dev.stevedore.image.Image;
+import dev.stevedore.internal.network.ContainerNetwork;
 import dev.stevedore.oci.runtime.Process;
 import dev.stevedore.oci.runtime.Spec;
 import dev.stevedore.spi.ContainerBackendException;
@@ -46,6 +47,8 @@ public final class Instance {
     private final Spec spec;
     private final int stopSignal;
     private final boolean pipes;
+    /** Its addresses, veth pairs and ports; null with the none and host modes. */
+    private final ContainerNetwork network;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     private volatile long startNanos;
     private volatile long exitNanos;
@@ -53,7 +56,7 @@ public final class Instance {
     private volatile boolean removed;
 
     private Instance(EngineCore engine, String id, Path dir, ContainerConfig config, StoredImage image,
-            ContainerHandle handle, Spec spec, int stopSignal, boolean pipes) {
+            ContainerHandle handle, Spec spec, int stopSignal, boolean pipes, ContainerNetwork network) {
         this.engine = engine;
         this.id = id;
         this.dir = dir;
@@ -63,6 +66,7 @@ public final class Instance {
         this.spec = spec;
         this.stopSignal = stopSignal;
         this.pipes = pipes;
+        this.network = network;
     }
 
     static Instance create(EngineCore engine, String id, Path dir, ContainerConfig config, StoredImage image,
@@ -90,17 +94,25 @@ public final class Instance {
                 throw new UncheckedIOException("cannot create the log files in '" + dir + "'", e);
             }
         }
+        ContainerNetwork network = Networking.prepare(engine, id, config, dir);
+        Spec spec = network == null ? assembled.spec() : network.apply(assembled.spec());
         ContainerHandle handle;
         try {
-            // The backend's id is unique per creation: a name can be reused while the previous
-            // container of that name is still being deleted in the background.
-            handle = runtime.create(Ids.next() + "-" + Ids.next(), assembled.spec(), mounts, stdio);
-        } catch (ContainerBackendException e) {
-            throw new ContainerException("cannot create container \"" + id + "\" from image \"" + config.image
-                    + "\": " + e.getMessage(), e);
+            try {
+                // The backend's id is unique per creation: a name can be reused while the previous
+                // container of that name is still being deleted in the background.
+                handle = runtime.create(Ids.next() + "-" + Ids.next(), spec, mounts, stdio);
+            } catch (ContainerBackendException e) {
+                throw new ContainerException("cannot create container \"" + id + "\" from image \"" + config.image
+                        + "\": " + e.getMessage(), e);
+            }
+            Networking.connect(network, handle);
+        } catch (RuntimeException e) {
+            Networking.release(network);
+            throw e;
         }
-        Instance instance = new Instance(engine, id, dir, config, image, handle, assembled.spec(),
-                assembled.stopSignal(), pipes);
+        Instance instance = new Instance(engine, id, dir, config, image, handle, spec, assembled.stopSignal(), pipes,
+                network);
         try {
             for (ContainerConfig.FileCopy f : config.files) {
                 if (f.hostPath() != null) {
@@ -111,6 +123,7 @@ public final class Instance {
             }
         } catch (RuntimeException e) {
             handle.delete();
+            Networking.release(network);
             throw readOnlyHint(e, config);
         }
         return instance;
@@ -142,6 +155,24 @@ public final class Instance {
     /** @return the arguments of its process */
     public List<String> command() {
         return spec.process().args();
+    }
+
+    /** @return its networking (addresses, ports, hosts file), or null in the none and host modes */
+    public ContainerNetwork network() {
+        return network;
+    }
+
+    /**
+     * @param containerPort a published container port
+     * @param udp whether it is a UDP port
+     * @return the host port it is published on
+     */
+    public int mappedPort(int containerPort, boolean udp) {
+        if (network == null) {
+            throw new IllegalArgumentException("container \"" + id + "\" publishes no ports; publish " + containerPort
+                    + " with " + (udp ? "withExposedUdpPorts(" : "withExposedPorts(") + containerPort + ")");
+        }
+        return network.mappedPort(containerPort, udp);
     }
 
     /** @return the host pid of its first process */
@@ -444,12 +475,19 @@ public final class Instance {
             killedByUs = true;
             handle.kill(Signals.KILL);
         }
+        if (network != null) {
+            network.closePorts();
+        }
         Path trash = engine.moveToTrash(dir);
         engine.background(() -> {
             try {
                 handle.delete();
             } finally {
-                engine.deleteState(trash);
+                try {
+                    Networking.release(network);
+                } finally {
+                    engine.deleteState(trash);
+                }
             }
         });
     }

@@ -155,7 +155,9 @@ public final class LayerWriter {
     }
 
     private static LayerDigests session(OutputStream out, LayerWriteOptions options, Body body) {
-        MessageDigest blobDigest = Digest.newMessageDigest(Digest.SHA256);
+        // An uncompressed blob is the tar itself: one digest serves as both.
+        MessageDigest blobDigest = options.compression() == LayerCompression.NONE ? null
+                : Digest.newMessageDigest(Digest.SHA256);
         MessageDigest diffId = Digest.newMessageDigest(Digest.SHA256);
         CountingOutputStream blob = new CountingOutputStream(out, blobDigest);
         try {
@@ -174,8 +176,9 @@ public final class LayerWriter {
         } catch (IOException e) {
             throw new LayerException("cannot write layer: " + e.getMessage(), e);
         }
-        return new LayerDigests(Digest.fromMessageDigest(Digest.SHA256, diffId),
-                Digest.fromMessageDigest(Digest.SHA256, blobDigest), blob.count,
+        Digest tarDigest = Digest.fromMessageDigest(Digest.SHA256, diffId);
+        return new LayerDigests(tarDigest,
+                blobDigest == null ? tarDigest : Digest.fromMessageDigest(Digest.SHA256, blobDigest), blob.count,
                 options.compression());
     }
 
@@ -327,14 +330,18 @@ public final class LayerWriter {
         @Override
         public void write(int b) throws IOException {
             out.write(b);
-            digest.update((byte) b);
+            if (digest != null) {
+                digest.update((byte) b);
+            }
             count++;
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             out.write(b, off, len);
-            digest.update(b, off, len);
+            if (digest != null) {
+                digest.update(b, off, len);
+            }
             count += len;
         }
 

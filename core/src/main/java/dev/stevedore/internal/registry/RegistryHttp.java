@@ -554,9 +554,28 @@ final class RegistryHttp {
             return "unknown error";
         }
         String m = e.getMessage();
-        String own = e.getClass().getSimpleName() + (m == null || m.isEmpty() ? "" : " (" + m + ")");
+        String own = kind(e) + (m == null || m.isEmpty() ? "" : " (" + m + ")");
         return e.getCause() != null && e.getCause() != e && e.getCause().getMessage() != null
                 && !e.getCause().getMessage().equals(m) ? own + ": " + e.getCause().getMessage() : own;
+    }
+
+    // People read these messages: say what happened on the network, not which Java class said so.
+    private static String kind(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.nio.channels.UnresolvedAddressException || c instanceof java.net.UnknownHostException) {
+                return "the host name does not resolve";
+            }
+        }
+        if (e instanceof java.net.http.HttpConnectTimeoutException) {
+            return "the connection timed out";
+        }
+        if (e instanceof java.net.ConnectException) {
+            return "the connection was refused";
+        }
+        if (e instanceof javax.net.ssl.SSLException) {
+            return "the TLS handshake failed";
+        }
+        return e.getClass().getSimpleName();
     }
 
     static byte[] readLimited(InputStream in, int limit) throws IOException {

@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * every lock a process holds on a file as soon as any descriptor of that file is closed, so a
  * second channel opened and closed would silently release the first one's lock.
  */
-final class FileLocks {
+public final class FileLocks {
 
     private static final Map<Path, FileLocks> INSTANCES = new ConcurrentHashMap<>();
 
@@ -40,12 +40,13 @@ final class FileLocks {
         }
     }
 
-    static FileLocks of(Path file) {
+    /** @return the one instance for a lock file in this JVM */
+    public static FileLocks of(Path file) {
         return INSTANCES.computeIfAbsent(file.toAbsolutePath().normalize(), FileLocks::new);
     }
 
     /** A held lock; closing releases it. */
-    interface Held extends AutoCloseable {
+    public interface Held extends AutoCloseable {
         @Override
         void close();
     }
@@ -74,7 +75,8 @@ final class FileLocks {
         };
     }
 
-    Held exclusive() {
+    /** @return the exclusive lock, held across threads and processes */
+    public Held exclusive() {
         threads.writeLock().lock();
         FileLock lock;
         try {

@@ -8,12 +8,21 @@ import java.nio.file.Path;
  * {@code ../shared/conformance} (relative to the repository root); the system property
  * {@code stevedore.conformance.dir} overrides.
  */
-final class Conformance {
+public final class Conformance {
 
     private Conformance() {
     }
 
     static Path imageLayoutScript() {
+        return script("image-layout.sh");
+    }
+
+    /**
+     * @param name a script of the suites, such as {@code dockerfile-corpus.sh}
+     * @return its path
+     * @throws AssertionError naming the expected place when it is missing
+     */
+    public static Path script(String name) {
         Path dir;
         String override = System.getProperty("stevedore.conformance.dir");
         if (override != null) {
@@ -22,9 +31,9 @@ final class Conformance {
             Path root = repositoryRoot();
             dir = root.resolve("../shared/conformance").normalize();
         }
-        Path script = dir.resolve("image-layout.sh");
+        Path script = dir.resolve(name);
         if (!Files.isRegularFile(script)) {
-            throw new AssertionError("the image-layout conformance script is missing: expected '" + script
+            throw new AssertionError("the conformance script " + name + " is missing: expected '" + script
                     + "' (../shared/conformance beside the repository, or -Dstevedore.conformance.dir=DIR)");
         }
         return script;

@@ -9,12 +9,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a reference tool (skopeo, umoci, oci-image-tool, bash) and fails clearly when it is missing. */
-final class Tool {
+public final class Tool {
 
     private Tool() {
     }
 
-    record Result(int exitCode, String output) {
+    public record Result(int exitCode, String output) {
         Result as(String why) {
             return exitCode == 0 ? this : new Result(exitCode, why + ": " + output);
         }
@@ -31,7 +31,7 @@ final class Tool {
         return run(Map.of(), List.of(command));
     }
 
-    static Result run(Map<String, String> env, List<String> command) {
+    public static Result run(Map<String, String> env, List<String> command) {
         requireInstalled(command.get(0));
         try {
             Path output = Files.createTempFile("tool", ".out");

@@ -1,10 +1,12 @@
 package dev.stevedore.examples.cli;
 
+import dev.stevedore.BuildSpec;
 import dev.stevedore.Container;
 import dev.stevedore.Engine;
 import dev.stevedore.ExecResult;
 import dev.stevedore.HostReport;
 import dev.stevedore.ImageStore;
+import dev.stevedore.NetworkMode;
 import dev.stevedore.StevedoreException;
 import dev.stevedore.image.Image;
 import dev.stevedore.image.ImageFormat;
@@ -20,7 +22,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code stevedore run|images|ps|exec|logs|stop|rm|rmi|inspect|tag|save|load|doctor}: a Docker-like
+ * {@code stevedore run|build|images|pull|push|ps|exec|logs|stop|rm|rmi|inspect|tag|save|load|doctor}: a Docker-like
  * command line on the public API. The store is {@link Engine#defaultRoot()} ({@code -Dstevedore.root}
  * or {@code STEVEDORE_ROOT} to change it).
  */
@@ -34,6 +36,7 @@ public final class StevedoreCli {
               logs ID                            print a detached container's output
               stop [-t SECONDS] ID...            stop detached containers (signal, then SIGKILL)
               rm [-f] ID...                      remove detached containers
+              build [OPTIONS] CONTEXT            build an image from a Dockerfile (see stevedore build --help)
               pull IMAGE                         pull an image from a registry
               push IMAGE [REFERENCE]             push an image to a registry
               images                             list images
@@ -96,6 +99,8 @@ public final class StevedoreCli {
                     return stop(rest);
                 case "rm":
                     return rm(rest);
+                case "build":
+                    return build(rest);
                 case "pull":
                     return pull(rest);
                 case "push":
@@ -299,6 +304,108 @@ public final class StevedoreCli {
 
     private ImageStore store() {
         return Engine.defaultEngine().images();
+    }
+
+    private static final String BUILD_USAGE = """
+            Usage: stevedore build [OPTIONS] CONTEXT
+              -t, --tag NAME          name the image (repeatable)
+              -f, --file FILE         the Dockerfile (default: CONTEXT/Dockerfile)
+              --build-arg NAME=VALUE  set a build argument (repeatable)
+              --target STAGE          build this stage
+              --label KEY=VALUE       add a label (repeatable)
+              --no-cache              run every step
+              --network none|host     the network of RUN steps (default none)
+              -q, --quiet             print only the image digest
+            Usage: stevedore build --dump-ast DOCKERFILE
+              print the parser's syntax tree, in the classic parser's dump format
+            """;
+
+    private int build(List<String> args) {
+        if (args.contains("--help")) {
+            out.print(BUILD_USAGE);
+            return 0;
+        }
+        if (!args.isEmpty() && args.get(0).equals("--dump-ast")) {
+            if (args.size() != 2) {
+                throw new CliException("usage: stevedore build --dump-ast DOCKERFILE");
+            }
+            // A debugging aid over the parser itself, which the public API does not expose.
+            return dev.stevedore.internal.build.DockerfileDump.run(Path.of(args.get(1)), out, err);
+        }
+        String context = null;
+        boolean quiet = false;
+        List<java.util.function.UnaryOperator<BuildSpec>> edits = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            switch (a) {
+                case "-t", "--tag" -> {
+                    String v = value(args, ++i, a);
+                    edits.add(b -> b.withTag(v));
+                }
+                case "-f", "--file" -> {
+                    Path f = Path.of(value(args, ++i, a)).toAbsolutePath();
+                    edits.add(b -> b.withDockerfile(f));
+                }
+                case "--build-arg" -> {
+                    String[] kv = pair(value(args, ++i, a), a);
+                    edits.add(b -> b.withBuildArg(kv[0], kv[1]));
+                }
+                case "--label" -> {
+                    String[] kv = pair(value(args, ++i, a), a);
+                    edits.add(b -> b.withLabel(kv[0], kv[1]));
+                }
+                case "--target" -> {
+                    String v = value(args, ++i, a);
+                    edits.add(b -> b.withTarget(v));
+                }
+                case "--no-cache" -> edits.add(BuildSpec::withNoCache);
+                case "--network" -> {
+                    String v = value(args, ++i, a);
+                    NetworkMode mode = switch (v) {
+                        case "none" -> NetworkMode.NONE;
+                        case "host" -> NetworkMode.HOST;
+                        default -> throw new CliException("--network " + v + ": RUN steps take none or host");
+                    };
+                    edits.add(b -> b.withNetworkMode(mode));
+                }
+                case "-q", "--quiet" -> quiet = true;
+                default -> {
+                    if (a.startsWith("-") || context != null) {
+                        throw new CliException("build: unexpected argument \"" + a + "\"; see stevedore build --help");
+                    }
+                    context = a;
+                }
+            }
+        }
+        if (context == null) {
+            throw new CliException("usage: stevedore build [OPTIONS] CONTEXT");
+        }
+        BuildSpec spec = store().fromContext(Path.of(context).toAbsolutePath());
+        for (java.util.function.UnaryOperator<BuildSpec> edit : edits) {
+            spec = edit.apply(spec);
+        }
+        if (!quiet) {
+            spec = spec.withProgress(err::println);
+        }
+        Image image = spec.build();
+        out.println(quiet ? image.digest().toString() : "Built " + (image.name().isPresent() ? image.reference() + " " : "")
+                + image.digest());
+        return 0;
+    }
+
+    private static String value(List<String> args, int i, String flag) {
+        if (i >= args.size()) {
+            throw new CliException(flag + " needs a value");
+        }
+        return args.get(i);
+    }
+
+    private static String[] pair(String text, String flag) {
+        int eq = text.indexOf('=');
+        if (eq <= 0) {
+            throw new CliException(flag + " " + text + ": expected NAME=VALUE");
+        }
+        return new String[] {text.substring(0, eq), text.substring(eq + 1)};
     }
 
     private int pull(List<String> args) {

@@ -34,6 +34,26 @@ class StevedoreCliTest {
     }
 
     @Test
+    void buildTagsTheImageAndDumpsTheSyntaxTree(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("Dockerfile"), "FROM busybox:1.36\nARG WHO=nobody\nRUN echo hi $WHO > /hi\n"
+                + "CMD [\"cat\", \"/hi\"]\n");
+        Outcome build = cli("build", "--no-cache", "-t", "cli-built:1", "--build-arg", "WHO=cli", dir.toString());
+        assertThat(build.status()).as(build.err()).isZero();
+        assertThat(build.out()).startsWith("Built cli-built:1 sha256:");
+        assertThat(build.err()).contains("#2 [0 2] RUN echo hi $WHO > /hi").contains("#2 DONE");
+        assertThat(cli("run", "--rm", "cli-built:1").out()).isEqualTo("hi cli\n");
+        assertThat(cli("build", "-t", "cli-built:1", "--build-arg", "WHO=cli", dir.toString()).err())
+                .contains("#2 CACHED").doesNotContain("DONE");
+        Outcome dump = cli("build", "--dump-ast", dir.resolve("Dockerfile").toString());
+        assertThat(dump.out()).isEqualTo("(from \"busybox:1.36\")\n(arg \"WHO=nobody\")\n(run \"echo hi $WHO > /hi\")\n"
+                + "(cmd \"cat\" \"/hi\")\n");
+        Files.writeString(dir.resolve("Dockerfile"), "FROM busybox:1.36\nFROB x\n");
+        Outcome bad = cli("build", dir.toString());
+        assertThat(bad.status()).isEqualTo(125);
+        assertThat(bad.err()).startsWith("stevedore: Dockerfile:2: ").doesNotContain("Exception");
+    }
+
+    @Test
     void runWithDockerFlags(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("in"), "mounted\n");
         // uid 1000 in the container must be able to read the mounted directory.

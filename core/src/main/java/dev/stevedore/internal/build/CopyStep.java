@@ -1,0 +1,410 @@
+package dev.stevedore.internal.build;
+
+import dev.stevedore.internal.build.BuildContext.Kind;
+import dev.stevedore.internal.build.BuildContext.Node;
+import dev.stevedore.internal.build.ImageBuilder.LayerRef;
+import dev.stevedore.internal.layer.LayerCompression;
+import dev.stevedore.oci.Digest;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * One COPY or ADD: which files it takes (from the context, another stage, an image, here-documents or
+ * URLs), what identifies them for the cache key, and the layer they become.
+ */
+final class CopyStep {
+
+    private final Build build;
+    private final Build.StageState stage;
+    private final Instruction instruction;
+    private final boolean add;
+    private final List<String> sources;
+    private final List<Heredoc> inline;
+    private final String destination;
+    private final Optional<String> from;
+    private final Optional<String> chown;
+    private final Optional<Integer> chmod;
+    private final Optional<String> checksum;
+    private final DockerIgnore excludes;
+    private final String keyword;
+
+    /** Per source, what it matched: context nodes, image entries or a downloaded file. */
+    private final List<List<Object>> matches = new ArrayList<>();
+    private Build.Source fromSource;
+    private final List<Path> downloads = new ArrayList<>();
+
+    CopyStep(Build build, Build.StageState stage, Instruction i) {
+        this.build = build;
+        this.stage = stage;
+        this.instruction = i;
+        if (i instanceof Instruction.Copy c) {
+            add = false;
+            sources = c.sources();
+            inline = c.inlineSources();
+            destination = c.destination();
+            from = c.from();
+            chown = c.chown();
+            chmod = mode(c.chmod());
+            checksum = Optional.empty();
+            excludes = DockerIgnore.parse(String.join("\n", c.excludes()), "--exclude");
+            if (c.parents()) {
+                throw build.fail(i, "COPY --parents is not supported by this builder");
+            }
+        } else {
+            Instruction.Add a = (Instruction.Add) i;
+            add = true;
+            sources = a.sources();
+            inline = a.inlineSources();
+            destination = a.destination();
+            from = Optional.empty();
+            chown = a.chown();
+            chmod = mode(a.chmod());
+            checksum = a.checksum();
+            excludes = DockerIgnore.parse(String.join("\n", a.excludes()), "--exclude");
+            if (a.keepGitDir()) {
+                throw build.fail(i, "ADD --keep-git-dir is not supported: this builder does not clone git repositories");
+            }
+        }
+        keyword = add ? "ADD" : "COPY";
+        if (destination.isEmpty()) {
+            throw build.fail(i, keyword + " needs a destination");
+        }
+    }
+
+    private Optional<Integer> mode(Optional<String> chmod) {
+        if (chmod.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!chmod.get().matches("[0-7]{3,4}")) {
+            throw build.fail(instruction, "--chmod=" + chmod.get() + " is not an octal mode such as 755 or 0644");
+        }
+        return Optional.of(Integer.parseInt(chmod.get(), 8));
+    }
+
+    private static boolean isUrl(String s) {
+        return s.startsWith("http://") || s.startsWith("https://");
+    }
+
+    /** What identifies the taken files' content: digests of context files, the stage's key, downloads' checksums. */
+    String sourceKey() {
+        MessageDigest key = Digest.newMessageDigest(Digest.SHA256);
+        if (from.isPresent()) {
+            fromSource = build.fromSource(stage, instruction, from.get());
+            update(key, fromSource.identity());
+        }
+        if (checksum.isPresent() && sources.stream().anyMatch(s -> !isUrl(s))) {
+            throw build.fail(instruction, "ADD --checksum only applies to URL sources");
+        }
+        // Every context entry taken, each source's own entry followed by what is below it.
+        List<Node> taken = new ArrayList<>();
+        for (String source : sources) {
+            List<Object> matched = new ArrayList<>();
+            if (add && isUrl(source)) {
+                Path file = download(source);
+                matched.add(file);
+                update(key, "url " + source + " " + hex(sha256(file)));
+            } else if (fromSource != null) {
+                matched.addAll(matchImage(fromSource.view(), source));
+            } else {
+                BuildContext ctx = build.contextFiles();
+                List<Node> nodes;
+                try {
+                    nodes = ctx.match(source);
+                } catch (IllegalArgumentException e) {
+                    throw build.fail(instruction, keyword + " " + e.getMessage());
+                }
+                for (Node n : nodes) {
+                    if (excludes.excludes(n.path())) {
+                        continue;
+                    }
+                    matched.add(n);
+                    taken.add(n);
+                    if (n.kind() == Kind.DIRECTORY) {
+                        for (Node c : ctx.tree(n)) {
+                            if (excludes.isEmpty() || !excludes.excludes(c.path())) {
+                                taken.add(c);
+                            }
+                        }
+                    }
+                }
+            }
+            if (matched.isEmpty()) {
+                throw build.fail(instruction, keyword + " source '" + source + "' matches no file in "
+                        + (fromSource != null ? fromSource.identity().split(" ")[0] + " " + from.get()
+                        : "the build context (or .dockerignore excludes it)"));
+            }
+            matches.add(matched);
+        }
+        if (!taken.isEmpty()) {
+            BuildContext ctx = build.contextFiles();
+            ctx.hashAll(taken);
+            for (Node n : taken) {
+                update(key, n.kind() + " " + n.path() + " " + Integer.toOctalString(n.mode())
+                        + (n.kind() == Kind.SYMLINK ? " -> " + n.linkTarget() : ""));
+                if (n.kind() == Kind.FILE) {
+                    key.update(ctx.digest(n));
+                }
+            }
+        }
+        return hex(key.digest());
+    }
+
+    private static void update(MessageDigest md, String line) {
+        md.update(line.getBytes(StandardCharsets.UTF_8));
+        md.update((byte) '\n');
+    }
+
+    /** Image paths a --from source names, top-level symlinks followed, globs matched per component. */
+    private List<Object> matchImage(RootfsView view, String source) {
+        List<String> parts = RootfsView.components(source);
+        List<String> found = new ArrayList<>();
+        matchImage(view, "", parts, 0, found);
+        List<Object> out = new ArrayList<>();
+        for (String p : found) {
+            view.lookup(p.isEmpty() ? "/" : p, true).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    private void matchImage(RootfsView view, String base, List<String> parts, int i, List<String> out) {
+        if (i == parts.size()) {
+            out.add(base);
+            return;
+        }
+        String part = parts.get(i);
+        if (!BuildContext.isPattern(part)) {
+            matchImage(view, base + "/" + part, parts, i + 1, out);
+            return;
+        }
+        Pattern p = Pattern.compile(DockerIgnore.regex(part));
+        for (String name : view.list(base.isEmpty() ? "/" : base)) {
+            if (p.matcher(name).matches()) {
+                matchImage(view, base + "/" + name, parts, i + 1, out);
+            }
+        }
+    }
+
+    /** Plans and writes the layer; {@code lineage} names the step across content changes. */
+    LayerRef execute(String lineage) {
+        RootfsView view = stage.view();
+        Users.Ids owner;
+        try {
+            owner = chown.isPresent() ? Users.chown(view, chown.get()) : new Users.Ids(0, 0);
+        } catch (IllegalArgumentException e) {
+            throw build.fail(instruction, e.getMessage());
+        }
+        String workdir = Optional.ofNullable(stage.config().config().workingDir()).orElse("/");
+        boolean dirSyntax = destination.endsWith("/") || destination.equals(".") || destination.endsWith("/.");
+        String dest = Build.normalizeAbsolute(destination.startsWith("/") ? destination : workdir + "/" + destination);
+        int count = inline.size();
+        for (List<Object> m : matches) {
+            count += m.size();
+        }
+        Optional<RootfsView.Entry> existing = view.lookup(dest, true);
+        boolean existingDir = existing.isPresent() && existing.get().isDirectory();
+        if (count > 1 && !dirSyntax && !existingDir) {
+            throw build.fail(instruction, "when " + keyword + " takes more than one file, the destination must be a directory and end with a / ('"
+                    + destination + "' does not)");
+        }
+        boolean intoDir = dirSyntax || existingDir || count > 1;
+        String canonical = existingDir ? existing.get().path() : view.canonicalParent(dest);
+        CopyPlan plan = new CopyPlan();
+        for (Heredoc h : inline) {
+            plan.add(new CopyPlan.PutFile(intoDir ? child(canonical, h.name()) : canonical, 0644,
+                    new CopyPlan.Bytes(h.content().getBytes(StandardCharsets.UTF_8))));
+        }
+        BuildContext ctx = fromSource == null && !matches.isEmpty() ? build.contextFiles() : null;
+        for (int s = 0; s < matches.size(); s++) {
+            for (Object o : matches.get(s)) {
+                if (o instanceof Path download) {
+                    String name = fileNameOf(sources.get(s));
+                    plan.add(new CopyPlan.PutFile(intoDir ? child(canonical, name) : canonical, 0600,
+                            new CopyPlan.HostFile(download, () -> sha256(download))));
+                } else if (o instanceof Node n) {
+                    planNode(plan, ctx, n, canonical, intoDir, view);
+                } else {
+                    planEntry(plan, fromSource.view(), (RootfsView.Entry) o, canonical, intoDir, view);
+                }
+            }
+        }
+        try {
+            return build.write(plan, view, owner, chmod, fromSource == null ? lineage : null);
+        } catch (UncheckedIOException e) {
+            throw build.fail(instruction, keyword + " failed: " + e.getMessage());
+        }
+    }
+
+    /** Deletes what the step downloaded, whether it ran or was taken from the cache. */
+    void discardDownloads() {
+        downloads.forEach(ImageBuilder::deleteTree);
+    }
+
+    private void planNode(CopyPlan plan, BuildContext ctx, Node n, String dest, boolean intoDir, RootfsView view) {
+        switch (n.kind()) {
+            case DIRECTORY -> {
+                if (view.lookup(dest, true).isEmpty() && !dest.equals("/")) {
+                    plan.add(new CopyPlan.MakeDir(dest, n.mode()));
+                }
+                int prefix = n.path().isEmpty() ? 0 : n.path().length() + 1;
+                for (Node c : ctx.tree(n)) {
+                    if (excludes.excludes(c.path())) {
+                        continue;
+                    }
+                    String target = child(dest, c.path().substring(prefix));
+                    switch (c.kind()) {
+                        case DIRECTORY -> plan.add(new CopyPlan.MakeDir(target, c.mode()));
+                        case FILE -> plan.add(new CopyPlan.PutFile(target, c.mode(),
+                                new CopyPlan.HostFile(c.file(), () -> ctx.digest(c))));
+                        case SYMLINK -> plan.add(new CopyPlan.PutLink(target, c.linkTarget()));
+                        default -> { } // sockets and devices are not build inputs
+                    }
+                }
+            }
+            case FILE -> {
+                if (add && isArchive(n.file())) {
+                    plan.add(new CopyPlan.Unpack(dest, n.file(), () -> ctx.digest(n)));
+                } else {
+                    plan.add(new CopyPlan.PutFile(intoDir ? child(dest, n.name()) : dest, n.mode(),
+                            new CopyPlan.HostFile(n.file(), () -> ctx.digest(n))));
+                }
+            }
+            case SYMLINK -> plan.add(new CopyPlan.PutLink(intoDir ? child(dest, n.name()) : dest, n.linkTarget()));
+            default -> throw build.fail(instruction, keyword + " source '" + n.path() + "' is not a file, directory or link");
+        }
+    }
+
+    private void planEntry(CopyPlan plan, RootfsView source, RootfsView.Entry e, String dest, boolean intoDir,
+            RootfsView view) {
+        String name = e.path().substring(e.path().lastIndexOf('/') + 1);
+        if (e.isDirectory()) {
+            if (view.lookup(dest, true).isEmpty() && !dest.equals("/")) {
+                plan.add(new CopyPlan.MakeDir(dest, e.mode() & 07777));
+            }
+            copyTree(plan, source, e.path(), dest);
+        } else if (e.isFile()) {
+            plan.add(new CopyPlan.PutFile(intoDir ? child(dest, name) : dest, e.mode() & 07777,
+                    new CopyPlan.HostFile(e.file(), () -> new byte[0])));
+        } else if (e.isSymlink()) {
+            plan.add(new CopyPlan.PutLink(intoDir ? child(dest, name) : dest, readLink(e.file())));
+        }
+    }
+
+    private void copyTree(CopyPlan plan, RootfsView source, String dir, String dest) {
+        for (String name : source.list(dir)) {
+            String path = child(dir, name);
+            Optional<RootfsView.Entry> found = source.lookup(path, false);
+            if (found.isEmpty()) {
+                continue;
+            }
+            RootfsView.Entry c = found.get();
+            String target = child(dest, name);
+            if (c.isDirectory()) {
+                plan.add(new CopyPlan.MakeDir(target, c.mode() & 07777));
+                copyTree(plan, source, path, target);
+            } else if (c.isFile()) {
+                plan.add(new CopyPlan.PutFile(target, c.mode() & 07777, new CopyPlan.HostFile(c.file(), () -> new byte[0])));
+            } else if (c.isSymlink()) {
+                plan.add(new CopyPlan.PutLink(target, readLink(c.file())));
+            }
+        }
+    }
+
+    private static String readLink(Path p) {
+        try {
+            return Files.readSymbolicLink(p).toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read link '" + p + "'", e);
+        }
+    }
+
+    private static String child(String dir, String name) {
+        return dir.equals("/") ? "/" + name : dir + "/" + name;
+    }
+
+    private static String fileNameOf(String url) {
+        String path = URI.create(url).getPath();
+        String name = path == null ? "" : path.substring(path.lastIndexOf('/') + 1);
+        return name.isEmpty() ? "index.html" : name;
+    }
+
+    /** Whether ADD unpacks the file: a tar, plain or compressed with gzip or zstd (by content, not name). */
+    static boolean isArchive(Path file) {
+        try (BufferedInputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            LayerCompression c = LayerCompression.detect(in);
+            try (InputStream tar = c.decompress(in)) {
+                byte[] header = tar.readNBytes(512);
+                return header.length == 512 && new String(header, 257, 5, StandardCharsets.ISO_8859_1).equals("ustar");
+            }
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private Path download(String url) {
+        if (build.options().network().equals("none")) {
+            throw build.fail(instruction, "ADD " + url + " needs the network, and this build has none: build with network "
+                    + "'host', or download the file into the context and COPY it");
+        }
+        Path dir = build.newTempDir("add");
+        downloads.add(dir);
+        Path file = dir.resolve("download");
+        try {
+            HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+                    .connectTimeout(Duration.ofSeconds(30)).build();
+            HttpResponse<Path> response = client.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+                    HttpResponse.BodyHandlers.ofFile(file));
+            if (response.statusCode() != 200) {
+                throw build.fail(instruction, "ADD " + url + ": the server answered HTTP " + response.statusCode());
+            }
+        } catch (IOException e) {
+            throw build.fail(instruction, "ADD " + url + ": download failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw build.fail(instruction, "ADD " + url + ": interrupted");
+        }
+        if (checksum.isPresent()) {
+            String expected = checksum.get();
+            if (!Digest.isValid(expected)) {
+                throw build.fail(instruction, "--checksum=" + expected + " is not a digest such as sha256:<64 hex digits>");
+            }
+            Digest actual = Digest.parse("sha256:" + hex(sha256(file)));
+            if (!actual.equals(Digest.parse(expected))) {
+                throw build.fail(instruction, "ADD " + url + ": checksum mismatch: expected " + expected + ", got " + actual);
+            }
+        }
+        return file;
+    }
+
+    private static byte[] sha256(Path file) {
+        MessageDigest md = Digest.newMessageDigest(Digest.SHA256);
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int r; (r = in.read(buffer)) > 0;) {
+                md.update(buffer, 0, r);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read '" + file + "'", e);
+        }
+        return md.digest();
+    }
+
+    private static String hex(byte[] b) {
+        return HexFormat.of().formatHex(b);
+    }
+}

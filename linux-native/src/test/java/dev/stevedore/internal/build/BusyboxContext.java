@@ -1,0 +1,1 @@
+../../../../../../../../core/src/test/java/dev/stevedore/internal/build/BusyboxContext.java
