@@ -5,7 +5,6 @@ import dev.stevedore.oci.runtime.NamespaceType;
 import dev.stevedore.oci.runtime.Spec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,8 +106,4 @@ final class RuncSpecs {
               }
             }
             """.formatted(Spec.VERSION);
-
-    static byte[] defaultBytes() {
-        return DEFAULT.getBytes(StandardCharsets.UTF_8);
-    }
 }
