@@ -6,7 +6,10 @@
  * step + path + errno. It stays the container's parent to relay signals and the exit status, and
  * dies with the JVM (PR_SET_PDEATHSIG), taking the container with it.
  *
- * Usage: stevedore-helper SOCKET JVM_PID
+ * Usage: stevedore-helper SOCKET JVM_PID [CONTROL EXIT_FILE]
+ *   With CONTROL and EXIT_FILE (the runc-style command line), the helper outlives the JVM: it
+ *   listens on the Unix socket CONTROL for later commands (each connection replaces the previous
+ *   one as the receiver of messages) and writes the exit status to EXIT_FILE when the child ends.
  *
  * Wire format (native byte order, the JVM is on the same machine):
  *   plan (Java -> helper), in two frames: the operations up to CLONE, then the child's operations
@@ -45,7 +48,7 @@
 
 /* Opcodes: keep in sync with dev.stevedore.linux.Op. */
 enum {
-    OP_SETNS_PID = 1, OP_CLONE = 2, OP_CGROUP_PROCS = 3,
+    OP_SETNS_PID = 1, OP_CLONE = 2, OP_CGROUP_PROCS = 3, OP_ID_MAP = 4,
     OP_SETNS = 10, OP_UNSHARE = 11, OP_LOOPBACK = 12, OP_HOSTNAME = 13, OP_MOUNT = 14,
     OP_FSMOUNT = 15, OP_OPEN_TREE = 16, OP_MOVE_MOUNT = 17, OP_PIVOT = 18, OP_MKNOD = 19,
     OP_SYMLINK = 20, OP_MASK = 21, OP_REMOUNT_RO = 22, OP_MKDIR_P = 24, OP_GO = 25,
@@ -94,6 +97,11 @@ static void put_str(char *buf, size_t *at, const char *s) {
     *at += 4 + len;
 }
 
+/* A peer that hung up must not raise SIGPIPE: the helper forwards its signals to the child. */
+static void send_all(int fd, const void *buf, size_t len) {
+    if (send(fd, buf, len, MSG_NOSIGNAL) < 0 && errno == ENOTSOCK) (void) !write(fd, buf, len);
+}
+
 static void send_msg(char type, int32_t value, const char *s1, const char *s2, const char *s3) {
     char buf[4096];
     size_t at = 4;
@@ -106,7 +114,7 @@ static void send_msg(char type, int32_t value, const char *s1, const char *s2, c
     uint32_t size = at - 4;
     memcpy(buf, &size, 4);
     /* One write: frames from the child stay whole on a pipe (< PIPE_BUF). */
-    if (report_fd >= 0) (void) !write(report_fd, buf, at);
+    if (report_fd >= 0) send_all(report_fd, buf, at);
 }
 
 /* Reports a failed step and ends this process; the exit code follows runc's for exec. */
@@ -134,7 +142,7 @@ static int arity(int code) {
     case OP_PIVOT:
     case OP_MASK: case OP_OOM_SCORE_ADJ: case OP_UMASK: case OP_CHDIR: case OP_ENV: case OP_ARG: case OP_EXEC:
     case OP_BOUNDING: return 1;
-    case OP_SETNS: case OP_SYMLINK: case OP_MKDIR_P: case OP_FSMOUNT: case OP_USER: case OP_WRITE: return 2;
+    case OP_SETNS: case OP_SYMLINK: case OP_MKDIR_P: case OP_FSMOUNT: case OP_USER: case OP_WRITE: case OP_ID_MAP: return 2;
     case OP_SECCOMP: return 2;
     case OP_REMOUNT_RO: case OP_RLIMIT: return 3;
     case OP_MKNOD: case OP_MOVE_MOUNT: case OP_CAPS: return 4;
@@ -284,7 +292,31 @@ static void do_move_mount(struct op *o) {
     close(tree_fds[idx]);
 }
 
+/*
+ * pivot_root refuses a new root whose parent mount is shared (rootfsPropagation "shared"), so
+ * that mount is made private, as runc does: the nearest mount point above the root, found by
+ * trying each ancestor (a propagation change on a path that is no mount point gives EINVAL).
+ */
+static void make_parent_mount_private(const char *root) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s", root);
+    /* The root itself is a mount point; its parent mount is what counts. */
+    for (size_t n = strlen(path); n > 1 && (path[n - 1] == '/' || (path[n - 1] == '.' && path[n - 2] == '/'));)
+        path[--n] = '\0';
+    for (;;) {
+        char *slash = strrchr(path, '/');
+        if (!slash) return;
+        if (slash == path) slash[1] = '\0'; else *slash = '\0';
+        if (mount("", path, NULL, MS_PRIVATE, NULL) == 0) return;
+        if (errno != EINVAL) fail("make the rootfs parent mount private", path, "", errno);
+        if (!strcmp(path, "/")) return;
+    }
+}
+
 static void do_pivot(const char *root) {
+    make_parent_mount_private(root);
+    /* pivot_root(".", ".") also refuses a shared new root; the planner restores its propagation after. */
+    if (mount("", root, NULL, MS_PRIVATE, NULL) < 0) fail("make the rootfs mount private", root, "", errno);
     if (chdir(root) < 0) fail("chdir to rootfs", root, "", errno);
     /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves no way back. */
     if (syscall(SYS_pivot_root, ".", ".") < 0) fail("pivot_root", root, "", errno);
@@ -569,14 +601,46 @@ static int exit_status(int status) {
 static int forward(int from, int sock) {
     char buf[4096];
     ssize_t n = read(from, buf, sizeof buf);
-    if (n > 0 && sock >= 0) (void) !write(sock, buf, n);
+    if (n > 0 && sock >= 0) send_all(sock, buf, n);
     return n > 0 || (n < 0 && errno == EINTR);
 }
 
+/* Binds the control socket of a detached helper before it reports anything, so "start" finds it. */
+static int listen_control(const char *path) {
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof addr.sun_path) fail("bind control socket", path, "", ENAMETOOLONG);
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen(fd, 8) < 0)
+        fail("bind control socket", path, "", errno);
+    return fd;
+}
+
+static void write_exit_file(const char *path, int status) {
+    char tmp[4096], text[16];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    snprintf(text, sizeof text, "%d\n", status);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        (void) !write(fd, text, strlen(text));
+        close(fd);
+        rename(tmp, path);
+    }
+}
+
 int main(int argc, char **argv) {
-    if (argc != 3) { fprintf(stderr, "usage: %s SOCKET JVM_PID\n", argv[0]); return 2; }
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (argc != 3 && argc != 5) {
+        fprintf(stderr, "usage: %s SOCKET JVM_PID [CONTROL EXIT_FILE]\n", argv[0]);
+        return 2;
+    }
+    int detached = argc == 5, listener = -1;
+    if (!detached) prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != (pid_t) num(argv[2])) return 1;
+    if (detached) {
+        /* Its own session: a terminal's signals to the command line's process group spare it. */
+        setsid();
+        listener = listen_control(argv[3]);
+    }
     int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
     snprintf(addr.sun_path, sizeof addr.sun_path, "%s", argv[1]);
@@ -595,6 +659,7 @@ int main(int argc, char **argv) {
             write_file(ops[i].argv[0], "0", "join cgroup");
             continue;
         }
+        if (ops[i].code == OP_ID_MAP) continue; /* written once the child exists, below */
         if (ops[i].code != OP_SETNS_PID) fail("parse plan", "operation before clone", "", EINVAL);
         int fd = open(ops[i].argv[0], O_RDONLY | O_CLOEXEC);
         if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) fail("join namespace", ops[i].argv[0], "", errno);
@@ -630,6 +695,22 @@ int main(int argc, char **argv) {
     close(err_pipe[1]);
     close(go_pipe[0]);
     close(plan_pipe[0]);
+    /*
+     * A new user namespace gets its mappings from here, the parent side, while the child still
+     * waits for the rest of its plan: it has no privilege in its namespace before that.
+     */
+    for (int j = 0; j < i; j++) {
+        if (ops[j].code != OP_ID_MAP) continue;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/%s", pid, ops[j].argv[0]);
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, ops[j].argv[1], strlen(ops[j].argv[1])) < 0) {
+            int err = errno;
+            kill(pid, SIGKILL);
+            fail("write user namespace mapping", ops[j].argv[0], ops[j].argv[1], err);
+        }
+        close(fd);
+    }
     relay_plan(sock, plan_pipe[1], pid);
     close(plan_pipe[1]);
 
@@ -637,8 +718,17 @@ int main(int argc, char **argv) {
 
     int err_fd = err_pipe[0];
     for (;;) {
-        struct pollfd fds[3] = { { sigfd, POLLIN, 0 }, { sock, POLLIN, 0 }, { err_fd, POLLIN, 0 } };
-        if (poll(fds, 3, -1) < 0) continue;
+        struct pollfd fds[4] = { { sigfd, POLLIN, 0 }, { sock, POLLIN, 0 }, { err_fd, POLLIN, 0 },
+                                 { listener, POLLIN, 0 } };
+        if (poll(fds, 4, -1) < 0) continue;
+        if (fds[3].revents) {
+            int conn = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+            if (conn >= 0) {
+                if (sock >= 0) close(sock);
+                sock = report_fd = conn;
+                continue;
+            }
+        }
         if (fds[2].revents) {
             if (!forward(err_fd, sock)) {
                 close(err_fd);
@@ -651,11 +741,13 @@ int main(int argc, char **argv) {
             int32_t sig;
             if (read(sock, &cmd, 1) != 1) {
                 /* Java closed its end: keep running the container, just stop listening. */
+                close(sock);
                 sock = -1;
                 report_fd = -1;
-            } else if (cmd == 'G') {
+            } else if (cmd == 'G' && go_pipe[1] >= 0) {
                 if (write(go_pipe[1], "g", 1) != 1) fail("send go", "", "", errno);
                 close(go_pipe[1]);
+                go_pipe[1] = -1;
             } else if (cmd == 'K' && read_full(sock, &sig, 4) == 0) {
                 kill(pid, sig);
             } else if (cmd == 'C') {
@@ -674,6 +766,10 @@ int main(int argc, char **argv) {
             if (waitpid(pid, &status, WNOHANG) != pid) continue;
             while (err_fd >= 0 && forward(err_fd, sock)) {}
             if (err_fd >= 0) send_msg('S', 0, "", "", "");
+            if (detached) {
+                write_exit_file(argv[4], exit_status(status));
+                unlink(argv[3]);
+            }
             send_msg('X', exit_status(status), "", "", "");
             return exit_status(status);
         }

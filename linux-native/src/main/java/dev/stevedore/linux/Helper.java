@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 
@@ -50,10 +52,25 @@ final class Helper {
      * when the thread that forked it ends, so that must not be a caller's thread.
      */
     static Helper spawn(Path executable, Path socket, Stdio stdio) {
+        return spawn(executable, socket, stdio, List.of());
+    }
+
+    /**
+     * Starts a helper that outlives this JVM (for the runc-style command line): it listens on
+     * {@code control} for later commands and writes the exit status to {@code exitFile}.
+     */
+    static Helper spawnDetached(Path executable, Path socket, Stdio stdio, Path control, Path exitFile) {
+        return spawn(executable, socket, stdio, List.of(control.toString(), exitFile.toString()));
+    }
+
+    private static Helper spawn(Path executable, Path socket, Stdio stdio, List<String> detached) {
         java.lang.Process process = null;
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
-            process = new ProcessBuilder(executable.toString(), socket.toString(), Long.toString(JVM_PID))
+            List<String> command = new ArrayList<>(List.of(executable.toString(), socket.toString(),
+                    Long.toString(JVM_PID)));
+            command.addAll(detached);
+            process = new ProcessBuilder(command)
                     .redirectInput(stdio.stdin()).redirectOutput(stdio.stdout()).redirectError(stdio.stderr()).start();
             // A helper that dies before connecting must not leave accept() blocked forever.
             process.onExit().thenRun(() -> closeQuietly(server));
@@ -232,8 +249,13 @@ final class Helper {
     }
 
     private Message read() throws IOException {
-        ByteBuffer size = readFully(4);
-        ByteBuffer body = readFully(size.getInt());
+        return read(channel);
+    }
+
+    /** Reads one message from a connection to a helper, such as a detached helper's control socket. */
+    static Message read(SocketChannel channel) throws IOException {
+        ByteBuffer size = readFully(channel, 4);
+        ByteBuffer body = readFully(channel, size.getInt());
         char type = (char) body.get();
         int value = body.getInt();
         return new Message(type, value, string(body), string(body), string(body));
@@ -246,7 +268,7 @@ final class Helper {
         return s;
     }
 
-    private ByteBuffer readFully(int size) throws IOException {
+    private static ByteBuffer readFully(SocketChannel channel, int size) throws IOException {
         if (size < 0 || size > 1 << 16) {
             throw new IOException("bad message size " + size);
         }

@@ -8,6 +8,8 @@ enum Op {
     CLONE(2),
     /** Parent, before clone: join a cgroup, so the child is born in it. Args: cgroup.procs path. */
     CGROUP_PROCS(3),
+    /** Parent, written right after clone: a new user namespace's mapping. Args: uid_map or gid_map, content. */
+    ID_MAP(4),
     /** Args: path, nstype. */
     SETNS(10),
     /** Args: flags. */

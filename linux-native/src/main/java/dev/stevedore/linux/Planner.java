@@ -78,6 +78,7 @@ final class Planner {
     /** @param id the container's id, for the state its hooks are given */
     static Plan create(String id, Spec spec, List<RootfsMount> rootfs, List<Path> cgroupProcs,
             Map<String, Path> etcFiles, List<Cgroups.Hierarchy> cgroupView) {
+        SpecChecks.check(spec);
         Process process = requireProcess(spec);
         Linux linux = spec.linux() == null ? Linux.of(null) : spec.linux();
         String root = spec.root().path();
@@ -88,23 +89,31 @@ final class Planner {
         for (Namespace ns : linux.namespaces()) {
             namespaces.put(ns.type(), ns);
         }
-        if (namespaces.containsKey(NamespaceType.USER) || !linux.uidMappings().isEmpty()) {
-            throw new IllegalArgumentException("linux.namespaces: user namespaces are not supported yet");
+        boolean newUser = isNew(namespaces, NamespaceType.USER);
+        boolean mapped = !linux.uidMappings().isEmpty() || !linux.gidMappings().isEmpty();
+        if (mapped && !newUser) {
+            throw new IllegalArgumentException("linux.uidMappings: mappings need a new user namespace "
+                    + "(a user entry without path in linux.namespaces)");
+        }
+        if (newUser && (linux.uidMappings().isEmpty() || linux.gidMappings().isEmpty())) {
+            throw new IllegalArgumentException("linux." + (linux.uidMappings().isEmpty() ? "uidMappings" : "gidMappings")
+                    + ": a new user namespace needs both uid and gid mappings, or its processes have no ids");
         }
         if (namespaces.containsKey(NamespaceType.TIME)) {
             throw new IllegalArgumentException("linux.namespaces: time namespaces are not supported");
         }
         // Silently skipping these would run a container less confined or less set up than asked.
-        Namespace mnt = namespaces.get(NamespaceType.MOUNT);
-        if (mnt == null || mnt.path() != null) {
-            throw new IllegalArgumentException("linux.namespaces: a container needs its own (new) mount namespace");
+        // Without one, the root filesystem would be set up, and pivot_root done, in the host's mount namespace.
+        if (!namespaces.containsKey(NamespaceType.MOUNT)) {
+            throw new IllegalArgumentException("linux.namespaces: a container needs a mount namespace, new or joined");
         }
-        boolean newUts = isNew(namespaces, NamespaceType.UTS);
-        if (spec.hostname() != null && !newUts) {
-            throw new IllegalArgumentException("hostname: setting it needs a new uts namespace");
+        // A joined uts namespace takes the names too, as runc does: the configuration asked for both.
+        boolean ownUts = namespaces.containsKey(NamespaceType.UTS);
+        if (spec.hostname() != null && !ownUts) {
+            throw new IllegalArgumentException("hostname: setting it needs a uts namespace, or it would rename the host");
         }
-        if (spec.domainname() != null && !newUts) {
-            throw new IllegalArgumentException("domainname: setting it needs a new uts namespace");
+        if (spec.domainname() != null && !ownUts) {
+            throw new IllegalArgumentException("domainname: setting it needs a uts namespace, or it would rename the host");
         }
 
         Plan plan = new Plan();
@@ -121,12 +130,21 @@ final class Planner {
         for (Path procs : cgroupProcs) {
             plan.add(Op.CGROUP_PROCS, procs);
         }
+        if (newUser) {
+            plan.add(Op.ID_MAP, "uid_map", idMap(linux.uidMappings()));
+            plan.add(Op.ID_MAP, "gid_map", idMap(linux.gidMappings()));
+        }
         plan.add(Op.CLONE, flags);
         for (NamespaceType type : JOIN_ORDER) {
             Namespace ns = namespaces.get(type);
             if (ns != null && ns.path() != null) {
                 plan.add(Op.SETNS, ns.path(), cloneFlag(type));
             }
+        }
+        if (newUser) {
+            // Still the host's root, which the new namespace does not map: become its root before anything
+            // makes files (runc's nsexec does the same).
+            plan.add(Op.USER, 0, 0);
         }
         // After the parent moved us into our cgroups, so that they become the namespace's root.
         if (isNew(namespaces, NamespaceType.CGROUP)) {
@@ -143,7 +161,8 @@ final class Planner {
         }
         // Nothing mounted from here on may propagate back to the host (runc's default: rslave).
         String propagation = linux.rootfsPropagation() == null ? "rslave" : linux.rootfsPropagation();
-        plan.add(Op.MOUNT, "", "/", "", 0, "", 0, PROPAGATIONS.get("r" + propagation.replaceFirst("^r", "")), 0);
+        long rootPropagation = PROPAGATIONS.get("r" + propagation.replaceFirst("^r", ""));
+        plan.add(Op.MOUNT, "", "/", "", 0, "", 0, rootPropagation, 0);
         addRootfs(plan, root, rootfs);
 
         List<Mount> mounts = new ArrayList<>(spec.mounts());
@@ -169,8 +188,46 @@ final class Planner {
                         o.propagation & ~MS_REC, m.destination());
             }
         }
+        // Device nodes cannot be made in a user namespace: the host's are bind-mounted, as runc does.
+        List<String> deviceBinds = new ArrayList<>();
+        if (newUser) {
+            boolean devTmpfsPlanned = mounts.stream().anyMatch(m -> "/dev".equals(Path.of(m.destination()).normalize()
+                    .toString()) && "tmpfs".equals(m.type()));
+            Set<String> specified = new HashSet<>();
+            for (Linux.Device d : linux.devices()) {
+                specified.add(clean(d.path(), "linux.devices"));
+                deviceBinds.add(clean(d.path(), "linux.devices"));
+            }
+            for (String name : devTmpfsPlanned ? DEFAULT_DEVICE_NAMES : List.<String>of()) {
+                if (!specified.contains("/dev/" + name)) {
+                    deviceBinds.add("/dev/" + name);
+                }
+            }
+            for (String device : deviceBinds) {
+                if (trees == MAX_BIND_MOUNTS) {
+                    throw new IllegalArgumentException("mounts: at most " + MAX_BIND_MOUNTS + " bind mounts are supported");
+                }
+                plan.add(Op.OPEN_TREE, trees++, device, 0, 0, 0, device);
+            }
+        }
+        // A user namespace may mount proc and sysfs only where those of its mount namespace are visible,
+        // which pivot_root ends: they are mounted first, inside the root.
+        Set<Mount> beforePivot = new HashSet<>();
+        if (newUser) {
+            for (Mount m : mounts) {
+                if (!isBind(m) && ("proc".equals(m.type()) || "sysfs".equals(m.type()))) {
+                    MountOptions o = MountOptions.parse(m.options());
+                    plan.add(Op.MOUNT, m.source() == null ? m.type() : m.source(),
+                            insideRoot(root, clean(m.destination(), "mounts")), m.type(), o.flags, o.data, T_MKDIR,
+                            o.propagation, 0);
+                    beforePivot.add(m);
+                }
+            }
+        }
         LifecycleHooks.planBeforePivot(plan, id, spec);
         plan.add(Op.PIVOT, root);
+        // pivot_root needs a private root; give it back the propagation asked for.
+        plan.add(Op.MOUNT, "", "/", "", 0, "", 0, rootPropagation, 0);
         boolean devTmpfs = false;
         boolean devPts = false;
         int tree = 0;
@@ -184,6 +241,9 @@ final class Planner {
             if (m.type() == null) {
                 throw new IllegalArgumentException("mounts: '" + dest + "' has no type");
             }
+            if (beforePivot.contains(m)) {
+                continue;
+            }
             if (m.type().equals("cgroup") || m.type().equals("cgroup2")) {
                 addCgroupMount(plan, dest, MountOptions.parse(m.options()), cgroupView,
                         isNew(namespaces, NamespaceType.CGROUP));
@@ -195,10 +255,19 @@ final class Planner {
             devTmpfs |= dest.equals("/dev") && m.type().equals("tmpfs");
             devPts |= dest.equals("/dev/pts") && m.type().equals("devpts");
         }
-        if (devTmpfs) {
-            addDevices(plan, linux, devPts);
+        if (newUser) {
+            for (String device : deviceBinds) {
+                plan.add(Op.MOVE_MOUNT, tree++, device, T_MKFILE, device);
+            }
+            if (devTmpfs) {
+                addDevLinks(plan, devPts);
+            }
+        } else {
+            if (devTmpfs) {
+                addDevices(plan, linux, devPts);
+            }
+            addSpecDevices(plan, linux);
         }
-        addSpecDevices(plan, linux);
         linux.sysctl().forEach((key, value) -> plan.add(Op.WRITE, sysctlPath(key, namespaces), value));
         for (String path : linux.maskedPaths()) {
             plan.add(Op.MASK, clean(path, "linux.maskedPaths"));
@@ -301,6 +370,10 @@ final class Planner {
                 plan.add(Op.MKNOD, path, S_IFCHR | 0666, DEFAULT_DEVICES.get(i)[0], DEFAULT_DEVICES.get(i)[1]);
             }
         }
+        addDevLinks(plan, devPts);
+    }
+
+    private static void addDevLinks(Plan plan, boolean devPts) {
         plan.add(Op.SYMLINK, "/proc/self/fd", "/dev/fd");
         plan.add(Op.SYMLINK, "/proc/self/fd/0", "/dev/stdin");
         plan.add(Op.SYMLINK, "/proc/self/fd/1", "/dev/stdout");
@@ -349,6 +422,34 @@ final class Planner {
             plan.add(Op.MKNOD, path, type | (mode & 07777), d.major() == null ? 0 : d.major(),
                     d.minor() == null ? 0 : d.minor(), d.uid() == null ? 0 : d.uid(), d.gid() == null ? 0 : d.gid());
         }
+    }
+
+    /**
+     * The host path of a container path for a mount made before pivot_root: refused if a symbolic
+     * link in the root filesystem would take it outside.
+     */
+    private static String insideRoot(String root, String dest) {
+        Path rootPath = Path.of(root).normalize();
+        Path target = rootPath.resolve(dest.substring(1));
+        try {
+            Path real = Files.exists(target) ? target.toRealPath() : target;
+            if (!real.startsWith(Files.exists(rootPath) ? rootPath.toRealPath() : rootPath)) {
+                throw new IllegalArgumentException("mounts: '" + dest + "' resolves to '" + real
+                        + "', outside the root filesystem");
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("mounts: cannot resolve '" + target + "': " + e, e);
+        }
+        return target.toString();
+    }
+
+    /** A {@code /proc/PID/uid_map} or {@code gid_map}: one "container host size" line per mapping. */
+    private static String idMap(List<dev.stevedore.oci.runtime.IdMapping> mappings) {
+        StringBuilder text = new StringBuilder();
+        for (dev.stevedore.oci.runtime.IdMapping m : mappings) {
+            text.append(m.containerID()).append(' ').append(m.hostID()).append(' ').append(m.size()).append('\n');
+        }
+        return text.toString();
     }
 
     private static void addProcess(Plan plan, Process process, SeccompProgram seccomp) {

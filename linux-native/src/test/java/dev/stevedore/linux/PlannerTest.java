@@ -154,9 +154,9 @@ class PlannerTest {
     void rejectsWhatItCannotDo() {
         Spec docker = TestSpecs.docker(ROOT, "true");
         assertThatThrownBy(() -> plan(docker.withNamespaces(List.of(Namespace.of(NamespaceType.PID)))))
-                .hasMessage("linux.namespaces: a container needs its own (new) mount namespace");
+                .hasMessage("linux.namespaces: a container needs a mount namespace, new or joined");
         assertThatThrownBy(() -> plan(docker.withNamespaces(List.of(Namespace.of(NamespaceType.MOUNT)))))
-                .hasMessage("hostname: setting it needs a new uts namespace");
+                .hasMessage("hostname: setting it needs a uts namespace, or it would rename the host");
         assertThatThrownBy(() -> plan(docker.withLinux(withSysctl(docker, "kernel.panic", "1"))))
                 .hasMessage("linux.sysctl: 'kernel.panic' is not namespaced; it would change the host");
         assertThatThrownBy(() -> plan(docker.withNamespaces(List.of(Namespace.of(NamespaceType.MOUNT),
@@ -236,5 +236,43 @@ class PlannerTest {
         assertThat(b.getShort()).isZero();
         assertThat(b.hasRemaining()).isFalse();
         assertThatThrownBy(() -> new Plan().add(Op.ARG, "a\0b")).hasMessageContaining("NUL");
+    }
+
+    @Test
+    void aNewUserNamespaceGetsItsMappingsBeforeTheChildRunsAndBindsDevicesInsteadOfMakingThem() {
+        String json = dev.stevedore.oci.OciJson.writePretty(TestSpecs.docker(ROOT, "true"));
+        Spec spec = dev.stevedore.oci.OciJson.read(json.replace("\"namespaces\" : [",
+                "\"uidMappings\" : [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}], "
+                + "\"gidMappings\" : [{\"containerID\": 0, \"hostID\": 200000, \"size\": 10}], "
+                + "\"namespaces\" : [ {\"type\" : \"user\"}, "), Spec.class, "config");
+        List<String> lines = plan(spec);
+        assertThat(lines).containsSubsequence(
+                "CGROUP_PROCS /sys/fs/cgroup/memory/s/c/cgroup.procs",
+                "ID_MAP uid_map 0 100000 65536\n",
+                "ID_MAP gid_map 0 200000 10\n",
+                "CLONE " + (Kernel.CLONE_NEWUSER | Kernel.CLONE_NEWPID | Kernel.CLONE_NEWNET | Kernel.CLONE_NEWIPC
+                        | Kernel.CLONE_NEWUTS | Kernel.CLONE_NEWNS),
+                "USER 0 0",
+                "OPEN_TREE 0 /dev/null 0 0 0 /dev/null",
+                "MOUNT proc /var/lib/x/rootfs/proc proc " + (Kernel.MS_NOSUID | Kernel.MS_NOEXEC | Kernel.MS_NODEV)
+                        + "  1 0 0",
+                "PIVOT /var/lib/x/rootfs",
+                "MOVE_MOUNT 0 /dev/null 2 /dev/null",
+                "SYMLINK /proc/self/fd /dev/fd");
+        assertThat(lines).noneMatch(l -> l.startsWith("MKNOD")).noneMatch(l -> l.startsWith("MOUNT proc /proc"));
+    }
+
+    @Test
+    void impossibleValuesAreRefusedWithTheirJsonPath() {
+        String json = dev.stevedore.oci.OciJson.writePretty(TestSpecs.docker(ROOT, "true"));
+        assertThatThrownBy(() -> plan(dev.stevedore.oci.OciJson.read(json.replace("\"limit\" : 100", "\"limit\" : -7"),
+                Spec.class, "config"))).hasMessage("linux.resources.pids.limit: -7 is not a number of tasks "
+                        + "(use -1 for no limit)");
+        assertThatThrownBy(() -> plan(dev.stevedore.oci.OciJson.read(json.replace("\"destination\" : \"/sys\"",
+                "\"destination\" : \"sys\""), Spec.class, "config")))
+                .hasMessage("mounts[5].destination: 'sys' is not an absolute path");
+        assertThatThrownBy(() -> plan(dev.stevedore.oci.OciJson.read(json.replace("\"memory\" : {",
+                "\"cpu\" : {\"cpus\" : \"0-x\"}, \"memory\" : {"), Spec.class, "config")))
+                .hasMessage("linux.resources.cpu.cpus: '0-x' is not a list such as 0-3,6");
     }
 }

@@ -1,0 +1,269 @@
+package dev.stevedore.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.stevedore.oci.OciJson;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The runc-style command line against runtime.md's MUSTs: lifecycle, state output, the pid file,
+ * the error cases, and invalid configurations refused before anything exists. As root.
+ */
+class RuncTest {
+    @TempDir
+    static Path tmp;
+    static Path rootfs;
+    static Path stateRoot;
+    static int counter;
+
+    @BeforeAll
+    static void setUp() {
+        assertThat(LinuxBackend.effectiveUid()).as("these tests need root (run CI as root)").isZero();
+        assertThat(Cgroups.detect().unavailableReason()).as("cgroups must be usable").isNull();
+        rootfs = BusyboxRootfs.create(tmp.resolve("rootfs"));
+        stateRoot = tmp.resolve("state");
+    }
+
+    record Result(int status, String out, String err) {
+    }
+
+    static Result runc(String... args) {
+        List<String> argv = new ArrayList<>(List.of("--root", stateRoot.toString()));
+        argv.addAll(List.of(args));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = Runc.run(argv.toArray(String[]::new), new PrintStream(out, true), new PrintStream(err, true));
+        return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static synchronized String nextId() {
+        return "r" + counter++;
+    }
+
+    /** A bundle whose config runs {@code script} in busybox sh, with Docker's namespaces and mounts. */
+    static Path bundle(String script) throws IOException {
+        return bundleWithConfig(OciJson.writePretty(TestSpecs.docker(rootfs, "sh", "-c", script)));
+    }
+
+    static Path bundleWithConfig(String configJson) throws IOException {
+        Path dir = Files.createTempDirectory(tmp, "bundle");
+        Files.writeString(dir.resolve("config.json"), configJson);
+        return dir;
+    }
+
+    static JsonNode state(String id) {
+        Result r = runc("state", id);
+        assertThat(r.status()).as("state %s: %s", id, r.err()).isZero();
+        try {
+            return OciJson.mapper().readTree(r.out());
+        } catch (IOException e) {
+            throw new AssertionError("state " + id + " printed no JSON: " + r.out(), e);
+        }
+    }
+
+    static void awaitStatus(String id, String status) throws InterruptedException {
+        for (int i = 0; i < 500 && !state(id).get("status").asText().equals(status); i++) {
+            Thread.sleep(10);
+        }
+        assertThat(state(id).get("status").asText()).isEqualTo(status);
+    }
+
+    @Test
+    void lifecycleStateOutputAndPidFile() throws Exception {
+        Path bundle = bundle("echo $$ > /pid-inside; trap 'exit 0' TERM; sleep 30 & wait");
+        String id = nextId();
+        Path pidFile = tmp.resolve(id + ".pid");
+        Result created = runc("create", "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), id);
+        assertThat(created.status()).as(created.err()).isZero();
+
+        JsonNode state = state(id);
+        assertThat(state.get("ociVersion").asText()).isNotEmpty();
+        assertThat(state.get("id").asText()).isEqualTo(id);
+        assertThat(state.get("status").asText()).isEqualTo("created");
+        assertThat(state.get("bundle").asText()).isEqualTo(bundle.toString());
+        long pid = state.get("pid").asLong();
+        assertThat(pid).isPositive();
+        assertThat(Files.readString(pidFile).trim()).as("the pid file holds the container process's pid")
+                .isEqualTo(Long.toString(pid));
+        assertThat(rootfs.resolve("pid-inside")).as("the process has not run its command before start")
+                .doesNotExist();
+
+        assertThat(runc("start", id).status()).isZero();
+        assertThat(state(id).get("status").asText()).isEqualTo("running");
+        assertThat(state(id).get("pid").asLong()).isEqualTo(pid);
+        awaitFile(rootfs.resolve("pid-inside"));
+        assertThat(Files.readString(rootfs.resolve("pid-inside")).trim()).as("pid 1 of its own pid namespace")
+                .isEqualTo("1");
+        Files.delete(rootfs.resolve("pid-inside"));
+
+        assertThat(runc("list", "--format", "json").out()).contains("\"" + id + "\"", "\"running\"");
+        assertThat(runc("kill", id, "TERM").status()).isZero();
+        awaitStatus(id, "stopped");
+
+        Result deleted = runc("delete", id);
+        assertThat(deleted.status()).as(deleted.err()).isZero();
+        Result gone = runc("state", id);
+        assertThat(gone.status()).isEqualTo(1);
+        assertThat(gone.err()).contains("'" + id + "' does not exist");
+        assertThat(stateRoot.resolve(id)).doesNotExist();
+        assertThat(Cgroups.detect().roots()).allMatch(r -> !Files.exists(r.resolve("stevedore-runc/" + id)));
+    }
+
+    @Test
+    void deleteOfANotStoppedContainerFailsAndHasNoEffect() throws Exception {
+        String id = nextId();
+        assertThat(runc("create", "--bundle", bundle("exec sleep 30").toString(), id).status()).isZero();
+        Result deleteCreated = runc("delete", id);
+        assertThat(deleteCreated.status()).isEqualTo(1);
+        assertThat(deleteCreated.err()).contains("is created, not stopped");
+        assertThat(state(id).get("status").asText()).isEqualTo("created");
+
+        assertThat(runc("start", id).status()).isZero();
+        Result deleteRunning = runc("delete", id);
+        assertThat(deleteRunning.status()).isEqualTo(1);
+        assertThat(deleteRunning.err()).contains("is running, not stopped");
+        assertThat(state(id).get("status").asText()).isEqualTo("running");
+
+        assertThat(runc("delete", "--force", id).status()).as("--force kills, then deletes").isZero();
+        assertThat(stateRoot.resolve(id)).doesNotExist();
+    }
+
+    @Test
+    void killOfAStoppedContainerFailsAndStartTwiceFails() throws Exception {
+        String id = nextId();
+        assertThat(runc("create", "--bundle", bundle("exit 3").toString(), id).status()).isZero();
+        assertThat(runc("start", id).status()).isZero();
+        awaitStatus(id, "stopped");
+        Result kill = runc("kill", id, "KILL");
+        assertThat(kill.status()).isEqualTo(1);
+        assertThat(kill.err()).contains("is stopped");
+        Result start = runc("start", id);
+        assertThat(start.status()).isEqualTo(1);
+        assertThat(start.err()).contains("is stopped, not created");
+        assertThat(runc("delete", id).status()).isZero();
+    }
+
+    @Test
+    void createWithAnIdInUseFails() throws Exception {
+        String id = nextId();
+        Path bundle = bundle("exec sleep 30");
+        assertThat(runc("create", "--bundle", bundle.toString(), id).status()).isZero();
+        long pid = state(id).get("pid").asLong();
+        Result again = runc("create", "--bundle", bundle.toString(), id);
+        assertThat(again.status()).isEqualTo(1);
+        assertThat(again.err()).contains("container '" + id + "' exists already");
+        assertThat(state(id).get("pid").asLong()).as("the first container is untouched").isEqualTo(pid);
+        assertThat(runc("delete", "--force", id).status()).isZero();
+    }
+
+    @Test
+    void aCreatedContainerOutlivesTheCommandThatCreatedIt() throws Exception {
+        String id = nextId();
+        Path bundle = bundle("echo started > /outlived; exec sleep 30");
+        java.lang.Process jvm = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Runc.class.getName(), "--root", stateRoot.toString(),
+                "create", "--bundle", bundle.toString(), id).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve(id + ".log").toFile()).start();
+        assertThat(jvm.waitFor()).as(Files.readString(tmp.resolve(id + ".log"))).isZero();
+        assertThat(state(id).get("status").asText()).isEqualTo("created");
+        assertThat(runc("start", id).status()).isZero();
+        awaitFile(rootfs.resolve("outlived"));
+        Files.delete(rootfs.resolve("outlived"));
+        assertThat(runc("delete", "--force", id).status()).isZero();
+    }
+
+    @Test
+    void runReturnsTheStatusAndExecRunsInTheContainer() throws Exception {
+        Result run = runc("run", "--bundle", bundle("exit 7").toString(), nextId());
+        assertThat(run.status()).as(run.err()).isEqualTo(7);
+
+        String id = nextId();
+        assertThat(runc("run", "--detach", "--bundle", bundle("hostname > /h; exec sleep 30").toString(), id)
+                .status()).isZero();
+        Result exec = runc("exec", id, "sh", "-c", "test \"$(hostname)\" = box && exit 5");
+        assertThat(exec.status()).as(exec.err()).isEqualTo(5);
+        Path process = tmp.resolve(id + "-process.json");
+        Files.writeString(process, "{\"args\": [\"sh\", \"-c\", \"exit 6\"], \"cwd\": \"/\"}");
+        assertThat(runc("exec", "--process", process.toString(), id).status()).isEqualTo(6);
+        assertThat(runc("ps", "--format", "json", id).out()).startsWith("[").contains(state(id).get("pid").asText());
+        assertThat(runc("delete", "--force", id).status()).isZero();
+        Files.deleteIfExists(rootfs.resolve("h"));
+    }
+
+    @Test
+    void hooksRunInOrderWithTheStateOnStdin() throws Exception {
+        Path log = tmp.resolve("hooks-" + counter + ".log");
+        String hook = "{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo %s $(cat) >> " + log + "\"]}";
+        String config = OciJson.writePretty(TestSpecs.docker(rootfs, "sh", "-c", "exit 0")).replace("\"linux\" : {",
+                "\"hooks\" : {\"prestart\" : [" + hook.formatted("prestart") + "], \"createRuntime\" : ["
+                + hook.formatted("createRuntime") + "], \"poststart\" : [" + hook.formatted("poststart")
+                + "], \"poststop\" : [" + hook.formatted("poststop") + "]}, \"linux\" : {");
+        // The bundle holds the root filesystem, as root.path "rootfs" says.
+        Path bundle = rootfs.getParent();
+        Files.writeString(bundle.resolve("config.json"), config.replace("\"path\" : \"" + rootfs + "\"",
+                "\"path\" : \"rootfs\""));
+        String id = nextId();
+        assertThat(runc("create", "--bundle", bundle.toString(), id).status()).isZero();
+        long pid = state(id).get("pid").asLong();
+        assertThat(runc("start", id).status()).isZero();
+        awaitStatus(id, "stopped");
+        assertThat(runc("delete", id).status()).isZero();
+
+        List<String> lines = Files.readAllLines(log);
+        assertThat(lines).extracting(l -> l.substring(0, l.indexOf(' ')))
+                .containsExactly("prestart", "createRuntime", "poststart", "poststop");
+        for (String line : lines) {
+            JsonNode state = OciJson.mapper().readTree(line.substring(line.indexOf(' ') + 1));
+            assertThat(state.get("id").asText()).isEqualTo(id);
+            assertThat(state.get("bundle").asText()).isEqualTo(bundle.toString());
+            if (!line.startsWith("poststop")) {
+                assertThat(state.get("pid").asLong()).as(line).isEqualTo(pid);
+            }
+        }
+        assertThat(OciJson.mapper().readTree(lines.get(2).substring(10)).get("status").asText()).isEqualTo("running");
+    }
+
+    @Test
+    void invalidConfigsAreRefusedWithThePathAndNothingIsLeft() throws Exception {
+        String docker = OciJson.writePretty(TestSpecs.docker(rootfs, "true"));
+        assertRefused(docker.replace("\"uts\"", "\"utz\""), "linux.namespaces[3].type");
+        assertRefused(docker.replace("\"destination\" : \"/dev/shm\"", "\"destination\" : \"dev/shm\""),
+                "mounts[3].destination: 'dev/shm' is not an absolute path");
+        assertRefused(docker.replace("\"limit\" : 67108864", "\"limit\" : -5"),
+                "linux.resources.memory.limit: -5 is not a size in bytes");
+        assertRefused(docker.replace("\"maskedPaths\"", "\"seccomp\" : {\"defaultAction\" : \"SCMP_ACT_ALLOW\", "
+                + "\"architectures\" : [\"SCMP_ARCH_X86_64\"], \"syscalls\" : [{\"names\" : [\"no_such_call\"], "
+                + "\"action\" : \"SCMP_ACT_ERRNO\"}]}, \"maskedPaths\""), "linux.seccomp");
+        assertRefused(docker.replace("\"ociVersion\" : \"1.2.0\"", "\"ociVersion\" : \"one\""), "config.ociVersion");
+    }
+
+    private static void assertRefused(String config, String expected) throws IOException {
+        assertThat(config).as("the test's edit applied").isNotEqualTo(OciJson.writePretty(TestSpecs.docker(rootfs, "true")));
+        String id = nextId();
+        Result r = runc("create", "--bundle", bundleWithConfig(config).toString(), id);
+        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.err()).contains(expected);
+        assertThat(stateRoot.resolve(id)).as("no state left").doesNotExist();
+        assertThat(Cgroups.detect().roots()).as("no cgroup left")
+                .allMatch(root -> !Files.exists(root.resolve("stevedore-runc/" + id)));
+    }
+
+    /** Waits until the container has written a line to {@code file}. */
+    private static void awaitFile(Path file) throws Exception {
+        for (int i = 0; i < 500 && !(Files.exists(file) && Files.readString(file).endsWith("\n")); i++) {
+            Thread.sleep(10);
+        }
+        assertThat(file).exists();
+    }
+}
