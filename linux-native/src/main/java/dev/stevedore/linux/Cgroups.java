@@ -188,6 +188,17 @@ final class Cgroups {
         return roots;
     }
 
+    /**
+     * @param settings what a container's resources need
+     * @return the controllers a container joins: the defaults this host has (so stats and pause
+     *     always work) and those its settings write to
+     */
+    Set<String> controllersFor(CgroupSettings settings) {
+        Set<String> wanted = new java.util.TreeSet<>(DEFAULTS);
+        wanted.addAll(settings.controllers());
+        return available(wanted);
+    }
+
     /** @return the hierarchy roots that hold the given controllers */
     List<Path> roots(Set<String> controllers) {
         return controllers.stream().map(this::root).distinct().toList();

@@ -121,7 +121,7 @@ final class LinuxRuntime implements ContainerRuntime {
         try {
             CgroupSettings settings = spec.linux() == null ? CgroupSettings.of(null, List.of(), cgroups, host)
                     : CgroupSettings.of(spec.linux().resources(), spec.linux().devices(), cgroups, host);
-            Set<String> controllers = cgroups.available(union(Cgroups.DEFAULTS, settings.controllers()));
+            Set<String> controllers = cgroups.controllersFor(settings);
             Plan plan = Planner.create(id, spec, rootfs, List.of(), writeEtcFiles(dir, spec),
                     cgroups.containerView(controllers));
             spare = takeSpare(stdio, plan.beforeClone(), controllers);
@@ -439,12 +439,6 @@ final class LinuxRuntime implements ContainerRuntime {
         if (failure != null) {
             throw failure;
         }
-    }
-
-    private static Set<String> union(Set<String> a, Set<String> b) {
-        Set<String> union = new java.util.TreeSet<>(a);
-        union.addAll(b);
-        return union;
     }
 
     /** Removes the shared tmpfs directory once no runtime uses it, so test runs do not litter tmpfs. */

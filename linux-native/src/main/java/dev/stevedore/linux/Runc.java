@@ -103,9 +103,8 @@ final class Runc {
                 return 0;
             case "pause":
             case "resume":
-                args.required(0, "container id");
-                throw new IllegalStateException(args.command + ": the freezer cgroup is not supported yet; "
-                        + "the container was left as it is");
+                containers.freeze(args.required(0, "container id"), args.command.equals("pause"));
+                return 0;
             case "spec":
                 RuncSpecs.writeDefault(bundleOrCurrent(), args.flag("rootless"));
                 return 0;

@@ -30,6 +30,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -85,11 +86,18 @@ final class RuncContainers {
             throw new ContainerBackendException(cgroups.unavailableReason());
         }
         String cgroup = cgroupPath(spec, id);
-        List<Path> procs = cgroups.roots().stream().map(r -> r.resolve(cgroup).resolve("cgroup.procs")).toList();
         // Planned (and so validated) before anything exists: a bad config leaves nothing behind.
         Plan plan;
+        CgroupSettings settings;
+        Set<String> controllers;
         try {
-            plan = Planner.create(id, spec, List.of(), procs, Map.of(), cgroups.containerView());
+            settings = spec.linux() == null ? CgroupSettings.of(null, List.of(), cgroups, CgroupSettings.Host.detect())
+                    : CgroupSettings.of(spec.linux().resources(), spec.linux().devices(), cgroups,
+                            CgroupSettings.Host.detect());
+            controllers = cgroups.controllersFor(settings);
+            List<Path> procs = cgroups.roots(controllers).stream()
+                    .map(r -> r.resolve(cgroup).resolve("cgroup.procs")).toList();
+            plan = Planner.create(id, spec, List.of(), procs, Map.of(), cgroups.containerView(controllers));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("config.json: " + e.getMessage(), e);
         }
@@ -107,14 +115,14 @@ final class RuncContainers {
         boolean cgroupMade = false;
         try {
             Files.write(dir.resolve("config.json"), OciJson.write(spec));
-            cgroups.create(cgroup);
+            cgroups.create(cgroup, controllers);
             cgroupMade = true;
-            cgroups.limit(cgroup, spec.linux() == null ? null : spec.linux().resources());
+            cgroups.apply(cgroup, settings.writes());
             helper = Helper.spawnDetached(helperExecutable, dir.resolve("init.sock"), Stdio.inherit(),
                     dir.resolve("control.sock"), dir.resolve("exit"));
             helper.clone(plan.beforeClone()).begin(plan.afterClone(), pid -> LifecycleHooks.runCreate(id, config, pid));
             long pid = helper.pid();
-            leaveCgroups(cgroups, cgroup, helper.process.pid(), spec);
+            leaveCgroups(cgroups, controllers, cgroup, helper.process.pid(), spec);
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("rootfs", rootfs.normalize().toString());
             extra.put("created", Instant.now().toString());
@@ -151,11 +159,11 @@ final class RuncContainers {
      * {@code pids.max} is the configured limit exactly (the library keeps the helper in and adds
      * one). cgroup v2 refuses processes in a parent that delegates controllers; the helper then stays.
      */
-    private void leaveCgroups(Cgroups cgroups, String cgroup, long helperPid, Spec spec) {
+    private void leaveCgroups(Cgroups cgroups, Set<String> controllers, String cgroup, long helperPid, Spec spec) {
         Path parent = Path.of(cgroup).getParent();
         Long limit = spec.linux() == null || spec.linux().resources() == null || spec.linux().resources().pids() == null
                 ? null : spec.linux().resources().pids().limit();
-        for (Path root : cgroups.roots()) {
+        for (Path root : cgroups.roots(controllers)) {
             try {
                 Files.writeString((parent == null ? root : root.resolve(parent.toString())).resolve("cgroup.procs"),
                         Long.toString(helperPid));
@@ -292,6 +300,17 @@ final class RuncContainers {
         LifecycleHooks.runPoststop(id, spec);
     }
 
+    /** Freezes (or thaws) every process of a running container through its freezer cgroup. */
+    void freeze(String id, boolean frozen) {
+        Record r = load(id);
+        ContainerStatus status = status(id, r);
+        if (status != ContainerStatus.RUNNING) {
+            throw new IllegalStateException((frozen ? "pause" : "resume") + ": container '" + id + "' is "
+                    + status.value() + ", not running");
+        }
+        Cgroups.detect().freeze(r.cgroup(), frozen);
+    }
+
     int exec(String id, Process process, Path pidFile, boolean detach) {
         Record r = load(id);
         ContainerStatus status = status(id, r);
@@ -301,7 +320,8 @@ final class RuncContainers {
         Path dir = root.resolve(id);
         Spec spec = config(id);
         Cgroups cgroups = Cgroups.detect();
-        List<Path> procs = cgroups.roots().stream().map(p -> p.resolve(r.cgroup()).resolve("cgroup.procs")).toList();
+        List<Path> procs = cgroups.roots().stream().map(p -> p.resolve(r.cgroup()).resolve("cgroup.procs"))
+                .filter(Files::exists).toList();
         Plan plan = Planner.exec(r.state().pid(), spec, process, procs);
         Path helperExecutable = HelperBinary.extract(root.resolve("bin"));
         String n = Long.toString(ProcessHandle.current().pid());
@@ -377,7 +397,8 @@ final class RuncContainers {
     }
 
     private List<Long> cgroupPids(Record r) {
-        Path procs = Cgroups.detect().roots().get(0).resolve(r.cgroup()).resolve("cgroup.procs");
+        // Every container joins the pids controller when the host has it; its list is the whole container.
+        Path procs = Cgroups.detect().dir("pids", r.cgroup()).resolve("cgroup.procs");
         try {
             return Files.readAllLines(procs).stream().filter(l -> !l.isBlank()).map(l -> Long.parseLong(l.trim()))
                     .toList();

@@ -121,6 +121,27 @@ class RuncTest {
     }
 
     @Test
+    void pauseFreezesTheContainerUntilResume() throws Exception {
+        Path bundle = bundle("i=0; while true; do i=$((i+1)); echo $i > /count; sleep 0.01; done");
+        String id = nextId();
+        assertThat(runc("create", "--bundle", bundle.toString(), id).status()).isZero();
+        assertThat(runc("start", id).status()).isZero();
+        Thread.sleep(200);
+        Result paused = runc("pause", id);
+        assertThat(paused.status()).as(paused.err()).isZero();
+        long pid = state(id).get("pid").asLong();
+        Path count = Path.of("/proc/" + pid + "/root/count");
+        String frozen = Files.readString(count);
+        Thread.sleep(300);
+        assertThat(Files.readString(count)).as("no progress while paused").isEqualTo(frozen);
+        assertThat(runc("resume", id).status()).isZero();
+        Thread.sleep(300);
+        assertThat(Integer.parseInt(Files.readString(count).trim())).isGreaterThan(Integer.parseInt(frozen.trim()));
+        assertThat(runc("delete", "--force", id).status()).isZero();
+        assertThat(runc("pause", id).status()).as("pause of a deleted container fails").isNotZero();
+    }
+
+    @Test
     void deleteOfANotStoppedContainerFailsAndHasNoEffect() throws Exception {
         String id = nextId();
         assertThat(runc("create", "--bundle", bundle("exec sleep 30").toString(), id).status()).isZero();
@@ -241,7 +262,7 @@ class RuncTest {
         assertRefused(docker.replace("\"destination\" : \"/dev/shm\"", "\"destination\" : \"dev/shm\""),
                 "mounts[3].destination: 'dev/shm' is not an absolute path");
         assertRefused(docker.replace("\"limit\" : 67108864", "\"limit\" : -5"),
-                "linux.resources.memory.limit: -5 is not a size in bytes");
+                "linux.resources.memory.limit: -5 is neither -1 (unlimited) nor a size in bytes");
         assertRefused(docker.replace("\"maskedPaths\"", "\"seccomp\" : {\"defaultAction\" : \"SCMP_ACT_ALLOW\", "
                 + "\"architectures\" : [\"SCMP_ARCH_X86_64\"], \"syscalls\" : [{\"names\" : [\"no_such_call\"], "
                 + "\"action\" : \"SCMP_ACT_ERRNO\"}]}, \"maskedPaths\""), "linux.seccomp");
