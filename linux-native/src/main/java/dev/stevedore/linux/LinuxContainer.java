@@ -7,16 +7,13 @@ import dev.stevedore.spi.ContainerProcess;
 import dev.stevedore.spi.ContainerState;
 import dev.stevedore.spi.ContainerStats;
 import dev.stevedore.spi.Stdio;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.Set;
 
 /** A container of a {@link LinuxRuntime}: its helper, cgroup and state directory. */
-final class LinuxContainer implements ContainerHandle {
+final class LinuxContainer extends LinuxProcess implements ContainerHandle {
     private final LinuxRuntime runtime;
     private final String id;
     private final Spec spec;
@@ -24,7 +21,6 @@ final class LinuxContainer implements ContainerHandle {
     private final Set<String> controllers;
     private final List<Path> cgroupProcs;
     private final Path dir;
-    private final Helper helper;
     private volatile boolean started;
     private volatile boolean deleted;
     private volatile boolean paused;
@@ -33,6 +29,7 @@ final class LinuxContainer implements ContainerHandle {
 
     LinuxContainer(LinuxRuntime runtime, String id, Spec spec, String cgroup, Set<String> controllers,
             List<Path> cgroupProcs, Path dir, Helper helper) {
+        super(helper);
         this.runtime = runtime;
         this.id = id;
         this.spec = spec;
@@ -40,17 +37,11 @@ final class LinuxContainer implements ContainerHandle {
         this.controllers = controllers;
         this.cgroupProcs = cgroupProcs;
         this.dir = dir;
-        this.helper = helper;
     }
 
     @Override
     public String id() {
         return id;
-    }
-
-    @Override
-    public long pid() {
-        return helper.pid();
     }
 
     String cgroup() {
@@ -124,36 +115,6 @@ final class LinuxContainer implements ContainerHandle {
     public ContainerStats stats() {
         ContainerStats last = finalStats;
         return last != null ? last : CgroupStats.read(runtime.cgroups(), cgroup, controllers);
-    }
-
-    @Override
-    public OutputStream stdin() {
-        return helper.stdin();
-    }
-
-    @Override
-    public InputStream stdout() {
-        return helper.stdout();
-    }
-
-    @Override
-    public InputStream stderr() {
-        return helper.stderr();
-    }
-
-    @Override
-    public void kill(int signal) {
-        helper.kill(signal);
-    }
-
-    @Override
-    public OptionalInt waitFor(Duration timeout) {
-        return helper.waitFor(timeout);
-    }
-
-    @Override
-    public int waitFor() {
-        return helper.waitFor();
     }
 
     @Override

@@ -6,9 +6,12 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.OptionalInt;
 
-/** A process added to a running container by exec. */
-final class LinuxProcess implements ContainerProcess {
-    private final Helper helper;
+/**
+ * A process run by a helper, which relays its streams, signals and exit status: a process added to
+ * a running container by exec, and the base of {@link LinuxContainer}.
+ */
+class LinuxProcess implements ContainerProcess {
+    final Helper helper;
 
     LinuxProcess(Helper helper) {
         this.helper = helper;
