@@ -591,7 +591,7 @@ public final class LayerExtractor {
     }
 
     /** Counts and digests what the tar parser reads. */
-    private static final class CountingDigestInputStream extends java.io.FilterInputStream {
+    private static final class CountingDigestInputStream extends ObservingInputStream {
         private final MessageDigest digest;
         private long count;
 
@@ -605,37 +605,9 @@ public final class LayerExtractor {
         }
 
         @Override
-        public int read() throws IOException {
-            int b = in.read();
-            if (b >= 0) {
-                digest.update((byte) b);
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            if (n > 0) {
-                digest.update(b, off, n);
-                count += n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            byte[] buf = new byte[(int) Math.min(n, 8192)];
-            long skipped = 0;
-            while (skipped < n) {
-                int r = read(buf, 0, (int) Math.min(buf.length, n - skipped));
-                if (r < 0) {
-                    break;
-                }
-                skipped += r;
-            }
-            return skipped;
+        void observe(byte[] b, int off, int len) {
+            digest.update(b, off, len);
+            count += len;
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.stevedore.internal.layer;
 
 import java.io.ByteArrayOutputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +21,7 @@ import java.util.Map;
  * The parser reads header records exactly as it needs them, so when it returns an entry the
  * last header seen here is that entry's.
  */
-final class TarHeaderGuard extends FilterInputStream {
+final class TarHeaderGuard extends ObservingInputStream {
     static final int MAX_META = 1 << 20;
     private static final int BLOCK = 512;
     private static final String XATTR_PAX = "SCHILY.xattr.";
@@ -47,38 +46,7 @@ final class TarHeaderGuard extends FilterInputStream {
     }
 
     @Override
-    public int read() throws IOException {
-        int b = in.read();
-        if (b >= 0) {
-            observe(new byte[] {(byte) b}, 0, 1);
-        }
-        return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-        int n = in.read(b, off, len);
-        if (n > 0) {
-            observe(b, off, n);
-        }
-        return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-        byte[] buf = new byte[(int) Math.min(n, 8192)];
-        long skipped = 0;
-        while (skipped < n) {
-            int r = read(buf, 0, (int) Math.min(buf.length, n - skipped));
-            if (r < 0) {
-                break;
-            }
-            skipped += r;
-        }
-        return skipped;
-    }
-
-    private void observe(byte[] b, int off, int len) {
+    void observe(byte[] b, int off, int len) {
         while (len > 0 && !done) {
             if (remainingData > 0) {
                 int n = (int) Math.min(len, remainingData);
