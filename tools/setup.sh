@@ -7,7 +7,7 @@ packages=(
   busybox-static   # the test image's only binary
   skopeo umoci oci-image-tool  # image interoperability checks
   crun runc        # reference runtimes for benchmarks and conformance
-  docker-registry apache2-utils  # a local registry (htpasswd for its basic auth)
+  docker-registry apache2-utils openssl  # a local registry (htpasswd, test certificates)
   iproute2 nftables  # networking tests look at links, addresses and rules
   musl-tools       # builds the small static helper
   gcc libc6-dev make
