@@ -67,6 +67,22 @@ final class BuildFixture {
         };
     }
 
+    private int contexts;
+
+    /**
+     * Writes a fresh context directory with a Dockerfile and other files.
+     *
+     * @param files file name, content, file name, content, ...
+     */
+    synchronized Path context(String dockerfile, String... files) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("Dockerfile", dockerfile);
+        for (int i = 0; i < files.length; i += 2) {
+            m.put(files[i], files[i + 1]);
+        }
+        return context("ctx" + contexts++, m);
+    }
+
     /** Writes a context directory: file name to content; a Dockerfile among them. */
     Path context(String name, Map<String, String> files) {
         Path dir = root.resolve(name);

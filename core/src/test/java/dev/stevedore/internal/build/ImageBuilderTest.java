@@ -27,7 +27,6 @@ class ImageBuilderTest {
     @TempDir
     static Path tmp;
     static BuildFixture f;
-    static int contexts;
 
     @BeforeAll
     static void store() {
@@ -36,12 +35,7 @@ class ImageBuilderTest {
     }
 
     static Path context(String dockerfile, String... files) {
-        Map<String, String> m = new java.util.LinkedHashMap<>();
-        m.put("Dockerfile", dockerfile);
-        for (int i = 0; i < files.length; i += 2) {
-            m.put(files[i], files[i + 1]);
-        }
-        return f.context("ctx" + contexts++, m);
+        return f.context(dockerfile, files);
     }
 
     @Test

@@ -21,7 +21,6 @@ class RunStepTest {
     static Path tmp;
     static BuildFixture f;
     static ContainerRunStepExecutor runner;
-    static int contexts;
 
     @BeforeAll
     static void open() {
@@ -38,12 +37,7 @@ class RunStepTest {
     }
 
     static Path context(String dockerfile, String... files) {
-        Map<String, String> m = new java.util.LinkedHashMap<>();
-        m.put("Dockerfile", dockerfile);
-        for (int i = 0; i < files.length; i += 2) {
-            m.put(files[i], files[i + 1]);
-        }
-        return f.context("ctx" + contexts++, m);
+        return f.context(dockerfile, files);
     }
 
     @Test
