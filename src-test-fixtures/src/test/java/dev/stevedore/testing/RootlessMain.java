@@ -1,0 +1,58 @@
+package dev.stevedore.testing;
+
+import dev.stevedore.Container;
+import dev.stevedore.Engine;
+import dev.stevedore.ExecResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * What {@link RootlessTest} runs as a non-root user: containers through the public API on an
+ * engine rooted in a directory of that user, printing what it saw as {@code key=value} lines.
+ *
+ * <p>Arguments: the engine root, a directory the container gets as its {@code /data} volume.
+ */
+public final class RootlessMain {
+    private RootlessMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of(args[0]);
+        Path volume = Path.of(args[1]);
+        try (Engine engine = Engine.builder().root(root).build()) {
+            System.out.println("doctor=" + engine.doctor().toString().replace('\n', '|'));
+            BusyboxImage.ensure(engine);
+            ExecResult seen = engine.container(BusyboxImage.NAME)
+                    .withHostname("rootless-box")
+                    .withVolume(volume, "/data")
+                    .withCommand("sh", "-c", "id; echo uid_map=$(cat /proc/self/uid_map); echo hostname=$(hostname);"
+                            + " echo written > /data/out; ls -ln /bin/busybox | awk '{print \"owner=\" $3}'")
+                    .run();
+            System.out.println("exit=" + seen.exitCode());
+            System.out.print(seen.stdout());
+            System.out.println("stderr=" + seen.stderr().replace('\n', '|'));
+            System.out.println("status=" + engine.container(BusyboxImage.NAME).withCommand("sh", "-c", "exit 7")
+                    .run().exitCode());
+            try (Container sleeper = engine.container(BusyboxImage.NAME).withCommand("sleep", "30").start()) {
+                String hostUid = Files.readAllLines(Path.of("/proc/" + sleeper.pid() + "/status")).stream()
+                        .filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow().split("\\s+")[1];
+                System.out.println("hostuid=" + hostUid);
+                System.out.println("exec=" + sleeper.exec("id", "-u").stdout().trim());
+                sleeper.stop(Duration.ZERO);
+            }
+            try {
+                engine.container(BusyboxImage.NAME).withMemoryLimit(64 << 20).withCommand("true").run();
+                System.out.println("memory=accepted");
+            } catch (RuntimeException e) {
+                System.out.println("memory=" + e.getMessage());
+            }
+            try {
+                engine.container(BusyboxImage.NAME).withPortBinding(18080, 80).withCommand("true").run();
+                System.out.println("ports=accepted");
+            } catch (RuntimeException e) {
+                System.out.println("ports=" + e.getMessage());
+            }
+        }
+    }
+}
