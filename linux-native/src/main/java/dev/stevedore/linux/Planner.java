@@ -140,11 +140,6 @@ final class Planner {
                 plan.add(Op.SETNS, ns.path(), cloneFlag(type));
             }
         }
-        if (newUser) {
-            // Still the host's root, which the new namespace does not map: become its root before anything
-            // makes files (runc's nsexec does the same).
-            plan.add(Op.USER, 0, 0);
-        }
         // After the parent moved us into our cgroups, so that they become the namespace's root.
         if (isNew(namespaces, NamespaceType.CGROUP)) {
             plan.add(Op.UNSHARE, CLONE_NEWCGROUP);
@@ -227,6 +222,14 @@ final class Planner {
         plan.add(Op.PIVOT, root);
         // pivot_root needs a private root; give it back the propagation asked for.
         plan.add(Op.MOUNT, "", "/", "", 0, "", 0, rootPropagation, 0);
+        if (newUser) {
+            // Until here the helper's child kept the runtime's own ids, with all capabilities in its new
+            // namespaces: it reached the host paths (the rootfs, the runtime's /etc files, bind sources) as
+            // the runtime, through directories only the runtime may enter. Past pivot_root no host path is
+            // left, and it becomes the container's root before it makes any file in the container (a
+            // tmpfs of the namespace refuses files of ids it does not map).
+            plan.add(Op.USER, 0, 0);
+        }
         boolean devTmpfs = false;
         boolean devPts = false;
         int tree = 0;

@@ -157,7 +157,7 @@ record Rootless(List<IdMapping> uidMappings, List<IdMapping> gidMappings, String
         add(fields, r.unified().isEmpty() ? null : r.unified(), "unified");
         if (!fields.isEmpty()) {
             throw new IllegalArgumentException("linux.resources." + fields.get(0) + ": resource limits are not "
-                    + "supported for rootless containers: uid " + ids()[0] + " cannot create cgroups, so the "
+                    + "supported for rootless containers: uid " + uidMappings.get(0).hostID() + " cannot create cgroups, so the "
                     + "container runs without a cgroup of its own; run as root for limits (asked for: "
                     + String.join(", ", fields) + ")");
         }
