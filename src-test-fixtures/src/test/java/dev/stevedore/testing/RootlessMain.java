@@ -41,6 +41,15 @@ public final class RootlessMain {
                 System.out.println("exec=" + sleeper.exec("id", "-u").stdout().trim());
                 sleeper.stop(Duration.ZERO);
             }
+            // Two RUN layers: the second replaces a directory, which its layer marks opaque; unpacking that
+            // layer, mounting it and reading the build's changes all happen as this user.
+            Path context = Files.createDirectories(root.resolveSibling("context"));
+            Files.writeString(context.resolve("Dockerfile"), "FROM " + BusyboxImage.NAME + "\n"
+                    + "RUN mkdir /opq && touch /opq/old\n"
+                    + "RUN rm -rf /opq && mkdir /opq && touch /opq/new\n");
+            engine.images().fromContext(context).withTag("rootless-built").build();
+            System.out.println("opaque=" + engine.container("rootless-built").withCommand("ls", "/opq").run()
+                    .stdout().trim().replace('\n', ' '));
             try {
                 engine.container(BusyboxImage.NAME).withMemoryLimit(64 << 20).withCommand("true").run();
                 System.out.println("memory=accepted");

@@ -106,6 +106,10 @@ class RootlessTest {
         assertThat(seen.get("memory")).contains("linux.resources.memory: resource limits are not supported for "
                 + "rootless containers", "cannot create cgroups");
         assertThat(seen.get("ports")).contains("rootless", "NetworkMode.NONE");
+        assertThat(seen.get("opaque")).as("a directory a later layer replaced shows only the new content")
+                .isEqualTo("new");
+        assertThat(seen.get("doctor")).as("overlayfs, mounted in the container's user namespace")
+                .containsPattern("snapshotter +ok +overlayfs");
     }
 
     /** Runs {@link RootlessMain} as the user; its output as key=value, the {@code id} line under "id". */
