@@ -336,6 +336,11 @@ final class LinuxRuntime implements ContainerRuntime {
         return cgroups;
     }
 
+    /** @return how containers are mapped when this runtime is rootless, else null */
+    Rootless rootless() {
+        return rootless;
+    }
+
     void removed(LinuxContainer container, String cgroup, Path dir) {
         try {
             cgroups.remove(cgroup);

@@ -174,7 +174,12 @@ public final class OverlaySnapshotter implements Snapshotter {
         try {
             deleteTree(snapshotDir);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove snapshot '" + snapshotDir + "'", e);
+            Rootless rootless = ROOTLESS ? Rootless.detect() : null;
+            if (rootless == null || !rootless.usesTools()) {
+                throw new UncheckedIOException("cannot remove snapshot '" + snapshotDir + "'", e);
+            }
+            // Users of subordinate ids in the container made files there that only a namespace's root may remove.
+            rootless.removeAsNamespaceRoot(snapshotDir);
         }
     }
 

@@ -7,6 +7,8 @@ import dev.stevedore.oci.runtime.Namespace;
 import dev.stevedore.oci.runtime.NamespaceType;
 import dev.stevedore.oci.runtime.Resources;
 import dev.stevedore.oci.runtime.Spec;
+import dev.stevedore.spi.ContainerBackendException;
+import dev.stevedore.spi.Stdio;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -166,6 +168,53 @@ record Rootless(List<IdMapping> uidMappings, List<IdMapping> gidMappings, String
     private static void add(List<String> fields, Object value, String name) {
         if (value != null) {
             fields.add(name);
+        }
+    }
+
+    /**
+     * Removes a directory tree that holds files of subordinate ids, which the caller alone may not
+     * unlink: {@code rm -rf} runs as root of a user namespace with this mapping, where it may
+     * remove whatever the mapped ids own. The helper and its socket live in a fresh private
+     * temporary directory for the duration.
+     *
+     * @throws ContainerBackendException naming the directory when removal fails
+     */
+    void removeAsNamespaceRoot(Path dir) {
+        Path scratch = null;
+        try {
+            scratch = Files.createTempDirectory("stevedore-rm-");
+            Path helperExecutable = HelperBinary.extract(scratch.resolve("bin"));
+            Plan beforeClone = new Plan();
+            Planner.addIdMaps(beforeClone, Linux.of(List.of()).withIdMappings(uidMappings, gidMappings),
+                    uidMappings.get(0).hostID(), gidMappings.get(0).hostID());
+            beforeClone.add(Op.CLONE, Kernel.CLONE_NEWUSER);
+            Plan afterClone = new Plan();
+            afterClone.add(Op.USER, 0, 0);
+            afterClone.add(Op.GO);
+            for (String arg : List.of("rm", "-rf", "--", dir.toAbsolutePath().toString())) {
+                afterClone.add(Op.ARG, arg);
+            }
+            afterClone.add(Op.EXEC, "/usr/bin:/bin");
+            Helper helper = Helper.spawn(helperExecutable, scratch.resolve("rm.sock"), Stdio.discard())
+                    .clone(beforeClone).begin(afterClone);
+            helper.go();
+            int status = helper.waitFor();
+            if (status != 0 || Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new ContainerBackendException("cannot remove '" + dir + "' as root of a user namespace ("
+                        + description + "): rm exited with status " + status);
+            }
+        } catch (IOException e) {
+            throw new ContainerBackendException("cannot remove '" + dir + "': " + e, null, e);
+        } finally {
+            if (scratch != null) {
+                try (java.util.stream.Stream<Path> walk = Files.walk(scratch)) {
+                    for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                } catch (IOException e) {
+                    // A few kilobytes left in the temporary directory; nothing depends on them.
+                }
+            }
         }
     }
 

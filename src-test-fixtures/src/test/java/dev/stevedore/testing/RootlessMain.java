@@ -39,8 +39,17 @@ public final class RootlessMain {
                         .filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow().split("\\s+")[1];
                 System.out.println("hostuid=" + hostUid);
                 System.out.println("exec=" + sleeper.exec("id", "-u").stdout().trim());
+                try {
+                    sleeper.pause();
+                    System.out.println("pause=accepted");
+                } catch (RuntimeException e) {
+                    System.out.println("pause=" + e.getMessage());
+                }
                 sleeper.stop(Duration.ZERO);
             }
+            // Files of a subordinate id in the container's upper directory: the caller alone may not remove them.
+            System.out.println("chown=" + engine.container(BusyboxImage.NAME).withCommand("sh", "-c",
+                    "mkdir -p /d/sub && touch /d/sub/f && chown -R 1000:1000 /d").run().exitCode());
             // Two RUN layers: the second replaces a directory, which its layer marks opaque; unpacking that
             // layer, mounting it and reading the build's changes all happen as this user.
             Path context = Files.createDirectories(root.resolveSibling("context"));
@@ -62,6 +71,9 @@ public final class RootlessMain {
             } catch (RuntimeException e) {
                 System.out.println("ports=" + e.getMessage());
             }
+        }
+        try (java.util.stream.Stream<Path> left = Files.list(root.resolve("containers"))) {
+            System.out.println("leftovers=" + left.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
 }

@@ -77,6 +77,7 @@ class RootlessTest {
         assertThat(seen.get("uid_map").trim().split("\\s+")).as("only the caller is mapped")
                 .containsExactly("0", Long.toString(uid), "1");
         assertThat(seen.get("log")).as("the runtime says which mapping it chose").contains("single mapping");
+        assertThat(seen.get("chown")).as("no other id exists in a single mapping").isEqualTo("1");
     }
 
     @Test
@@ -87,6 +88,7 @@ class RootlessTest {
         assertThat(seen.get("uid_map").trim().split("\\s+")).as("root is the caller, 1-65536 the subordinate range")
                 .containsExactly("0", Long.toString(uid), "1", "1", Long.toString(SUB_START), "65536");
         assertThat(seen.get("log")).as("the runtime says which mapping it chose").contains("subordinate ids");
+        assertThat(seen.get("chown")).as("ids 1-65536 exist").isEqualTo("0");
     }
 
     private static void assertCommon(Map<String, String> seen, String user, long uid) throws IOException {
@@ -106,6 +108,10 @@ class RootlessTest {
         assertThat(seen.get("memory")).contains("linux.resources.memory: resource limits are not supported for "
                 + "rootless containers", "cannot create cgroups");
         assertThat(seen.get("ports")).contains("rootless", "NetworkMode.NONE");
+        assertThat(seen.get("leftovers")).as("every container's files are removed, whatever ids own them: %s",
+                        seen.get("log"))
+                .isEqualTo("[]");
+        assertThat(seen.get("pause")).contains("rootless", "cannot create cgroups", "no freezer");
         assertThat(seen.get("opaque")).as("a directory a later layer replaced shows only the new content")
                 .isEqualTo("new");
         assertThat(seen.get("doctor")).as("overlayfs, mounted in the container's user namespace")
