@@ -63,15 +63,21 @@ public final class LinuxBackend implements ContainerBackend {
 
     /** @return the effective uid from {@code /proc/self/status}, or -1 if unreadable */
     static long effectiveUid() {
+        return effectiveIds()[0];
+    }
+
+    /** @return the effective uid and gid from {@code /proc/self/status}; -1 for what is unreadable */
+    static long[] effectiveIds() {
+        long[] ids = {-1, -1};
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    return Long.parseLong(line.split("\\s+")[2]);
+                if (line.startsWith("Uid:") || line.startsWith("Gid:")) {
+                    ids[line.startsWith("Uid:") ? 0 : 1] = Long.parseLong(line.split("\\s+")[2]);
                 }
             }
         } catch (IOException | RuntimeException e) {
-            return -1;
+            return ids;
         }
-        return -1;
+        return ids;
     }
 }

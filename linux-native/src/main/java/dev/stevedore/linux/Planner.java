@@ -478,7 +478,7 @@ final class Planner {
     }
 
     /** The effective uid and gid of this JVM, which decide how user namespace maps can be written. */
-    private static final long[] CALLER = Rootless.ids();
+    private static final long[] CALLER = LinuxBackend.effectiveIds();
 
     /** A {@code /proc/PID/uid_map} or {@code gid_map}: one "container host size" line per mapping. */
     private static String idMap(List<dev.stevedore.oci.runtime.IdMapping> mappings) {

@@ -36,7 +36,7 @@ record Rootless(List<IdMapping> uidMappings, List<IdMapping> gidMappings, String
 
     /** The caller's mapping, from its ids, {@code /etc/subuid}, {@code /etc/subgid} and the installed tools. */
     static Rootless detect() {
-        long[] ids = ids();
+        long[] ids = LinuxBackend.effectiveIds();
         return detect(ids[0], ids[1], System.getProperty("user.name"), Path.of("/etc/subuid"), Path.of("/etc/subgid"),
                 Files.isExecutable(NEWUIDMAP) && Files.isExecutable(NEWGIDMAP));
     }
@@ -216,22 +216,5 @@ record Rootless(List<IdMapping> uidMappings, List<IdMapping> gidMappings, String
                 }
             }
         }
-    }
-
-    /** @return the effective uid and gid from {@code /proc/self/status} */
-    static long[] ids() {
-        long[] ids = {-1, -1};
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    ids[0] = Long.parseLong(line.split("\\s+")[2]);
-                } else if (line.startsWith("Gid:")) {
-                    ids[1] = Long.parseLong(line.split("\\s+")[2]);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return ids;
-        }
-        return ids;
     }
 }

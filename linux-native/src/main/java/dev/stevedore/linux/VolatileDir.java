@@ -67,8 +67,8 @@ final class VolatileDir {
             }
             PosixFileAttributes attrs = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             Object uid = Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-            return attrs.isDirectory() && !attrs.isSymbolicLink() && uid instanceof Number n && n.longValue() == LinuxBackend.effectiveUid()
-                    && attrs.permissions().equals(OWNER_ONLY);
+            return attrs.isDirectory() && !attrs.isSymbolicLink() && attrs.permissions().equals(OWNER_ONLY)
+                    && uid instanceof Number n && n.longValue() == LinuxBackend.effectiveUid();
         } catch (IOException | UnsupportedOperationException e) {
             return false;
         }

@@ -47,6 +47,12 @@ public final class RootlessMain {
                 }
                 sleeper.stop(Duration.ZERO);
             }
+            try {
+                System.out.println("user=" + engine.container(BusyboxImage.NAME).withUser("1000:1000")
+                        .withCommand("id", "-u").run().stdout().trim());
+            } catch (RuntimeException e) {
+                System.out.println("user=" + e.getMessage());
+            }
             // Files of a subordinate id in the container's upper directory: the caller alone may not remove them.
             System.out.println("chown=" + engine.container(BusyboxImage.NAME).withCommand("sh", "-c",
                     "mkdir -p /d/sub && touch /d/sub/f && chown -R 1000:1000 /d").run().exitCode());

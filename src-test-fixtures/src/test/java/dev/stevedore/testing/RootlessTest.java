@@ -78,6 +78,8 @@ class RootlessTest {
                 .containsExactly("0", Long.toString(uid), "1");
         assertThat(seen.get("log")).as("the runtime says which mapping it chose").contains("single mapping");
         assertThat(seen.get("chown")).as("no other id exists in a single mapping").isEqualTo("1");
+        assertThat(seen.get("user")).as("the image's user 1000 cannot be had")
+                .contains("a rootless user without ranges in /etc/subuid and /etc/subgid has only root");
     }
 
     @Test
@@ -89,6 +91,7 @@ class RootlessTest {
                 .containsExactly("0", Long.toString(uid), "1", "1", Long.toString(SUB_START), "65536");
         assertThat(seen.get("log")).as("the runtime says which mapping it chose").contains("subordinate ids");
         assertThat(seen.get("chown")).as("ids 1-65536 exist").isEqualTo("0");
+        assertThat(seen.get("user")).as("a container user of the range").isEqualTo("1000");
     }
 
     private static void assertCommon(Map<String, String> seen, String user, long uid) throws IOException {
