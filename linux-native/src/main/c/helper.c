@@ -643,6 +643,7 @@ static void run_id_map_tool(const char *tool, pid_t child, const char *triples) 
     close(out[1]);
     char said[512] = "";
     ssize_t n = pid < 0 ? 0 : read_upto(out[0], said, sizeof said - 1);
+    while (n > 0 && (said[n - 1] == '\n' || said[n - 1] == ' ')) n--;
     said[n > 0 ? n : 0] = '\0';
     close(out[0]);
     if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
