@@ -3,6 +3,7 @@ package dev.stevedore.testing;
 import dev.stevedore.Container;
 import dev.stevedore.Engine;
 import dev.stevedore.ExecResult;
+import dev.stevedore.NetworkMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +40,7 @@ public final class RootlessMain {
                         .filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow().split("\\s+")[1];
                 System.out.println("hostuid=" + hostUid);
                 System.out.println("exec=" + sleeper.exec("id", "-u").stdout().trim());
+                System.out.println("stats=" + sleeper.stats().memoryBytes() + " " + sleeper.stats().pids());
                 try {
                     sleeper.pause();
                     System.out.println("pause=accepted");
@@ -53,6 +55,8 @@ public final class RootlessMain {
             } catch (RuntimeException e) {
                 System.out.println("user=" + e.getMessage());
             }
+            System.out.println("hostnet=" + engine.container(BusyboxImage.NAME).withNetworkMode(NetworkMode.HOST)
+                    .withCommand("sh", "-c", "ls /sys/class/net | grep -x lo").run().stdout().trim());
             // Files of a subordinate id in the container's upper directory: the caller alone may not remove them.
             System.out.println("chown=" + engine.container(BusyboxImage.NAME).withCommand("sh", "-c",
                     "mkdir -p /d/sub && touch /d/sub/f && chown -R 1000:1000 /d").run().exitCode());

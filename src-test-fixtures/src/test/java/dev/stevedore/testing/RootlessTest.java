@@ -108,6 +108,8 @@ class RootlessTest {
         assertThat(seen.get("hostuid")).as("the host sees the container process as the caller")
                 .isEqualTo(Long.toString(uid));
         assertThat(seen.get("exec")).isEqualTo("0");
+        assertThat(seen.get("stats")).as("no cgroup: memory and pid counts are unknown (-1)").isEqualTo("-1 -1");
+        assertThat(seen.get("hostnet")).as("the host's network, its /sys bound in").isEqualTo("lo");
         assertThat(seen.get("memory")).contains("linux.resources.memory: resource limits are not supported for "
                 + "rootless containers", "cannot create cgroups");
         assertThat(seen.get("ports")).contains("rootless", "NetworkMode.NONE");
