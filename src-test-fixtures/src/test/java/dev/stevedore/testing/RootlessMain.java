@@ -12,7 +12,8 @@ import java.time.Duration;
  * What {@link RootlessTest} runs as a non-root user: containers through the public API on an
  * engine rooted in a directory of that user, printing what it saw as {@code key=value} lines.
  *
- * <p>Arguments: the engine root, a directory the container gets as its {@code /data} volume.
+ * <p>Arguments: the engine root, a directory the container gets as its {@code /data} volume, and
+ * optionally {@code copy} for the copying snapshotter instead of the engine's choice (overlayfs).
  */
 public final class RootlessMain {
     private RootlessMain() {
@@ -21,7 +22,12 @@ public final class RootlessMain {
     public static void main(String[] args) throws Exception {
         Path root = Path.of(args[0]);
         Path volume = Path.of(args[1]);
-        try (Engine engine = Engine.builder().root(root).build()) {
+        Engine.Builder builder = Engine.builder().root(root);
+        if (args.length > 2 && args[2].equals("copy")) {
+            // Where unprivileged overlayfs is not allowed the engine falls back to this one.
+            builder.snapshotter(new dev.stevedore.internal.snapshot.CopySnapshotter());
+        }
+        try (Engine engine = builder.build()) {
             System.out.println("doctor=" + engine.doctor().toString().replace('\n', '|'));
             BusyboxImage.ensure(engine);
             ExecResult seen = engine.container(BusyboxImage.NAME)

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * own, which uses the public API on an engine in a directory that user owns. One user has no
  * subordinate ids (the single mapping: container root is the user and nothing else is mapped);
  * the other has ranges in /etc/subuid and /etc/subgid, written through newuidmap and newgidmap.
+ * The first uses the copying snapshotter, the second overlayfs in the container's user namespace.
  */
 class RootlessTest {
     /** A user without subordinate ids. */
@@ -70,10 +71,11 @@ class RootlessTest {
     }
 
     @Test
-    void aUserWithoutSubordinateIdsIsRootOfASingleMapping() throws Exception {
-        Map<String, String> seen = runAs(SINGLE);
+    void aUserWithoutSubordinateIdsIsRootOfASingleMappingWithTheCopyingSnapshotter() throws Exception {
+        Map<String, String> seen = runAs(SINGLE, "copy");
         long uid = Long.parseLong(run("id", "-u", SINGLE).trim());
         assertCommon(seen, SINGLE, uid);
+        assertThat(seen.get("doctor")).containsPattern("snapshotter +ok +copy");
         assertThat(seen.get("uid_map").trim().split("\\s+")).as("only the caller is mapped")
                 .containsExactly("0", Long.toString(uid), "1");
         assertThat(seen.get("log")).as("the runtime says which mapping it chose").contains("single mapping");
@@ -84,9 +86,11 @@ class RootlessTest {
 
     @Test
     void aUserWithSubordinateIdsGetsTheirRangeThroughNewuidmap() throws Exception {
-        Map<String, String> seen = runAs(RANGED);
+        Map<String, String> seen = runAs(RANGED, "engine's choice");
         long uid = Long.parseLong(run("id", "-u", RANGED).trim());
         assertCommon(seen, RANGED, uid);
+        assertThat(seen.get("doctor")).as("overlayfs, mounted in the container's user namespace")
+                .containsPattern("snapshotter +ok +overlayfs");
         assertThat(seen.get("uid_map").trim().split("\\s+")).as("root is the caller, 1-65536 the subordinate range")
                 .containsExactly("0", Long.toString(uid), "1", "1", Long.toString(SUB_START), "65536");
         assertThat(seen.get("log")).as("the runtime says which mapping it chose").contains("subordinate ids");
@@ -119,19 +123,20 @@ class RootlessTest {
         assertThat(seen.get("pause")).contains("rootless", "cannot create cgroups", "no freezer");
         assertThat(seen.get("opaque")).as("a directory a later layer replaced shows only the new content")
                 .isEqualTo("new");
-        assertThat(seen.get("doctor")).as("overlayfs, mounted in the container's user namespace")
-                .containsPattern("snapshotter +ok +overlayfs");
     }
 
-    /** Runs {@link RootlessMain} as the user; its output as key=value, the {@code id} line under "id". */
-    private static Map<String, String> runAs(String user) throws Exception {
+    /**
+     * Runs {@link RootlessMain} as the user, with "copy" for the copying snapshotter; its output as
+     * key=value, the {@code id} line under "id", all of it under "log".
+     */
+    private static Map<String, String> runAs(String user, String snapshotter) throws Exception {
         Path home = Files.createDirectories(tmp.resolve("home-" + user));
         Path volume = Files.createDirectories(tmp.resolve("volume-" + user));
         run("chown", user + ":", home.toString(), volume.toString());
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder("setpriv", "--reuid", user, "--regid", user, "--init-groups",
                 "--reset-env", java, "-Duser.home=" + home, "-cp", classPath, RootlessMain.class.getName(),
-                home.resolve("engine").toString(), volume.toString());
+                home.resolve("engine").toString(), volume.toString(), snapshotter);
         pb.directory(home.toFile()).redirectErrorStream(true);
         Process p = pb.start();
         p.getOutputStream().close();
