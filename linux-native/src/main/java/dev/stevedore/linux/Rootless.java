@@ -45,7 +45,10 @@ record Rootless(List<IdMapping> uidMappings, List<IdMapping> gidMappings, String
      * @param uid the caller's effective uid
      * @param gid the caller's effective gid
      * @param user the caller's user name, as the subordinate id files may name it
+     * @param subuid the subordinate uid file, such as {@code /etc/subuid}
+     * @param subgid the subordinate gid file
      * @param tools whether newuidmap and newgidmap are installed
+     * @return the full mapping when the user has both ranges and the tools are there, else the single one
      */
     static Rootless detect(long uid, long gid, String user, Path subuid, Path subgid, boolean tools) {
         List<IdMapping> single = List.of(IdMapping.of(0, uid, 1));

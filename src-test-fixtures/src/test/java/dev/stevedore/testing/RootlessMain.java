@@ -29,6 +29,7 @@ public final class RootlessMain {
         }
         try (Engine engine = builder.build()) {
             System.out.println("doctor=" + engine.doctor().toString().replace('\n', '|'));
+            System.out.println("defaultroot=" + Engine.defaultRoot());
             BusyboxImage.ensure(engine);
             ExecResult seen = engine.container(BusyboxImage.NAME)
                     .withHostname("rootless-box")

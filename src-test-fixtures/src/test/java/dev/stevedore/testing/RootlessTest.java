@@ -100,6 +100,8 @@ class RootlessTest {
 
     private static void assertCommon(Map<String, String> seen, String user, long uid) throws IOException {
         assertThat(seen.get("exit")).as("%s", seen).isEqualTo("0");
+        assertThat(seen.get("defaultroot")).as("a non-root user's default store")
+                .isEqualTo(tmp.resolve("home-" + user).resolve("xdg").resolve("stevedore").toString());
         assertThat(seen.get("id")).as("inside, the process is root").startsWith("uid=0(root) gid=0(root)");
         assertThat(seen.get("hostname")).isEqualTo("rootless-box");
         assertThat(seen.get("owner")).as("the image's files, unpacked by the user, belong to the container's root")
@@ -135,7 +137,7 @@ class RootlessTest {
         run("chown", user + ":", home.toString(), volume.toString());
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder("setpriv", "--reuid", user, "--regid", user, "--init-groups",
-                "--reset-env", java, "-Duser.home=" + home, "-cp", classPath, RootlessMain.class.getName(),
+                "--reset-env", "env", "XDG_DATA_HOME=" + home.resolve("xdg"), java, "-Duser.home=" + home, "-cp", classPath, RootlessMain.class.getName(),
                 home.resolve("engine").toString(), volume.toString(), snapshotter);
         pb.directory(home.toFile()).redirectErrorStream(true);
         Process p = pb.start();
