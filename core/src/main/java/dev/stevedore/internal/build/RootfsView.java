@@ -1,5 +1,6 @@
 package dev.stevedore.internal.build;
 
+import dev.stevedore.internal.layer.OverlayDiff;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -12,14 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
-import jnr.ffi.LibraryLoader;
 
 /**
  * A read-only view of an image's root file system as its unpacked layers stack up, without mounting
  * anything: a path is looked up in the layers from the top down, honouring the overlayfs-form
  * whiteouts the unpacked-layer cache keeps (a 0/0 character device hides a name, a directory with
- * {@code trusted.overlay.opaque=y} hides the lower layers' content). Symbolic links inside the image
- * are followed within the image's root, never out to the host.
+ * {@code trusted.overlay.opaque=y}, or a rootless user's {@code user.overlay.opaque=y}, hides the
+ * lower layers' content). Symbolic links inside the image are followed within the image's root,
+ * never out to the host.
  */
 final class RootfsView {
 
@@ -261,18 +262,6 @@ final class RootfsView {
     }
 
     private static boolean isOpaque(Path dir) {
-        byte[] value = new byte[1];
-        return Xattr.LIBC.lgetxattr(dir.toString(), "trusted.overlay.opaque", value, 1) == 1 && value[0] == 'y';
-    }
-
-    /** Reading {@code trusted.*} attributes, which the JDK cannot. */
-    public interface Xattr {
-        /** The C library, loaded on first use. */
-        Xattr LIBC = LibraryLoader.create(Xattr.class).load("c");
-
-        /**
-         * @return the value's length, or -1
-         */
-        long lgetxattr(String path, String name, byte[] value, long size);
+        return OverlayDiff.isOpaque(dir);
     }
 }
