@@ -78,8 +78,21 @@ final class Planner {
     /** @param id the container's id, for the state its hooks are given */
     static Plan create(String id, Spec spec, List<RootfsMount> rootfs, List<Path> cgroupProcs,
             Map<String, Path> etcFiles, List<Cgroups.Hierarchy> cgroupView) {
+        return create(id, spec, rootfs, cgroupProcs, etcFiles, cgroupView, null, false);
+    }
+
+    /**
+     * @param consoleSocket where the master of the container's terminal is sent when {@code process.terminal}
+     *     is true (runc's {@code --console-socket}); null refuses a terminal
+     * @param hostMounts whether a configuration without a mount namespace runs in the runtime's, as
+     *     config-linux.md asks of a namespace type left out: the root filesystem and the mounts are then set
+     *     up there (the caller unmounts the root filesystem's tree at delete) and the process is chrooted;
+     *     when false such a configuration is refused
+     */
+    static Plan create(String id, Spec spec, List<RootfsMount> rootfs, List<Path> cgroupProcs,
+            Map<String, Path> etcFiles, List<Cgroups.Hierarchy> cgroupView, Path consoleSocket, boolean hostMounts) {
         SpecChecks.check(spec);
-        Process process = requireProcess(spec);
+        Process process = requireProcess(spec, consoleSocket);
         Linux linux = spec.linux() == null ? Linux.of(null) : spec.linux();
         String root = spec.root().path();
         if (!root.startsWith("/")) {
@@ -102,10 +115,10 @@ final class Planner {
         if (namespaces.containsKey(NamespaceType.TIME)) {
             throw new IllegalArgumentException("linux.namespaces: time namespaces are not supported");
         }
-        // Silently skipping these would run a container less confined or less set up than asked.
-        // Without one, the root filesystem would be set up, and pivot_root done, in the host's mount namespace.
-        if (!namespaces.containsKey(NamespaceType.MOUNT)) {
-            throw new IllegalArgumentException("linux.namespaces: a container needs a mount namespace, new or joined");
+        boolean ownMounts = namespaces.containsKey(NamespaceType.MOUNT);
+        if (!ownMounts && !hostMounts) {
+            throw new IllegalArgumentException("linux.namespaces: a container needs a mount namespace, new or joined "
+                    + "(without one its mounts would be made in the host's and outlive it)");
         }
         // A joined uts namespace takes the names too, as runc does: the configuration asked for both.
         boolean ownUts = namespaces.containsKey(NamespaceType.UTS);
@@ -134,6 +147,9 @@ final class Planner {
             plan.add(Op.ID_MAP, "uid_map", idMap(linux.uidMappings()));
             plan.add(Op.ID_MAP, "gid_map", idMap(linux.gidMappings()));
         }
+        if (Boolean.TRUE.equals(process.terminal())) {
+            plan.add(Op.CONSOLE_SOCKET, consoleSocket);
+        }
         plan.add(Op.CLONE, flags);
         for (NamespaceType type : JOIN_ORDER) {
             Namespace ns = namespaces.get(type);
@@ -159,10 +175,14 @@ final class Planner {
         if (spec.domainname() != null) {
             plan.add(Op.DOMAINNAME, spec.domainname());
         }
-        // Nothing mounted from here on may propagate back to the host (runc's default: rslave).
+        // Nothing mounted from here on may propagate back to the host (runc's default: rslave), whatever
+        // rootfsPropagation asks for the container's root: a shared "/" would pass the container's mounts to
+        // the host's, and an unbindable one could not be bound as the root. That is set after pivot_root.
         String propagation = linux.rootfsPropagation() == null ? "rslave" : linux.rootfsPropagation();
-        long rootPropagation = PROPAGATIONS.get("r" + propagation.replaceFirst("^r", ""));
-        plan.add(Op.MOUNT, "", "/", "", 0, "", 0, rootPropagation, 0);
+        long setupPropagation = PROPAGATIONS.get(propagation.endsWith("private") ? "rprivate" : "rslave");
+        if (ownMounts) {
+            plan.add(Op.MOUNT, "", "/", "", 0, "", 0, setupPropagation, 0);
+        }
         addRootfs(plan, root, rootfs);
 
         List<Mount> mounts = new ArrayList<>(spec.mounts());
@@ -225,9 +245,10 @@ final class Planner {
             }
         }
         LifecycleHooks.planBeforePivot(plan, id, spec);
-        plan.add(Op.PIVOT, root);
-        // pivot_root needs a private root; give it back the propagation asked for.
-        plan.add(Op.MOUNT, "", "/", "", 0, "", 0, rootPropagation, 0);
+        // pivot_root would change the root of every process of the host's mount namespace.
+        plan.add(ownMounts ? Op.PIVOT : Op.CHROOT, root);
+        // pivot_root needs a private root; the container's mounts are made under a slave (or private) one.
+        plan.add(Op.MOUNT, "", "/", "", 0, "", 0, setupPropagation, 0);
         boolean devTmpfs = false;
         boolean devPts = false;
         int tree = 0;
@@ -268,7 +289,15 @@ final class Planner {
             }
             addSpecDevices(plan, linux);
         }
+        // Then the root gets the propagation asked for, as runc does: "shared" is the root mount's alone (the
+        // mounts below stay private), "rshared" all of them. A shared /proc would be unmounted by an unmount
+        // propagating from a recursive bind of "/" in the container.
+        if (linux.rootfsPropagation() != null) {
+            plan.add(Op.MOUNT, "", "/", "", 0, "", 0, PROPAGATIONS.get(linux.rootfsPropagation()), 0);
+        }
         linux.sysctl().forEach((key, value) -> plan.add(Op.WRITE, sysctlPath(key, namespaces), value));
+        // Before masks and read-only remounts: config-linux.md's /dev/console is the terminal bound there.
+        addConsole(plan, process, true);
         for (String path : linux.maskedPaths()) {
             plan.add(Op.MASK, clean(path, "linux.maskedPaths"));
         }
@@ -292,6 +321,12 @@ final class Planner {
      * for the go-ahead, sent at once).
      */
     static Plan exec(long pid, Spec spec, Process process, List<Path> cgroupProcs) {
+        return exec(pid, spec, process, cgroupProcs, null);
+    }
+
+    /** @param consoleSocket where the terminal's master goes when {@code process.terminal} is true */
+    static Plan exec(long pid, Spec spec, Process process, List<Path> cgroupProcs, Path consoleSocket) {
+        Process checked = requireProcess(spec.withProcess(process), consoleSocket);
         Linux linux = spec.linux() == null ? Linux.of(null) : spec.linux();
         Set<NamespaceType> types = new HashSet<>();
         linux.namespaces().forEach(ns -> types.add(ns.type()));
@@ -302,14 +337,18 @@ final class Planner {
         for (Path procs : cgroupProcs) {
             plan.add(Op.CGROUP_PROCS, procs);
         }
+        if (Boolean.TRUE.equals(checked.terminal())) {
+            plan.add(Op.CONSOLE_SOCKET, consoleSocket);
+        }
         plan.add(Op.CLONE, 0);
         for (NamespaceType type : JOIN_ORDER) {
             if (types.contains(type)) {
                 plan.add(Op.SETNS, "/proc/" + pid + "/ns/" + procName(type), cloneFlag(type));
             }
         }
+        addConsole(plan, checked, false);
         plan.add(Op.GO);
-        addProcess(plan, requireProcess(spec.withProcess(process)), seccomp(linux));
+        addProcess(plan, checked, seccomp(linux));
         return plan;
     }
 
@@ -335,6 +374,16 @@ final class Planner {
         if ((flags & MS_RDONLY) != 0) {
             plan.add(Op.REMOUNT_RO, dest, 0, 0);
         }
+    }
+
+    /** The terminal, owned by the process's user so that it may change its settings, as runc does. */
+    private static void addConsole(Plan plan, Process process, boolean devConsole) {
+        if (!Boolean.TRUE.equals(process.terminal())) {
+            return;
+        }
+        Process.ConsoleSize size = process.consoleSize();
+        plan.add(Op.CONSOLE, process.user() == null ? 0 : process.user().uid(), size == null ? 0 : size.height(),
+                size == null ? 0 : size.width(), devConsole ? 1 : 0);
     }
 
     private static void addRootfs(Plan plan, String root, List<RootfsMount> rootfs) {
@@ -506,13 +555,14 @@ final class Planner {
         plan.add(Op.EXEC, path);
     }
 
-    private static Process requireProcess(Spec spec) {
+    private static Process requireProcess(Spec spec, Path consoleSocket) {
         Process process = spec.process();
         if (process == null || process.args().isEmpty()) {
             throw new IllegalArgumentException("process.args: a container needs a command to run");
         }
-        if (Boolean.TRUE.equals(process.terminal())) {
-            throw new IllegalArgumentException("process.terminal: terminals are not supported yet; use pipes");
+        if (Boolean.TRUE.equals(process.terminal()) && consoleSocket == null) {
+            throw new IllegalArgumentException("process.terminal: a terminal needs a console socket to send it to "
+                    + "(stevedore-runc --console-socket); containers of the library use pipes");
         }
         unsupported(process.apparmorProfile(), "apparmorProfile");
         unsupported(process.selinuxLabel(), "selinuxLabel");
