@@ -37,6 +37,11 @@ final class Planner {
 
     private static final int DEFAULT_UMASK = 0022;
 
+    private static final System.Logger LOG = System.getLogger(Planner.class.getName());
+
+    /** The capabilities a container process can have: this process's bounding set, which the helper inherits. */
+    private static final long GRANTABLE = Kernel.boundingSet();
+
     /** The helper's table of detached mounts (MAX_TREES in helper.c). */
     private static final int MAX_BIND_MOUNTS = 256;
 
@@ -184,6 +189,11 @@ final class Planner {
             plan.add(Op.MOUNT, "", "/", "", 0, "", 0, setupPropagation, 0);
         }
         addRootfs(plan, root, rootfs);
+        if (!ownMounts) {
+            // In the runtime's namespace the root is a bind of a host directory, a peer of the host's mount when
+            // that is shared: the container's mounts below it would be copied there and outlive the container.
+            plan.add(Op.MOUNT, "", root, "", 0, "", 0, MS_REC | MS_PRIVATE, 0);
+        }
 
         List<Mount> mounts = new ArrayList<>(spec.mounts());
         Set<String> destinations = new HashSet<>();
@@ -515,7 +525,7 @@ final class Planner {
         Process.Capabilities caps = process.capabilities();
         List<String> defaults = DEFAULT_CAPABILITIES;
         long bounding = mask(caps == null || caps.bounding() == null ? defaults : caps.bounding(), "bounding");
-        plan.add(Op.BOUNDING, Long.toUnsignedString(bounding));
+        plan.add(Op.BOUNDING, Long.toUnsignedString(bounding & GRANTABLE));
         // Without no_new_privs only CAP_SYS_ADMIN may install a filter, so it goes in while the helper
         // is still root with all capabilities (as runc does); it must then allow the helper's last calls.
         if (seccomp != null && !noNewPrivs) {
@@ -528,6 +538,17 @@ final class Planner {
         long permitted = caps == null ? mask(defaults, "permitted") : mask(orEmpty(caps.permitted()), "permitted");
         long inheritable = caps == null ? 0 : mask(orEmpty(caps.inheritable()), "inheritable");
         long ambient = caps == null ? 0 : mask(orEmpty(caps.ambient()), "ambient");
+        // config.md: capabilities that cannot be granted are logged as a warning, and SHOULD NOT fail the
+        // container; a capability outside the runtime's own bounding set cannot be (capset refuses it).
+        long denied = (bounding | effective | permitted | inheritable | ambient) & ~GRANTABLE;
+        if (denied != 0) {
+            LOG.log(System.Logger.Level.WARNING, "process.capabilities: {0} left out: not in the runtime''s "
+                    + "bounding set, so they cannot be granted", String.join(", ", names(denied)));
+            effective &= GRANTABLE;
+            permitted &= GRANTABLE;
+            inheritable &= GRANTABLE;
+            ambient &= GRANTABLE;
+        }
         if ((ambient & ~(inheritable & permitted)) != 0) {
             throw new IllegalArgumentException("process.capabilities.ambient: "
                     + String.join(", ", names(ambient & ~(inheritable & permitted)))

@@ -382,6 +382,34 @@ class RuncTest {
     }
 
     @Test
+    void capabilitiesOutsideTheRuntimesBoundingSetAreLeftOutWithAWarning() throws Exception {
+        assertThat(Path.of("/usr/bin/setpriv")).as("util-linux's setpriv runs the runtime with a smaller bounding set")
+                .exists();
+        String all = "[\"CAP_SYS_TIME\", \"CAP_KILL\"]";
+        String config = OciJson.writePretty(TestSpecs.docker(rootfs, "sh", "-c",
+                        "grep -e CapEff -e CapBnd /proc/self/status > /caps"))
+                .replace("\"args\" : [", "\"capabilities\" : {\"bounding\" : " + all + ", \"effective\" : " + all
+                        + ", \"permitted\" : " + all + ", \"inheritable\" : " + all + ", \"ambient\" : " + all
+                        + "}, \"args\" : [");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        java.lang.Process p = new ProcessBuilder("/usr/bin/setpriv", "--bounding-set", "-sys_time", java, "-cp",
+                System.getProperty("java.class.path"), Runc.class.getName(), "--root", stateRoot.toString(), "run",
+                "--bundle", bundleWithConfig(config).toString(), nextId()).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("config.md: runtimes SHOULD NOT fail for capabilities that cannot be granted: %s",
+                output).isZero();
+        assertThat(output).as("but MUST log a warning").contains("WARNING").contains("CAP_SYS_TIME");
+        long kill = 1L << 5;
+        long sysTime = 1L << 25;
+        for (String line : Files.readAllLines(rootfs.resolve("caps"))) {
+            long set = Long.parseUnsignedLong(line.substring(line.indexOf(':') + 1).trim(), 16);
+            assertThat(set & kill).as(line).isEqualTo(kill);
+            assertThat(set & sysTime).as(line).isZero();
+        }
+        Files.delete(rootfs.resolve("caps"));
+    }
+
+    @Test
     void featuresDescribeWhatTheRuntimeDoes() throws Exception {
         Result r = runc("features");
         assertThat(r.status()).isZero();
