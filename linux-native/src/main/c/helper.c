@@ -55,7 +55,7 @@ enum {
     OP_RLIMIT = 30, OP_OOM_SCORE_ADJ = 31, OP_UMASK = 32, OP_NO_NEW_PRIVS = 33, OP_USER = 34,
     OP_CAPS = 35, OP_CHDIR = 36, OP_ENV = 37, OP_ARG = 38, OP_EXEC = 39, OP_BOUNDING = 40, OP_DOMAINNAME = 41, OP_WRITE = 42,
     OP_SECCOMP = 43, OP_HOOK = 44, OP_PAUSE = 45,
-    OP_CONSOLE_SOCKET = 50, OP_CONSOLE = 51, OP_CHROOT = 52,
+    OP_CONSOLE_SOCKET = 50, OP_CONSOLE = 51, OP_CHROOT = 52, OP_CHECK_EXEC = 53,
 };
 
 /* Mount target flags sent with OP_MOUNT / OP_MOVE_MOUNT. */
@@ -145,7 +145,7 @@ static int arity(int code) {
     case OP_BOUNDING: case OP_CONSOLE_SOCKET: case OP_CHROOT: return 1;
     case OP_SETNS: case OP_SYMLINK: case OP_MKDIR_P: case OP_FSMOUNT: case OP_USER: case OP_WRITE: case OP_ID_MAP: return 2;
     case OP_SECCOMP: return 2;
-    case OP_REMOUNT_RO: case OP_RLIMIT: return 3;
+    case OP_REMOUNT_RO: case OP_RLIMIT: case OP_CHECK_EXEC: return 3;
     case OP_MKNOD: case OP_MOVE_MOUNT: case OP_CAPS: case OP_CONSOLE: return 4;
     case OP_OPEN_TREE: return 6;
     case OP_MOUNT: return 8;
@@ -467,6 +467,26 @@ static void setup_console(struct op *o) {
     close(slave);
 }
 
+/*
+ * A program that is not there fails create, as with runc, rather than start: a start that fails once
+ * the process is gone could not leave the container as it was. Args: file, PATH, working directory.
+ */
+static void check_exec(struct op *o) {
+    const char *file = o->argv[0];
+    char buf[4096];
+    if (strchr(file, '/')) {
+        snprintf(buf, sizeof buf, "%s%s%s", file[0] == '/' ? "" : o->argv[2], file[0] == '/' ? "" : "/", file);
+        if (access(buf, X_OK) < 0) fail("exec", file, "", errno);
+        return;
+    }
+    for (const char *dir = o->argv[1]; dir; dir = strchr(dir, ':') ? strchr(dir, ':') + 1 : NULL) {
+        int len = strchr(dir, ':') ? strchr(dir, ':') - dir : (int) strlen(dir);
+        snprintf(buf, sizeof buf, "%.*s%s%s", len, dir, len ? "/" : "", file);
+        if (access(buf, X_OK) == 0) return;
+    }
+    fail("exec-path", file, "", ENOENT);
+}
+
 /* The container process's pid as the host sees it, read before its own /proc is mounted. */
 static char host_pid[24];
 
@@ -612,6 +632,7 @@ static void run_child(int from, int go_fd) {
             break;
         case OP_HOOK: run_hook(o); break;
         case OP_CONSOLE: setup_console(o); break;
+        case OP_CHECK_EXEC: check_exec(o); break;
         case OP_CHROOT:
             if (chdir(o->argv[0]) < 0 || chroot(".") < 0 || chdir("/") < 0) fail("chroot", o->argv[0], "", errno);
             break;

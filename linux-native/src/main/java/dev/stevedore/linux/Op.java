@@ -78,7 +78,9 @@ enum Op {
      */
     CONSOLE(51),
     /** chroot(2) and chdir("/"), for a container in the runtime's mount namespace. Args: new root. */
-    CHROOT(52);
+    CHROOT(52),
+    /** Fail unless the program can be found and executed, as root. Args: file, PATH, working directory. */
+    CHECK_EXEC(53);
 
     final int code;
 

@@ -89,13 +89,14 @@ final class Planner {
     /**
      * @param consoleSocket where the master of the container's terminal is sent when {@code process.terminal}
      *     is true (runc's {@code --console-socket}); null refuses a terminal
-     * @param hostMounts whether a configuration without a mount namespace runs in the runtime's, as
-     *     config-linux.md asks of a namespace type left out: the root filesystem and the mounts are then set
-     *     up there (the caller unmounts the root filesystem's tree at delete) and the process is chrooted;
-     *     when false such a configuration is refused
+     * @param commandLine for the runc-style command line, which differs from the library in two ways: a
+     *     configuration without a mount namespace runs in the runtime's, as config-linux.md asks of a namespace
+     *     type left out (the root filesystem and the mounts are set up there, the caller unmounts the root
+     *     filesystem's tree at delete, the process is chrooted), where the library refuses it; and a program
+     *     that cannot be found fails create, as with runc, where the library's start fails with status 127
      */
     static Plan create(String id, Spec spec, List<RootfsMount> rootfs, List<Path> cgroupProcs,
-            Map<String, Path> etcFiles, List<Cgroups.Hierarchy> cgroupView, Path consoleSocket, boolean hostMounts) {
+            Map<String, Path> etcFiles, List<Cgroups.Hierarchy> cgroupView, Path consoleSocket, boolean commandLine) {
         SpecChecks.check(spec);
         Process process = requireProcess(spec, consoleSocket);
         Linux linux = spec.linux() == null ? Linux.of(null) : spec.linux();
@@ -121,7 +122,7 @@ final class Planner {
             throw new IllegalArgumentException("linux.namespaces: time namespaces are not supported");
         }
         boolean ownMounts = namespaces.containsKey(NamespaceType.MOUNT);
-        if (!ownMounts && !hostMounts) {
+        if (!ownMounts && !commandLine) {
             throw new IllegalArgumentException("linux.namespaces: a container needs a mount namespace, new or joined "
                     + "(without one its mounts would be made in the host's and outlive it)");
         }
@@ -319,6 +320,9 @@ final class Planner {
         }
         // Docker creates a missing working directory, as root, before dropping privileges.
         plan.add(Op.MKDIR_P, clean(process.cwd(), "process.cwd"), 0755);
+        if (commandLine) {
+            plan.add(Op.CHECK_EXEC, process.args().get(0), searchPath(process), clean(process.cwd(), "process.cwd"));
+        }
         plan.add(Op.GO);
         LifecycleHooks.planAfterGo(plan, id, spec);
         addProcess(plan, process, seccomp(linux));
@@ -560,12 +564,8 @@ final class Planner {
             plan.add(Op.NO_NEW_PRIVS);
         }
         plan.add(Op.CHDIR, clean(process.cwd(), "process.cwd"));
-        String path = DEFAULT_PATH;
         for (String entry : process.env()) {
             plan.add(Op.ENV, entry);
-            if (entry.startsWith("PATH=")) {
-                path = entry.substring(5);
-            }
         }
         for (String arg : process.args()) {
             plan.add(Op.ARG, arg);
@@ -573,7 +573,18 @@ final class Planner {
         if (seccomp != null && noNewPrivs) {
             plan.add(Op.SECCOMP, seccomp.flags(), seccomp.hex());
         }
-        plan.add(Op.EXEC, path);
+        plan.add(Op.EXEC, searchPath(process));
+    }
+
+    /** The PATH the program is looked up in: the process's, or Docker's default. */
+    private static String searchPath(Process process) {
+        String path = DEFAULT_PATH;
+        for (String entry : process.env()) {
+            if (entry.startsWith("PATH=")) {
+                path = entry.substring(5);
+            }
+        }
+        return path;
     }
 
     private static Process requireProcess(Spec spec, Path consoleSocket) {

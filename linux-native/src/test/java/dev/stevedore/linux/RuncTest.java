@@ -410,6 +410,20 @@ class RuncTest {
     }
 
     @Test
+    void aProgramThatCannotBeFoundFailsCreateAndLeavesNothing() throws Exception {
+        for (String program : List.of("/bin/nope", "nope")) {
+            String id = nextId();
+            Result r = runc("create", "--bundle", bundleWithConfig(OciJson.writePretty(TestSpecs.docker(rootfs,
+                    program))).toString(), id);
+            assertThat(r.status()).isEqualTo(1);
+            assertThat(r.err()).contains(program.startsWith("/") ? "exec \"/bin/nope\": no such file or directory"
+                    : "exec \"nope\": executable file not found in $PATH");
+            assertThat(stateRoot.resolve(id)).as("runtime.md: an error leaves the state as if never attempted")
+                    .doesNotExist();
+        }
+    }
+
+    @Test
     void featuresDescribeWhatTheRuntimeDoes() throws Exception {
         Result r = runc("features");
         assertThat(r.status()).isZero();
