@@ -98,7 +98,9 @@ final class Planner {
     static Plan create(String id, Spec spec, List<RootfsMount> rootfs, List<Path> cgroupProcs,
             Map<String, Path> etcFiles, List<Cgroups.Hierarchy> cgroupView, Path consoleSocket, boolean commandLine) {
         SpecChecks.check(spec);
-        Process process = requireProcess(spec, consoleSocket);
+        // config.md: process is REQUIRED when start is called; the command line creates without one, and
+        // refuses the start (the helper would fail after the go-ahead, having no exec operation).
+        Process process = commandLine && spec.process() == null ? null : requireProcess(spec, consoleSocket);
         Linux linux = spec.linux() == null ? Linux.of(null) : spec.linux();
         String root = spec.root().path();
         if (!root.startsWith("/")) {
@@ -153,7 +155,7 @@ final class Planner {
             plan.add(Op.ID_MAP, "uid_map", idMap(linux.uidMappings()));
             plan.add(Op.ID_MAP, "gid_map", idMap(linux.gidMappings()));
         }
-        if (Boolean.TRUE.equals(process.terminal())) {
+        if (process != null && Boolean.TRUE.equals(process.terminal())) {
             plan.add(Op.CONSOLE_SOCKET, consoleSocket);
         }
         plan.add(Op.CLONE, flags);
@@ -318,6 +320,10 @@ final class Planner {
         if (spec.root().readonlyOrDefault()) {
             plan.add(Op.REMOUNT_RO, "/", 0, 0);
         }
+        if (process == null) {
+            plan.add(Op.GO);
+            return plan;
+        }
         // Docker creates a missing working directory, as root, before dropping privileges.
         plan.add(Op.MKDIR_P, clean(process.cwd(), "process.cwd"), 0755);
         if (commandLine) {
@@ -392,7 +398,7 @@ final class Planner {
 
     /** The terminal, owned by the process's user so that it may change its settings, as runc does. */
     private static void addConsole(Plan plan, Process process, boolean devConsole) {
-        if (!Boolean.TRUE.equals(process.terminal())) {
+        if (process == null || !Boolean.TRUE.equals(process.terminal())) {
             return;
         }
         Process.ConsoleSize size = process.consoleSize();

@@ -296,6 +296,10 @@ final class RuncContainers {
             throw new IllegalStateException("start: container '" + id + "' is " + status.value()
                     + ", not created");
         }
+        if (config(id).process() == null) {
+            throw new IllegalStateException("start: container '" + id + "' has no process in its config.json "
+                    + "(runtime.md: start MUST generate an error if process was not set); delete it");
+        }
         Path dir = root.resolve(id);
         try {
             // Before the go-ahead: once the process runs, state must never say created again.

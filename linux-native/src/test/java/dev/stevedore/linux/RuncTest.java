@@ -424,6 +424,22 @@ class RuncTest {
     }
 
     @Test
+    void withoutAProcessCreateWorksAndStartFailsLeavingItCreated() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode config = (com.fasterxml.jackson.databind.node.ObjectNode)
+                OciJson.mapper().readTree(OciJson.write(TestSpecs.docker(rootfs, "true")));
+        config.remove("process");
+        String id = nextId();
+        Result created = runc("create", "--bundle", bundleWithConfig(config.toString()).toString(), id);
+        assertThat(created.status()).as("config.md: process is REQUIRED only when start is called: %s",
+                created.err()).isZero();
+        Result started = runc("start", id);
+        assertThat(started.status()).isEqualTo(1);
+        assertThat(started.err()).contains("has no process in its config.json");
+        assertThat(state(id).get("status").asText()).as("the failed start left it as it was").isEqualTo("created");
+        assertThat(runc("delete", "--force", id).status()).isZero();
+    }
+
+    @Test
     void featuresDescribeWhatTheRuntimeDoes() throws Exception {
         Result r = runc("features");
         assertThat(r.status()).isZero();
