@@ -55,6 +55,7 @@ enum {
     OP_RLIMIT = 30, OP_OOM_SCORE_ADJ = 31, OP_UMASK = 32, OP_NO_NEW_PRIVS = 33, OP_USER = 34,
     OP_CAPS = 35, OP_CHDIR = 36, OP_ENV = 37, OP_ARG = 38, OP_EXEC = 39, OP_BOUNDING = 40, OP_DOMAINNAME = 41, OP_WRITE = 42,
     OP_SECCOMP = 43, OP_HOOK = 44, OP_PAUSE = 45,
+    OP_CONSOLE_SOCKET = 50, OP_CONSOLE = 51, OP_CHROOT = 52, OP_CHECK_EXEC = 53,
 };
 
 /* Mount target flags sent with OP_MOUNT / OP_MOVE_MOUNT. */
@@ -152,11 +153,11 @@ static int arity(int code) {
     case OP_SETNS_PID: case OP_CLONE: case OP_CGROUP_PROCS: case OP_UNSHARE: case OP_HOSTNAME: case OP_DOMAINNAME:
     case OP_PIVOT:
     case OP_MASK: case OP_OOM_SCORE_ADJ: case OP_UMASK: case OP_CHDIR: case OP_ENV: case OP_ARG: case OP_EXEC:
-    case OP_BOUNDING: return 1;
+    case OP_BOUNDING: case OP_CONSOLE_SOCKET: case OP_CHROOT: return 1;
     case OP_SETNS: case OP_SYMLINK: case OP_MKDIR_P: case OP_FSMOUNT: case OP_USER: case OP_WRITE: case OP_ID_MAP: return 2;
     case OP_SECCOMP: return 2;
-    case OP_REMOUNT_RO: case OP_RLIMIT: return 3;
-    case OP_MKNOD: case OP_MOVE_MOUNT: case OP_CAPS: return 4;
+    case OP_REMOUNT_RO: case OP_RLIMIT: case OP_CHECK_EXEC: return 3;
+    case OP_MKNOD: case OP_MOVE_MOUNT: case OP_CAPS: case OP_CONSOLE: return 4;
     case OP_OPEN_TREE: return 6;
     case OP_MOUNT: return 8;
     default: return -1;
@@ -429,6 +430,85 @@ static void install_seccomp(struct op *o) {
         fail("install seccomp filter", "", "", errno);
 }
 
+/*
+ * Terminals (process.terminal), as runc's --console-socket: the socket is connected on the host,
+ * before clone, and the child inherits it; once the container's /dev is in place, the child opens
+ * a pty there and sends its master over the socket (SCM_RIGHTS, with the name "/dev/ptmx" as the
+ * data, like runc), then makes the slave its stdio and controlling terminal.
+ */
+static int console_fd = -1;
+
+static void connect_console(const char *path) {
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof addr.sun_path) fail("connect to the console socket", path, "", ENAMETOOLONG);
+    strcpy(addr.sun_path, path);
+    console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (console_fd < 0 || connect(console_fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+        fail("connect to the console socket", path, "", errno);
+}
+
+static void send_fd(int sock, int fd, const char *name) {
+    char control[CMSG_SPACE(sizeof fd)];
+    memset(control, 0, sizeof control);
+    struct iovec iov = { (void *) name, strlen(name) };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof fd);
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) fail("send the terminal to the console socket", name, "", errno);
+}
+
+/* Args: owner uid (-1: keep), rows, columns (0 0: leave the size), 1 to bind it on /dev/console. */
+static void setup_console(struct op *o) {
+    if (console_fd < 0) fail("parse plan", "terminal without a console socket", "", EINVAL);
+    int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC), unlock = 0, n;
+    if (master < 0) fail("open a terminal", "/dev/ptmx", "", errno);
+    if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+        fail("unlock the terminal", "/dev/ptmx", "", errno);
+    char slave_path[32];
+    snprintf(slave_path, sizeof slave_path, "/dev/pts/%d", n);
+    int slave = open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0) fail("open a terminal", slave_path, "", errno);
+    struct winsize ws = { .ws_row = num(o->argv[1]), .ws_col = num(o->argv[2]) };
+    if ((ws.ws_row || ws.ws_col) && ioctl(slave, TIOCSWINSZ, &ws) < 0) fail("set the terminal size", slave_path, "", errno);
+    if (strcmp(o->argv[0], "-1") && fchown(slave, num(o->argv[0]), -1) < 0) fail("chown", slave_path, "", errno);
+    if (num(o->argv[3])) {
+        prepare_target("/dev/console", T_MKFILE, "mount", slave_path);
+        if (mount(slave_path, "/dev/console", NULL, MS_BIND, NULL) < 0) fail("mount", slave_path, "/dev/console", errno);
+    }
+    send_fd(console_fd, master, "/dev/ptmx");
+    close(master);
+    close(console_fd);
+    console_fd = -1;
+    if (setsid() < 0 && errno != EPERM) fail("setsid", "", "", errno);
+    if (ioctl(slave, TIOCSCTTY, 0) < 0) fail("make the terminal the controlling one", slave_path, "", errno);
+    for (int fd = 0; fd < 3; fd++)
+        if (dup2(slave, fd) < 0) fail("use the terminal as stdio", slave_path, "", errno);
+    close(slave);
+}
+
+/*
+ * A program that is not there fails create, as with runc, rather than start: a start that fails once
+ * the process is gone could not leave the container as it was. Args: file, PATH, working directory.
+ */
+static void check_exec(struct op *o) {
+    const char *file = o->argv[0];
+    char buf[4096];
+    if (strchr(file, '/')) {
+        snprintf(buf, sizeof buf, "%s%s%s", file[0] == '/' ? "" : o->argv[2], file[0] == '/' ? "" : "/", file);
+        if (access(buf, X_OK) < 0) fail("exec", file, "", errno);
+        return;
+    }
+    for (const char *dir = o->argv[1]; dir; dir = strchr(dir, ':') ? strchr(dir, ':') + 1 : NULL) {
+        int len = strchr(dir, ':') ? strchr(dir, ':') - dir : (int) strlen(dir);
+        snprintf(buf, sizeof buf, "%.*s%s%s", len, dir, len ? "/" : "", file);
+        if (access(buf, X_OK) == 0) return;
+    }
+    fail("exec-path", file, "", ENOENT);
+}
+
 /* The container process's pid as the host sees it, read before its own /proc is mounted. */
 static char host_pid[24];
 
@@ -573,6 +653,11 @@ static void run_child(int from, int go_fd) {
             if (read(go_fd, &c, 1) != 1) _exit(1);
             break;
         case OP_HOOK: run_hook(o); break;
+        case OP_CONSOLE: setup_console(o); break;
+        case OP_CHECK_EXEC: check_exec(o); break;
+        case OP_CHROOT:
+            if (chdir(o->argv[0]) < 0 || chroot(".") < 0 || chdir("/") < 0) fail("chroot", o->argv[0], "", errno);
+            break;
         case OP_RLIMIT: {
             struct rlimit rl = { num(o->argv[1]), num(o->argv[2]) };
             /* Optional 4th argument: the limit's name, for the message. */
@@ -720,6 +805,10 @@ int main(int argc, char **argv) {
             continue;
         }
         if (ops[i].code == OP_ID_MAP) continue; /* written once the child exists, below */
+        if (ops[i].code == OP_CONSOLE_SOCKET) {
+            connect_console(ops[i].argv[0]);
+            continue;
+        }
         if (ops[i].code != OP_SETNS_PID) fail("parse plan", "operation before clone", "", EINVAL);
         /* Optional nstype: a rootless exec joins the container's user namespace first, to be let into the rest. */
         int fd = open(ops[i].argv[0], O_RDONLY | O_CLOEXEC), type = ops[i].argc > 1 ? num(ops[i].argv[1]) : CLONE_NEWPID;
@@ -756,6 +845,7 @@ int main(int argc, char **argv) {
     close(err_pipe[1]);
     close(go_pipe[0]);
     close(plan_pipe[0]);
+    if (console_fd >= 0) close(console_fd);
     /*
      * A new user namespace gets its mappings from here, the parent side, while the child still
      * waits for the rest of its plan: it has no privilege in its namespace before that.
