@@ -9,10 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import jnr.constants.platform.Errno;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.annotations.In;
-import jnr.ffi.annotations.Out;
-import jnr.ffi.annotations.SaveError;
 import jnr.posix.CmsgHdr;
 import jnr.posix.MsgHdr;
 import jnr.posix.POSIX;
@@ -33,36 +29,8 @@ final class ConsoleSocket implements AutoCloseable {
     private static final long TIOCGWINSZ = 0x5413;
     private static final long TIOCSWINSZ = 0x5414;
 
-    /** The libc calls beyond jnr-posix's. Public only for jnr-ffi. */
-    public interface Libc {
-        @SaveError
-        int socket(int domain, int type, int protocol);
-
-        @SaveError
-        int bind(int fd, @In byte[] address, int length);
-
-        @SaveError
-        int listen(int fd, int backlog);
-
-        @SaveError
-        int accept4(int fd, @Out byte[] address, @In @Out int[] length, int flags);
-
-        @SaveError
-        int poll(@In @Out byte[] fds, int count, int timeoutMillis);
-
-        @SaveError
-        int ioctl(int fd, long request, @In @Out byte[] argument);
-    }
-
     private static final class Native {
-        static final Libc LIBC = LibraryLoader.create(Libc.class).load("c");
         static final POSIX POSIX = POSIXFactory.getNativePOSIX();
-
-        static String error() {
-            int errno = jnr.ffi.Runtime.getRuntime(LIBC).getLastError();
-            Errno e = Errno.valueOf(errno);
-            return e == null ? "errno " + errno : e.description();
-        }
     }
 
     private final Path path;
@@ -86,12 +54,12 @@ final class ConsoleSocket implements AutoCloseable {
         byte[] address = new byte[2 + name.length + 1];
         address[0] = AF_UNIX;
         System.arraycopy(name, 0, address, 2, name.length);
-        int fd = Native.LIBC.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int fd = Libc.get().socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0) {
-            throw new IllegalStateException("cannot make a console socket: " + Native.error());
+            throw new IllegalStateException("cannot make a console socket: " + Libc.error());
         }
-        if (Native.LIBC.bind(fd, address, address.length) < 0 || Native.LIBC.listen(fd, 1) < 0) {
-            String error = Native.error();
+        if (Libc.get().bind(fd, address, address.length) < 0 || Libc.get().listen(fd, 1) < 0) {
+            String error = Libc.error();
             Native.POSIX.close(fd);
             throw new IllegalStateException("cannot listen on the console socket '" + path + "': " + error);
         }
@@ -110,14 +78,14 @@ final class ConsoleSocket implements AutoCloseable {
     Terminal receive(Duration timeout) {
         byte[] pollfd = ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder()).putInt(fd).putShort(POLLIN)
                 .array();
-        int ready = Native.LIBC.poll(pollfd, 1, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+        int ready = Libc.get().poll(pollfd, 1, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
         if (ready <= 0) {
             throw new IllegalStateException("no terminal arrived on the console socket '" + path + "' within "
-                    + timeout.toMillis() + " ms" + (ready < 0 ? ": " + Native.error() : ""));
+                    + timeout.toMillis() + " ms" + (ready < 0 ? ": " + Libc.error() : ""));
         }
-        int conn = Native.LIBC.accept4(fd, null, null, SOCK_CLOEXEC);
+        int conn = Libc.get().accept4(fd, null, null, SOCK_CLOEXEC);
         if (conn < 0) {
-            throw new IllegalStateException("cannot accept on the console socket '" + path + "': " + Native.error());
+            throw new IllegalStateException("cannot accept on the console socket '" + path + "': " + Libc.error());
         }
         try {
             MsgHdr message = Native.POSIX.allocateMsgHdr();
@@ -222,8 +190,8 @@ final class ConsoleSocket implements AutoCloseable {
         /** Gives the terminal the size of the terminal on {@code fromFd}, if that is one. */
         void copySizeFrom(int fromFd) {
             byte[] winsize = new byte[8];
-            if (Native.LIBC.ioctl(fromFd, TIOCGWINSZ, winsize) == 0) {
-                Native.LIBC.ioctl(fd, TIOCSWINSZ, winsize);
+            if (Libc.get().ioctl(fromFd, TIOCGWINSZ, winsize) == 0) {
+                Libc.get().ioctl(fd, TIOCSWINSZ, winsize);
             }
         }
 

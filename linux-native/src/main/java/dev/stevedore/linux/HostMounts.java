@@ -1,9 +1,6 @@
 package dev.stevedore.linux;
 
 import java.nio.file.Path;
-import jnr.constants.platform.Errno;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.annotations.SaveError;
 
 /**
  * Unmounting in this process's mount namespace: what a container without a mount namespace of its
@@ -13,16 +10,6 @@ final class HostMounts {
     private static final int MNT_DETACH = 2;
     private static final int EINVAL = 22;
     private static final int ENOENT = 2;
-
-    /** The libc call the JDK lacks. Public only for jnr-ffi. */
-    public interface Libc {
-        @SaveError
-        int umount2(String target, int flags);
-    }
-
-    private static final class Holder {
-        static final Libc LIBC = LibraryLoader.create(Libc.class).load("c");
-    }
 
     private HostMounts() {
     }
@@ -54,12 +41,10 @@ final class HostMounts {
      * @throws IllegalStateException naming the path and the system's reason
      */
     static void detachTree(Path path) {
-        if (Holder.LIBC.umount2(path.toString(), MNT_DETACH) < 0) {
-            int errno = jnr.ffi.Runtime.getRuntime(Holder.LIBC).getLastError();
+        if (Libc.get().umount2(path.toString(), MNT_DETACH) < 0) {
+            int errno = Libc.errno();
             if (errno != EINVAL && errno != ENOENT) {
-                Errno e = Errno.valueOf(errno);
-                throw new IllegalStateException("cannot unmount '" + path + "': "
-                        + (e == null ? "errno " + errno : e.description()));
+                throw new IllegalStateException("cannot unmount '" + path + "': " + Libc.error());
             }
         }
     }
