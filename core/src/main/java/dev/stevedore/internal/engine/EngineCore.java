@@ -8,6 +8,7 @@ import dev.stevedore.internal.build.ContainerRunStepExecutor;
 import dev.stevedore.internal.build.RunStepExecutor;
 import dev.stevedore.internal.layer.ExtractOptions;
 import dev.stevedore.internal.network.NetworkManager;
+import dev.stevedore.internal.seccomp.DefaultSeccomp;
 import dev.stevedore.internal.store.ContentStore;
 import dev.stevedore.internal.store.LayerCache;
 import dev.stevedore.spi.ContainerBackend;
@@ -70,6 +71,14 @@ public final class EngineCore implements AutoCloseable {
 
     private EngineCore(Path root, ContainerBackend backend, Snapshotter snapshotter) {
         this.root = root.toAbsolutePath().normalize();
+        AtomicInteger threads = new AtomicInteger();
+        this.io = Executors.newCachedThreadPool(r -> daemon(r, "stevedore-io-" + threads.incrementAndGet()));
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "stevedore-timer"));
+        // On a fresh JVM, opening the store (its first JSON document starts Jackson) and looking up the
+        // backend on the class path are mostly class loading, which two threads do faster than one.
+        Path storeRoot = this.root;
+        CompletableFuture<ContentStore> storeOpening = CompletableFuture.supplyAsync(() -> ContentStore.open(storeRoot),
+                io);
         if (backend != null) {
             this.backend = backend;
             this.backendProblem = backend.unavailableReason();
@@ -89,16 +98,18 @@ public final class EngineCore implements AutoCloseable {
                     ? "no container backend on the class path; add the stevedore-linux-native artifact"
                     : String.join("; ", reasons);
         }
-        AtomicInteger threads = new AtomicInteger();
-        this.io = Executors.newCachedThreadPool(r -> daemon(r, "stevedore-io-" + threads.incrementAndGet()));
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "stevedore-timer"));
         // The backend (helper extraction, cgroups) starts while the store is opened and images are
-        // parsed: on a fresh JVM both are mostly class loading, which two threads do faster.
+        // parsed, for the same reason.
         ContainerBackend chosen = this.backend;
         Path runDir = this.root.resolve("run");
         this.runtimeOpening = this.backendProblem != null ? null
                 : CompletableFuture.supplyAsync(() -> chosen.open(runDir), io);
-        this.store = ContentStore.open(this.root);
+        if (this.backendProblem == null) {
+            // The first container's spec needs Docker's seccomp profile resolved for this kernel and
+            // architecture (a JSON resource and the syscall table): resolved now, it is ready by then.
+            io.execute(DefaultSeccomp::profile);
+        }
+        this.store = joined(storeOpening);
         boolean rootUser = HostChecks.effectiveUid() == 0;
         ExtractOptions extract = rootUser ? ExtractOptions.defaults() : ExtractOptions.rootless();
         LayerCache layerCache = new LayerCache(store);
@@ -130,6 +141,21 @@ public final class EngineCore implements AutoCloseable {
      */
     public static EngineCore open(Path root, ContainerBackend backend, Snapshotter snapshotter) {
         return new EngineCore(root, backend, snapshotter);
+    }
+
+    /** @return the future's value; its failure as thrown by the work itself */
+    private static <T> T joined(CompletableFuture<T> work) {
+        try {
+            return work.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -241,14 +267,7 @@ public final class EngineCore implements AutoCloseable {
                     throw new ContainerException("no snapshotter can prepare root filesystems in " + root + ": "
                             + snapshotterChoice);
                 }
-                try {
-                    runtime = runtimeOpening.join();
-                } catch (java.util.concurrent.CompletionException e) {
-                    if (e.getCause() instanceof RuntimeException failure) {
-                        throw failure;
-                    }
-                    throw e;
-                }
+                runtime = joined(runtimeOpening);
             }
             return runtime;
         }
