@@ -255,21 +255,26 @@ public final class EngineCore implements AutoCloseable {
             return r;
         }
         synchronized (this) {
-            if (closed) {
-                throw new IllegalStateException("the engine on " + root + " is closed");
-            }
+            requireContainers();
             if (runtime == null) {
-                if (backend == null || backendProblem != null) {
-                    throw new ContainerException("this host cannot run containers: " + backendProblem
-                            + " (see Engine.doctor())");
-                }
-                if (snapshotter == null) {
-                    throw new ContainerException("no snapshotter can prepare root filesystems in " + root + ": "
-                            + snapshotterChoice);
-                }
                 runtime = joined(runtimeOpening);
             }
             return runtime;
+        }
+    }
+
+    /** Fails, without waiting for the backend to open, when this engine cannot run containers. */
+    private void requireContainers() {
+        if (closed) {
+            throw new IllegalStateException("the engine on " + root + " is closed");
+        }
+        if (backend == null || backendProblem != null) {
+            throw new ContainerException("this host cannot run containers: " + backendProblem
+                    + " (see Engine.doctor())");
+        }
+        if (snapshotter == null) {
+            throw new ContainerException("no snapshotter can prepare root filesystems in " + root + ": "
+                    + snapshotterChoice);
         }
     }
 
@@ -298,9 +303,11 @@ public final class EngineCore implements AutoCloseable {
      * @return the container
      */
     public Instance create(ContainerConfig config, boolean pipes) {
-        ContainerRuntime rt = runtime();
+        requireContainers();
+        // On a fresh engine the backend may still be opening: the image is looked up meanwhile.
         Image image = images.inspectOrPull(config.image);
         StoredImage stored = images.unpacked(image);
+        ContainerRuntime rt = runtime();
         String id = config.name != null ? checkName(config.name) : Ids.next();
         Path dir = containersDir.resolve(id);
         try {
