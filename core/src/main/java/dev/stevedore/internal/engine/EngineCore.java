@@ -43,7 +43,6 @@ import java.util.regex.Pattern;
  */
 public final class EngineCore implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(EngineCore.class.getName());
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final String OWNER_FILE = "owner";
 
@@ -188,7 +187,7 @@ public final class EngineCore implements AutoCloseable {
         }
         if (chosen == null) {
             why[0] = "none available" + (declined.isEmpty() ? " on the class path" : ": " + String.join(", ", declined));
-            LOG.log(Level.WARNING, "no snapshotter can prepare root filesystems: {0}", why[0]);
+            log().log(Level.WARNING, "no snapshotter can prepare root filesystems: {0}", why[0]);
             return null;
         }
         if (chosen.name().equals("overlayfs")) {
@@ -196,7 +195,7 @@ public final class EngineCore implements AutoCloseable {
         } else {
             why[0] = declined.isEmpty() ? "no overlayfs snapshotter on the class path (add stevedore-linux-native)"
                     : "not " + String.join(", not ", declined);
-            LOG.log(Level.INFO, "using the {0} snapshotter: {1}", chosen.name(), why[0]);
+            log().log(Level.INFO, "using the {0} snapshotter: {1}", chosen.name(), why[0]);
         }
         return chosen;
     }
@@ -400,7 +399,7 @@ public final class EngineCore implements AutoCloseable {
             if (!recorded.isEmpty() && isAlive(recorded)) {
                 continue;
             }
-            LOG.log(Level.INFO, "removing container state left by a process that is gone: ''{0}''", dir);
+            log().log(Level.INFO, "removing container state left by a process that is gone: ''{0}''", dir);
             deleteState(dir);
         }
     }
@@ -452,7 +451,7 @@ public final class EngineCore implements AutoCloseable {
             try {
                 work.run();
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "container cleanup failed: {0}", e.getMessage());
+                log().log(Level.WARNING, "container cleanup failed: {0}", e.getMessage());
             } finally {
                 synchronized (pending) {
                     pending[0]--;
@@ -498,7 +497,7 @@ public final class EngineCore implements AutoCloseable {
             try {
                 snapshotter.remove(snapshot);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "cannot remove snapshot ''{0}'': {1}", snapshot, e.getMessage());
+                log().log(Level.WARNING, "cannot remove snapshot ''{0}'': {1}", snapshot, e.getMessage());
             }
         }
         FileTrees.deleteIfExists(dir);
@@ -530,11 +529,11 @@ public final class EngineCore implements AutoCloseable {
             try {
                 i.remove();
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "cannot remove container {0}: {1}", i.id, e.getMessage());
+                log().log(Level.WARNING, "cannot remove container {0}: {1}", i.id, e.getMessage());
             }
         }
         if (!awaitCleanup(java.time.Duration.ofSeconds(30))) {
-            LOG.log(Level.WARNING, "container cleanup still runs after 30 s; leaving it to the next engine start");
+            log().log(Level.WARNING, "container cleanup still runs after 30 s; leaving it to the next engine start");
         }
         if (networks != null) {
             networks.close();
@@ -560,5 +559,13 @@ public final class EngineCore implements AutoCloseable {
     public String toString() {
         return "Engine{root=" + root + ", backend=" + (backend == null ? "none" : backend.name())
                 + ", snapshotter=" + (snapshotter == null ? "none" : snapshotter.name()) + "}";
+    }
+
+    /**
+     * The logger, looked up when there is something to log: the logging back end's start-up (with
+     * java.util.logging, tens of milliseconds on a fresh JVM) is not for every engine start to pay.
+     */
+    private static System.Logger log() {
+        return System.getLogger(EngineCore.class.getName());
     }
 }
