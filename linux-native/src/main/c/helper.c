@@ -123,6 +123,17 @@ static void __attribute__((noreturn)) fail(const char *step, const char *path, c
     _exit(err == ENOENT && !strncmp(step, "exec", 4) ? 127 : !strncmp(step, "exec", 4) ? 126 : 1);
 }
 
+/* Reads until EOF or the buffer is full; returns the count. */
+static ssize_t read_upto(int fd, char *buf, size_t len) {
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = read(fd, buf + done, len - done);
+        if (n == 0 || (n < 0 && errno != EINTR)) break;
+        if (n > 0) done += n;
+    }
+    return done;
+}
+
 static int read_full(int fd, void *buf, size_t len) {
     for (size_t done = 0; done < len;) {
         ssize_t n = read(fd, (char *) buf + done, len - done);
@@ -374,13 +385,24 @@ static void drop_bounding(uint64_t keep) {
             fail("drop capability from bounding set", "", "", errno);
 }
 
+/* A user namespace made by an unprivileged user (a single mapping) may not change its groups at all. */
+static int setgroups_denied(void) {
+    char buf[8] = "";
+    int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    return n > 0 && !strncmp(buf, "deny", 4);
+}
+
 static void set_user(struct op *o) {
     /* uid gid groups... */
     int ngroups = o->argc - 2;
     gid_t groups[ngroups + 1];
     for (int i = 0; i < ngroups; i++) groups[i] = num(o->argv[i + 2]);
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) fail("keep capabilities", "", "", errno);
-    if (setgroups(ngroups, groups) < 0) fail("setgroups", "", "", errno);
+    if (setgroups(ngroups, groups) < 0 && !(errno == EPERM && ngroups == 0 && setgroups_denied()))
+        fail("setgroups", "", "", errno);
     if (setgid(num(o->argv[1])) < 0) fail("setgid", o->argv[1], "", errno);
     if (setuid(num(o->argv[0])) < 0) fail("setuid", o->argv[0], "", errno);
 }
@@ -593,6 +615,44 @@ static void relay_plan(int sock, int to, pid_t child) {
     }
 }
 
+/*
+ * A mapping of ranges the caller may not write itself goes through the setuid newuidmap or
+ * newgidmap, which check /etc/subuid and /etc/subgid: TOOL PID followed by the space-separated
+ * "container host size" triples.
+ */
+static void run_id_map_tool(const char *tool, pid_t child, const char *triples) {
+    char pid_text[24], buf[4096], *argv[3 + 3 * 340 + 1];
+    int argc = 0;
+    snprintf(pid_text, sizeof pid_text, "%d", child);
+    snprintf(buf, sizeof buf, "%s", triples);
+    argv[argc++] = (char *) tool;
+    argv[argc++] = pid_text;
+    for (char *tok = strtok(buf, " \n"); tok && argc < (int) (sizeof argv / sizeof *argv) - 1; tok = strtok(NULL, " \n"))
+        argv[argc++] = tok;
+    argv[argc] = NULL;
+    int status = 0, out[2];
+    if (pipe2(out, O_CLOEXEC) < 0) fail("write user namespace mapping with", tool, triples, errno);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* Its complaint is the error's text; the helper's own stdout and stderr are the container's. */
+        dup2(out[1], 1);
+        dup2(out[1], 2);
+        execv(tool, argv);
+        _exit(127);
+    }
+    close(out[1]);
+    char said[512] = "";
+    ssize_t n = pid < 0 ? 0 : read_upto(out[0], said, sizeof said - 1);
+    while (n > 0 && (said[n - 1] == '\n' || said[n - 1] == ' ')) n--;
+    said[n > 0 ? n : 0] = '\0';
+    close(out[0]);
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        int err = pid < 0 ? errno : WIFEXITED(status) && WEXITSTATUS(status) == 127 ? ENOENT : EPERM;
+        kill(child, SIGKILL);
+        fail("write user namespace mapping with", tool, *said ? said : triples, err);
+    }
+}
+
 static int exit_status(int status) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -661,8 +721,9 @@ int main(int argc, char **argv) {
         }
         if (ops[i].code == OP_ID_MAP) continue; /* written once the child exists, below */
         if (ops[i].code != OP_SETNS_PID) fail("parse plan", "operation before clone", "", EINVAL);
-        int fd = open(ops[i].argv[0], O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) fail("join namespace", ops[i].argv[0], "", errno);
+        /* Optional nstype: a rootless exec joins the container's user namespace first, to be let into the rest. */
+        int fd = open(ops[i].argv[0], O_RDONLY | O_CLOEXEC), type = ops[i].argc > 1 ? num(ops[i].argv[1]) : CLONE_NEWPID;
+        if (fd < 0 || setns(fd, type) < 0) fail("join namespace", ops[i].argv[0], "", errno);
         close(fd);
     }
     if (i == nops) fail("parse plan", "no clone operation", "", EINVAL);
@@ -701,6 +762,10 @@ int main(int argc, char **argv) {
      */
     for (int j = 0; j < i; j++) {
         if (ops[j].code != OP_ID_MAP) continue;
+        if (ops[j].argv[0][0] == '/') {
+            run_id_map_tool(ops[j].argv[0], pid, ops[j].argv[1]);
+            continue;
+        }
         char path[64];
         snprintf(path, sizeof path, "/proc/%d/%s", pid, ops[j].argv[0]);
         int fd = open(path, O_WRONLY | O_CLOEXEC);

@@ -50,8 +50,8 @@ public interface Snapshotter {
      * the files of a container whose process has exited can still be read (as {@code docker cp}
      * does on a stopped container). They stack as overlayfs stacks directories: an upper one hides
      * a lower one's entry of the same name, a 0/0 character device hides a name, and a directory
-     * with the {@code trusted.overlay.opaque} attribute set to {@code y} hides the lower ones'
-     * content.
+     * with the {@code trusted.overlay.opaque} (or, for a rootless caller, {@code user.overlay.opaque})
+     * attribute set to {@code y} hides the lower ones' content.
      *
      * @param snapshotDir the directory given to {@link #prepare}
      * @param layers the same layers given to {@link #prepare}

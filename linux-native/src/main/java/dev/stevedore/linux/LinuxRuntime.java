@@ -68,9 +68,21 @@ final class LinuxRuntime implements ContainerRuntime {
     private final String resolvConf;
     private volatile boolean closed;
 
+    /** How containers are mapped when this runtime is rootless (a non-root caller); null for root. */
+    private final Rootless rootless;
+
     LinuxRuntime(Path stateDir, Cgroups cgroups) {
+        this(stateDir, cgroups, null);
+    }
+
+    LinuxRuntime(Path stateDir, Cgroups cgroups, Rootless rootless) {
         this.stateDir = stateDir.toAbsolutePath();
         this.cgroups = cgroups;
+        this.rootless = rootless;
+        if (rootless != null) {
+            LOG.log(Level.INFO, "rootless: containers run in a user namespace, {0}, without cgroups of their own",
+                    rootless.description());
+        }
         this.instance = HexFormat.of().toHexDigits(new SecureRandom().nextInt());
         try {
             Files.createDirectories(this.stateDir);
@@ -105,7 +117,7 @@ final class LinuxRuntime implements ContainerRuntime {
     }
 
     @Override
-    public ContainerHandle create(String id, Spec spec, List<RootfsMount> rootfs, Stdio stdio) {
+    public ContainerHandle create(String id, Spec asked, List<RootfsMount> rootfs, Stdio stdio) {
         if (closed) {
             throw new IllegalStateException("this runtime on '" + stateDir + "' is closed");
         }
@@ -119,9 +131,11 @@ final class LinuxRuntime implements ContainerRuntime {
         Path dir = instanceDir.resolve(id);
         Spare spare = null;
         try {
+            Spec spec = rootless == null ? asked : rootless.apply(asked);
             CgroupSettings settings = spec.linux() == null ? CgroupSettings.of(null, List.of(), cgroups, host)
                     : CgroupSettings.of(spec.linux().resources(), spec.linux().devices(), cgroups, host);
-            Set<String> controllers = cgroups.controllersFor(settings);
+            // An unprivileged user cannot create cgroups: a rootless container joins none (its limits were refused).
+            Set<String> controllers = rootless != null ? Set.of() : cgroups.controllersFor(settings);
             Plan plan = Planner.create(id, spec, rootfs, List.of(), writeEtcFiles(dir, spec),
                     cgroups.containerView(controllers));
             spare = takeSpare(stdio, plan.beforeClone(), controllers);
@@ -320,6 +334,11 @@ final class LinuxRuntime implements ContainerRuntime {
 
     Cgroups cgroups() {
         return cgroups;
+    }
+
+    /** @return how containers are mapped when this runtime is rootless, else null */
+    Rootless rootless() {
+        return rootless;
     }
 
     void removed(LinuxContainer container, String cgroup, Path dir) {

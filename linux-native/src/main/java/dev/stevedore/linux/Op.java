@@ -2,13 +2,20 @@ package dev.stevedore.linux;
 
 /** The helper's operations; the codes are the opcodes in {@code helper.c}. */
 enum Op {
-    /** Parent, before clone: join a pid namespace so the child is born in it. Args: path. */
+    /**
+     * Parent, before clone: join a pid namespace so the child is born in it. Args: path, and
+     * optionally another namespace type (a rootless exec joins the user namespace this way first).
+     */
     SETNS_PID(1),
     /** Clone the container process. Args: namespace clone flags. */
     CLONE(2),
     /** Parent, before clone: join a cgroup, so the child is born in it. Args: cgroup.procs path. */
     CGROUP_PROCS(3),
-    /** Parent, written right after clone: a new user namespace's mapping. Args: uid_map or gid_map, content. */
+    /**
+     * Parent, written right after clone: a new user namespace's mapping. Args: uid_map, gid_map or
+     * setgroups, content; or an absolute path to newuidmap or newgidmap, run with the child's pid
+     * and the content's numbers.
+     */
     ID_MAP(4),
     /** Args: path, nstype. */
     SETNS(10),

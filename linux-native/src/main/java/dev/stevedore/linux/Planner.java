@@ -131,8 +131,7 @@ final class Planner {
             plan.add(Op.CGROUP_PROCS, procs);
         }
         if (newUser) {
-            plan.add(Op.ID_MAP, "uid_map", idMap(linux.uidMappings()));
-            plan.add(Op.ID_MAP, "gid_map", idMap(linux.gidMappings()));
+            addIdMaps(plan, linux, CALLER[0], CALLER[1]);
         }
         plan.add(Op.CLONE, flags);
         for (NamespaceType type : JOIN_ORDER) {
@@ -140,11 +139,6 @@ final class Planner {
             if (ns != null && ns.path() != null) {
                 plan.add(Op.SETNS, ns.path(), cloneFlag(type));
             }
-        }
-        if (newUser) {
-            // Still the host's root, which the new namespace does not map: become its root before anything
-            // makes files (runc's nsexec does the same).
-            plan.add(Op.USER, 0, 0);
         }
         // After the parent moved us into our cgroups, so that they become the namespace's root.
         if (isNew(namespaces, NamespaceType.CGROUP)) {
@@ -228,6 +222,14 @@ final class Planner {
         plan.add(Op.PIVOT, root);
         // pivot_root needs a private root; give it back the propagation asked for.
         plan.add(Op.MOUNT, "", "/", "", 0, "", 0, rootPropagation, 0);
+        if (newUser) {
+            // Until here the helper's child kept the runtime's own ids, with all capabilities in its new
+            // namespaces: it reached the host paths (the rootfs, the runtime's /etc files, bind sources) as
+            // the runtime, through directories only the runtime may enter. Past pivot_root no host path is
+            // left, and it becomes the container's root before it makes any file in the container (a
+            // tmpfs of the namespace refuses files of ids it does not map).
+            plan.add(Op.USER, 0, 0);
+        }
         boolean devTmpfs = false;
         boolean devPts = false;
         int tree = 0;
@@ -296,6 +298,12 @@ final class Planner {
         Set<NamespaceType> types = new HashSet<>();
         linux.namespaces().forEach(ns -> types.add(ns.type()));
         Plan plan = new Plan();
+        // Only root may join another user's namespaces from outside: the rootless helper enters the
+        // container's user namespace first, where it has the capabilities to join the pid namespace.
+        boolean parentJoinsUser = CALLER[0] != 0 && types.contains(NamespaceType.USER);
+        if (parentJoinsUser) {
+            plan.add(Op.SETNS_PID, "/proc/" + pid + "/ns/user", CLONE_NEWUSER);
+        }
         if (types.contains(NamespaceType.PID)) {
             plan.add(Op.SETNS_PID, "/proc/" + pid + "/ns/pid");
         }
@@ -304,7 +312,7 @@ final class Planner {
         }
         plan.add(Op.CLONE, 0);
         for (NamespaceType type : JOIN_ORDER) {
-            if (types.contains(type)) {
+            if (types.contains(type) && !(parentJoinsUser && type == NamespaceType.USER)) {
                 plan.add(Op.SETNS, "/proc/" + pid + "/ns/" + procName(type), cloneFlag(type));
             }
         }
@@ -442,6 +450,35 @@ final class Planner {
         }
         return target.toString();
     }
+
+    /**
+     * How the helper's parent writes a new user namespace's maps: root writes them; an unprivileged
+     * caller may write only a single mapping of its own ids, and only after denying setgroups;
+     * more than that goes through the setuid newuidmap and newgidmap, which check /etc/subuid and
+     * /etc/subgid.
+     */
+    static void addIdMaps(Plan plan, Linux linux, long euid, long egid) {
+        String uids = idMap(linux.uidMappings());
+        String gids = idMap(linux.gidMappings());
+        if (euid == 0) {
+            plan.add(Op.ID_MAP, "uid_map", uids);
+            plan.add(Op.ID_MAP, "gid_map", gids);
+        } else if (onlySelf(linux.uidMappings(), euid) && onlySelf(linux.gidMappings(), egid)) {
+            plan.add(Op.ID_MAP, "setgroups", "deny");
+            plan.add(Op.ID_MAP, "uid_map", uids);
+            plan.add(Op.ID_MAP, "gid_map", gids);
+        } else {
+            plan.add(Op.ID_MAP, Rootless.NEWUIDMAP, uids);
+            plan.add(Op.ID_MAP, Rootless.NEWGIDMAP, gids);
+        }
+    }
+
+    private static boolean onlySelf(List<dev.stevedore.oci.runtime.IdMapping> mappings, long id) {
+        return mappings.size() == 1 && mappings.get(0).size() == 1 && mappings.get(0).hostID() == id;
+    }
+
+    /** The effective uid and gid of this JVM, which decide how user namespace maps can be written. */
+    private static final long[] CALLER = LinuxBackend.effectiveIds();
 
     /** A {@code /proc/PID/uid_map} or {@code gid_map}: one "container host size" line per mapping. */
     private static String idMap(List<dev.stevedore.oci.runtime.IdMapping> mappings) {

@@ -192,31 +192,41 @@ final class ContainerFiles {
         return rest.isEmpty() ? "/" : rest;
     }
 
-    /** Copies a directory of the view with its owners and modes; sockets, fifos and devices are left out. */
+    /**
+     * Copies a directory of the view with its modes, and its owners when the caller is root (a
+     * rootless caller could not give files away); sockets, fifos and devices are left out.
+     */
     private static void copyTree(RootfsView view, RootfsView.Entry dir, Path target) throws IOException {
+        copyTree(view, dir, target, HostChecks.effectiveUid() == 0);
+    }
+
+    private static void copyTree(RootfsView view, RootfsView.Entry dir, Path target, boolean owners)
+            throws IOException {
         Files.createDirectories(target);
         for (String name : view.list(dir.path())) {
             String child = (dir.path().equals("/") ? "" : dir.path()) + "/" + name;
             RootfsView.Entry e = view.lookup(child, false).orElseThrow();
             Path to = target.resolve(name);
             if (e.isDirectory()) {
-                copyTree(view, e, to);
+                copyTree(view, e, to, owners);
             } else if (e.isSymlink()) {
                 Files.deleteIfExists(to);
                 Files.createSymbolicLink(to, Files.readSymbolicLink(e.file()));
-                owner(to, e);
+                owner(to, e, owners);
             } else if (e.isFile()) {
                 Files.copy(e.file(), to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
-                owner(to, e);
+                owner(to, e, owners);
             }
         }
         Files.setPosixFilePermissions(target, Modes.toPermissions(dir.mode() & 0777));
-        owner(target, dir);
+        owner(target, dir, owners);
     }
 
-    private static void owner(Path p, RootfsView.Entry e) throws IOException {
-        Files.setAttribute(p, "unix:uid", e.uid(), LinkOption.NOFOLLOW_LINKS);
-        Files.setAttribute(p, "unix:gid", e.gid(), LinkOption.NOFOLLOW_LINKS);
+    private static void owner(Path p, RootfsView.Entry e, boolean owners) throws IOException {
+        if (owners) {
+            Files.setAttribute(p, "unix:uid", e.uid(), LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(p, "unix:gid", e.gid(), LinkOption.NOFOLLOW_LINKS);
+        }
     }
 
     private static String[] splitParent(String containerPath) {

@@ -111,6 +111,11 @@ public final class EngineCore implements AutoCloseable {
         this.store = joined(storeOpening);
         boolean rootUser = HostChecks.effectiveUid() == 0;
         ExtractOptions extract = rootUser ? ExtractOptions.defaults() : ExtractOptions.rootless();
+        if (!rootUser) {
+            log().log(Level.INFO, "unpacking layers as uid {0}: their files belong to this user, which containers"
+                    + " see as root; the owners, device nodes and extended attributes the layers give are not kept",
+                    HostChecks.effectiveUid());
+        }
         LayerCache layerCache = new LayerCache(store);
         layerCache.removeStale();
         this.images = new ImageOps(store, layerCache, extract);

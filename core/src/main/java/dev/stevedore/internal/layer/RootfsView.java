@@ -18,8 +18,9 @@ import java.util.TreeSet;
  * snapshot's, with its changes on top, as {@link dev.stevedore.spi.Snapshotter#view} gives them), without
  * mounting anything: a path is looked up in the layers from the top down, honouring the overlayfs-form
  * whiteouts the unpacked-layer cache keeps (a 0/0 character device hides a name, a directory with
- * {@code trusted.overlay.opaque=y} hides the lower layers' content). Symbolic links inside the image
- * are followed within the image's root, never out to the host.
+ * {@code trusted.overlay.opaque=y}, or a rootless user's {@code user.overlay.opaque=y}, hides the
+ * lower layers' content). Symbolic links inside the image are followed within the image's root,
+ * never out to the host.
  */
 public final class RootfsView {
 
@@ -272,7 +273,6 @@ public final class RootfsView {
     }
 
     private static boolean isOpaque(Path dir) {
-        byte[] value = Posix.xattr(dir, "trusted.overlay.opaque");
-        return value != null && value.length == 1 && value[0] == 'y';
+        return OverlayDiff.isOpaque(dir);
     }
 }
