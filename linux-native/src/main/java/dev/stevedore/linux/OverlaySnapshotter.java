@@ -99,6 +99,18 @@ public final class OverlaySnapshotter implements Snapshotter {
         }
     }
 
+    /** The layers and, for a writable snapshot, its upper directory, which holds overlayfs' own whiteouts. */
+    @Override
+    public List<Path> view(Path snapshotDir, List<Path> layers) {
+        Path upper = snapshotDir.resolve("upper");
+        if (!Files.isDirectory(upper)) {
+            return List.copyOf(layers);
+        }
+        List<Path> all = new ArrayList<>(layers);
+        all.add(upper);
+        return all;
+    }
+
     @Override
     public void writeChanges(Path snapshotDir, List<Path> layers, OutputStream tar) {
         Path upper = snapshotDir.resolve("upper");
