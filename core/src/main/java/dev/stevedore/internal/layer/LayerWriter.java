@@ -198,7 +198,9 @@ public final class LayerWriter {
 
     /** Writes one file system object; @return whether it was a directory. */
     boolean entry(Path p, String rel) throws IOException {
-        Map<String, Object> a = Files.readAttributes(p, "unix:*", LinkOption.NOFOLLOW_LINKS);
+        // Named, not "unix:*": that would also look up the owner's and group's names, two NSS queries a file.
+        Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,nlink,dev,ino,size,rdev,lastModifiedTime",
+                LinkOption.NOFOLLOW_LINKS);
         int mode = (Integer) a.get("mode");
         int type = mode & Posix.S_IFMT;
         TarArchiveEntry e;
