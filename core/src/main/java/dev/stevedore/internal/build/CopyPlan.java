@@ -35,6 +35,11 @@ final class CopyPlan {
 
         /** A digest of the content for the cache key. */
         byte[] digest();
+
+        /** The digest when it is known without reading the content (which writing it may compute), else null. */
+        default byte[] knownDigest() {
+            return digest();
+        }
     }
 
     /** A file in the host file system (context or unpacked layer), digested lazily by the given function. */
@@ -171,7 +176,8 @@ final class CopyPlan {
                 Path target = root.resolve(f.dest().substring(1));
                 int mode = chmod.orElse(f.mode());
                 try {
-                    Path earlier = reuse.find(f.dest(), mode, f.content().digest());
+                    byte[] known = f.content().knownDigest();
+                    Path earlier = known == null ? null : reuse.find(f.dest(), mode, known);
                     if (earlier != null) {
                         try {
                             Files.createLink(target, earlier);

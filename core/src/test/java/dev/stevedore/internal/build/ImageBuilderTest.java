@@ -342,6 +342,21 @@ class ImageBuilderTest {
     }
 
     @Test
+    void aCopyOfTheContextElsewhereHitsTheCacheAndLeavesNoCopiedFiles() throws IOException {
+        Map<String, String> files = Map.of("Dockerfile", "FROM busybox\nCOPY . /app\nCMD [\"x\"]\n",
+                "src/main.c", "int main() {}", "README", "r");
+        BuildResult first = f.build(f.context("here", files));
+        // Another directory has no stat cache yet: its files are hashed as they are copied, then the
+        // cache is asked, and its hit makes the copy go.
+        BuildResult second = f.build(f.context("there", files));
+        assertThat(second.stepsRun()).isZero();
+        assertThat(second.digest()).isEqualTo(first.digest());
+        try (var left = Files.list(f.store.root().resolve("build-cache/tmp"))) {
+            assertThat(left).isEmpty();
+        }
+    }
+
+    @Test
     void sourceDateEpochSetsTimestamps() {
         Path ctx = context("FROM busybox\nCOPY a /a\n", "a", "A");
         Instant t = Instant.parse("2024-05-01T12:00:00Z");
