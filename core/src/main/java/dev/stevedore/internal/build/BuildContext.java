@@ -52,6 +52,8 @@ final class BuildContext {
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     private final Map<String, List<String>> children = new LinkedHashMap<>();
     private final Map<String, byte[]> digests = new java.util.concurrent.ConcurrentHashMap<>();
+    /** One read buffer per hashing thread: thousands of small files would otherwise each allocate one. */
+    private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[1 << 16]);
 
     BuildContext(Path dir, DockerIgnore ignore, StatCache statCache) {
         this.dir = dir;
@@ -347,7 +349,7 @@ final class BuildContext {
     private byte[] hash(Node n, OutputStream copy) throws IOException {
         long before = System.currentTimeMillis();
         MessageDigest md = Digest.newMessageDigest(Digest.SHA256);
-        byte[] buffer = new byte[1 << 16];
+        byte[] buffer = BUFFER.get();
         InputStream in;
         try {
             in = Files.newInputStream(n.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
