@@ -315,7 +315,7 @@ final class BuildContext {
         return new CopyPlan.Content() {
             @Override
             public void writeTo(Path target) throws IOException {
-                if (BuildContext.this.knownDigest(file) != null) {
+                if (knownDigest(file) != null) {
                     Files.copy(file.file(), target, LinkOption.NOFOLLOW_LINKS);
                 } else {
                     try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
@@ -328,11 +328,6 @@ final class BuildContext {
             @Override
             public byte[] digest() {
                 return BuildContext.this.digest(file);
-            }
-
-            @Override
-            public byte[] knownDigest() {
-                return BuildContext.this.knownDigest(file);
             }
         };
     }

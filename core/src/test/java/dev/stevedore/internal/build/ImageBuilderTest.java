@@ -405,6 +405,27 @@ class ImageBuilderTest {
         assertThat(Files.isSameFile(oldDir.resolve("src/same"), newDir.resolve("src/same"))).as("hard-linked").isTrue();
     }
 
+    @Test
+    void filesHashedAsTheyAreCopiedAreStillLinkedFromTheEarlierLayer() {
+        String dockerfile = "FROM busybox\nCOPY src /src/\n";
+        BuildResult first = f.build(f.context("linked1", Map.of("Dockerfile", dockerfile, "src/same", "unchanged",
+                "src/edit", "v1")));
+        // A new directory has no stat cache: its files are hashed while the step copies them, and the
+        // unchanged one is hashed first when the earlier layer has it, to be linked instead of copied.
+        BuildResult second = f.build(f.context("linked2", Map.of("Dockerfile", dockerfile, "src/same", "unchanged",
+                "src/edit", "v2")));
+        LayerCacheView layers = new LayerCacheView(f);
+        assertThat(layers.unpacked(second).resolve("src/edit")).hasContent("v2");
+        assertThat(layers.unpacked(first).resolve("src/edit")).hasContent("v1");
+        assertThat(layers.unpacked(second).resolve("src/same")).hasContent("unchanged");
+        try {
+            assertThat(Files.isSameFile(layers.unpacked(first).resolve("src/same"), layers.unpacked(second).resolve("src/same")))
+                    .as("hard-linked").isTrue();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** The unpacked directory of an image's top layer. */
     record LayerCacheView(BuildFixture f) {
         Path unpacked(BuildResult r) {
