@@ -61,7 +61,7 @@ public final class NativeSha256 {
             LibCrypto crypto = null;
             Runtime runtime = null;
             try {
-                crypto = LibraryLoader.create(LibCrypto.class).failImmediately().load("crypto");
+                crypto = load();
                 runtime = Runtime.getRuntime(crypto);
                 Pointer ctx = Memory.allocateDirect(runtime, CTX_SIZE);
                 byte[] out = new byte[32];
@@ -77,6 +77,15 @@ public final class NativeSha256 {
             }
             CRYPTO = crypto;
             RUNTIME = runtime;
+        }
+
+        /** By the development link's name, else by the runtime package's file (Debian's libssl3). */
+        private static LibCrypto load() {
+            try {
+                return LibraryLoader.create(LibCrypto.class).failImmediately().load("crypto");
+            } catch (LinkageError | RuntimeException e) {
+                return LibraryLoader.create(LibCrypto.class).failImmediately().load("libcrypto.so.3");
+            }
         }
     }
 
