@@ -12,8 +12,9 @@
  *   one as the receiver of messages) and writes the exit status to EXIT_FILE when the child ends.
  *
  * Wire format (native byte order, the JVM is on the same machine):
- *   plan (Java -> helper), in two frames: the operations up to CLONE, then the child's operations
- *     (a helper prepared in advance clones before the second arrives); each frame is
+ *   plan (Java -> helper), in two frames: the operations up to CLONE and the child's first ones,
+ *     which it runs at once, then the rest of the child's operations (a helper prepared in advance
+ *     clones and runs those first ones before the second arrives); each frame is
  *     u32 size, then ops: u8 code, u16 argc, argc x (u32 len, bytes)
  *   commands (Java -> helper): 'G' (go ahead), 'C' (continue after a pause), 'K' + i32 signal
  *   messages (helper -> Java): u32 size, u8 type, i32 value, 3 x (u32 len, bytes)
@@ -497,16 +498,10 @@ static void reset_signals(void) {
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, 8);
 }
 
-static void run_child(int from, int go_fd) {
+/* Runs operations from..to-1 in the child; an EXEC among them does not return. */
+static void run_ops(int from, int to, int go_fd) {
     char c;
-    /*
-     * If the parent died before this, nobody will ever send the go-ahead: the read of go_fd sees
-     * EOF and the child exits (getppid() cannot tell, it is 0 in a new pid namespace).
-     */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    ssize_t len = readlink("/proc/self", host_pid, sizeof host_pid - 1);
-    host_pid[len > 0 ? len : 0] = '\0';
-    for (int i = from; i < nops; i++) {
+    for (int i = from; i < to; i++) {
         struct op *o = &ops[i];
         switch (o->code) {
         case OP_SETNS: {
@@ -572,29 +567,26 @@ static void run_child(int from, int go_fd) {
         default: fail("parse plan", "operation out of place", "", EINVAL);
         }
     }
+}
+
+/*
+ * The child: first the operations that followed CLONE in the first part (a spare's namespaces get
+ * ready before any container is asked for), then, once it arrives, the rest of the plan.
+ */
+static void __attribute__((noreturn)) run_child(int prelude, int plan_fd, int go_fd) {
+    /*
+     * If the parent died before this, nobody will ever send the go-ahead: the read of go_fd sees
+     * EOF and the child exits (getppid() cannot tell, it is 0 in a new pid namespace).
+     */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ssize_t len = readlink("/proc/self", host_pid, sizeof host_pid - 1);
+    host_pid[len > 0 ? len : 0] = '\0';
+    int first = nops;
+    run_ops(prelude, first, go_fd);
+    read_plan(plan_fd);
+    close(plan_fd);
+    run_ops(first, nops, go_fd);
     fail("parse plan", "no exec operation", "", EINVAL);
-}
-
-/* Copies the second part of the plan, the child's operations, from Java to the child. */
-static void relay_plan(int sock, int to, pid_t child) {
-    uint32_t size;
-    char buf[4096];
-    if (read_full(sock, &size, 4) < 0 || write(to, &size, 4) != 4) {
-        kill(child, SIGKILL);
-        fail("read plan", "", "", errno);
-    }
-    while (size > 0) {
-        ssize_t n = read(sock, buf, size < sizeof buf ? size : sizeof buf);
-        if (n <= 0 || write(to, buf, n) != n) {
-            kill(child, SIGKILL);
-            fail("read plan", "", "", n == 0 ? EPIPE : errno);
-        }
-        size -= n;
-    }
-}
-
-static int exit_status(int status) {
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 /* Forwards child frames; returns 0 at EOF (exec happened or the child is gone). */
@@ -603,6 +595,32 @@ static int forward(int from, int sock) {
     ssize_t n = read(from, buf, sizeof buf);
     if (n > 0 && sock >= 0) send_all(sock, buf, n);
     return n > 0 || (n < 0 && errno == EINTR);
+}
+
+/*
+ * Copies the second part of the plan, the child's operations, from Java to the child. A child
+ * that is gone already failed in its first operations: its report goes first.
+ */
+static void relay_plan(int sock, int to, pid_t child, int err_fd) {
+    uint32_t size;
+    char buf[4096];
+    ssize_t n = 0;
+    if (read_full(sock, &size, 4) < 0 || write(to, &size, 4) != 4) goto failed;
+    while (size > 0) {
+        n = read(sock, buf, size < sizeof buf ? size : sizeof buf);
+        if (n <= 0 || write(to, buf, n) != n) goto failed;
+        size -= n;
+    }
+    return;
+failed:;
+    int err = n == 0 ? EPIPE : errno;
+    kill(child, SIGKILL);
+    while (forward(err_fd, sock)) {}
+    fail("read plan", "", "", err);
+}
+
+static int exit_status(int status) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 /* Binds the control socket of a detached helper before it reports anything, so "start" finds it. */
@@ -666,8 +684,8 @@ int main(int argc, char **argv) {
         close(fd);
     }
     if (i == nops) fail("parse plan", "no clone operation", "", EINVAL);
-    clone_flags = num(ops[i++].argv[0]);
-    if (i != nops) fail("parse plan", "operation after clone in the first part", "", EINVAL);
+    int clone_at = i;
+    clone_flags = num(ops[i].argv[0]);
 
     sigset_t all;
     sigfillset(&all);
@@ -688,9 +706,7 @@ int main(int argc, char **argv) {
         close(plan_pipe[1]);
         report_fd = err_pipe[1];
         /* The namespaces exist already; the rest of the plan may come much later (a helper prepared in advance). */
-        read_plan(plan_pipe[0]);
-        close(plan_pipe[0]);
-        run_child(i, go_pipe[0]);
+        run_child(clone_at + 1, plan_pipe[0], go_pipe[0]);
     }
     close(err_pipe[1]);
     close(go_pipe[0]);
@@ -699,7 +715,7 @@ int main(int argc, char **argv) {
      * A new user namespace gets its mappings from here, the parent side, while the child still
      * waits for the rest of its plan: it has no privilege in its namespace before that.
      */
-    for (int j = 0; j < i; j++) {
+    for (int j = 0; j < clone_at; j++) {
         if (ops[j].code != OP_ID_MAP) continue;
         char path[64];
         snprintf(path, sizeof path, "/proc/%d/%s", pid, ops[j].argv[0]);
@@ -711,7 +727,17 @@ int main(int argc, char **argv) {
         }
         close(fd);
     }
-    relay_plan(sock, plan_pipe[1], pid);
+    /*
+     * The container's mounts are torn down when the last reference to its mount namespace goes. In
+     * the container's own exit that delays the exit status by the unmounting (and an RCU grace
+     * period); held here, it happens when this helper exits, after the status is reported.
+     */
+    if (clone_flags & CLONE_NEWNS) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/ns/mnt", pid);
+        (void) open(path, O_RDONLY | O_CLOEXEC);
+    }
+    relay_plan(sock, plan_pipe[1], pid, err_pipe[0]);
     close(plan_pipe[1]);
 
     send_msg('P', pid, "", "", "");

@@ -135,10 +135,12 @@ final class Planner {
             plan.add(Op.ID_MAP, "gid_map", idMap(linux.gidMappings()));
         }
         plan.add(Op.CLONE, flags);
+        boolean joins = false;
         for (NamespaceType type : JOIN_ORDER) {
             Namespace ns = namespaces.get(type);
             if (ns != null && ns.path() != null) {
                 plan.add(Op.SETNS, ns.path(), cloneFlag(type));
+                joins = true;
             }
         }
         if (newUser) {
@@ -153,16 +155,21 @@ final class Planner {
         if (isNew(namespaces, NamespaceType.NETWORK)) {
             plan.add(Op.LOOPBACK);
         }
+        // Nothing mounted from here on may propagate back to the host (runc's default: rslave).
+        String propagation = linux.rootfsPropagation() == null ? "rslave" : linux.rootfsPropagation();
+        long rootPropagation = PROPAGATIONS.get("r" + propagation.replaceFirst("^r", ""));
+        plan.add(Op.MOUNT, "", "/", "", 0, "", 0, rootPropagation, 0);
+        // These depend only on the namespaces, so a helper prepared in advance does them before it is
+        // needed: unless it waits for its user namespace's mappings, or has namespaces to join first.
+        if (!joins && !newUser) {
+            plan.endPrelude();
+        }
         if (spec.hostname() != null) {
             plan.add(Op.HOSTNAME, spec.hostname());
         }
         if (spec.domainname() != null) {
             plan.add(Op.DOMAINNAME, spec.domainname());
         }
-        // Nothing mounted from here on may propagate back to the host (runc's default: rslave).
-        String propagation = linux.rootfsPropagation() == null ? "rslave" : linux.rootfsPropagation();
-        long rootPropagation = PROPAGATIONS.get("r" + propagation.replaceFirst("^r", ""));
-        plan.add(Op.MOUNT, "", "/", "", 0, "", 0, rootPropagation, 0);
         addRootfs(plan, root, rootfs);
 
         List<Mount> mounts = new ArrayList<>(spec.mounts());
