@@ -54,7 +54,7 @@ final class Helper {
 
     /**
      * Starts a helper and waits until it is connected; it then waits for its plan.
-     * Call it from the one long-lived launcher thread: the helper's parent-death signal fires
+     * Call it from a long-lived launcher thread: the helper's parent-death signal fires
      * when the thread that forked it ends, so that must not be a caller's thread.
      */
     static Helper spawn(Path executable, Path socket, Stdio stdio) {
