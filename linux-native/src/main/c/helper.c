@@ -314,6 +314,29 @@ static void make_parent_mount_private(const char *root) {
     }
 }
 
+/*
+ * Unmounting the old root waits for an RCU grace period before it frees the mounts, milliseconds on
+ * a busy host, but it has detached them and released the mount namespace's lock before that wait.
+ * So a thread (sharing our memory, root and working directory) unmounts while the other mounts
+ * go on, and whatever hands control to anyone else (the go-ahead, a hook, exec) waits for it.
+ */
+static char unmount_stack[16384] __attribute__((aligned(16)));
+static volatile int unmount_tid, unmount_err;
+static const char *pivoted_root;
+
+static int unmount_old_root(void *unused) {
+    (void) unused;
+    /* errno is the main thread's too (no TLS of its own): read at once, and only on failure. */
+    unmount_err = umount2(".", MNT_DETACH) < 0 ? errno : 0;
+    return 0;
+}
+
+static void await_unmount(void) {
+    /* The kernel clears the tid when the thread has exited, and wakes this futex. */
+    for (int tid; (tid = unmount_tid) != 0;) syscall(SYS_futex, &unmount_tid, 0 /* FUTEX_WAIT */, tid, NULL, NULL, 0);
+    if (unmount_err) fail("unmount old root", pivoted_root, "", unmount_err);
+}
+
 static void do_pivot(const char *root) {
     make_parent_mount_private(root);
     /* pivot_root(".", ".") also refuses a shared new root; the planner restores its propagation after. */
@@ -322,8 +345,11 @@ static void do_pivot(const char *root) {
     /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves no way back. */
     if (syscall(SYS_pivot_root, ".", ".") < 0) fail("pivot_root", root, "", errno);
     if (mount("", ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) fail("make old root slave", root, "", errno);
-    if (umount2(".", MNT_DETACH) < 0) fail("unmount old root", root, "", errno);
-    if (chdir("/") < 0) fail("chdir to rootfs", "/", "", errno);
+    pivoted_root = root;
+    if (clone(unmount_old_root, unmount_stack + sizeof unmount_stack, CLONE_VM | CLONE_FS | CLONE_FILES
+              | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
+              NULL, &unmount_tid, NULL, &unmount_tid) < 0)
+        fail("unmount old root", root, "", errno);
 }
 
 static void do_mask(const char *path) {
@@ -537,15 +563,17 @@ static void run_ops(int from, int to, int go_fd) {
         case OP_REMOUNT_RO: do_remount_ro(o->argv[0], num(o->argv[1]), num(o->argv[2])); break;
         case OP_MKDIR_P: if (mkdir_p(o->argv[0], num(o->argv[1])) < 0) fail("mkdir", o->argv[0], "", errno); break;
         case OP_GO:
+            await_unmount();
             send_msg('R', 0, "", "", "");
             if (read(go_fd, &c, 1) != 1) _exit(1);
             break;
         case OP_PAUSE:
+            await_unmount();
             /* Java runs the hooks of the runtime's namespaces, then sends the go-ahead. */
             send_msg('H', 0, "", "", "");
             if (read(go_fd, &c, 1) != 1) _exit(1);
             break;
-        case OP_HOOK: run_hook(o); break;
+        case OP_HOOK: await_unmount(); run_hook(o); break;
         case OP_RLIMIT: {
             struct rlimit rl = { num(o->argv[1]), num(o->argv[2]) };
             /* Optional 4th argument: the limit's name, for the message. */
@@ -563,7 +591,7 @@ static void run_ops(int from, int to, int go_fd) {
         case OP_CHDIR: if (chdir(o->argv[0]) < 0) fail("chdir", o->argv[0], "", errno); break;
         case OP_ENV: env[nenv++] = o->argv[0]; break;
         case OP_ARG: args[nargs++] = o->argv[0]; break;
-        case OP_EXEC: do_exec(o->argv[0]);
+        case OP_EXEC: await_unmount(); do_exec(o->argv[0]);
         default: fail("parse plan", "operation out of place", "", EINVAL);
         }
     }
