@@ -130,13 +130,16 @@ final class LinuxRuntime implements ContainerRuntime {
         }
         Path dir = instanceDir.resolve(id);
         Spare spare = null;
+        Runnable refill = null;
         try {
             CgroupSettings settings = spec.linux() == null ? CgroupSettings.of(null, List.of(), cgroups, host)
                     : CgroupSettings.of(spec.linux().resources(), spec.linux().devices(), cgroups, host);
             Set<String> controllers = cgroups.controllersFor(settings);
             Plan plan = Planner.create(id, spec, rootfs, List.of(), writeEtcFiles(dir, spec),
                     cgroups.containerView(controllers));
-            spare = takeSpare(stdio, plan.beforeClone(), controllers);
+            Plan beforeClone = plan.beforeClone();
+            spare = takeSpare(stdio, beforeClone, controllers);
+            refill = () -> refill(stdio, beforeClone, controllers);
             cgroups.apply(spare.cgroup(), settings.writes());
             Helper helper = spare.helper().begin(plan.afterClone(), pid -> LifecycleHooks.runCreate(id, spec, pid));
             LinuxContainer container = new LinuxContainer(this, id, spec, spare.cgroup(), controllers, spare.procs(),
@@ -151,6 +154,13 @@ final class LinuxRuntime implements ContainerRuntime {
             ids.remove(id);
             deleteTree(dir);
             throw e;
+        } finally {
+            // Once this container is set up, so that preparing the next helper does not compete with it
+            // for the CPU. submit, not execute: an exception must not end the thread, whose death would
+            // kill its helpers.
+            if (refill != null) {
+                launcher.submit(refill);
+            }
         }
     }
 
@@ -181,8 +191,6 @@ final class LinuxRuntime implements ContainerRuntime {
         if (spare == null) {
             spare = onDirectLauncher(() -> prepareSpare(stdio, beforeClone, controllers));
         }
-        // submit, not execute: an exception must not end the thread, whose death would kill its helpers.
-        launcher.submit(() -> refill(stdio, beforeClone, controllers));
         return spare;
     }
 

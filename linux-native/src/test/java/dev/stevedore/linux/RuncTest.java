@@ -122,7 +122,9 @@ class RuncTest {
 
     @Test
     void pauseFreezesTheContainerUntilResume() throws Exception {
-        Path bundle = bundle("i=0; while true; do i=$((i+1)); echo $i > /count; sleep 0.01; done");
+        // Renamed into place: a container frozen between truncating and writing the file would leave it empty.
+        Path bundle = bundle("i=0; while true; do i=$((i+1)); echo $i > /count.new; mv /count.new /count; sleep 0.01;"
+                + " done");
         String id = nextId();
         assertThat(runc("create", "--bundle", bundle.toString(), id).status()).isZero();
         assertThat(runc("start", id).status()).isZero();
