@@ -10,6 +10,7 @@ packages=(
   docker-registry apache2-utils openssl  # a local registry (htpasswd, test certificates)
   iproute2 nftables  # networking tests look at links, addresses and rules
   musl-tools       # builds the small static helper
+  uidmap           # newuidmap and newgidmap: rootless containers with subordinate ids
   gcc libc6-dev make
 )
 

@@ -56,6 +56,7 @@ enum {
     OP_RLIMIT = 30, OP_OOM_SCORE_ADJ = 31, OP_UMASK = 32, OP_NO_NEW_PRIVS = 33, OP_USER = 34,
     OP_CAPS = 35, OP_CHDIR = 36, OP_ENV = 37, OP_ARG = 38, OP_EXEC = 39, OP_BOUNDING = 40, OP_DOMAINNAME = 41, OP_WRITE = 42,
     OP_SECCOMP = 43, OP_HOOK = 44, OP_PAUSE = 45,
+    OP_CONSOLE_SOCKET = 50, OP_CONSOLE = 51, OP_CHROOT = 52, OP_CHECK_EXEC = 53,
 };
 
 /* Mount target flags sent with OP_MOUNT / OP_MOVE_MOUNT. */
@@ -124,6 +125,17 @@ static void __attribute__((noreturn)) fail(const char *step, const char *path, c
     _exit(err == ENOENT && !strncmp(step, "exec", 4) ? 127 : !strncmp(step, "exec", 4) ? 126 : 1);
 }
 
+/* Reads until EOF or the buffer is full; returns the count. */
+static ssize_t read_upto(int fd, char *buf, size_t len) {
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = read(fd, buf + done, len - done);
+        if (n == 0 || (n < 0 && errno != EINTR)) break;
+        if (n > 0) done += n;
+    }
+    return done;
+}
+
 static int read_full(int fd, void *buf, size_t len) {
     for (size_t done = 0; done < len;) {
         ssize_t n = read(fd, (char *) buf + done, len - done);
@@ -142,11 +154,11 @@ static int arity(int code) {
     case OP_SETNS_PID: case OP_CLONE: case OP_CGROUP_PROCS: case OP_UNSHARE: case OP_HOSTNAME: case OP_DOMAINNAME:
     case OP_PIVOT:
     case OP_MASK: case OP_OOM_SCORE_ADJ: case OP_UMASK: case OP_CHDIR: case OP_ENV: case OP_ARG: case OP_EXEC:
-    case OP_BOUNDING: return 1;
+    case OP_BOUNDING: case OP_CONSOLE_SOCKET: case OP_CHROOT: return 1;
     case OP_SETNS: case OP_SYMLINK: case OP_MKDIR_P: case OP_FSMOUNT: case OP_USER: case OP_WRITE: case OP_ID_MAP: return 2;
     case OP_SECCOMP: return 2;
-    case OP_REMOUNT_RO: case OP_RLIMIT: return 3;
-    case OP_MKNOD: case OP_MOVE_MOUNT: case OP_CAPS: return 4;
+    case OP_REMOUNT_RO: case OP_RLIMIT: case OP_CHECK_EXEC: return 3;
+    case OP_MKNOD: case OP_MOVE_MOUNT: case OP_CAPS: case OP_CONSOLE: return 4;
     case OP_OPEN_TREE: return 6;
     case OP_MOUNT: return 8;
     default: return -1;
@@ -401,13 +413,24 @@ static void drop_bounding(uint64_t keep) {
             fail("drop capability from bounding set", "", "", errno);
 }
 
+/* A user namespace made by an unprivileged user (a single mapping) may not change its groups at all. */
+static int setgroups_denied(void) {
+    char buf[8] = "";
+    int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    return n > 0 && !strncmp(buf, "deny", 4);
+}
+
 static void set_user(struct op *o) {
     /* uid gid groups... */
     int ngroups = o->argc - 2;
     gid_t groups[ngroups + 1];
     for (int i = 0; i < ngroups; i++) groups[i] = num(o->argv[i + 2]);
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) fail("keep capabilities", "", "", errno);
-    if (setgroups(ngroups, groups) < 0) fail("setgroups", "", "", errno);
+    if (setgroups(ngroups, groups) < 0 && !(errno == EPERM && ngroups == 0 && setgroups_denied()))
+        fail("setgroups", "", "", errno);
     if (setgid(num(o->argv[1])) < 0) fail("setgid", o->argv[1], "", errno);
     if (setuid(num(o->argv[0])) < 0) fail("setuid", o->argv[0], "", errno);
 }
@@ -432,6 +455,85 @@ static void install_seccomp(struct op *o) {
     struct { unsigned short len; void *filter; } prog = { len / 8, filter };
     if (syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, (unsigned) num(o->argv[0]), &prog) < 0)
         fail("install seccomp filter", "", "", errno);
+}
+
+/*
+ * Terminals (process.terminal), as runc's --console-socket: the socket is connected on the host,
+ * before clone, and the child inherits it; once the container's /dev is in place, the child opens
+ * a pty there and sends its master over the socket (SCM_RIGHTS, with the name "/dev/ptmx" as the
+ * data, like runc), then makes the slave its stdio and controlling terminal.
+ */
+static int console_fd = -1;
+
+static void connect_console(const char *path) {
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof addr.sun_path) fail("connect to the console socket", path, "", ENAMETOOLONG);
+    strcpy(addr.sun_path, path);
+    console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (console_fd < 0 || connect(console_fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+        fail("connect to the console socket", path, "", errno);
+}
+
+static void send_fd(int sock, int fd, const char *name) {
+    char control[CMSG_SPACE(sizeof fd)];
+    memset(control, 0, sizeof control);
+    struct iovec iov = { (void *) name, strlen(name) };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof fd);
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) fail("send the terminal to the console socket", name, "", errno);
+}
+
+/* Args: owner uid (-1: keep), rows, columns (0 0: leave the size), 1 to bind it on /dev/console. */
+static void setup_console(struct op *o) {
+    if (console_fd < 0) fail("parse plan", "terminal without a console socket", "", EINVAL);
+    int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC), unlock = 0, n;
+    if (master < 0) fail("open a terminal", "/dev/ptmx", "", errno);
+    if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+        fail("unlock the terminal", "/dev/ptmx", "", errno);
+    char slave_path[32];
+    snprintf(slave_path, sizeof slave_path, "/dev/pts/%d", n);
+    int slave = open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0) fail("open a terminal", slave_path, "", errno);
+    struct winsize ws = { .ws_row = num(o->argv[1]), .ws_col = num(o->argv[2]) };
+    if ((ws.ws_row || ws.ws_col) && ioctl(slave, TIOCSWINSZ, &ws) < 0) fail("set the terminal size", slave_path, "", errno);
+    if (strcmp(o->argv[0], "-1") && fchown(slave, num(o->argv[0]), -1) < 0) fail("chown", slave_path, "", errno);
+    if (num(o->argv[3])) {
+        prepare_target("/dev/console", T_MKFILE, "mount", slave_path);
+        if (mount(slave_path, "/dev/console", NULL, MS_BIND, NULL) < 0) fail("mount", slave_path, "/dev/console", errno);
+    }
+    send_fd(console_fd, master, "/dev/ptmx");
+    close(master);
+    close(console_fd);
+    console_fd = -1;
+    if (setsid() < 0 && errno != EPERM) fail("setsid", "", "", errno);
+    if (ioctl(slave, TIOCSCTTY, 0) < 0) fail("make the terminal the controlling one", slave_path, "", errno);
+    for (int fd = 0; fd < 3; fd++)
+        if (dup2(slave, fd) < 0) fail("use the terminal as stdio", slave_path, "", errno);
+    close(slave);
+}
+
+/*
+ * A program that is not there fails create, as with runc, rather than start: a start that fails once
+ * the process is gone could not leave the container as it was. Args: file, PATH, working directory.
+ */
+static void check_exec(struct op *o) {
+    const char *file = o->argv[0];
+    char buf[4096];
+    if (strchr(file, '/')) {
+        snprintf(buf, sizeof buf, "%s%s%s", file[0] == '/' ? "" : o->argv[2], file[0] == '/' ? "" : "/", file);
+        if (access(buf, X_OK) < 0) fail("exec", file, "", errno);
+        return;
+    }
+    for (const char *dir = o->argv[1]; dir; dir = strchr(dir, ':') ? strchr(dir, ':') + 1 : NULL) {
+        int len = strchr(dir, ':') ? strchr(dir, ':') - dir : (int) strlen(dir);
+        snprintf(buf, sizeof buf, "%.*s%s%s", len, dir, len ? "/" : "", file);
+        if (access(buf, X_OK) == 0) return;
+    }
+    fail("exec-path", file, "", ENOENT);
 }
 
 /* The container process's pid as the host sees it, read before its own /proc is mounted. */
@@ -574,6 +676,11 @@ static void run_ops(int from, int to, int go_fd) {
             if (read(go_fd, &c, 1) != 1) _exit(1);
             break;
         case OP_HOOK: await_unmount(); run_hook(o); break;
+        case OP_CONSOLE: setup_console(o); break;
+        case OP_CHECK_EXEC: check_exec(o); break;
+        case OP_CHROOT:
+            if (chdir(o->argv[0]) < 0 || chroot(".") < 0 || chdir("/") < 0) fail("chroot", o->argv[0], "", errno);
+            break;
         case OP_RLIMIT: {
             struct rlimit rl = { num(o->argv[1]), num(o->argv[2]) };
             /* Optional 4th argument: the limit's name, for the message. */
@@ -615,6 +722,44 @@ static void __attribute__((noreturn)) run_child(int prelude, int plan_fd, int go
     close(plan_fd);
     run_ops(first, nops, go_fd);
     fail("parse plan", "no exec operation", "", EINVAL);
+}
+
+/*
+ * A mapping of ranges the caller may not write itself goes through the setuid newuidmap or
+ * newgidmap, which check /etc/subuid and /etc/subgid: TOOL PID followed by the space-separated
+ * "container host size" triples.
+ */
+static void run_id_map_tool(const char *tool, pid_t child, const char *triples) {
+    char pid_text[24], buf[4096], *argv[3 + 3 * 340 + 1];
+    int argc = 0;
+    snprintf(pid_text, sizeof pid_text, "%d", child);
+    snprintf(buf, sizeof buf, "%s", triples);
+    argv[argc++] = (char *) tool;
+    argv[argc++] = pid_text;
+    for (char *tok = strtok(buf, " \n"); tok && argc < (int) (sizeof argv / sizeof *argv) - 1; tok = strtok(NULL, " \n"))
+        argv[argc++] = tok;
+    argv[argc] = NULL;
+    int status = 0, out[2];
+    if (pipe2(out, O_CLOEXEC) < 0) fail("write user namespace mapping with", tool, triples, errno);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* Its complaint is the error's text; the helper's own stdout and stderr are the container's. */
+        dup2(out[1], 1);
+        dup2(out[1], 2);
+        execv(tool, argv);
+        _exit(127);
+    }
+    close(out[1]);
+    char said[512] = "";
+    ssize_t n = pid < 0 ? 0 : read_upto(out[0], said, sizeof said - 1);
+    while (n > 0 && (said[n - 1] == '\n' || said[n - 1] == ' ')) n--;
+    said[n > 0 ? n : 0] = '\0';
+    close(out[0]);
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        int err = pid < 0 ? errno : WIFEXITED(status) && WEXITSTATUS(status) == 127 ? ENOENT : EPERM;
+        kill(child, SIGKILL);
+        fail("write user namespace mapping with", tool, *said ? said : triples, err);
+    }
 }
 
 /* Forwards child frames; returns 0 at EOF (exec happened or the child is gone). */
@@ -706,9 +851,14 @@ int main(int argc, char **argv) {
             continue;
         }
         if (ops[i].code == OP_ID_MAP) continue; /* written once the child exists, below */
+        if (ops[i].code == OP_CONSOLE_SOCKET) {
+            connect_console(ops[i].argv[0]);
+            continue;
+        }
         if (ops[i].code != OP_SETNS_PID) fail("parse plan", "operation before clone", "", EINVAL);
-        int fd = open(ops[i].argv[0], O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) fail("join namespace", ops[i].argv[0], "", errno);
+        /* Optional nstype: a rootless exec joins the container's user namespace first, to be let into the rest. */
+        int fd = open(ops[i].argv[0], O_RDONLY | O_CLOEXEC), type = ops[i].argc > 1 ? num(ops[i].argv[1]) : CLONE_NEWPID;
+        if (fd < 0 || setns(fd, type) < 0) fail("join namespace", ops[i].argv[0], "", errno);
         close(fd);
     }
     if (i == nops) fail("parse plan", "no clone operation", "", EINVAL);
@@ -739,12 +889,17 @@ int main(int argc, char **argv) {
     close(err_pipe[1]);
     close(go_pipe[0]);
     close(plan_pipe[0]);
+    if (console_fd >= 0) close(console_fd);
     /*
      * A new user namespace gets its mappings from here, the parent side, while the child still
      * waits for the rest of its plan: it has no privilege in its namespace before that.
      */
     for (int j = 0; j < clone_at; j++) {
         if (ops[j].code != OP_ID_MAP) continue;
+        if (ops[j].argv[0][0] == '/') {
+            run_id_map_tool(ops[j].argv[0], pid, ops[j].argv[1]);
+            continue;
+        }
         char path[64];
         snprintf(path, sizeof path, "/proc/%d/%s", pid, ops[j].argv[0]);
         int fd = open(path, O_WRONLY | O_CLOEXEC);

@@ -259,21 +259,29 @@ public final class Container implements AutoCloseable {
     }
 
     /**
-     * Copies a file or directory (recursively) out of the container.
+     * Copies a file or directory (recursively) out of the container, while it runs or after its
+     * process exited (as {@code docker cp} does on a stopped container), until it is closed. After
+     * the exit, files come from its root filesystem as the process left it and from the host
+     * directories of its volumes; a tmpfs's content is gone with the process.
      *
      * @param containerPath an absolute path in the container
      * @param host where the copy goes; a directory is created with the copied content
-     * @throws IllegalArgumentException when the path does not exist in the container
-     * @throws IllegalStateException when the container has exited
+     * @throws IllegalArgumentException when the path does not exist in the container, or was on a
+     *     tmpfs of a container that has exited
+     * @throws IllegalStateException when the container was closed (removed)
      */
     public void copyFrom(String containerPath, Path host) {
         instance.copyOut(containerPath, host);
     }
 
     /**
+     * Reads a file of the container, while it runs or after its process exited, until it is
+     * closed; see {@link #copyFrom(String, Path)}.
+     *
      * @param containerPath an absolute path in the container
      * @return the file's content decoded as UTF-8
      * @throws IllegalArgumentException when the file does not exist in the container
+     * @throws IllegalStateException when the container was closed (removed)
      */
     public String readFile(String containerPath) {
         return new String(instance.readFile(containerPath), StandardCharsets.UTF_8);

@@ -155,7 +155,8 @@ public final class Engine implements AutoCloseable {
                 (snapshotter == null ? "" : snapshotter.name() + ": ") + core.snapshotterChoice()));
         long euid = HostChecks.effectiveUid();
         checks.add(new HostReport.Check("privileges", euid == 0, euid == 0 ? "running as root"
-                : "running as uid " + euid + ": the Linux backend needs root; rootless containers are not supported"));
+                : "running as uid " + euid + ": rootless, each container in a user namespace whose root is this"
+                + " user; no resource limits (no cgroups of its own) and no bridge networks or published ports"));
         for (HostChecks.Check c : HostChecks.kernel(Path.of("/"))) {
             checks.add(new HostReport.Check(c.feature(), c.available(), c.detail()));
         }

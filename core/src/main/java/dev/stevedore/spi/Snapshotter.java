@@ -46,6 +46,23 @@ public interface Snapshotter {
     void writeChanges(Path snapshotDir, List<Path> layers, OutputStream tar);
 
     /**
+     * The directories that show a snapshot's root filesystem as it is now, without mounting it, so
+     * the files of a container whose process has exited can still be read (as {@code docker cp}
+     * does on a stopped container). They stack as overlayfs stacks directories: an upper one hides
+     * a lower one's entry of the same name, a 0/0 character device hides a name, and a directory
+     * with the {@code trusted.overlay.opaque} (or, for a rootless caller, {@code user.overlay.opaque})
+     * attribute set to {@code y} hides the lower ones' content.
+     *
+     * @param snapshotDir the directory given to {@link #prepare}
+     * @param layers the same layers given to {@link #prepare}
+     * @return the directories, lowest first
+     * @throws UnsupportedOperationException when this snapshotter's snapshots can only be read mounted
+     */
+    default List<Path> view(Path snapshotDir, List<Path> layers) {
+        throw new UnsupportedOperationException("the " + name() + " snapshotter cannot show a snapshot unmounted");
+    }
+
+    /**
      * Removes a snapshot's files. Idempotent.
      *
      * @param snapshotDir the directory given to {@link #prepare}

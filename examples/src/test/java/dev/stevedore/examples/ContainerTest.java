@@ -116,6 +116,39 @@ class ContainerTest {
     }
 
     @Test
+    void copyOutWorksAfterTheProcessExitedUntilClose(@TempDir Path dir) throws Exception {
+        Path volume = Files.createDirectories(dir.resolve("volume"));
+        Files.writeString(dir.resolve("host-only"), "host");
+        Container c = Containers.image(BusyboxImage.NAME).withVolume(volume, "/data").withTmpfs("/scratch")
+                .withCommand("sh", "-c", "mkdir -p /out/sub && echo result > /out/sub/r.txt && chmod 640 /out/sub/r.txt"
+                        + " && ln -s ../etc/passwd /out/passwd && ln -s " + dir + " /escape && rm /etc/group"
+                        + " && echo kept > /data/v.txt && echo gone > /scratch/t.txt")
+                .start();
+        try (c) {
+            assertThat(c.waitFor(Duration.ofSeconds(10)).exitCode()).isZero();
+            assertThat(c.state()).isEqualTo(ContainerState.EXITED);
+            assertThat(c.readFile("/out/sub/r.txt")).isEqualTo("result\n");
+            assertThat(c.readFile("/out/passwd")).as("a link followed inside the container").startsWith("root:x:0:0");
+            c.copyFrom("/out", dir.resolve("back"));
+            assertThat(dir.resolve("back/sub/r.txt")).hasContent("result");
+            assertThat(Files.getPosixFilePermissions(dir.resolve("back/sub/r.txt")))
+                    .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+            assertThat(Files.readSymbolicLink(dir.resolve("back/passwd"))).isEqualTo(Path.of("../etc/passwd"));
+            c.copyFrom("/out/sub/r.txt", dir.resolve("single.txt"));
+            assertThat(dir.resolve("single.txt")).hasContent("result");
+            assertThat(c.readFile("/data/v.txt")).as("a volume's file, from its host directory").isEqualTo("kept\n");
+            assertThatThrownBy(() -> c.readFile("/etc/group")).as("deleted by the container")
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("/etc/group does not exist");
+            assertThatThrownBy(() -> c.readFile("/escape/host-only")).as("a link to a host path stays inside")
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not exist");
+            assertThatThrownBy(() -> c.readFile("/scratch/t.txt")).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("was on a tmpfs mount at /scratch, whose content ended with the container");
+        }
+        assertThatThrownBy(() -> c.readFile("/out/sub/r.txt")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("it was removed with its files");
+    }
+
+    @Test
     void copyInFollowsContainerSymlinksInsideTheContainer(@TempDir Path dir) throws Exception {
         Path marker = dir.resolve("host-marker");
         Files.writeString(dir.resolve("payload"), "payload");

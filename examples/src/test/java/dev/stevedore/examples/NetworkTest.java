@@ -114,6 +114,42 @@ class NetworkTest {
     }
 
     @Test
+    void closingTheContainerEndsItsForwardedConnections() throws Exception {
+        Container server = BUSYBOX.withCommand("nc", "-l", "-p", "7000", "-e", "sh", "-c", "echo ready; exec sleep 600")
+                .withExposedPorts(7000).start();
+        java.net.Socket client = null;
+        try {
+            int port = server.getMappedPort(7000);
+            for (int i = 0; client == null; i++) {
+                java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), port);
+                s.setSoTimeout(5000);
+                if ("ready\n".equals(new String(s.getInputStream().readNBytes(6)))) {
+                    client = s;
+                } else {
+                    // nc was not listening yet: the forwarder ended the connection it could not relay.
+                    s.close();
+                    assertThat(i).as("no connection through the published port reached nc").isLessThan(50);
+                    Thread.sleep(100);
+                }
+            }
+            server.close();
+            int read;
+            try {
+                read = client.getInputStream().read();
+            } catch (java.net.SocketException e) {
+                assertThat(e).hasMessageContaining("reset");
+                read = -1;
+            }
+            assertThat(read).as("the client's connection ended with the container").isEqualTo(-1);
+        } finally {
+            server.close();
+            if (client != null) {
+                client.close();
+            }
+        }
+    }
+
+    @Test
     void explicitHostPortAndAddress() throws Exception {
         int free;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -26,8 +26,9 @@ final class CgroupStats {
         long usage = number(memory.resolve(memV2 ? "memory.current" : "memory.usage_in_bytes"));
         long peak = number(memory.resolve(memV2 ? "memory.peak" : "memory.max_usage_in_bytes"));
         long oomKills = key(memory.resolve(memV2 ? "memory.events" : "memory.oom_control"), "oom_kill");
-        // Minus the helper, which is in the cgroup as the container's parent.
-        long pids = Math.max(0, number(cgroups.dir("pids", relative).resolve("pids.current")) - 1);
+        // Minus the helper, which is in the cgroup as the container's parent; unknown without a pids cgroup (rootless).
+        long inCgroup = number(cgroups.dir("pids", relative).resolve("pids.current"));
+        long pids = inCgroup < 0 ? -1 : Math.max(0, inCgroup - 1);
         long cpu = -1;
         if (controllers.contains("cpuacct")) {
             Path dir = cgroups.dir("cpuacct", relative);

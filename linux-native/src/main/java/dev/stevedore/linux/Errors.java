@@ -6,6 +6,9 @@ import jnr.constants.platform.Errno;
 final class Errors {
     private static final int EPERM = 1;
     private static final int EACCES = 13;
+    private static final int EINVAL = 22;
+    private static final String SINGLE_MAPPING = "a rootless user without ranges in /etc/subuid and /etc/subgid"
+            + " has only root in its containers";
 
     private Errors() {
     }
@@ -23,6 +26,14 @@ final class Errors {
             case "setrlimit":
                 return "setrlimit " + path + ": " + reason + (errno == EPERM
                         ? " (raising a hard limit above the runtime's own needs CAP_SYS_RESOURCE)" : "");
+            // In a user namespace an id it does not map cannot be taken (EINVAL), and one its unprivileged
+            // creator mapped alone denies setgroups (EPERM).
+            case "setuid", "setgid":
+                return step + " " + path + ": " + reason + (errno == EINVAL ? " (the container's user namespace does"
+                        + " not map this id; " + SINGLE_MAPPING + ")" : "");
+            case "setgroups":
+                return step + ": " + reason + (errno == EPERM ? " (the container's user namespace may deny"
+                        + " setgroups; " + SINGLE_MAPPING + ")" : "");
             case "set oom_score_adj":
                 return "set oom_score_adj: " + reason + (errno == EACCES
                         ? " (a value below the runtime's own needs CAP_SYS_RESOURCE)" : "");

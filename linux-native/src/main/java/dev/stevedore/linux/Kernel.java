@@ -142,4 +142,18 @@ final class Kernel {
             "shared", MS_SHARED, "rshared", MS_SHARED | MS_REC,
             "slave", MS_SLAVE, "rslave", MS_SLAVE | MS_REC,
             "unbindable", MS_UNBINDABLE, "runbindable", MS_UNBINDABLE | MS_REC);
+
+    /** @return this process's capability bounding set (CapBnd in /proc/self/status) */
+    static long boundingSet() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapBnd:")) {
+                    return Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read /proc/self/status: " + e, e);
+        }
+        throw new IllegalStateException("/proc/self/status has no CapBnd line");
+    }
 }

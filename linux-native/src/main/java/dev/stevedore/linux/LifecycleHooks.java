@@ -31,6 +31,13 @@ final class LifecycleHooks {
     /** Stands in for the pid in the state given to the helper, which writes the real one in its place. */
     private static final int PID_PLACEHOLDER = Integer.MAX_VALUE;
 
+    /**
+     * runtime.md's lifecycle runs prestart, createRuntime and createContainer hooks in steps 3 to 5,
+     * once the environment exists, and its states say {@code creating} is step 2 and {@code created}
+     * "after step 2": so they are given {@code created}.
+     */
+    private static final ContainerStatus CREATE_HOOKS_STATUS = ContainerStatus.CREATED;
+
     private LifecycleHooks() {
     }
 
@@ -43,7 +50,7 @@ final class LifecycleHooks {
         if (!hooks.prestart().isEmpty() || !hooks.createRuntime().isEmpty()) {
             plan.add(Op.PAUSE);
         }
-        planHooks(plan, "createContainer", hooks.createContainer(), id, spec, ContainerStatus.CREATING);
+        planHooks(plan, "createContainer", hooks.createContainer(), id, spec, CREATE_HOOKS_STATUS);
     }
 
     /** Plan part run after the go-ahead, before the process is set up: startContainer hooks. */
@@ -73,7 +80,7 @@ final class LifecycleHooks {
 
     /** prestart, then createRuntime hooks; the container process waits before pivot_root meanwhile. */
     static void runCreate(String id, Spec spec, long pid) {
-        State state = state(id, spec, ContainerStatus.CREATING, pid);
+        State state = state(id, spec, CREATE_HOOKS_STATUS, pid);
         run("prestart", spec.hooks().prestart(), state);
         run("createRuntime", spec.hooks().createRuntime(), state);
     }

@@ -7,7 +7,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The Linux backend: namespaces, cgroups and the plan-executing helper. Found by ServiceLoader. */
+/**
+ * The Linux backend: namespaces, cgroups and the plan-executing helper. Found by ServiceLoader.
+ * For a non-root caller it is rootless: every container gets a user namespace whose root is the
+ * caller (see {@link Rootless}) and no cgroup of its own.
+ */
 public final class LinuxBackend implements ContainerBackend {
 
     /** Creates the backend; nothing is touched until {@link #open}. */
@@ -24,14 +28,28 @@ public final class LinuxBackend implements ContainerBackend {
         if (!System.getProperty("os.name").equals("Linux")) {
             return "the Linux backend needs Linux (this is " + System.getProperty("os.name") + ")";
         }
-        long euid = effectiveUid();
-        if (euid != 0) {
-            return "the Linux backend needs root (euid=" + euid + "); rootless containers are not supported yet";
-        }
         if (HelperBinary.class.getResource(HelperBinary.RESOURCE) == null) {
             return "the helper executable is missing from the classpath; rebuild stevedore-linux-native";
         }
+        long euid = effectiveUid();
+        if (euid != 0) {
+            return userNamespacesUnavailable(euid);
+        }
         return Cgroups.detect().unavailableReason();
+    }
+
+    /** A rootless runtime needs user namespaces and nothing else a user could lack; cgroups are optional. */
+    private static String userNamespacesUnavailable(long euid) {
+        Path max = Path.of("/proc/sys/user/max_user_namespaces");
+        try {
+            if (Files.exists(max) && Files.readString(max).trim().equals("0")) {
+                return "rootless containers (euid=" + euid + ") need user namespaces, which " + max
+                        + " disables (0); ask the administrator to raise it, or run as root";
+            }
+        } catch (IOException e) {
+            return "cannot read " + max + ": " + e;
+        }
+        return null;
     }
 
     @Override
@@ -40,20 +58,26 @@ public final class LinuxBackend implements ContainerBackend {
         if (reason != null) {
             throw new ContainerBackendException(reason);
         }
-        return new LinuxRuntime(stateDir, Cgroups.detect());
+        return new LinuxRuntime(stateDir, Cgroups.detect(), effectiveUid() == 0 ? null : Rootless.detect());
     }
 
     /** @return the effective uid from {@code /proc/self/status}, or -1 if unreadable */
     static long effectiveUid() {
+        return effectiveIds()[0];
+    }
+
+    /** @return the effective uid and gid from {@code /proc/self/status}; -1 for what is unreadable */
+    static long[] effectiveIds() {
+        long[] ids = {-1, -1};
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    return Long.parseLong(line.split("\\s+")[2]);
+                if (line.startsWith("Uid:") || line.startsWith("Gid:")) {
+                    ids[line.startsWith("Uid:") ? 0 : 1] = Long.parseLong(line.split("\\s+")[2]);
                 }
             }
         } catch (IOException | RuntimeException e) {
-            return -1;
+            return ids;
         }
-        return -1;
+        return ids;
     }
 }

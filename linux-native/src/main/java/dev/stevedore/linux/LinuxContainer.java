@@ -83,6 +83,11 @@ final class LinuxContainer extends LinuxProcess implements ContainerHandle {
     }
 
     private void requireFreezer() {
+        if (runtime.rootless() != null) {
+            throw new UnsupportedOperationException("container '" + id + "' cannot be paused: it is rootless, without"
+                    + " a cgroup of its own (uid " + runtime.rootless().uidMappings().get(0).hostID()
+                    + " cannot create cgroups), so there is no freezer to stop it with");
+        }
         if (!controllers.contains("freezer")) {
             throw new UnsupportedOperationException("container '" + id + "' cannot be paused: this host has no "
                     + "cgroup freezer (neither a v1 freezer hierarchy nor cgroup v2)");

@@ -71,9 +71,21 @@ final class LinuxRuntime implements ContainerRuntime {
     private final String resolvConf;
     private volatile boolean closed;
 
+    /** How containers are mapped when this runtime is rootless (a non-root caller); null for root. */
+    private final Rootless rootless;
+
     LinuxRuntime(Path stateDir, Cgroups cgroups) {
+        this(stateDir, cgroups, null);
+    }
+
+    LinuxRuntime(Path stateDir, Cgroups cgroups, Rootless rootless) {
         this.stateDir = stateDir.toAbsolutePath();
         this.cgroups = cgroups;
+        this.rootless = rootless;
+        if (rootless != null) {
+            LOG.log(Level.INFO, "rootless: containers run in a user namespace, {0}, without cgroups of their own",
+                    rootless.description());
+        }
         this.instance = HexFormat.of().toHexDigits(new SecureRandom().nextInt());
         try {
             Files.createDirectories(this.stateDir);
@@ -117,7 +129,7 @@ final class LinuxRuntime implements ContainerRuntime {
     }
 
     @Override
-    public ContainerHandle create(String id, Spec spec, List<RootfsMount> rootfs, Stdio stdio) {
+    public ContainerHandle create(String id, Spec asked, List<RootfsMount> rootfs, Stdio stdio) {
         if (closed) {
             throw new IllegalStateException("this runtime on '" + stateDir + "' is closed");
         }
@@ -132,9 +144,11 @@ final class LinuxRuntime implements ContainerRuntime {
         Spare spare = null;
         Runnable refill = null;
         try {
+            Spec spec = rootless == null ? asked : rootless.apply(asked);
             CgroupSettings settings = spec.linux() == null ? CgroupSettings.of(null, List.of(), cgroups, host)
                     : CgroupSettings.of(spec.linux().resources(), spec.linux().devices(), cgroups, host);
-            Set<String> controllers = cgroups.controllersFor(settings);
+            // An unprivileged user cannot create cgroups: a rootless container joins none (its limits were refused).
+            Set<String> controllers = rootless != null ? Set.of() : cgroups.controllersFor(settings);
             Plan plan = Planner.create(id, spec, rootfs, List.of(), writeEtcFiles(dir, spec),
                     cgroups.containerView(controllers));
             Plan beforeClone = plan.beforeClone();
@@ -340,6 +354,11 @@ final class LinuxRuntime implements ContainerRuntime {
 
     Cgroups cgroups() {
         return cgroups;
+    }
+
+    /** @return how containers are mapped when this runtime is rootless, else null */
+    Rootless rootless() {
+        return rootless;
     }
 
     void removed(LinuxContainer container, String cgroup, Path dir) {

@@ -2,13 +2,20 @@ package dev.stevedore.linux;
 
 /** The helper's operations; the codes are the opcodes in {@code helper.c}. */
 enum Op {
-    /** Parent, before clone: join a pid namespace so the child is born in it. Args: path. */
+    /**
+     * Parent, before clone: join a pid namespace so the child is born in it. Args: path, and
+     * optionally another namespace type (a rootless exec joins the user namespace this way first).
+     */
     SETNS_PID(1),
     /** Clone the container process. Args: namespace clone flags. */
     CLONE(2),
     /** Parent, before clone: join a cgroup, so the child is born in it. Args: cgroup.procs path. */
     CGROUP_PROCS(3),
-    /** Parent, written right after clone: a new user namespace's mapping. Args: uid_map or gid_map, content. */
+    /**
+     * Parent, written right after clone: a new user namespace's mapping. Args: uid_map, gid_map or
+     * setgroups, content; or an absolute path to newuidmap or newgidmap, run with the child's pid
+     * and the content's numbers.
+     */
     ID_MAP(4),
     /** Args: path, nstype. */
     SETNS(10),
@@ -69,7 +76,18 @@ enum Op {
     /** Run an OCI hook inside. Args: kind, timeout, state before and after the pid, path, argc, argv..., env... */
     HOOK(44),
     /** Report 'H' and wait for the go-ahead while Java runs the runtime namespace's hooks. */
-    PAUSE(45);
+    PAUSE(45),
+    /** Parent, before clone: connect to a console socket; the child inherits the connection. Args: path. */
+    CONSOLE_SOCKET(50),
+    /**
+     * Open a pty in the container's devpts, send its master over the console socket and make the slave
+     * stdio and controlling terminal. Args: owner uid (-1: unchanged), rows, columns, bind on /dev/console (1/0).
+     */
+    CONSOLE(51),
+    /** chroot(2) and chdir("/"), for a container in the runtime's mount namespace. Args: new root. */
+    CHROOT(52),
+    /** Fail unless the program can be found and executed, as root. Args: file, PATH, working directory. */
+    CHECK_EXEC(53);
 
     final int code;
 

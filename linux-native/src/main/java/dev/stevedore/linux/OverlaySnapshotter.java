@@ -1,19 +1,21 @@
 package dev.stevedore.linux;
 
+import dev.stevedore.internal.layer.OverlayDiff;
 import dev.stevedore.spi.RootfsMount;
 import dev.stevedore.spi.Snapshotter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import jnr.ffi.LibraryLoader;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -22,9 +24,14 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * The kernel overlayfs snapshotter: unpacked layers are the read-only lower directories, the
  * snapshot directory holds the upper and work directories. The mount is made by the helper inside
  * the container's mount namespace, with one {@code lowerdir+} option per layer (kernel 6.8+), so the
- * page-sized limit of a mount's option string never caps the number of layers.
+ * page-sized limit of a mount's option string never caps the number of layers. For a non-root
+ * caller the mount is made in the container's user namespace (unprivileged overlayfs, Linux 5.11+)
+ * with {@code userxattr}; layer files keep the caller as owner, the container's root.
  */
 public final class OverlaySnapshotter implements Snapshotter {
+
+    /** A non-root caller: the helper mounts overlays inside each container's user namespace. */
+    private static final boolean ROOTLESS = LinuxBackend.effectiveUid() != 0;
 
     /** Kernel version that accepts {@code lowerdir+} through fsconfig(2). */
     private static final int[] LOWERDIR_PLUS = {6, 8};
@@ -40,9 +47,6 @@ public final class OverlaySnapshotter implements Snapshotter {
 
     @Override
     public String unavailableReason(Path stateDir) {
-        if (LinuxBackend.effectiveUid() != 0) {
-            return "overlayfs snapshots need root (euid=" + LinuxBackend.effectiveUid() + ")";
-        }
         try {
             if (Files.readAllLines(Path.of("/proc/filesystems")).stream().noneMatch(l -> l.endsWith("\toverlay"))) {
                 return "the kernel has no overlay filesystem (not in /proc/filesystems; try 'modprobe overlay')";
@@ -84,10 +88,27 @@ public final class OverlaySnapshotter implements Snapshotter {
                 // sync of the upper file system at unmount, which would add milliseconds to every exit.
                 options.add("volatile");
             }
+            if (ROOTLESS) {
+                // Mounted in the container's user namespace, where overlayfs may not use trusted.* attributes:
+                // it keeps its own under user.overlay.*, and reads the layers' opaque marks there.
+                options.add("userxattr");
+            }
             return List.of(new RootfsMount("overlay", "overlay", options));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the overlay snapshot in '" + snapshotDir + "'", e);
         }
+    }
+
+    /** The layers and, for a writable snapshot, its upper directory, which holds overlayfs' own whiteouts. */
+    @Override
+    public List<Path> view(Path snapshotDir, List<Path> layers) {
+        Path upper = snapshotDir.resolve("upper");
+        if (!Files.isDirectory(upper)) {
+            return List.copyOf(layers);
+        }
+        List<Path> all = new ArrayList<>(layers);
+        all.add(upper);
+        return all;
     }
 
     @Override
@@ -152,26 +173,9 @@ public final class OverlaySnapshotter implements Snapshotter {
         return e;
     }
 
-    /** A directory that hides the lower layers' contents carries this xattr. */
+    /** A directory that hides the lower layers' contents carries an opaque mark. */
     private static boolean isOpaque(Path dir) {
-        byte[] value = new byte[1];
-        long n = Xattr.LIBC.lgetxattr(dir.toString(), "trusted.overlay.opaque", value, 1);
-        return n == 1 && value[0] == 'y';
-    }
-
-    /** Only what the snapshotter needs from libc. */
-    public interface Xattr {
-        /** Loaded on first use. */
-        Xattr LIBC = LibraryLoader.create(Xattr.class).load("c");
-
-        /**
-         * @param path a path, not followed if a symlink
-         * @param name the attribute
-         * @param value the buffer
-         * @param size the buffer's size
-         * @return the value's length, or -1
-         */
-        long lgetxattr(String path, String name, byte[] value, long size);
+        return OverlayDiff.isOpaque(dir);
     }
 
     @Override
@@ -179,13 +183,34 @@ public final class OverlaySnapshotter implements Snapshotter {
         if (!Files.exists(snapshotDir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        try (Stream<Path> walk = Files.walk(snapshotDir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            deleteTree(snapshotDir);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove snapshot '" + snapshotDir + "'", e);
+            Rootless rootless = ROOTLESS ? Rootless.detect() : null;
+            if (rootless == null || !rootless.usesTools()) {
+                throw new UncheckedIOException("cannot remove snapshot '" + snapshotDir + "'", e);
+            }
+            // Users of subordinate ids in the container made files there that only a namespace's root may remove.
+            rootless.removeAsNamespaceRoot(snapshotDir);
         }
+    }
+
+    /**
+     * overlayfs makes the directories of its work directory (work/work, work/incompat...) with mode
+     * 000: root walks them anyway, their owner (the rootless caller) opens each up first.
+     */
+    private static void deleteTree(Path p) throws IOException {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.isReadable(p) || !Files.isWritable(p) || !Files.isExecutable(p)) {
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
+            }
+            try (DirectoryStream<Path> children = Files.newDirectoryStream(p)) {
+                for (Path child : children) {
+                    deleteTree(child);
+                }
+            }
+        }
+        Files.deleteIfExists(p);
     }
 
     static boolean kernelAtLeast(int[] version) {

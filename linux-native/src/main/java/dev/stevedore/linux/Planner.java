@@ -37,6 +37,11 @@ final class Planner {
 
     private static final int DEFAULT_UMASK = 0022;
 
+    private static final System.Logger LOG = System.getLogger(Planner.class.getName());
+
+    /** The capabilities a container process can have: this process's bounding set, which the helper inherits. */
+    private static final long GRANTABLE = Kernel.boundingSet();
+
     /** The helper's table of detached mounts (MAX_TREES in helper.c). */
     private static final int MAX_BIND_MOUNTS = 256;
 
@@ -78,8 +83,24 @@ final class Planner {
     /** @param id the container's id, for the state its hooks are given */
     static Plan create(String id, Spec spec, List<RootfsMount> rootfs, List<Path> cgroupProcs,
             Map<String, Path> etcFiles, List<Cgroups.Hierarchy> cgroupView) {
+        return create(id, spec, rootfs, cgroupProcs, etcFiles, cgroupView, null, false);
+    }
+
+    /**
+     * @param consoleSocket where the master of the container's terminal is sent when {@code process.terminal}
+     *     is true (runc's {@code --console-socket}); null refuses a terminal
+     * @param commandLine for the runc-style command line, which differs from the library in two ways: a
+     *     configuration without a mount namespace runs in the runtime's, as config-linux.md asks of a namespace
+     *     type left out (the root filesystem and the mounts are set up there, the caller unmounts the root
+     *     filesystem's tree at delete, the process is chrooted), where the library refuses it; and a program
+     *     that cannot be found fails create, as with runc, where the library's start fails with status 127
+     */
+    static Plan create(String id, Spec spec, List<RootfsMount> rootfs, List<Path> cgroupProcs,
+            Map<String, Path> etcFiles, List<Cgroups.Hierarchy> cgroupView, Path consoleSocket, boolean commandLine) {
         SpecChecks.check(spec);
-        Process process = requireProcess(spec);
+        // config.md: process is REQUIRED when start is called; the command line creates without one, and
+        // refuses the start (the helper would fail after the go-ahead, having no exec operation).
+        Process process = commandLine && spec.process() == null ? null : requireProcess(spec, consoleSocket);
         Linux linux = spec.linux() == null ? Linux.of(null) : spec.linux();
         String root = spec.root().path();
         if (!root.startsWith("/")) {
@@ -102,10 +123,10 @@ final class Planner {
         if (namespaces.containsKey(NamespaceType.TIME)) {
             throw new IllegalArgumentException("linux.namespaces: time namespaces are not supported");
         }
-        // Silently skipping these would run a container less confined or less set up than asked.
-        // Without one, the root filesystem would be set up, and pivot_root done, in the host's mount namespace.
-        if (!namespaces.containsKey(NamespaceType.MOUNT)) {
-            throw new IllegalArgumentException("linux.namespaces: a container needs a mount namespace, new or joined");
+        boolean ownMounts = namespaces.containsKey(NamespaceType.MOUNT);
+        if (!ownMounts && !commandLine) {
+            throw new IllegalArgumentException("linux.namespaces: a container needs a mount namespace, new or joined "
+                    + "(without one its mounts would be made in the host's and outlive it)");
         }
         // A joined uts namespace takes the names too, as runc does: the configuration asked for both.
         boolean ownUts = namespaces.containsKey(NamespaceType.UTS);
@@ -131,8 +152,10 @@ final class Planner {
             plan.add(Op.CGROUP_PROCS, procs);
         }
         if (newUser) {
-            plan.add(Op.ID_MAP, "uid_map", idMap(linux.uidMappings()));
-            plan.add(Op.ID_MAP, "gid_map", idMap(linux.gidMappings()));
+            addIdMaps(plan, linux, CALLER[0], CALLER[1]);
+        }
+        if (process != null && Boolean.TRUE.equals(process.terminal())) {
+            plan.add(Op.CONSOLE_SOCKET, consoleSocket);
         }
         plan.add(Op.CLONE, flags);
         boolean joins = false;
@@ -143,11 +166,6 @@ final class Planner {
                 joins = true;
             }
         }
-        if (newUser) {
-            // Still the host's root, which the new namespace does not map: become its root before anything
-            // makes files (runc's nsexec does the same).
-            plan.add(Op.USER, 0, 0);
-        }
         // After the parent moved us into our cgroups, so that they become the namespace's root.
         if (isNew(namespaces, NamespaceType.CGROUP)) {
             plan.add(Op.UNSHARE, CLONE_NEWCGROUP);
@@ -155,10 +173,14 @@ final class Planner {
         if (isNew(namespaces, NamespaceType.NETWORK)) {
             plan.add(Op.LOOPBACK);
         }
-        // Nothing mounted from here on may propagate back to the host (runc's default: rslave).
+        // Nothing mounted from here on may propagate back to the host (runc's default: rslave), whatever
+        // rootfsPropagation asks for the container's root: a shared "/" would pass the container's mounts to
+        // the host's, and an unbindable one could not be bound as the root. That is set after pivot_root.
         String propagation = linux.rootfsPropagation() == null ? "rslave" : linux.rootfsPropagation();
-        long rootPropagation = PROPAGATIONS.get("r" + propagation.replaceFirst("^r", ""));
-        plan.add(Op.MOUNT, "", "/", "", 0, "", 0, rootPropagation, 0);
+        long setupPropagation = PROPAGATIONS.get(propagation.endsWith("private") ? "rprivate" : "rslave");
+        if (ownMounts) {
+            plan.add(Op.MOUNT, "", "/", "", 0, "", 0, setupPropagation, 0);
+        }
         // These depend only on the namespaces, so a helper prepared in advance does them before it is
         // needed: unless it waits for its user namespace's mappings, or has namespaces to join first.
         if (!joins && !newUser) {
@@ -171,6 +193,11 @@ final class Planner {
             plan.add(Op.DOMAINNAME, spec.domainname());
         }
         addRootfs(plan, root, rootfs);
+        if (!ownMounts) {
+            // In the runtime's namespace the root is a bind of a host directory, a peer of the host's mount when
+            // that is shared: the container's mounts below it would be copied there and outlive the container.
+            plan.add(Op.MOUNT, "", root, "", 0, "", 0, MS_REC | MS_PRIVATE, 0);
+        }
 
         List<Mount> mounts = new ArrayList<>(spec.mounts());
         Set<String> destinations = new HashSet<>();
@@ -232,9 +259,18 @@ final class Planner {
             }
         }
         LifecycleHooks.planBeforePivot(plan, id, spec);
-        plan.add(Op.PIVOT, root);
-        // pivot_root needs a private root; give it back the propagation asked for.
-        plan.add(Op.MOUNT, "", "/", "", 0, "", 0, rootPropagation, 0);
+        // pivot_root would change the root of every process of the host's mount namespace.
+        plan.add(ownMounts ? Op.PIVOT : Op.CHROOT, root);
+        // pivot_root needs a private root; the container's mounts are made under a slave (or private) one.
+        plan.add(Op.MOUNT, "", "/", "", 0, "", 0, setupPropagation, 0);
+        if (newUser) {
+            // Until here the helper's child kept the runtime's own ids, with all capabilities in its new
+            // namespaces: it reached the host paths (the rootfs, the runtime's /etc files, bind sources) as
+            // the runtime, through directories only the runtime may enter. Past pivot_root no host path is
+            // left, and it becomes the container's root before it makes any file in the container (a
+            // tmpfs of the namespace refuses files of ids it does not map).
+            plan.add(Op.USER, 0, 0);
+        }
         boolean devTmpfs = false;
         boolean devPts = false;
         int tree = 0;
@@ -275,7 +311,15 @@ final class Planner {
             }
             addSpecDevices(plan, linux);
         }
+        // Then the root gets the propagation asked for, as runc does: "shared" is the root mount's alone (the
+        // mounts below stay private), "rshared" all of them. A shared /proc would be unmounted by an unmount
+        // propagating from a recursive bind of "/" in the container.
+        if (linux.rootfsPropagation() != null) {
+            plan.add(Op.MOUNT, "", "/", "", 0, "", 0, PROPAGATIONS.get(linux.rootfsPropagation()), 0);
+        }
         linux.sysctl().forEach((key, value) -> plan.add(Op.WRITE, sysctlPath(key, namespaces), value));
+        // Before masks and read-only remounts: config-linux.md's /dev/console is the terminal bound there.
+        addConsole(plan, process, true);
         for (String path : linux.maskedPaths()) {
             plan.add(Op.MASK, clean(path, "linux.maskedPaths"));
         }
@@ -285,8 +329,15 @@ final class Planner {
         if (spec.root().readonlyOrDefault()) {
             plan.add(Op.REMOUNT_RO, "/", 0, 0);
         }
+        if (process == null) {
+            plan.add(Op.GO);
+            return plan;
+        }
         // Docker creates a missing working directory, as root, before dropping privileges.
         plan.add(Op.MKDIR_P, clean(process.cwd(), "process.cwd"), 0755);
+        if (commandLine) {
+            plan.add(Op.CHECK_EXEC, process.args().get(0), searchPath(process), clean(process.cwd(), "process.cwd"));
+        }
         plan.add(Op.GO);
         LifecycleHooks.planAfterGo(plan, id, spec);
         addProcess(plan, process, seccomp(linux));
@@ -299,24 +350,40 @@ final class Planner {
      * for the go-ahead, sent at once).
      */
     static Plan exec(long pid, Spec spec, Process process, List<Path> cgroupProcs) {
+        return exec(pid, spec, process, cgroupProcs, null);
+    }
+
+    /** @param consoleSocket where the terminal's master goes when {@code process.terminal} is true */
+    static Plan exec(long pid, Spec spec, Process process, List<Path> cgroupProcs, Path consoleSocket) {
+        Process checked = requireProcess(spec.withProcess(process), consoleSocket);
         Linux linux = spec.linux() == null ? Linux.of(null) : spec.linux();
         Set<NamespaceType> types = new HashSet<>();
         linux.namespaces().forEach(ns -> types.add(ns.type()));
         Plan plan = new Plan();
+        // Only root may join another user's namespaces from outside: the rootless helper enters the
+        // container's user namespace first, where it has the capabilities to join the pid namespace.
+        boolean parentJoinsUser = CALLER[0] != 0 && types.contains(NamespaceType.USER);
+        if (parentJoinsUser) {
+            plan.add(Op.SETNS_PID, "/proc/" + pid + "/ns/user", CLONE_NEWUSER);
+        }
         if (types.contains(NamespaceType.PID)) {
             plan.add(Op.SETNS_PID, "/proc/" + pid + "/ns/pid");
         }
         for (Path procs : cgroupProcs) {
             plan.add(Op.CGROUP_PROCS, procs);
         }
+        if (Boolean.TRUE.equals(checked.terminal())) {
+            plan.add(Op.CONSOLE_SOCKET, consoleSocket);
+        }
         plan.add(Op.CLONE, 0);
         for (NamespaceType type : JOIN_ORDER) {
-            if (types.contains(type)) {
+            if (types.contains(type) && !(parentJoinsUser && type == NamespaceType.USER)) {
                 plan.add(Op.SETNS, "/proc/" + pid + "/ns/" + procName(type), cloneFlag(type));
             }
         }
+        addConsole(plan, checked, false);
         plan.add(Op.GO);
-        addProcess(plan, requireProcess(spec.withProcess(process)), seccomp(linux));
+        addProcess(plan, checked, seccomp(linux));
         return plan;
     }
 
@@ -342,6 +409,16 @@ final class Planner {
         if ((flags & MS_RDONLY) != 0) {
             plan.add(Op.REMOUNT_RO, dest, 0, 0);
         }
+    }
+
+    /** The terminal, owned by the process's user so that it may change its settings, as runc does. */
+    private static void addConsole(Plan plan, Process process, boolean devConsole) {
+        if (process == null || !Boolean.TRUE.equals(process.terminal())) {
+            return;
+        }
+        Process.ConsoleSize size = process.consoleSize();
+        plan.add(Op.CONSOLE, process.user() == null ? 0 : process.user().uid(), size == null ? 0 : size.height(),
+                size == null ? 0 : size.width(), devConsole ? 1 : 0);
     }
 
     private static void addRootfs(Plan plan, String root, List<RootfsMount> rootfs) {
@@ -450,6 +527,35 @@ final class Planner {
         return target.toString();
     }
 
+    /**
+     * How the helper's parent writes a new user namespace's maps: root writes them; an unprivileged
+     * caller may write only a single mapping of its own ids, and only after denying setgroups;
+     * more than that goes through the setuid newuidmap and newgidmap, which check /etc/subuid and
+     * /etc/subgid.
+     */
+    static void addIdMaps(Plan plan, Linux linux, long euid, long egid) {
+        String uids = idMap(linux.uidMappings());
+        String gids = idMap(linux.gidMappings());
+        if (euid == 0) {
+            plan.add(Op.ID_MAP, "uid_map", uids);
+            plan.add(Op.ID_MAP, "gid_map", gids);
+        } else if (onlySelf(linux.uidMappings(), euid) && onlySelf(linux.gidMappings(), egid)) {
+            plan.add(Op.ID_MAP, "setgroups", "deny");
+            plan.add(Op.ID_MAP, "uid_map", uids);
+            plan.add(Op.ID_MAP, "gid_map", gids);
+        } else {
+            plan.add(Op.ID_MAP, Rootless.NEWUIDMAP, uids);
+            plan.add(Op.ID_MAP, Rootless.NEWGIDMAP, gids);
+        }
+    }
+
+    private static boolean onlySelf(List<dev.stevedore.oci.runtime.IdMapping> mappings, long id) {
+        return mappings.size() == 1 && mappings.get(0).size() == 1 && mappings.get(0).hostID() == id;
+    }
+
+    /** The effective uid and gid of this JVM, which decide how user namespace maps can be written. */
+    private static final long[] CALLER = LinuxBackend.effectiveIds();
+
     /** A {@code /proc/PID/uid_map} or {@code gid_map}: one "container host size" line per mapping. */
     private static String idMap(List<dev.stevedore.oci.runtime.IdMapping> mappings) {
         StringBuilder text = new StringBuilder();
@@ -473,7 +579,7 @@ final class Planner {
         Process.Capabilities caps = process.capabilities();
         List<String> defaults = DEFAULT_CAPABILITIES;
         long bounding = mask(caps == null || caps.bounding() == null ? defaults : caps.bounding(), "bounding");
-        plan.add(Op.BOUNDING, Long.toUnsignedString(bounding));
+        plan.add(Op.BOUNDING, Long.toUnsignedString(bounding & GRANTABLE));
         // Without no_new_privs only CAP_SYS_ADMIN may install a filter, so it goes in while the helper
         // is still root with all capabilities (as runc does); it must then allow the helper's last calls.
         if (seccomp != null && !noNewPrivs) {
@@ -486,6 +592,17 @@ final class Planner {
         long permitted = caps == null ? mask(defaults, "permitted") : mask(orEmpty(caps.permitted()), "permitted");
         long inheritable = caps == null ? 0 : mask(orEmpty(caps.inheritable()), "inheritable");
         long ambient = caps == null ? 0 : mask(orEmpty(caps.ambient()), "ambient");
+        // config.md: capabilities that cannot be granted are logged as a warning, and SHOULD NOT fail the
+        // container; a capability outside the runtime's own bounding set cannot be (capset refuses it).
+        long denied = (bounding | effective | permitted | inheritable | ambient) & ~GRANTABLE;
+        if (denied != 0) {
+            LOG.log(System.Logger.Level.WARNING, "process.capabilities: {0} left out: not in the runtime''s "
+                    + "bounding set, so they cannot be granted", String.join(", ", names(denied)));
+            effective &= GRANTABLE;
+            permitted &= GRANTABLE;
+            inheritable &= GRANTABLE;
+            ambient &= GRANTABLE;
+        }
         if ((ambient & ~(inheritable & permitted)) != 0) {
             throw new IllegalArgumentException("process.capabilities.ambient: "
                     + String.join(", ", names(ambient & ~(inheritable & permitted)))
@@ -497,12 +614,8 @@ final class Planner {
             plan.add(Op.NO_NEW_PRIVS);
         }
         plan.add(Op.CHDIR, clean(process.cwd(), "process.cwd"));
-        String path = DEFAULT_PATH;
         for (String entry : process.env()) {
             plan.add(Op.ENV, entry);
-            if (entry.startsWith("PATH=")) {
-                path = entry.substring(5);
-            }
         }
         for (String arg : process.args()) {
             plan.add(Op.ARG, arg);
@@ -510,16 +623,28 @@ final class Planner {
         if (seccomp != null && noNewPrivs) {
             plan.add(Op.SECCOMP, seccomp.flags(), seccomp.hex());
         }
-        plan.add(Op.EXEC, path);
+        plan.add(Op.EXEC, searchPath(process));
     }
 
-    private static Process requireProcess(Spec spec) {
+    /** The PATH the program is looked up in: the process's, or Docker's default. */
+    private static String searchPath(Process process) {
+        String path = DEFAULT_PATH;
+        for (String entry : process.env()) {
+            if (entry.startsWith("PATH=")) {
+                path = entry.substring(5);
+            }
+        }
+        return path;
+    }
+
+    private static Process requireProcess(Spec spec, Path consoleSocket) {
         Process process = spec.process();
         if (process == null || process.args().isEmpty()) {
             throw new IllegalArgumentException("process.args: a container needs a command to run");
         }
-        if (Boolean.TRUE.equals(process.terminal())) {
-            throw new IllegalArgumentException("process.terminal: terminals are not supported yet; use pipes");
+        if (Boolean.TRUE.equals(process.terminal()) && consoleSocket == null) {
+            throw new IllegalArgumentException("process.terminal: a terminal needs a console socket to send it to "
+                    + "(stevedore-runc --console-socket); containers of the library use pipes");
         }
         unsupported(process.apparmorProfile(), "apparmorProfile");
         unsupported(process.selinuxLabel(), "selinuxLabel");

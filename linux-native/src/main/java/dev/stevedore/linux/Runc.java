@@ -93,7 +93,7 @@ final class Runc {
                 containers.delete(args.required(0, "container id"), args.flag("force"));
                 return 0;
             case "exec":
-                return containers.exec(args.required(0, "container id"), execProcess(), pidFile(),
+                return containers.exec(args.required(0, "container id"), execProcess(), pidFile(), consoleSocket(),
                         args.flag("detach"));
             case "list":
                 list(containers);
@@ -140,7 +140,8 @@ final class Runc {
         String file = args.option("process");
         if (file != null) {
             try {
-                return OciJson.read(Files.readAllBytes(Path.of(file)), Process.class, "process");
+                Process p = OciJson.read(Files.readAllBytes(Path.of(file)), Process.class, "process");
+                return args.flag("tty") ? p.withTerminal(true) : p;
             } catch (IOException e) {
                 throw new UncheckedIOException("exec: cannot read the process file '" + file + "': " + e, e);
             }
@@ -233,8 +234,9 @@ final class Runc {
                 commands:
                   create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] ID
                   start ID            state ID            kill [--all] ID [SIGNAL]
-                  delete [--force] ID run [--detach] [--bundle DIR] [--pid-file FILE] ID
-                  exec [--process FILE | [--env K=V] [--cwd DIR] [--user UID[:GID]] ID COMMAND...] [--detach]
+                  delete [--force] ID run [--detach] [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] ID
+                  exec [--process FILE | [--env K=V] [--cwd DIR] [--user UID[:GID]] ID COMMAND...] [--detach] [--tty]
+                       [--console-socket SOCK]
                   list [--format table|json] [--quiet]      ps [--format table|json] ID [PS-ARGS]
                   spec [--bundle DIR]  features  pause ID  resume ID
                 """;

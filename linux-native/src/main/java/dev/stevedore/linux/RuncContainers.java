@@ -69,11 +69,9 @@ final class RuncContainers {
      */
     Helper create(String id, Path bundle, Path pidFile, Path consoleSocket, boolean keepHelper) {
         checkId(id);
-        if (consoleSocket != null) {
-            throw new IllegalArgumentException("create: --console-socket: terminals are not supported yet; "
-                    + "set process.terminal to false");
-        }
         Spec spec = readConfig(bundle);
+        checkTerminal("create", spec.process() != null && Boolean.TRUE.equals(spec.process().terminal()),
+                consoleSocket);
         // Not normalized: hooks are given the parent of root.path as the bundle, and root.path may be ".".
         Path rootfs = bundle.resolve(spec.root().path());
         if (!Files.isDirectory(rootfs)) {
@@ -97,7 +95,8 @@ final class RuncContainers {
             controllers = cgroups.controllersFor(settings);
             List<Path> procs = cgroups.roots(controllers).stream()
                     .map(r -> r.resolve(cgroup).resolve("cgroup.procs")).toList();
-            plan = Planner.create(id, spec, List.of(), procs, Map.of(), cgroups.containerView(controllers));
+            plan = Planner.create(id, spec, List.of(), procs, Map.of(), cgroups.containerView(controllers),
+                    consoleSocket, true);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("config.json: " + e.getMessage(), e);
         }
@@ -113,6 +112,8 @@ final class RuncContainers {
         }
         Helper helper = null;
         boolean cgroupMade = false;
+        // A failure may come before the plan stacked its bind mount on a root filesystem that is a mount point.
+        int mountsBefore = ownMounts(spec) ? 0 : HostMounts.mountsAt(rootfs.normalize());
         try {
             Files.write(dir.resolve("config.json"), OciJson.write(spec));
             cgroups.create(cgroup, controllers);
@@ -144,6 +145,9 @@ final class RuncContainers {
             }
             if (cgroupMade) {
                 cgroups.remove(cgroup);
+            }
+            if (!ownMounts(spec) && HostMounts.mountsAt(rootfs.normalize()) > mountsBefore) {
+                HostMounts.detachTree(rootfs.normalize());
             }
             deleteTree(dir);
             if (e instanceof IOException) {
@@ -177,13 +181,33 @@ final class RuncContainers {
         }
     }
 
-    /** create + start, then (unless detached) waits for the process and deletes the container. */
+    /**
+     * create + start, then (unless detached) waits for the process and deletes the container. A
+     * terminal without a console socket is relayed to this command's standard input and output.
+     */
     int run(String id, Path bundle, Path pidFile, Path consoleSocket, boolean detach) {
+        checkId(id);
+        Spec spec = readConfig(bundle);
+        boolean terminal = spec.process() != null && Boolean.TRUE.equals(spec.process().terminal());
+        if (!terminal || consoleSocket != null || detach) {
+            return run(id, bundle, pidFile, consoleSocket, detach, null);
+        }
+        try (ConsoleSocket own = ConsoleSocket.listen(ownConsoleSocket())) {
+            return run(id, bundle, pidFile, own.path(), false, own);
+        }
+    }
+
+    private int run(String id, Path bundle, Path pidFile, Path consoleSocket, boolean detach, ConsoleSocket own) {
         Helper helper = create(id, bundle, pidFile, consoleSocket, true);
         helper.close();
+        ConsoleSocket.Terminal terminal = null;
         try {
+            terminal = own == null ? null : own.receive(STOP_TIMEOUT);
             start(id);
         } catch (RuntimeException e) {
+            if (terminal != null) {
+                terminal.close();
+            }
             delete(id, true);
             throw e;
         }
@@ -191,9 +215,61 @@ final class RuncContainers {
             return 0;
         }
         forwardSignals(id);
-        int status = helper.waitFor();
+        int status = terminal == null ? helper.waitFor() : relay(terminal, helper);
         delete(id, true);
         return status;
+    }
+
+    /**
+     * As runc: a terminal is for a process whose output nobody else reads (detached ones need a
+     * console socket), and a console socket only for a terminal.
+     */
+    private static void checkTerminal(String command, boolean terminal, Path consoleSocket) {
+        if (terminal && consoleSocket == null) {
+            throw new IllegalArgumentException(command + ": process.terminal is true: give --console-socket, the "
+                    + "Unix socket that receives the terminal" + (command.equals("create") ? "" : ", or do not detach"));
+        }
+        if (!terminal && consoleSocket != null) {
+            throw new IllegalArgumentException(command + ": --console-socket is only for a process with a terminal "
+                    + "(process.terminal true" + (command.equals("exec") ? ", or --tty" : "") + ")");
+        }
+    }
+
+    private Path ownConsoleSocket() {
+        try {
+            Files.createDirectories(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the state directory '" + root + "': " + e, e);
+        }
+        return root.resolve(".console-" + ProcessHandle.current().pid());
+    }
+
+    /**
+     * Relays this command's standard input to the terminal and the terminal to its standard output
+     * until the process ends; a terminal on standard input is put in raw mode meanwhile, so that
+     * keys reach the container's terminal as typed.
+     */
+    private int relay(ConsoleSocket.Terminal terminal, Helper helper) {
+        String saved = Tty.makeRaw();
+        terminal.copySizeFrom(0);
+        Thread input = new Thread(() -> {
+            try {
+                System.in.transferTo(terminal.output());
+            } catch (IOException e) {
+                // The terminal is gone: the process has ended.
+            }
+        }, "stevedore-runc terminal input");
+        input.setDaemon(true);
+        input.start();
+        try (terminal) {
+            terminal.input().transferTo(System.out);
+            System.out.flush();
+        } catch (IOException e) {
+            log.warn("terminal output: " + e.getMessage());
+        } finally {
+            Tty.restore(saved);
+        }
+        return helper.waitFor();
     }
 
     /** Signals sent to the command line go to the container, as with runc run. */
@@ -219,6 +295,10 @@ final class RuncContainers {
         if (status != ContainerStatus.CREATED) {
             throw new IllegalStateException("start: container '" + id + "' is " + status.value()
                     + ", not created");
+        }
+        if (config(id).process() == null) {
+            throw new IllegalStateException("start: container '" + id + "' has no process in its config.json "
+                    + "(runtime.md: start MUST generate an error if process was not set); delete it");
         }
         Path dir = root.resolve(id);
         try {
@@ -295,9 +375,25 @@ final class RuncContainers {
         Spec spec = config(id);
         Cgroups cgroups = Cgroups.detect();
         cgroups.remove(r.cgroup());
+        undoHostMounts(spec);
         deleteTree(dir);
         log.debug("deleted container '" + id + "'");
         LifecycleHooks.runPoststop(id, spec);
+    }
+
+    /**
+     * A container without a mount namespace of its own made its mounts in ours, all of them below
+     * its root filesystem, which the plan bind-mounted onto itself first: detaching that takes them all.
+     */
+    private static void undoHostMounts(Spec spec) {
+        if (!ownMounts(spec)) {
+            HostMounts.detachTree(Path.of(spec.root().path()).normalize());
+        }
+    }
+
+    private static boolean ownMounts(Spec spec) {
+        return spec.linux() != null && spec.linux().namespaces().stream()
+                .anyMatch(ns -> ns.type() == dev.stevedore.oci.runtime.NamespaceType.MOUNT);
     }
 
     /** Freezes (or thaws) every process of a running container through its freezer cgroup. */
@@ -311,7 +407,19 @@ final class RuncContainers {
         Cgroups.detect().freeze(r.cgroup(), frozen);
     }
 
-    int exec(String id, Process process, Path pidFile, boolean detach) {
+    int exec(String id, Process process, Path pidFile, Path consoleSocket, boolean detach) {
+        boolean terminal = Boolean.TRUE.equals(process.terminal());
+        if (!terminal || consoleSocket != null || detach) {
+            checkTerminal("exec", terminal, consoleSocket);
+            return exec(id, process, pidFile, consoleSocket, detach, null);
+        }
+        try (ConsoleSocket own = ConsoleSocket.listen(ownConsoleSocket())) {
+            return exec(id, process, pidFile, own.path(), false, own);
+        }
+    }
+
+    private int exec(String id, Process process, Path pidFile, Path consoleSocket, boolean detach,
+            ConsoleSocket own) {
         Record r = load(id);
         ContainerStatus status = status(id, r);
         if (status != ContainerStatus.RUNNING) {
@@ -322,7 +430,7 @@ final class RuncContainers {
         Cgroups cgroups = Cgroups.detect();
         List<Path> procs = cgroups.roots().stream().map(p -> p.resolve(r.cgroup()).resolve("cgroup.procs"))
                 .filter(Files::exists).toList();
-        Plan plan = Planner.exec(r.state().pid(), spec, process, procs);
+        Plan plan = Planner.exec(r.state().pid(), spec, process, procs, consoleSocket);
         Path helperExecutable = HelperBinary.extract(root.resolve("bin"));
         String n = Long.toString(ProcessHandle.current().pid());
         Helper helper = detach
@@ -330,6 +438,13 @@ final class RuncContainers {
                         dir.resolve("exec-" + n + ".control"), dir.resolve("exec-" + n + ".exit"))
                 : Helper.spawn(helperExecutable, dir.resolve("exec-" + n + ".sock"), Stdio.inherit());
         helper.clone(plan.beforeClone()).begin(plan.afterClone());
+        ConsoleSocket.Terminal terminal;
+        try {
+            terminal = own == null ? null : own.receive(STOP_TIMEOUT);
+        } catch (RuntimeException e) {
+            helper.discard();
+            throw e;
+        }
         helper.go();
         if (pidFile != null) {
             writeAtomically(pidFile, Long.toString(helper.pid()).getBytes());
@@ -338,16 +453,13 @@ final class RuncContainers {
             helper.close();
             return 0;
         }
-        return helper.waitFor();
+        return terminal == null ? helper.waitFor() : relay(terminal, helper);
     }
 
     /** The process {@code exec} runs when given a command line instead of a process file. */
     static Process execOverrides(List<String> args, List<String> env, String cwd, String user, List<String> caps,
             boolean tty, boolean noNewPrivileges) {
-        if (tty) {
-            throw new IllegalArgumentException("exec: --tty: terminals are not supported yet");
-        }
-        Process p = Process.of(args);
+        Process p = Process.of(args).withTerminal(tty);
         List<String> environment = new ArrayList<>(List.of("PATH=" + Planner.DEFAULT_PATH));
         environment.addAll(env);
         p = p.withEnv(environment).withCwd(cwd == null ? "/" : cwd);

@@ -21,7 +21,7 @@ final class RuncSpecs {
 
     /**
      * Writes runc's default configuration (a shell in a busybox-like {@code rootfs}) as
-     * {@code config.json} in {@code bundle}, without a terminal: this runtime has no console support.
+     * {@code config.json} in {@code bundle}, with a terminal as runc's (so {@code run} gives an interactive shell).
      *
      * @throws IllegalStateException when {@code config.json} exists already
      */
@@ -45,7 +45,8 @@ final class RuncSpecs {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("ociVersionMin", "1.0.0");
         f.put("ociVersionMax", Spec.VERSION);
-        f.put("hooks", List.of());
+        f.put("hooks", List.of("prestart", "createRuntime", "createContainer", "startContainer", "poststart",
+                "poststop"));
         List<String> options = new ArrayList<>(Kernel.MOUNT_FLAGS.keySet());
         options.addAll(Kernel.PROPAGATIONS.keySet());
         options.sort(null);
@@ -53,13 +54,26 @@ final class RuncSpecs {
         Map<String, Object> linux = new LinkedHashMap<>();
         List<String> namespaces = new ArrayList<>();
         for (NamespaceType t : List.of(NamespaceType.CGROUP, NamespaceType.IPC, NamespaceType.MOUNT,
-                NamespaceType.NETWORK, NamespaceType.PID, NamespaceType.UTS)) {
+                NamespaceType.NETWORK, NamespaceType.PID, NamespaceType.USER, NamespaceType.UTS)) {
             namespaces.add(t.value());
         }
         linux.put("namespaces", namespaces);
         linux.put("capabilities", Kernel.CAPABILITIES);
         linux.put("cgroup", Map.of("v1", true, "v2", true, "systemd", false, "systemdUser", false, "rdma", false));
-        linux.put("seccomp", Map.of("enabled", false));
+        // What dev.stevedore.linux.seccomp compiles: every action but notify, every operator, the native ABI.
+        Map<String, Object> seccomp = new LinkedHashMap<>();
+        seccomp.put("enabled", true);
+        seccomp.put("actions", List.of("SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
+                "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"));
+        seccomp.put("operators", List.of("SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT",
+                "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE"));
+        seccomp.put("archs", List.of(System.getProperty("os.arch").equals("aarch64") ? "SCMP_ARCH_AARCH64"
+                : "SCMP_ARCH_X86_64"));
+        seccomp.put("knownFlags", List.of("SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                "SECCOMP_FILTER_FLAG_SPEC_ALLOW"));
+        seccomp.put("supportedFlags", List.of("SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                "SECCOMP_FILTER_FLAG_SPEC_ALLOW"));
+        linux.put("seccomp", seccomp);
         linux.put("apparmor", Map.of("enabled", false));
         linux.put("selinux", Map.of("enabled", false));
         linux.put("intelRdt", Map.of("enabled", false));
@@ -73,7 +87,7 @@ final class RuncSpecs {
             {
               "ociVersion": "%s",
               "process": {
-                "terminal": false,
+                "terminal": true,
                 "user": {"uid": 0, "gid": 0},
                 "args": ["sh"],
                 "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"],

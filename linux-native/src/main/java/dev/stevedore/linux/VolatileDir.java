@@ -28,7 +28,7 @@ final class VolatileDir {
 
     /**
      * @param stateDir the runtime's state directory, on disk
-     * @return a directory only root can use, on tmpfs, named after {@code stateDir}; or
+     * @return a directory only this user can use, on tmpfs, named after {@code stateDir}; or
      *     {@code stateDir} itself when no tmpfs is usable
      */
     static Path forState(Path stateDir) {
@@ -37,7 +37,7 @@ final class VolatileDir {
         String name = "stevedore-" + Integer.toHexString(stateDir.toAbsolutePath().toString().hashCode());
         for (Path base : TMPFS_CANDIDATES) {
             Path dir = base.resolve(name);
-            if (isTmpfs(base) && ownedByRootOnly(dir)) {
+            if (isTmpfs(base) && ownedByUsOnly(dir)) {
                 return dir;
             }
         }
@@ -53,11 +53,12 @@ final class VolatileDir {
     }
 
     /**
-     * Creates the directory, or accepts an existing one only if root owns it, nobody else may
+     * Creates the directory, or accepts an existing one only if our user (root, or the rootless
+     * caller) owns it, nobody else may
      * use it and it is no link: {@code /dev/shm} is writable by everyone, and the files placed here
      * are mounted into containers.
      */
-    private static boolean ownedByRootOnly(Path dir) {
+    private static boolean ownedByUsOnly(Path dir) {
         try {
             try {
                 Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
@@ -66,8 +67,8 @@ final class VolatileDir {
             }
             PosixFileAttributes attrs = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             Object uid = Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-            return attrs.isDirectory() && !attrs.isSymbolicLink() && Integer.valueOf(0).equals(uid)
-                    && attrs.permissions().equals(OWNER_ONLY);
+            return attrs.isDirectory() && !attrs.isSymbolicLink() && attrs.permissions().equals(OWNER_ONLY)
+                    && uid instanceof Number n && n.longValue() == LinuxBackend.effectiveUid();
         } catch (IOException | UnsupportedOperationException e) {
             return false;
         }

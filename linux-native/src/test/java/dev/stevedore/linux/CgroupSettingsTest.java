@@ -126,13 +126,15 @@ class CgroupSettingsTest {
                 {"devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 11,
                   "access": "r"}, {"allow": true, "type": "b", "major": 8, "access": "m"}]}""");
         Linux.Device fuse = new Linux.Device("c", "/dev/fuse", 10L, 229L, null, null, null, null);
-        CgroupSettings s = CgroupSettings.of(r, List.of(fuse), hybrid(dir), HOST);
+        Linux.Device fifo = new Linux.Device("p", "/dev/fifo", 8L, 666L, null, null, null, null);
+        CgroupSettings s = CgroupSettings.of(r, List.of(fuse, fifo), hybrid(dir), HOST);
         assertThat(s.controllers()).containsExactly("devices");
         List<String> writes = writes(s);
         assertThat(writes.subList(0, 3)).containsExactly("devices devices.deny = a",
                 "devices devices.allow = c 1:11 r", "devices devices.allow = b 8:* m");
         assertThat(writes).contains("devices devices.allow = c 1:3 rwm", "devices devices.allow = c 136:* rwm")
                 .endsWith("devices devices.allow = c 10:229 rwm");
+        assertThat(writes).as("a FIFO is no device of the controller (it refuses 'p')").noneMatch(w -> w.contains("= p "));
         assertThat(CgroupSettings.of(null, List.of(fuse), hybrid(dir), HOST).writes()).as("no rules, no device cgroup")
                 .isEmpty();
     }

@@ -13,5 +13,9 @@ class ErrorsTest {
         assertThat(Errors.message("mount", "/host/dir", "/data", 2))
                 .isEqualTo("mount \"/host/dir\" on \"/data\": no such file or directory");
         assertThat(Errors.message("sethostname", "", "", 1)).isEqualTo("sethostname: operation not permitted");
+        assertThat(Errors.message("setuid", "1000", "", 22)).startsWith("setuid 1000: invalid argument (the container's"
+                + " user namespace does not map this id;");
+        assertThat(Errors.message("setgroups", "", "", 1)).startsWith("setgroups: operation not permitted (the"
+                + " container's user namespace may deny setgroups;");
     }
 }

@@ -101,8 +101,8 @@ class HooksContainerTest {
                 hostNet + " " + hostName, hostNet + " " + hostName);
 
         List<State> states = lines.stream().map(l -> OciJson.read(l.substring(l.indexOf('{')), State.class, "state")).toList();
-        assertThat(states).extracting(State::status).containsExactly(ContainerStatus.CREATING, ContainerStatus.CREATING,
-                ContainerStatus.CREATING, ContainerStatus.CREATED, ContainerStatus.RUNNING, ContainerStatus.STOPPED);
+        assertThat(states).extracting(State::status).containsExactly(ContainerStatus.CREATED, ContainerStatus.CREATED,
+                ContainerStatus.CREATED, ContainerStatus.CREATED, ContainerStatus.RUNNING, ContainerStatus.STOPPED);
         assertThat(states.subList(0, 5)).allSatisfy(s -> assertThat(s.pid()).isEqualTo((int) pid));
         assertThat(states.get(5).pid()).isNull();
         assertThat(states).allSatisfy(s -> {

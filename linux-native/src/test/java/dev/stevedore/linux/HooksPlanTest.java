@@ -27,7 +27,7 @@ class HooksPlanTest {
         String state = "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"status\":\"%s\",\"pid\":";
         String rest = ",\"bundle\":\"/var/lib/x\"}";
         assertThat(lines).containsSubsequence("PAUSE",
-                "HOOK createContainer hook 5 " + state.formatted("creating") + " " + rest + " /usr/bin/hook 2 hook a X=1",
+                "HOOK createContainer hook 5 " + state.formatted("created") + " " + rest + " /usr/bin/hook 2 hook a X=1",
                 "PIVOT /var/lib/x/rootfs", "GO",
                 "HOOK startContainer hook 5 " + state.formatted("created") + " " + rest + " /usr/bin/hook 2 hook a X=1",
                 "UMASK 18");

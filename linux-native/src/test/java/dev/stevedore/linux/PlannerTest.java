@@ -154,7 +154,7 @@ class PlannerTest {
     void rejectsWhatItCannotDo() {
         Spec docker = TestSpecs.docker(ROOT, "true");
         assertThatThrownBy(() -> plan(docker.withNamespaces(List.of(Namespace.of(NamespaceType.PID)))))
-                .hasMessage("linux.namespaces: a container needs a mount namespace, new or joined");
+                .hasMessageStartingWith("linux.namespaces: a container needs a mount namespace, new or joined");
         assertThatThrownBy(() -> plan(docker.withNamespaces(List.of(Namespace.of(NamespaceType.MOUNT)))))
                 .hasMessage("hostname: setting it needs a uts namespace, or it would rename the host");
         assertThatThrownBy(() -> plan(docker.withLinux(withSysctl(docker, "kernel.panic", "1"))))
@@ -263,14 +263,17 @@ class PlannerTest {
                 "ID_MAP gid_map 0 200000 10\n",
                 "CLONE " + (Kernel.CLONE_NEWUSER | Kernel.CLONE_NEWPID | Kernel.CLONE_NEWNET | Kernel.CLONE_NEWIPC
                         | Kernel.CLONE_NEWUTS | Kernel.CLONE_NEWNS),
-                "USER 0 0",
                 "OPEN_TREE 0 /dev/null 0 0 0 /dev/null",
                 "MOUNT proc /var/lib/x/rootfs/proc proc " + (Kernel.MS_NOSUID | Kernel.MS_NOEXEC | Kernel.MS_NODEV)
                         + "  1 0 0",
                 "PIVOT /var/lib/x/rootfs",
+                "USER 0 0",
                 "MOVE_MOUNT 0 /dev/null 2 /dev/null",
                 "SYMLINK /proc/self/fd /dev/fd");
         assertThat(lines).noneMatch(l -> l.startsWith("MKNOD")).noneMatch(l -> l.startsWith("MOUNT proc /proc"));
+        assertThat(lines.stream().filter(l -> l.startsWith("USER ")).toList()).as("once to the namespace's root,"
+                + " after pivot_root (host paths are reached with the runtime's ids), once to the process's user")
+                .containsExactly("USER 0 0", "USER 0 0");
     }
 
     @Test

@@ -26,12 +26,8 @@ class UserNamespaceTest {
     static void open() {
         assertThat(LinuxBackend.effectiveUid()).as("these tests need root (run CI as root)").isZero();
         rootfs = BusyboxRootfs.create(tmp.resolve("rootfs"));
-        // The mapped root is an unprivileged user on the host: the bundle must be reachable for it, as with runc.
-        try {
-            java.nio.file.Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        // The temporary directory stays root's alone (rwx------): the mapped root, an unprivileged user on the
+        // host, never walks host paths; the helper reaches the bundle and its own files before it becomes that user.
         runtime = new LinuxBackend().open(tmp.resolve("state"));
     }
 

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Runs a test class with containers: each {@link Container}-annotated {@link ManagedContainer}
  * field is started before and removed after its tests (static fields once for the class,
- * instance fields for every test). When this host cannot run containers the class is disabled
+ * instance fields for every test); so is a fresh container for each {@link Container}-annotated
+ * parameter of a test method, lifecycle method or constructor. When this host cannot run containers the class is disabled
  * with the reason from {@link dev.stevedore.Engine#doctor()}; when a test fails, the logs of its
  * containers are published as report entries.
  *

@@ -1,8 +1,13 @@
 package dev.stevedore.testing;
 
+import dev.stevedore.ContainerSpec;
+import dev.stevedore.Containers;
 import dev.stevedore.Engine;
 import dev.stevedore.HostReport;
 import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Member;
+import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,14 +18,20 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * The JUnit 5 extension behind {@link Stevedore}. Containers of static fields live in the class's
  * context, those of instance fields in each test's, so tests running in parallel (JUnit's default
  * per-method lifecycle gives every test its own instance) never share per-test containers.
+ * A {@link Container} parameter's container lives in the context its method or constructor is
+ * resolved in: the test's for test methods and (per-method lifecycle) constructors, the class's
+ * for {@code @BeforeAll} methods and per-class constructors.
  */
 public final class StevedoreExtension implements ExecutionCondition, BeforeAllCallback, AfterAllCallback,
-        BeforeEachCallback, AfterEachCallback {
+        BeforeEachCallback, AfterEachCallback, ParameterResolver {
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(
             StevedoreExtension.class);
@@ -77,6 +88,102 @@ public final class StevedoreExtension implements ExecutionCondition, BeforeAllCa
         stop(context);
     }
 
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        return parameter.isAnnotated(Container.class);
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        Class<?> type = parameter.getParameter().getType();
+        if (type != ManagedContainer.class && type != dev.stevedore.Container.class) {
+            throw new ParameterResolutionException("@Container parameter " + describe(parameter) + " has type "
+                    + type.getSimpleName() + "; declare it as dev.stevedore.Container or ManagedContainer");
+        }
+        ManagedContainer managed = ManagedContainer.of(spec(parameter, context));
+        // Registered before it starts, so the context's end removes it whatever happens next.
+        context.getStore(NAMESPACE).getOrComputeIfAbsent("parameters", k -> new Started(List.of()), Started.class)
+                .add(managed);
+        managed.start();
+        return type == ManagedContainer.class ? managed : managed.get();
+    }
+
+    /** A constructor's containers belong to the test that instance is created for, not to the class. */
+    @Override
+    public ExtensionContextScope getTestInstantiationExtensionContextScope(ExtensionContext rootContext) {
+        return ExtensionContextScope.TEST_METHOD;
+    }
+
+    private static ContainerSpec spec(ParameterContext parameter, ExtensionContext context) {
+        Container declared = parameter.findAnnotation(Container.class).orElseThrow();
+        boolean named = !declared.spec().isEmpty();
+        if (named == !declared.image().isEmpty() || named && declared.command().length > 0) {
+            throw new ParameterResolutionException("@Container parameter " + describe(parameter) + " needs either"
+                    + " spec = \"<field or method giving a ContainerSpec>\" or image = \"...\" (with command = {...}"
+                    + " if needed), not " + (named ? "both" : "neither"));
+        }
+        if (!named) {
+            ContainerSpec spec = Containers.image(declared.image());
+            return declared.command().length == 0 ? spec : spec.withCommand(declared.command());
+        }
+        Class<?> testClass = context.getRequiredTestClass();
+        List<Object> instances = context.getTestInstances().map(i -> i.getAllInstances()).orElse(List.of());
+        for (Class<?> outer = testClass; outer != null; outer = outer.getEnclosingClass()) {
+            for (Class<?> c = outer; c != null && c != Object.class; c = c.getSuperclass()) {
+                for (Method m : c.getDeclaredMethods()) {
+                    if (m.getName().equals(declared.spec()) && m.getParameterCount() == 0) {
+                        return specFrom(m, instances, parameter);
+                    }
+                }
+                for (Field f : c.getDeclaredFields()) {
+                    if (f.getName().equals(declared.spec())) {
+                        return specFrom(f, instances, parameter);
+                    }
+                }
+            }
+        }
+        throw new ParameterResolutionException("@Container(spec = \"" + declared.spec() + "\") on " + describe(parameter)
+                + ": " + testClass.getName() + " has no field or no-argument method of that name; add one that gives"
+                + " a ContainerSpec");
+    }
+
+    private static ContainerSpec specFrom(Member member, List<Object> instances, ParameterContext parameter) {
+        Object target = null;
+        if (!Modifier.isStatic(member.getModifiers())) {
+            target = instances.stream().filter(member.getDeclaringClass()::isInstance).findFirst()
+                    .orElseThrow(() -> new ParameterResolutionException("@Container parameter " + describe(parameter)
+                            + " takes its spec from " + member.getName() + ", an instance member, but no test instance"
+                            + " exists yet (a constructor's parameter); make it static"));
+        }
+        Object value;
+        try {
+            if (member instanceof Method m) {
+                m.setAccessible(true);
+                value = m.invoke(target);
+            } else {
+                Field f = (Field) member;
+                f.setAccessible(true);
+                value = f.get(target);
+            }
+        } catch (InvocationTargetException e) {
+            throw new ParameterResolutionException("the spec of @Container parameter " + describe(parameter)
+                    + " failed: " + member.getName() + " threw " + e.getCause(), e.getCause());
+        } catch (IllegalAccessException e) {
+            throw new ParameterResolutionException("cannot read " + member.getName() + " for @Container parameter "
+                    + describe(parameter) + ": " + e.getMessage(), e);
+        }
+        if (!(value instanceof ContainerSpec spec)) {
+            throw new ParameterResolutionException(member.getDeclaringClass().getSimpleName() + "." + member.getName()
+                    + " gives " + (value == null ? "null" : value.getClass().getSimpleName()) + ", not a ContainerSpec,"
+                    + " for @Container parameter " + describe(parameter));
+        }
+        return spec;
+    }
+
+    private static String describe(ParameterContext parameter) {
+        return "'" + parameter.getParameter().getName() + "' of " + parameter.getDeclaringExecutable();
+    }
+
     private static void start(ExtensionContext context, List<ManagedContainer> containers) {
         Started started = new Started(containers);
         context.getStore(NAMESPACE).put("containers", started);
@@ -93,11 +200,14 @@ public final class StevedoreExtension implements ExecutionCondition, BeforeAllCa
     }
 
     private static void publishLogs(ExtensionContext owner, ExtensionContext test) {
-        Started started = owner.getStore(NAMESPACE).get("containers", Started.class);
-        if (started == null) {
-            return;
+        List<ManagedContainer> all = new ArrayList<>();
+        for (String key : List.of("containers", "parameters")) {
+            Started started = owner.getStore(NAMESPACE).get(key, Started.class);
+            if (started != null) {
+                all.addAll(started.snapshot());
+            }
         }
-        for (ManagedContainer c : started.containers) {
+        for (ManagedContainer c : all) {
             if (c.isStarted()) {
                 try {
                     test.publishReportEntry("stevedore container " + c.get().id() + " " + c.get().command() + " logs",
@@ -125,6 +235,12 @@ public final class StevedoreExtension implements ExecutionCondition, BeforeAllCa
                             + " has type " + f.getType().getSimpleName() + "; declare it as ManagedContainer,"
                             + " e.g. ManagedContainer.of(Containers.image(...))");
                 }
+                Container declared = f.getAnnotation(Container.class);
+                if (!declared.spec().isEmpty() || !declared.image().isEmpty() || declared.command().length > 0) {
+                    throw new IllegalStateException("@Container field " + c.getSimpleName() + "." + f.getName()
+                            + " sets spec, image or command, which are for parameters; the field's ManagedContainer"
+                            + " holds its spec");
+                }
                 f.setAccessible(true);
                 ManagedContainer value = (ManagedContainer) f.get(instance);
                 if (value == null) {
@@ -144,16 +260,29 @@ public final class StevedoreExtension implements ExecutionCondition, BeforeAllCa
 
     /** The containers of one context, removed when it closes even if an after-callback did not run. */
     private static final class Started implements ExtensionContext.Store.CloseableResource {
-        final List<ManagedContainer> containers;
+        /** Guarded by itself: parameters of one context may be resolved by several threads. */
+        private final List<ManagedContainer> containers;
 
         Started(List<ManagedContainer> containers) {
-            this.containers = List.copyOf(containers);
+            this.containers = new ArrayList<>(containers);
+        }
+
+        void add(ManagedContainer c) {
+            synchronized (containers) {
+                containers.add(c);
+            }
+        }
+
+        List<ManagedContainer> snapshot() {
+            synchronized (containers) {
+                return List.copyOf(containers);
+            }
         }
 
         @Override
         public void close() {
             RuntimeException failure = null;
-            for (ManagedContainer c : containers) {
+            for (ManagedContainer c : snapshot()) {
                 try {
                     c.remove();
                 } catch (RuntimeException e) {

@@ -3,6 +3,8 @@ package dev.stevedore.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import dev.stevedore.ContainerSpec;
+import dev.stevedore.ContainerState;
 import dev.stevedore.Containers;
 import dev.stevedore.Engine;
 import dev.stevedore.HostReport;
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.reporting.ReportEntry;
@@ -62,6 +65,66 @@ class StevedoreExtensionTest {
             perClassIds.add(shared.get().id());
             perTestIds.add(own.get().id());
             assertThat(own.exec("echo", "ok").stdout()).isEqualTo("ok\n");
+        }
+    }
+
+    static final Set<String> parameterIds = ConcurrentHashMap.newKeySet();
+    static final Set<String> constructorIds = ConcurrentHashMap.newKeySet();
+    static final Set<String> beforeAllIds = ConcurrentHashMap.newKeySet();
+
+    /** Containers declared as parameters: of the constructor, of lifecycle methods and of test methods. */
+    @Stevedore(busybox = true)
+    static class Parameters {
+        final dev.stevedore.Container fromConstructor;
+
+        Parameters(@Container(image = BusyboxImage.NAME, command = {"sleep", "600"}) dev.stevedore.Container c) {
+            this.fromConstructor = c;
+        }
+
+        static ContainerSpec greeter() {
+            return Containers.image(BusyboxImage.NAME).withEnv("GREETING", "hello").withCommand("sleep", "600");
+        }
+
+        final ContainerSpec sleeper = Containers.image(BusyboxImage.NAME).withCommand("sleep", "600");
+
+        @BeforeAll
+        static void beforeAll(@Container(spec = "greeter") ManagedContainer shared) {
+            beforeAllIds.add(shared.get().id());
+        }
+
+        @Test
+        void methodParameters(@Container(spec = "greeter") ManagedContainer greeter,
+                @Container(spec = "sleeper") dev.stevedore.Container plain) {
+            assertThat(greeter.exec("sh", "-c", "echo $GREETING").stdout()).isEqualTo("hello\n");
+            assertThat(plain.state()).isEqualTo(ContainerState.RUNNING);
+            assertThat(fromConstructor.state()).isEqualTo(ContainerState.RUNNING);
+            assertThat(Set.of(greeter.get().id(), plain.id(), fromConstructor.id())).hasSize(3);
+            parameterIds.add(greeter.get().id());
+            parameterIds.add(plain.id());
+            constructorIds.add(fromConstructor.id());
+        }
+
+        @Test
+        void anotherTestGetsFreshOnes(@Container(spec = "greeter") ManagedContainer greeter) {
+            assertThat(greeter.exec("cat", "/proc/1/cmdline").stdout()).isEqualTo("sleep\u0000600\u0000");
+            parameterIds.add(greeter.get().id());
+            constructorIds.add(fromConstructor.id());
+        }
+    }
+
+    /** Parameters the extension must refuse with a message that says how to declare them. */
+    @Stevedore(busybox = true)
+    static class BadParameters {
+        @Test
+        void wrongType(@Container(image = BusyboxImage.NAME) String s) {
+        }
+
+        @Test
+        void noSpec(@Container dev.stevedore.Container c) {
+        }
+
+        @Test
+        void unknownSpec(@Container(spec = "missing") dev.stevedore.Container c) {
         }
     }
 
@@ -136,6 +199,37 @@ class StevedoreExtensionTest {
         assertThat(r.results.values()).hasSize(4)
                 .allSatisfy(result -> assertThat(result.getStatus()).isEqualTo(TestExecutionResult.Status.SUCCESSFUL));
         assertThat(perTestIds).hasSize(4);
+        assertThat(Engine.defaultEngine().containers()).isEmpty();
+    }
+
+    @Test
+    void parametersGetAFreshContainerForTheirScopeAndAllAreRemoved() {
+        parameterIds.clear();
+        constructorIds.clear();
+        beforeAllIds.clear();
+        Recorder r = run(Parameters.class, true);
+        assertThat(r.results.values()).hasSize(2)
+                .allSatisfy(result -> assertThat(result.getStatus()).as(String.valueOf(result.getThrowable()))
+                        .isEqualTo(TestExecutionResult.Status.SUCCESSFUL));
+        assertThat(parameterIds).as("one per parameter per test").hasSize(3);
+        assertThat(constructorIds).as("per-method lifecycle: one instance, so one container, per test").hasSize(2);
+        assertThat(beforeAllIds).hasSize(1);
+        assertThat(Engine.defaultEngine().containers()).isEmpty();
+    }
+
+    @Test
+    void badParametersSayHowToDeclareThem() {
+        Recorder r = run(BadParameters.class, false);
+        assertThat(r.results).hasSize(3).allSatisfy((name, result) -> assertThat(result.getStatus())
+                .isEqualTo(TestExecutionResult.Status.FAILED));
+        assertThat(r.results.get("wrongType(String)").getThrowable().orElseThrow())
+                .hasMessageContaining("has type String; declare it as dev.stevedore.Container or ManagedContainer");
+        assertThat(r.results.get("noSpec(Container)").getThrowable().orElseThrow())
+                .hasMessageContaining("needs either spec = \"<field or method giving a ContainerSpec>\" or image =")
+                .hasMessageContaining("not neither");
+        assertThat(r.results.get("unknownSpec(Container)").getThrowable().orElseThrow())
+                .hasMessageContaining("@Container(spec = \"missing\")")
+                .hasMessageContaining("has no field or no-argument method of that name");
         assertThat(Engine.defaultEngine().containers()).isEmpty();
     }
 

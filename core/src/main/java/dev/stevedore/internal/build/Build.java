@@ -1,5 +1,6 @@
 package dev.stevedore.internal.build;
 
+import dev.stevedore.internal.layer.RootfsView;
 import dev.stevedore.internal.build.ImageBuilder.ImageState;
 import dev.stevedore.internal.build.ImageBuilder.LayerRef;
 import dev.stevedore.internal.engine.ImageUsers;

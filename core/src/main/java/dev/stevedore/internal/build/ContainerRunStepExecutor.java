@@ -1,5 +1,6 @@
 package dev.stevedore.internal.build;
 
+import dev.stevedore.internal.layer.RootfsView;
 import dev.stevedore.internal.engine.ContainerConfig;
 import dev.stevedore.internal.engine.RuntimeSpecs;
 import dev.stevedore.oci.image.ImageConfig;

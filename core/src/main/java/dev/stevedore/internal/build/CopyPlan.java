@@ -1,5 +1,6 @@
 package dev.stevedore.internal.build;
 
+import dev.stevedore.internal.layer.RootfsView;
 import dev.stevedore.internal.layer.ExtractOptions;
 import dev.stevedore.internal.layer.LayerExtractor;
 import dev.stevedore.oci.Digest;

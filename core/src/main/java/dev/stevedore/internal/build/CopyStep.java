@@ -1,5 +1,6 @@
 package dev.stevedore.internal.build;
 
+import dev.stevedore.internal.layer.RootfsView;
 import dev.stevedore.internal.build.BuildContext.Kind;
 import dev.stevedore.internal.build.BuildContext.Node;
 import dev.stevedore.internal.build.ImageBuilder.LayerRef;

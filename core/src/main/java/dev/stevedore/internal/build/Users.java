@@ -1,5 +1,6 @@
 package dev.stevedore.internal.build;
 
+import dev.stevedore.internal.layer.RootfsView;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 

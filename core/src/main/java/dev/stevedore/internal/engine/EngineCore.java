@@ -8,6 +8,7 @@ import dev.stevedore.internal.build.ContainerRunStepExecutor;
 import dev.stevedore.internal.build.RunStepExecutor;
 import dev.stevedore.internal.layer.ExtractOptions;
 import dev.stevedore.internal.network.NetworkManager;
+import dev.stevedore.internal.seccomp.DefaultSeccomp;
 import dev.stevedore.internal.store.ContentStore;
 import dev.stevedore.internal.store.LayerCache;
 import dev.stevedore.spi.ContainerBackend;
@@ -42,7 +43,6 @@ import java.util.regex.Pattern;
  */
 public final class EngineCore implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(EngineCore.class.getName());
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final String OWNER_FILE = "owner";
 
@@ -70,6 +70,14 @@ public final class EngineCore implements AutoCloseable {
 
     private EngineCore(Path root, ContainerBackend backend, Snapshotter snapshotter) {
         this.root = root.toAbsolutePath().normalize();
+        AtomicInteger threads = new AtomicInteger();
+        this.io = Executors.newCachedThreadPool(r -> daemon(r, "stevedore-io-" + threads.incrementAndGet()));
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "stevedore-timer"));
+        // On a fresh JVM, opening the store (its first JSON document starts Jackson) and looking up the
+        // backend on the class path are mostly class loading, which two threads do faster than one.
+        Path storeRoot = this.root;
+        CompletableFuture<ContentStore> storeOpening = CompletableFuture.supplyAsync(() -> ContentStore.open(storeRoot),
+                io);
         if (backend != null) {
             this.backend = backend;
             this.backendProblem = backend.unavailableReason();
@@ -89,18 +97,25 @@ public final class EngineCore implements AutoCloseable {
                     ? "no container backend on the class path; add the stevedore-linux-native artifact"
                     : String.join("; ", reasons);
         }
-        AtomicInteger threads = new AtomicInteger();
-        this.io = Executors.newCachedThreadPool(r -> daemon(r, "stevedore-io-" + threads.incrementAndGet()));
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "stevedore-timer"));
         // The backend (helper extraction, cgroups) starts while the store is opened and images are
-        // parsed: on a fresh JVM both are mostly class loading, which two threads do faster.
+        // parsed, for the same reason.
         ContainerBackend chosen = this.backend;
         Path runDir = this.root.resolve("run");
         this.runtimeOpening = this.backendProblem != null ? null
                 : CompletableFuture.supplyAsync(() -> chosen.open(runDir), io);
-        this.store = ContentStore.open(this.root);
+        if (this.backendProblem == null) {
+            // The first container's spec needs Docker's seccomp profile resolved for this kernel and
+            // architecture (a JSON resource and the syscall table): resolved now, it is ready by then.
+            io.execute(DefaultSeccomp::profile);
+        }
+        this.store = joined(storeOpening);
         boolean rootUser = HostChecks.effectiveUid() == 0;
         ExtractOptions extract = rootUser ? ExtractOptions.defaults() : ExtractOptions.rootless();
+        if (!rootUser) {
+            log().log(Level.INFO, "unpacking layers as uid {0}: their files belong to this user, which containers"
+                    + " see as root; the owners, device nodes and extended attributes the layers give are not kept",
+                    HostChecks.effectiveUid());
+        }
         LayerCache layerCache = new LayerCache(store);
         layerCache.removeStale();
         this.images = new ImageOps(store, layerCache, extract);
@@ -130,6 +145,21 @@ public final class EngineCore implements AutoCloseable {
      */
     public static EngineCore open(Path root, ContainerBackend backend, Snapshotter snapshotter) {
         return new EngineCore(root, backend, snapshotter);
+    }
+
+    /** @return the future's value; its failure as thrown by the work itself */
+    private static <T> T joined(CompletableFuture<T> work) {
+        try {
+            return work.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -162,7 +192,7 @@ public final class EngineCore implements AutoCloseable {
         }
         if (chosen == null) {
             why[0] = "none available" + (declined.isEmpty() ? " on the class path" : ": " + String.join(", ", declined));
-            LOG.log(Level.WARNING, "no snapshotter can prepare root filesystems: {0}", why[0]);
+            log().log(Level.WARNING, "no snapshotter can prepare root filesystems: {0}", why[0]);
             return null;
         }
         if (chosen.name().equals("overlayfs")) {
@@ -170,7 +200,7 @@ public final class EngineCore implements AutoCloseable {
         } else {
             why[0] = declined.isEmpty() ? "no overlayfs snapshotter on the class path (add stevedore-linux-native)"
                     : "not " + String.join(", not ", declined);
-            LOG.log(Level.INFO, "using the {0} snapshotter: {1}", chosen.name(), why[0]);
+            log().log(Level.INFO, "using the {0} snapshotter: {1}", chosen.name(), why[0]);
         }
         return chosen;
     }
@@ -229,28 +259,26 @@ public final class EngineCore implements AutoCloseable {
             return r;
         }
         synchronized (this) {
-            if (closed) {
-                throw new IllegalStateException("the engine on " + root + " is closed");
-            }
+            requireContainers();
             if (runtime == null) {
-                if (backend == null || backendProblem != null) {
-                    throw new ContainerException("this host cannot run containers: " + backendProblem
-                            + " (see Engine.doctor())");
-                }
-                if (snapshotter == null) {
-                    throw new ContainerException("no snapshotter can prepare root filesystems in " + root + ": "
-                            + snapshotterChoice);
-                }
-                try {
-                    runtime = runtimeOpening.join();
-                } catch (java.util.concurrent.CompletionException e) {
-                    if (e.getCause() instanceof RuntimeException failure) {
-                        throw failure;
-                    }
-                    throw e;
-                }
+                runtime = joined(runtimeOpening);
             }
             return runtime;
+        }
+    }
+
+    /** Fails, without waiting for the backend to open, when this engine cannot run containers. */
+    private void requireContainers() {
+        if (closed) {
+            throw new IllegalStateException("the engine on " + root + " is closed");
+        }
+        if (backend == null || backendProblem != null) {
+            throw new ContainerException("this host cannot run containers: " + backendProblem
+                    + " (see Engine.doctor())");
+        }
+        if (snapshotter == null) {
+            throw new ContainerException("no snapshotter can prepare root filesystems in " + root + ": "
+                    + snapshotterChoice);
         }
     }
 
@@ -279,9 +307,11 @@ public final class EngineCore implements AutoCloseable {
      * @return the container
      */
     public Instance create(ContainerConfig config, boolean pipes) {
-        ContainerRuntime rt = runtime();
+        requireContainers();
+        // On a fresh engine the backend may still be opening: the image is looked up meanwhile.
         Image image = images.inspectOrPull(config.image);
         StoredImage stored = images.unpacked(image);
+        ContainerRuntime rt = runtime();
         String id = config.name != null ? checkName(config.name) : Ids.next();
         Path dir = containersDir.resolve(id);
         try {
@@ -374,7 +404,7 @@ public final class EngineCore implements AutoCloseable {
             if (!recorded.isEmpty() && isAlive(recorded)) {
                 continue;
             }
-            LOG.log(Level.INFO, "removing container state left by a process that is gone: ''{0}''", dir);
+            log().log(Level.INFO, "removing container state left by a process that is gone: ''{0}''", dir);
             deleteState(dir);
         }
     }
@@ -426,7 +456,7 @@ public final class EngineCore implements AutoCloseable {
             try {
                 work.run();
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "container cleanup failed: {0}", e.getMessage());
+                log().log(Level.WARNING, "container cleanup failed: {0}", e.getMessage());
             } finally {
                 synchronized (pending) {
                     pending[0]--;
@@ -472,7 +502,7 @@ public final class EngineCore implements AutoCloseable {
             try {
                 snapshotter.remove(snapshot);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "cannot remove snapshot ''{0}'': {1}", snapshot, e.getMessage());
+                log().log(Level.WARNING, "cannot remove snapshot ''{0}'': {1}", snapshot, e.getMessage());
             }
         }
         FileTrees.deleteIfExists(dir);
@@ -504,11 +534,11 @@ public final class EngineCore implements AutoCloseable {
             try {
                 i.remove();
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "cannot remove container {0}: {1}", i.id, e.getMessage());
+                log().log(Level.WARNING, "cannot remove container {0}: {1}", i.id, e.getMessage());
             }
         }
         if (!awaitCleanup(java.time.Duration.ofSeconds(30))) {
-            LOG.log(Level.WARNING, "container cleanup still runs after 30 s; leaving it to the next engine start");
+            log().log(Level.WARNING, "container cleanup still runs after 30 s; leaving it to the next engine start");
         }
         if (networks != null) {
             networks.close();
@@ -534,5 +564,13 @@ public final class EngineCore implements AutoCloseable {
     public String toString() {
         return "Engine{root=" + root + ", backend=" + (backend == null ? "none" : backend.name())
                 + ", snapshotter=" + (snapshotter == null ? "none" : snapshotter.name()) + "}";
+    }
+
+    /**
+     * The logger, looked up when there is something to log: the logging back end's start-up (with
+     * java.util.logging, tens of milliseconds on a fresh JVM) is not for every engine start to pay.
+     */
+    private static System.Logger log() {
+        return System.getLogger(EngineCore.class.getName());
     }
 }

@@ -535,23 +535,48 @@ public final class Instance {
         ContainerFiles.copyIn(procRoot(), host, containerPath, dir);
     }
 
-    /** Copies a container file or directory to a host path; the container must be created or running. */
+    /** Copies a container file or directory to a host path; the container must not be removed. */
     public void copyOut(String containerPath, Path host) {
-        requireLive("copy from");
-        ContainerFiles.copyOut(procRoot(), containerPath, host, dir);
+        if (stoppedWithFiles("copy from")) {
+            ContainerFiles.copyOut(stoppedView(), spec.mounts(), containerPath, host, dir);
+        } else {
+            ContainerFiles.copyOut(procRoot(), containerPath, host, dir);
+        }
     }
 
-    /** @return a container file's content; the container must be created or running */
+    /** @return a container file's content; the container must not be removed */
     public byte[] readFile(String containerPath) {
-        requireLive("read a file of");
+        if (stoppedWithFiles("read a file of")) {
+            return ContainerFiles.read(stoppedView(), spec.mounts(), containerPath);
+        }
         return ContainerFiles.read(procRoot(), containerPath);
+    }
+
+    /** @return whether the process has exited, so its files are reachable only through its snapshot */
+    private boolean stoppedWithFiles(String what) {
+        ContainerState s = state();
+        if (s == ContainerState.REMOVED) {
+            throw new IllegalStateException("cannot " + what + " container \"" + id + "\": it was removed with its"
+                    + " files; copy them out before close() (or commit() to keep them as an image)");
+        }
+        return s == ContainerState.EXITED;
+    }
+
+    private dev.stevedore.internal.layer.RootfsView stoppedView() {
+        try {
+            return new dev.stevedore.internal.layer.RootfsView(engine.snapshotter.view(dir.resolve(SNAPSHOT),
+                    image.layers));
+        } catch (UnsupportedOperationException e) {
+            throw new IllegalStateException("cannot read the files of container \"" + id + "\" after its exit: "
+                    + e.getMessage() + "; copy them out while it runs", e);
+        }
     }
 
     private void requireLive(String what) {
         ContainerState s = state();
         if (s == ContainerState.EXITED || s == ContainerState.REMOVED) {
             throw new IllegalStateException("cannot " + what + " container \"" + id + "\": it is " + s
-                    + "; its files are reachable only while it runs (commit() keeps them as an image)");
+                    + "; files can be copied in only while it runs");
         }
     }
 

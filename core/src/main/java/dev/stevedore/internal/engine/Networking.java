@@ -36,6 +36,14 @@ final class Networking {
         if (!bridged) {
             return null;
         }
+        long euid = HostChecks.effectiveUid();
+        if (euid != 0) {
+            // Bridges, veth pairs and NAT rules need CAP_NET_ADMIN on the host.
+            throw new NetworkException("container \"" + id + "\" cannot join networks " + config.networks
+                    + " or publish ports " + config.ports + ": bridge networks need root, and this is a rootless"
+                    + " engine (uid " + euid + "); use NetworkMode.NONE (the default: its own network namespace"
+                    + " with loopback only) or NetworkMode.HOST (the host's network)");
+        }
         if (config.network == ContainerConfig.Network.HOST) {
             throw new IllegalArgumentException("container \"" + id + "\" uses the host's network: it cannot join"
                     + " networks " + config.networks + " or publish ports " + config.ports + " (its ports are the"

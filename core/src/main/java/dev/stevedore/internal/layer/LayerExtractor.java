@@ -53,6 +53,15 @@ public final class LayerExtractor {
     static final String WHITEOUT_PREFIX = ".wh.";
     static final String OPAQUE = ".wh..wh..opq";
     static final String OVERLAY_OPAQUE_XATTR = "trusted.overlay.opaque";
+
+    /**
+     * The opaque mark an unprivileged user can set ({@code trusted.*} needs CAP_SYS_ADMIN), which
+     * overlayfs reads when mounted with {@code userxattr}, as it is in a rootless container.
+     */
+    static final String USER_OPAQUE_XATTR = "user.overlay.opaque";
+
+    /** The mark this process writes: root's, or the unprivileged one. */
+    private static final String OPAQUE_XATTR = Posix.euid() == 0 ? OVERLAY_OPAQUE_XATTR : USER_OPAQUE_XATTR;
     private static final String XATTR_PAX = "SCHILY.xattr.";
     private static final String LIBARCHIVE_XATTR_PAX = "LIBARCHIVE.xattr.";
     /** Files up to this size are read into memory and handed to a writer thread. */
@@ -454,7 +463,7 @@ public final class LayerExtractor {
             String parent = root.resolveDirectory(name, parts, parts.size() - 1, true,
                     this::awaitPath);
             if (last.equals(OPAQUE)) {
-                Posix.setXattr(root.path(parent), OVERLAY_OPAQUE_XATTR, new byte[] {'y'});
+                Posix.setXattr(root.path(parent), OPAQUE_XATTR, new byte[] {'y'});
                 return;
             }
             if (last.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX)) {

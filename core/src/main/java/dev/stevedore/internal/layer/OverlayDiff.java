@@ -56,8 +56,17 @@ public final class OverlayDiff {
         }
     }
 
-    private static boolean isOpaque(Path dir) {
-        byte[] v = Posix.xattr(dir, LayerExtractor.OVERLAY_OPAQUE_XATTR);
+    /**
+     * @param dir a directory of an overlayfs layer or upper directory
+     * @return whether it hides what lower layers have in it: root's {@code trusted.overlay.opaque}
+     *     or a rootless user's {@code user.overlay.opaque} is {@code y}
+     */
+    public static boolean isOpaque(Path dir) {
+        return isY(Posix.xattr(dir, LayerExtractor.OVERLAY_OPAQUE_XATTR))
+                || isY(Posix.xattr(dir, LayerExtractor.USER_OPAQUE_XATTR));
+    }
+
+    private static boolean isY(byte[] v) {
         return v != null && v.length == 1 && v[0] == 'y';
     }
 }

@@ -34,6 +34,8 @@ final class Posix {
         @SaveError
         int mknod(String path, int mode, long dev);
 
+        int geteuid();
+
         @SaveError
         int lchown(String path, int uid, int gid);
 
@@ -73,6 +75,11 @@ final class Posix {
     }
 
     private Posix() {}
+
+    /** @return this process's effective uid; -1 without the C library (not Linux) */
+    static long euid() {
+        return Holder.LIBC == null ? -1 : Holder.LIBC.geteuid();
+    }
 
     private static LibC libc(String what) {
         if (Holder.LIBC == null) {

@@ -130,6 +130,12 @@ public final class CopySnapshotter implements Snapshotter {
                 LayerWriteOptions.defaults().mtime(), true, 0));
     }
 
+    /** The copy is the whole root filesystem: nothing to stack. */
+    @Override
+    public List<Path> view(Path snapshotDir, List<Path> layers) {
+        return List.of(snapshotDir.resolve(ROOTFS));
+    }
+
     @Override
     public void remove(Path snapshotDir) {
         FileTrees.deleteIfExists(snapshotDir);

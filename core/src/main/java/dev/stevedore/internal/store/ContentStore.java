@@ -48,7 +48,6 @@ import java.util.Set;
  */
 public final class ContentStore {
 
-    private static final System.Logger LOG = System.getLogger(ContentStore.class.getName());
 
     /**
      * The largest document {@link #read} loads whole. Registries cap manifests at 4 MiB; configs
@@ -435,7 +434,7 @@ public final class ContentStore {
         }
         // Evicted layers were moved out of the cache under the lock; deleting them can take long.
         evicted.forEach(FileTrees::deleteIfExists);
-        LOG.log(Level.DEBUG, () -> "gc of '" + root + "' removed " + result.removed().size() + " blobs and "
+        log().log(Level.DEBUG, () -> "gc of '" + root + "' removed " + result.removed().size() + " blobs and "
                 + result.layersRemoved().size() + " unpacked layers");
         return result;
     }
@@ -512,5 +511,13 @@ public final class ContentStore {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
         }
+    }
+
+    /**
+     * The logger, looked up when there is something to log: the logging back end's start-up (with
+     * java.util.logging, tens of milliseconds on a fresh JVM) is not for every engine start to pay.
+     */
+    private static System.Logger log() {
+        return System.getLogger(ContentStore.class.getName());
     }
 }

@@ -1,18 +1,24 @@
 package dev.stevedore.internal.network;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
 /**
  * Bulk TCP throughput through the port forwarder against a direct loopback connection to the
- * same sink, in the same run, alternating: 1 GiB per transfer.
+ * same sink, in the same run, alternating: 1 GiB per transfer. It also prints the CPU time the
+ * whole process (sender, forwarder, sink) spent per GiB on each path: on a machine shared with
+ * other work the rates follow the CPU share this process gets, while the CPU time per GiB shows
+ * the forwarder's own cost whatever the load.
  *
  * <pre>
  * mvn -q -B -o test-compile -pl core -am
@@ -22,6 +28,8 @@ import java.util.List;
  */
 public final class PortForwarderBenchmark {
     private static final long BYTES = 1L << 30;
+    private static final com.sun.management.OperatingSystemMXBean CPU =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     private PortForwarderBenchmark() {
     }
@@ -39,21 +47,28 @@ public final class PortForwarderBenchmark {
             InetSocketAddress forwarded = listener.address();
             send(direct);
             send(forwarded);
-            List<Double> directRates = new ArrayList<>();
-            List<Double> forwardedRates = new ArrayList<>();
+            List<double[]> directRuns = new ArrayList<>();
+            List<double[]> forwardedRuns = new ArrayList<>();
+            String loadBefore = loadAverage();
             for (int i = 0; i < rounds; i++) {
-                directRates.add(send(direct));
-                forwardedRates.add(send(forwarded));
+                directRuns.add(send(direct));
+                forwardedRuns.add(send(forwarded));
             }
-            double d = median(directRates);
-            double f = median(forwardedRates);
+            double d = median(directRuns, 0);
+            double f = median(forwardedRuns, 0);
+            double dCpu = median(directRuns, 1);
+            double fCpu = median(forwardedRuns, 1);
             System.out.printf("1 GiB over TCP, %d rounds, median: direct loopback %.0f MiB/s, through the forwarder"
                     + " %.0f MiB/s, ratio %.2fx%n", rounds, d, f, f / d);
+            System.out.printf("CPU time per GiB, median: direct %.2f s, through the forwarder %.2f s, ratio %.2fx"
+                    + " (load average before %s, after %s)%n", dCpu, fCpu, dCpu / fCpu, loadBefore, loadAverage());
         }
     }
 
-    private static double send(InetSocketAddress to) throws IOException {
+    /** @return MiB/s and the process's CPU seconds, for one transfer of 1 GiB */
+    private static double[] send(InetSocketAddress to) throws IOException {
         ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+        long cpu = CPU.getProcessCpuTime();
         long start = System.nanoTime();
         try (SocketChannel ch = SocketChannel.open(to)) {
             for (long sent = 0; sent < BYTES; sent += 1 << 20) {
@@ -69,7 +84,13 @@ public final class PortForwarderBenchmark {
                 Thread.onSpinWait();
             }
         }
-        return BYTES / 1048576.0 / ((System.nanoTime() - start) / 1e9);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new double[] {BYTES / 1048576.0 / seconds, (CPU.getProcessCpuTime() - cpu) / 1e9};
+    }
+
+    private static String loadAverage() throws IOException {
+        String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+        return fields[0] + " " + fields[1] + " " + fields[2];
     }
 
     private static void drain(ServerSocketChannel sink) {
@@ -90,8 +111,9 @@ public final class PortForwarderBenchmark {
         }
     }
 
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
+    private static double median(List<double[]> runs, int field) {
+        List<Double> sorted = new ArrayList<>();
+        runs.forEach(r -> sorted.add(r[field]));
         Collections.sort(sorted);
         return sorted.get(sorted.size() / 2);
     }

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.InputStream;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -54,6 +58,66 @@ class PortForwarderTest {
                 assertThat(new String(back, payload.length, 3, StandardCharsets.UTF_8)).isEqualTo("end");
             }
             server.join();
+        }
+    }
+
+    @Test
+    void relays64MiBIntactAndTheReplyAfterHalfClose() throws Exception {
+        long size = 64L << 20;
+        try (ServerSocket sink = new ServerSocket(0, 5, LO); PortForwarder f = new PortForwarder()) {
+            CompletableFuture<byte[]> received = new CompletableFuture<>();
+            Thread server = new Thread(() -> {
+                try (Socket s = sink.accept()) {
+                    // Reads to end of stream, then answers on the same connection: the client's
+                    // half-close arrived and the way back stayed open.
+                    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                    new DigestInputStream(s.getInputStream(), sha).transferTo(OutputStream.nullOutputStream());
+                    byte[] digest = sha.digest();
+                    received.complete(digest);
+                    s.getOutputStream().write(digest);
+                } catch (Exception e) {
+                    received.completeExceptionally(e);
+                }
+            });
+            server.start();
+            PortForwarder.Listener l = f.listen(new InetSocketAddress(LO, 0), new InetSocketAddress(LO,
+                    sink.getLocalPort()));
+            MessageDigest sent = MessageDigest.getInstance("SHA-256");
+            try (Socket c = new Socket(LO, l.address().getPort())) {
+                c.setSoTimeout(30_000);
+                Random random = new Random(64);
+                byte[] chunk = new byte[1 << 20];
+                OutputStream out = c.getOutputStream();
+                for (long n = 0; n < size; n += chunk.length) {
+                    random.nextBytes(chunk);
+                    sent.update(chunk);
+                    out.write(chunk);
+                }
+                c.shutdownOutput();
+                byte[] reply = c.getInputStream().readAllBytes();
+                assertThat(received.get(30, TimeUnit.SECONDS)).as("SHA-256 of the 64 MiB the target got")
+                        .isEqualTo(sent.digest());
+                assertThat(reply).as("the reply sent after the client's half-close").isEqualTo(received.get());
+            }
+            server.join();
+        }
+    }
+
+    @Test
+    void closingThePortEndsItsConnectionsBothWays() throws Exception {
+        try (ServerSocket target = new ServerSocket(0, 5, LO); PortForwarder f = new PortForwarder()) {
+            PortForwarder.Listener l = f.listen(new InetSocketAddress(LO, 0), new InetSocketAddress(LO,
+                    target.getLocalPort()));
+            try (Socket c = new Socket(LO, l.address().getPort()); Socket behind = target.accept()) {
+                c.setSoTimeout(5000);
+                behind.setSoTimeout(5000);
+                behind.getOutputStream().write('x');
+                assertThat(c.getInputStream().read()).isEqualTo('x');
+                l.close();
+                // Both ends see their connection end although neither closed it.
+                assertThat(c.getInputStream().read()).isEqualTo(-1);
+                assertThat(behind.getInputStream().read()).isEqualTo(-1);
+            }
         }
     }
 

@@ -7,6 +7,7 @@ import dev.stevedore.internal.layer.ExtractOptions;
 import dev.stevedore.internal.layer.LayerChange;
 import dev.stevedore.internal.layer.LayerException;
 import dev.stevedore.internal.layer.LayerExtractor;
+import dev.stevedore.internal.layer.RootfsView;
 import dev.stevedore.internal.store.BlobMismatchException;
 import dev.stevedore.internal.store.ContentStore;
 import dev.stevedore.internal.store.LayerCache;
@@ -206,6 +207,26 @@ class CopySnapshotterTest {
         snapshotter.remove(snapshot);
         assertThat(snapshot).doesNotExist();
         snapshotter.remove(snapshot);
+    }
+
+    @Test
+    void viewShowsTheSnapshotAsItIsNowWithoutMounting() throws IOException {
+        List<Path> layers = unpacked();
+        RootfsView image = new RootfsView(layers);
+        assertThat(image.readText("/a")).contains("a2");
+        assertThat(image.lookup("/d/b", false)).as("whited out by the upper layer").isEmpty();
+        assertThat(image.list("/e")).as("the opaque directory hides the lower f").containsExactly("g");
+
+        CopySnapshotter snapshotter = new CopySnapshotter();
+        Path snapshot = dir.resolve("snap");
+        snapshotter.prepare(snapshot, layers, false);
+        Files.writeString(snapshot.resolve("rootfs/a"), "changed");
+        Files.delete(snapshot.resolve("rootfs/d/c"));
+        RootfsView view = new RootfsView(snapshotter.view(snapshot, layers));
+        assertThat(view.readText("/a")).contains("changed");
+        assertThat(view.readText("/link")).as("the link's target was deleted").isEmpty();
+        assertThat(view.list("/d")).isEmpty();
+        assertThat(view.readText("/e/g")).contains("g");
     }
 
     @Test

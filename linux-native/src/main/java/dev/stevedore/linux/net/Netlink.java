@@ -1,5 +1,7 @@
 package dev.stevedore.linux.net;
 
+import dev.stevedore.linux.Libc;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +42,7 @@ final class Netlink implements AutoCloseable {
 
     /** @return null when netlink can be used here, otherwise why not */
     static String unavailableReason() {
-        return Libc.Holder.LIBC == null ? "the C library could not be loaded: " + Libc.Holder.FAILURE : null;
+        return Libc.unavailableReason();
     }
 
     /** Opens a socket in the calling thread's network namespace. */
@@ -48,13 +50,13 @@ final class Netlink implements AutoCloseable {
         Libc libc = libc();
         int fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
         if (fd < 0) {
-            throw new NetlinkException("cannot open a netlink socket", Libc.Holder.errno());
+            throw new NetlinkException("cannot open a netlink socket", Libc.errno());
         }
         // sockaddr_nl with pid 0: the kernel assigns the port.
         byte[] address = new byte[12];
         address[0] = AF_NETLINK;
         if (libc.bind(fd, address, address.length) < 0) {
-            int errno = Libc.Holder.errno();
+            int errno = Libc.errno();
             libc.close(fd);
             throw new NetlinkException("cannot bind a netlink socket", errno);
         }
@@ -62,10 +64,7 @@ final class Netlink implements AutoCloseable {
     }
 
     static Libc libc() {
-        if (Libc.Holder.LIBC == null) {
-            throw new IllegalStateException("netlink needs the C library: " + Libc.Holder.FAILURE);
-        }
-        return Libc.Holder.LIBC;
+        return Libc.get();
     }
 
     /**
@@ -153,7 +152,7 @@ final class Netlink implements AutoCloseable {
         byte[] bytes = message.finish(seq, extraFlags);
         long sent = libc.send(fd, bytes, bytes.length, 0);
         if (sent != bytes.length) {
-            throw new NetlinkException("cannot send to the netlink socket", sent < 0 ? Libc.Holder.errno() : 5);
+            throw new NetlinkException("cannot send to the netlink socket", sent < 0 ? Libc.errno() : 5);
         }
         return seq;
     }
@@ -161,7 +160,7 @@ final class Netlink implements AutoCloseable {
     private ByteBuffer receive(String what) {
         long n = libc.recv(fd, in, in.length, 0);
         if (n < 0) {
-            throw new NetlinkException(what + ": no reply from the kernel", Libc.Holder.errno());
+            throw new NetlinkException(what + ": no reply from the kernel", Libc.errno());
         }
         return ByteBuffer.wrap(in, 0, (int) n).order(ByteOrder.nativeOrder());
     }

@@ -1,5 +1,7 @@
 package dev.stevedore.linux.net;
 
+import dev.stevedore.linux.Libc;
+
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -66,24 +68,24 @@ final class NetnsSockets {
         if (hostNamespace < 0) {
             hostNamespace = libc.open("/proc/thread-self/ns/net", O_RDONLY_CLOEXEC);
             if (hostNamespace < 0) {
-                throw new NetlinkException("cannot open /proc/thread-self/ns/net", Libc.Holder.errno());
+                throw new NetlinkException("cannot open /proc/thread-self/ns/net", Libc.errno());
             }
         }
         String path = "/proc/" + pid + "/ns/net";
         int target = libc.open(path, O_RDONLY_CLOEXEC);
         if (target < 0) {
-            throw new NetlinkException("cannot open the network namespace '" + path + "'", Libc.Holder.errno());
+            throw new NetlinkException("cannot open the network namespace '" + path + "'", Libc.errno());
         }
         try {
             if (libc.setns(target, CLONE_NEWNET) < 0) {
-                throw new NetlinkException("cannot enter the network namespace '" + path + "'", Libc.Holder.errno());
+                throw new NetlinkException("cannot enter the network namespace '" + path + "'", Libc.errno());
             }
             try {
                 return Netlink.open();
             } finally {
                 if (libc.setns(hostNamespace, CLONE_NEWNET) < 0) {
                     broken = "the thread entering container network namespaces could not return to the host's"
-                            + " (errno " + Libc.Holder.errno() + "); container networking is disabled";
+                            + " (errno " + Libc.errno() + "); container networking is disabled";
                 }
             }
         } finally {

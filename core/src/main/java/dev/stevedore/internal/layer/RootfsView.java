@@ -1,4 +1,4 @@
-package dev.stevedore.internal.build;
+package dev.stevedore.internal.layer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,28 +12,40 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
-import jnr.ffi.LibraryLoader;
 
 /**
- * A read-only view of an image's root file system as its unpacked layers stack up, without mounting
- * anything: a path is looked up in the layers from the top down, honouring the overlayfs-form
+ * A read-only view of an image's root file system as its unpacked layers stack up (or of a
+ * snapshot's, with its changes on top, as {@link dev.stevedore.spi.Snapshotter#view} gives them), without
+ * mounting anything: a path is looked up in the layers from the top down, honouring the overlayfs-form
  * whiteouts the unpacked-layer cache keeps (a 0/0 character device hides a name, a directory with
- * {@code trusted.overlay.opaque=y} hides the lower layers' content). Symbolic links inside the image
- * are followed within the image's root, never out to the host.
+ * {@code trusted.overlay.opaque=y}, or a rootless user's {@code user.overlay.opaque=y}, hides the
+ * lower layers' content). Symbolic links inside the image are followed within the image's root,
+ * never out to the host.
  */
-final class RootfsView {
+public final class RootfsView {
 
-    /** What a path is in the image. */
-    record Entry(String path, Path file, int mode, int uid, int gid) {
-        boolean isDirectory() {
+    /**
+     * What a path is in the image.
+     *
+     * @param path its canonical path in the image
+     * @param file the file of the layer it comes from
+     * @param mode its type and permission bits, as stat(2) gives them
+     * @param uid its owner
+     * @param gid its group
+     */
+    public record Entry(String path, Path file, int mode, int uid, int gid) {
+        /** @return whether it is a directory */
+        public boolean isDirectory() {
             return (mode & 0170000) == 0040000;
         }
 
-        boolean isSymlink() {
+        /** @return whether it is a symbolic link */
+        public boolean isSymlink() {
             return (mode & 0170000) == 0120000;
         }
 
-        boolean isFile() {
+        /** @return whether it is a regular file */
+        public boolean isFile() {
             return (mode & 0170000) == 0100000;
         }
     }
@@ -44,7 +56,7 @@ final class RootfsView {
     private final List<Path> layers;
 
     /** @param layersBottomUp unpacked layer directories, the base image's first layer first */
-    RootfsView(List<Path> layersBottomUp) {
+    public RootfsView(List<Path> layersBottomUp) {
         List<Path> top = new ArrayList<>(layersBottomUp);
         java.util.Collections.reverse(top);
         this.layers = List.copyOf(top);
@@ -57,12 +69,12 @@ final class RootfsView {
      * @param path an absolute path in the image
      * @return the entry, or empty when the path does not exist
      */
-    Optional<Entry> lookup(String path, boolean follow) {
+    public Optional<Entry> lookup(String path, boolean follow) {
         return Optional.ofNullable(resolve(components(path), follow, 0));
     }
 
     /** The image path a path names after following symlinks in its parents (the last component kept). */
-    String canonicalParent(String path) {
+    public String canonicalParent(String path) {
         List<String> parts = components(path);
         if (parts.isEmpty()) {
             return "/";
@@ -74,7 +86,7 @@ final class RootfsView {
     }
 
     /** @return the names in a directory of the image, sorted; empty when it is not a directory */
-    List<String> list(String dirPath) {
+    public List<String> list(String dirPath) {
         Entry dir = resolve(components(dirPath), true, 0);
         if (dir == null || !dir.isDirectory()) {
             return List.of();
@@ -104,7 +116,7 @@ final class RootfsView {
     }
 
     /** @return a regular file's content, or empty when the path is not a regular file */
-    Optional<byte[]> read(String path) {
+    public Optional<byte[]> read(String path) {
         Optional<Entry> e = lookup(path, true);
         if (e.isEmpty() || !e.get().isFile()) {
             return Optional.empty();
@@ -117,7 +129,7 @@ final class RootfsView {
     }
 
     /** @return a file's content as text, or empty; the form the engine's user lookup reads */
-    Optional<String> readText(String path) {
+    public Optional<String> readText(String path) {
         return read(path).map(b -> new String(b, java.nio.charset.StandardCharsets.UTF_8));
     }
 
@@ -216,7 +228,7 @@ final class RootfsView {
         return null;
     }
 
-    static List<String> components(String path) {
+    public static List<String> components(String path) {
         return normalize(List.of(path.split("/")));
     }
 
@@ -261,18 +273,6 @@ final class RootfsView {
     }
 
     private static boolean isOpaque(Path dir) {
-        byte[] value = new byte[1];
-        return Xattr.LIBC.lgetxattr(dir.toString(), "trusted.overlay.opaque", value, 1) == 1 && value[0] == 'y';
-    }
-
-    /** Reading {@code trusted.*} attributes, which the JDK cannot. */
-    public interface Xattr {
-        /** The C library, loaded on first use. */
-        Xattr LIBC = LibraryLoader.create(Xattr.class).load("c");
-
-        /**
-         * @return the value's length, or -1
-         */
-        long lgetxattr(String path, String name, byte[] value, long size);
+        return OverlayDiff.isOpaque(dir);
     }
 }
