@@ -67,7 +67,11 @@ class NetworkTest {
 
     @Test
     void httpdAnswersHttpClientOnMappedPort() throws Exception {
+        String tag;
         try (Container web = HTTPD.withExposedPorts(80).start()) {
+            tag = Networks.get("stevedore").bridge() + "/" + web.id();
+            // Forwarded in the kernel; the relay keeps the port bound meanwhile.
+            assertThat(HOST.portForwardTags()).contains(tag);
             int port = web.getMappedPort(80);
             assertThat(port).isPositive().isNotEqualTo(80);
             HttpResponse<String> response = getWithRetry("http://127.0.0.1:" + port + "/index.html");
@@ -75,6 +79,61 @@ class NetworkTest {
             assertThat(response.body()).isEqualTo("hello from httpd\n");
             assertThatThrownBy(() -> web.getMappedPort(81)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("container port 81").hasMessageContaining("[80]");
+            assertThatThrownBy(() -> new ServerSocket(port, 1, InetAddress.getLoopbackAddress()))
+                    .isInstanceOf(java.net.BindException.class);
+        }
+        assertThat(HOST.portForwardTags()).doesNotContain(tag);
+    }
+
+    @Test
+    void sixtyFourMebibytesArriveIntactThroughTheMappedPort(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        byte[] data = new byte[64 << 20];
+        new java.util.Random(9).nextBytes(data);
+        Path big = Files.write(dir.resolve("big"), data);
+        try (Container web = HTTPD.withCopyToContainer(big, "/www/big").withExposedPorts(80).start()) {
+            String url = "http://127.0.0.1:" + web.getMappedPort(80) + "/big";
+            getWithRetry("http://127.0.0.1:" + web.getMappedPort(80) + "/index.html");
+            HttpResponse<byte[]> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
+                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(java.security.MessageDigest.getInstance("SHA-256").digest(response.body()))
+                    .isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+        }
+    }
+
+    /**
+     * Kernel forwarding from 127.0.0.1 needs route_localnet on the bridge, which would let a
+     * container's packets to 127.0.0.0/8 reach the host's loopback services: even with its own
+     * loopback address and routes changed to send them out (as a container with NET_ADMIN could),
+     * the guard rule drops them. Without that rule this wget gets the host's answer.
+     */
+    @Test
+    void containersDoNotReachHostLoopbackServices() throws Exception {
+        com.sun.net.httpserver.HttpServer local = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+        local.createContext("/", exchange -> {
+            requests.incrementAndGet();
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        local.start();
+        try (Container web = HTTPD.withExposedPorts(80).start()) {
+            String bridge = Networks.get("stevedore").bridge();
+            assertThat(Files.readString(Path.of("/proc/sys/net/ipv4/conf/" + bridge + "/route_localnet")).strip())
+                    .isEqualTo("1");
+            Process p = new ProcessBuilder("nsenter", "-t", String.valueOf(web.pid()), "-n", "sh", "-c",
+                    "ip addr del 127.0.0.1/8 dev lo && echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet"
+                    + " && ip route add 127.0.0.0/8 via " + Networks.get("stevedore").gateway() + " dev eth0"
+                    + " && ip route get 127.0.0.1 && busybox wget -T 2 -qO- http://127.0.0.1:"
+                    + local.getAddress().getPort() + "/; echo wget=$?").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            p.waitFor();
+            assertThat(out).contains("127.0.0.1 via").contains("dev eth0").contains("wget=1");
+            assertThat(requests).hasValue(0);
+        } finally {
+            local.stop(0);
         }
     }
 
@@ -121,12 +180,16 @@ class NetworkTest {
         try {
             int port = server.getMappedPort(7000);
             for (int i = 0; client == null; i++) {
-                java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), port);
+                java.net.Socket s = new java.net.Socket();
+                try {
+                    s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                } catch (java.net.ConnectException e) {
+                    // nc is not listening yet: the container refused the forwarded connection.
+                }
                 s.setSoTimeout(5000);
-                if ("ready\n".equals(new String(s.getInputStream().readNBytes(6)))) {
+                if (s.isConnected() && "ready\n".equals(new String(s.getInputStream().readNBytes(6)))) {
                     client = s;
                 } else {
-                    // nc was not listening yet: the forwarder ended the connection it could not relay.
                     s.close();
                     assertThat(i).as("no connection through the published port reached nc").isLessThan(50);
                     Thread.sleep(100);
@@ -247,12 +310,14 @@ class NetworkTest {
                     all.add(BUSYBOX.withNetwork("nt-fifty").withExposedPorts(80).withCommand("sleep", "600").start());
                 }
                 assertThat(HOST.bridgePorts(net.bridge())).hasSize(50);
+                assertThat(HOST.portForwardTags()).filteredOn(t -> t.startsWith(net.bridge() + "/")).hasSize(50);
                 assertThat(all.stream().map(c -> c.networkAddresses().get("nt-fifty")).distinct()).hasSize(50);
             } finally {
                 all.forEach(Container::close);
             }
             awaitReleased("nt-fifty");
             assertThat(HOST.bridgePorts(net.bridge())).isEmpty();
+            assertThat(HOST.portForwardTags()).noneMatch(t -> t.startsWith(net.bridge() + "/"));
         }
         assertThat(HOST.natTables()).doesNotContain(table);
         assertThat(linksBefore).containsAll(HOST.links());

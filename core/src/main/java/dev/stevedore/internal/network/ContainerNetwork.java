@@ -34,6 +34,8 @@ public final class ContainerNetwork {
     private final long sharedPid;
     private final List<Published> published = new ArrayList<>();
     private final List<Attachment> connected = new ArrayList<>();
+    /** The tag of this container's kernel port forwarding rules, while there are some. */
+    private String forwardTag;
     private boolean released;
 
     ContainerNetwork(NetworkManager manager, String container, List<Attachment> attachments, Path hostsFile) {
@@ -156,6 +158,26 @@ public final class ContainerNetwork {
             }
             connected.add(a);
         }
+        forwardPorts();
+    }
+
+    /**
+     * Forwards the published TCP ports of IPv4 host addresses in the kernel, now that the
+     * container's address is on its bridge; their listeners stay bound (see {@link PortForwarder}).
+     */
+    private void forwardPorts() {
+        List<HostNetwork.PortForward> forwards = new ArrayList<>();
+        for (Published p : published) {
+            java.net.InetSocketAddress bound = p.listener().address();
+            if (!p.binding().udp() && bound.getAddress() instanceof java.net.Inet4Address host) {
+                forwards.add(new HostNetwork.PortForward(host.getHostAddress(), bound.getPort(),
+                        attachments.get(0).address(), p.binding().containerPort()));
+            }
+        }
+        String tag = attachments.isEmpty() ? null : attachments.get(0).bridge() + "/" + container;
+        if (!forwards.isEmpty() && manager.forwardPorts(tag, attachments.get(0).bridge(), forwards)) {
+            forwardTag = tag;
+        }
     }
 
     /**
@@ -201,6 +223,12 @@ public final class ContainerNetwork {
     public synchronized void closePorts() {
         if (manager != null && !released) {
             manager.releaseStarted(container);
+        }
+        if (forwardTag != null) {
+            // Before the ports are free: a rule without its bound port would capture connections
+            // to whatever binds the port next.
+            manager.unforwardPorts(forwardTag);
+            forwardTag = null;
         }
         published.forEach(p -> p.listener().close());
         published.clear();

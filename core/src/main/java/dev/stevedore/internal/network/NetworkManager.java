@@ -36,6 +36,7 @@ public final class NetworkManager implements AutoCloseable {
     /** The network containers with published ports but no network of their own join. */
     public static final String DEFAULT_NETWORK = "stevedore";
 
+    private static final System.Logger LOG = System.getLogger(NetworkManager.class.getName());
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     /** Automatic subnets: the /24s from 10.89.0.0 to 10.127.255.0, skipping those in use. */
     private static final int POOL_FIRST = Subnet.parseAddress("10.89.0.0", "pool");
@@ -51,6 +52,8 @@ public final class NetworkManager implements AutoCloseable {
     private final Set<String> releasing = new java.util.HashSet<>();
     private HostNetwork host;
     private PortForwarder forwarder;
+    /** Whether kernel port forwarding failed already (it is logged once). */
+    private final java.util.concurrent.atomic.AtomicBoolean forwardingFailed = new java.util.concurrent.atomic.AtomicBoolean();
     private boolean closed;
 
     /**
@@ -425,6 +428,56 @@ public final class NetworkManager implements AutoCloseable {
         } catch (IOException e) {
             throw new NetworkException("cannot publish container port " + p.containerPort() + " on "
                     + p.hostAddress() + ":" + p.hostPort() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Forwards a container's published ports in the kernel.
+     *
+     * @return false when the kernel would not (no nft, say): the forwarder relays them alone
+     */
+    boolean forwardPorts(String tag, String bridge, List<HostNetwork.PortForward> forwards) {
+        try {
+            host().forwardPorts(tag, bridge, forwards);
+            return true;
+        } catch (RuntimeException e) {
+            if (!forwardingFailed.getAndSet(true)) {
+                LOG.log(System.Logger.Level.WARNING, "published ports are relayed by the JVM only, at about half the"
+                        + " throughput of kernel forwarding: {0}", e.getMessage());
+            }
+            return false;
+        }
+    }
+
+    void unforwardPorts(String tag) {
+        try {
+            host().unforwardPorts(tag);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot remove the port forwarding rules of {0}: {1}", tag,
+                    e.getMessage());
+        }
+    }
+
+    /**
+     * Removes kernel port forwarding rules of this store's networks whose containers are gone
+     * (their JVM was killed): until then a rule would capture connections to a port that any
+     * process may bind.
+     */
+    public void removeStalePortForwards() {
+        HostNetwork h = host();
+        java.util.Set<String> tags = h.portForwardTags();
+        try (FileLocks.Held lock = store.lock()) {
+            for (NetworkRecord n : store.list()) {
+                for (String tag : tags) {
+                    String container = tag.substring(tag.indexOf('/') + 1);
+                    if (tag.startsWith(n.bridge() + "/") && n.allocations().stream()
+                            .noneMatch(a -> a.container().equals(container) && alive(a.owner()))) {
+                        LOG.log(System.Logger.Level.INFO, "removing port forwarding left by a process that is gone: {0}",
+                                tag);
+                        h.unforwardPorts(tag);
+                    }
+                }
+            }
         }
     }
 

@@ -19,7 +19,17 @@ import java.util.List;
  * binary to find and fork (a fork and exec per step would cost more than the whole 5 ms budget
  * of a container's network setup), and every failure comes back as the kernel's errno for the
  * exact request. NAT is the one exception: nftables' netlink protocol is large, and masquerading
- * is optional and rare, so it goes through the {@code nft} binary.
+ * and port forwarding change once per network or container (not per packet), so they go through
+ * the {@code nft} binary, one process and one atomic transaction per change.
+ *
+ * <p>Published ports live in one table of our own, {@value #PORTS_TABLE}, so other tools' rules
+ * are never touched: destination NAT in the nat output chain (connections made on this host,
+ * to {@code 127.0.0.1} too) and prerouting chain (from other hosts and other bridges), each rule
+ * commented with its tag. Reaching a container from {@code 127.0.0.1} needs
+ * {@code route_localnet} on its bridge (only there) and masquerading of forwarded connections
+ * leaving through our bridges (the container could not answer {@code 127.0.0.1}); since
+ * {@code route_localnet} would also let a container's packets to {@code 127.0.0.0/8} reach
+ * the host's loopback services, a raw prerouting rule drops those.
  */
 public final class NetlinkHostNetwork implements HostNetwork {
     private static final System.Logger LOG = System.getLogger(NetlinkHostNetwork.class.getName());
@@ -323,13 +333,98 @@ public final class NetlinkHostNetwork implements HostNetwork {
         return tables;
     }
 
-    private static String nft(String script, String what) {
+    static final String PORTS_TABLE = "stevedore";
+    /** Our bridges are named {@code sd-<hash>}. */
+    private static final String PORTS_BASE = "add table ip " + PORTS_TABLE + "\n"
+            + "add chain ip " + PORTS_TABLE + " output { type nat hook output priority -100; policy accept; }\n"
+            + "add chain ip " + PORTS_TABLE + " prerouting { type nat hook prerouting priority -100; policy accept; }\n"
+            + "add chain ip " + PORTS_TABLE + " postrouting { type nat hook postrouting priority 100; policy accept; }\n"
+            + "add chain ip " + PORTS_TABLE + " guard { type filter hook prerouting priority -300; policy accept; }\n"
+            + "flush chain ip " + PORTS_TABLE + " postrouting\n"
+            + "add rule ip " + PORTS_TABLE + " postrouting oifname \"sd-*\" ct status dnat masquerade\n"
+            + "flush chain ip " + PORTS_TABLE + " guard\n"
+            + "add rule ip " + PORTS_TABLE + " guard iifname \"sd-*\" ip daddr 127.0.0.0/8 drop\n";
+    private static final java.util.regex.Pattern PORT_RULE =
+            java.util.regex.Pattern.compile("comment \"([^\"]+)\" # handle (\\d+)");
+
+    @Override
+    public void forwardPorts(String tag, String bridge, List<PortForward> forwards) {
+        StringBuilder script = new StringBuilder(PORTS_BASE);
+        boolean loopback = false;
+        for (PortForward f : forwards) {
+            boolean all = f.hostAddress().equals("0.0.0.0");
+            loopback |= all || f.hostAddress().startsWith("127.");
+            String rule = (all ? "fib daddr type local" : "ip daddr " + f.hostAddress()) + " tcp dport " + f.hostPort()
+                    + " dnat to " + f.target() + ":" + f.targetPort() + " comment \"" + tag + "\"\n";
+            // Inserted first, so a rule a killed JVM left for the same port (until the engine's
+            // sweep removes it) cannot win.
+            script.append("insert rule ip " + PORTS_TABLE + " output ").append(rule);
+            if (!f.hostAddress().startsWith("127.")) {
+                // Not from the container's own bridge: the kernel cannot send a connection back out
+                // the port it came from, so those go to the relay that holds the port.
+                script.append("insert rule ip " + PORTS_TABLE + " prerouting iifname != \"" + bridge + "\" ")
+                        .append(rule);
+            }
+        }
+        if (loopback) {
+            Path localnet = Path.of("/proc/sys/net/ipv4/conf", bridge, "route_localnet");
+            try {
+                if (!Files.readString(localnet).strip().equals("1")) {
+                    Files.writeString(localnet, "1");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot let bridge " + bridge + " carry connections from 127.0.0.1 ('"
+                        + localnet + "')", e);
+            }
+        }
+        nft(script.toString(), "forward ports " + forwards + " to " + tag);
+    }
+
+    @Override
+    public void unforwardPorts(String tag) {
+        StringBuilder script = new StringBuilder();
+        String chain = null;
+        for (String line : listPortRules().split("\n")) {
+            String l = line.strip();
+            if (l.startsWith("chain ")) {
+                chain = l.split("\\s+")[1];
+            }
+            var m = PORT_RULE.matcher(l);
+            if (m.find() && m.group(1).equals(tag)) {
+                script.append("delete rule ip " + PORTS_TABLE + " ").append(chain).append(" handle ")
+                        .append(m.group(2)).append('\n');
+            }
+        }
+        if (script.length() > 0) {
+            nft(script.toString(), "remove the port forwarding of " + tag);
+        }
+    }
+
+    @Override
+    public java.util.Set<String> portForwardTags() {
+        java.util.Set<String> tags = new java.util.TreeSet<>();
+        var m = PORT_RULE.matcher(listPortRules());
+        while (m.find()) {
+            tags.add(m.group(1));
+        }
+        return tags;
+    }
+
+    private static String listPortRules() {
+        return nft("add table ip " + PORTS_TABLE + "\nlist table ip " + PORTS_TABLE + "\n", "list port forwarding rules",
+                "-a");
+    }
+
+    private static String nft(String script, String what, String... options) {
         Process p;
         try {
-            p = new ProcessBuilder("nft", "-f", "-").redirectErrorStream(true).start();
+            List<String> command = new ArrayList<>(List.of("nft"));
+            command.addAll(List.of(options));
+            command.addAll(List.of("-f", "-"));
+            p = new ProcessBuilder(command).redirectErrorStream(true).start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot " + what + ": the nft binary (package nftables) is needed for"
-                    + " outbound NAT: " + e.getMessage(), e);
+                    + " outbound NAT and kernel port forwarding: " + e.getMessage(), e);
         }
         try {
             try (var in = p.getOutputStream()) {
