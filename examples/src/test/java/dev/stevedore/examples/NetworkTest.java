@@ -323,6 +323,46 @@ class NetworkTest {
         assertThat(linksBefore).containsAll(HOST.links());
     }
 
+    /** Publishes a port from another JVM on the default engine's store, then waits to be killed. */
+    public static final class PublishingJvm {
+        public static void main(String[] args) throws Exception {
+            try (Engine engine = Engine.builder().root(Path.of(args[0])).build()) {
+                Container c = engine.container(BusyboxImage.NAME).withCommand("sleep", "600").withExposedPorts(80)
+                        .start();
+                System.out.println(c.id());
+                Thread.sleep(600_000);
+            }
+        }
+    }
+
+    /** Rules outlive a JVM killed with SIGKILL; the next engine opened on the store removes them. */
+    @Test
+    void portForwardsOfAKilledJvmAreRemovedByTheNextEngine() throws Exception {
+        Path root = Engine.defaultEngine().root();
+        // The default network exists before the child's port uses it.
+        HTTPD.withExposedPorts(80).start().close();
+        String bridge = Networks.get("stevedore").bridge();
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), PublishingJvm.class.getName(), root.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String tag;
+        try {
+            tag = bridge + "/" + new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()))
+                    .readLine();
+            assertThat(HOST.portForwardTags()).contains(tag);
+        } finally {
+            child.destroyForcibly().waitFor();
+        }
+        assertThat(HOST.portForwardTags()).as("rules outlive a killed JVM").contains(tag);
+        try (Engine next = Engine.builder().root(root).build()) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (HOST.portForwardTags().contains(tag) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(HOST.portForwardTags()).doesNotContain(tag);
+        }
+    }
+
     @Test
     void aBusyHostPortIsNamedAndNothingIsLeft() throws IOException {
         try (Network net = Networks.create("nt-busy");
