@@ -174,9 +174,12 @@ public final class ContainerNetwork {
                         attachments.get(0).address(), p.binding().containerPort()));
             }
         }
-        String tag = attachments.isEmpty() ? null : attachments.get(0).bridge() + "/" + container;
-        if (!forwards.isEmpty() && manager.forwardPorts(tag, attachments.get(0).bridge(), forwards)) {
-            forwardTag = tag;
+        if (forwards.isEmpty()) {
+            return;
+        }
+        String bridge = attachments.get(0).bridge();
+        if (manager.forwardPorts(bridge + "/" + container, bridge, forwards)) {
+            forwardTag = bridge + "/" + container;
         }
     }
 

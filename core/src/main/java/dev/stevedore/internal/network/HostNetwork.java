@@ -1,6 +1,7 @@
 package dev.stevedore.internal.network;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * The kernel side of container networking: bridges, veth pairs, addresses, routes and NAT. The
@@ -95,5 +96,5 @@ public interface HostNetwork {
     void unforwardPorts(String tag);
 
     /** @return the tags of the port forwarding rules present */
-    java.util.Set<String> portForwardTags();
+    Set<String> portForwardTags();
 }

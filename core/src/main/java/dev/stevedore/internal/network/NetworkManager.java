@@ -4,6 +4,7 @@ import dev.stevedore.NetworkException;
 import dev.stevedore.internal.store.FileLocks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,7 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -53,7 +55,7 @@ public final class NetworkManager implements AutoCloseable {
     private HostNetwork host;
     private PortForwarder forwarder;
     /** Whether kernel port forwarding failed already (it is logged once). */
-    private final java.util.concurrent.atomic.AtomicBoolean forwardingFailed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean forwardingFailed = new AtomicBoolean();
     private boolean closed;
 
     /**
@@ -442,7 +444,7 @@ public final class NetworkManager implements AutoCloseable {
             return true;
         } catch (RuntimeException e) {
             if (!forwardingFailed.getAndSet(true)) {
-                LOG.log(System.Logger.Level.WARNING, "published ports are relayed by the JVM only, at about half the"
+                LOG.log(Level.WARNING, "published ports are relayed by the JVM only, at about half the"
                         + " throughput of kernel forwarding: {0}", e.getMessage());
             }
             return false;
@@ -453,7 +455,7 @@ public final class NetworkManager implements AutoCloseable {
         try {
             host().unforwardPorts(tag);
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot remove the port forwarding rules of {0}: {1}", tag,
+            LOG.log(Level.WARNING, "cannot remove the port forwarding rules of {0}: {1}", tag,
                     e.getMessage());
         }
     }
@@ -465,14 +467,14 @@ public final class NetworkManager implements AutoCloseable {
      */
     public void removeStalePortForwards() {
         HostNetwork h = host();
-        java.util.Set<String> tags = h.portForwardTags();
+        Set<String> tags = h.portForwardTags();
         try (FileLocks.Held lock = store.lock()) {
             for (NetworkRecord n : store.list()) {
                 for (String tag : tags) {
                     String container = tag.substring(tag.indexOf('/') + 1);
                     if (tag.startsWith(n.bridge() + "/") && n.allocations().stream()
                             .noneMatch(a -> a.container().equals(container) && alive(a.owner()))) {
-                        LOG.log(System.Logger.Level.INFO, "removing port forwarding left by a process that is gone: {0}",
+                        LOG.log(Level.INFO, "removing port forwarding left by a process that is gone: {0}",
                                 tag);
                         h.unforwardPorts(tag);
                     }
