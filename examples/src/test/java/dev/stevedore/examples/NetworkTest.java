@@ -71,7 +71,7 @@ class NetworkTest {
         try (Container web = HTTPD.withExposedPorts(80).start()) {
             tag = Networks.get("stevedore").bridge() + "/" + web.id();
             // Forwarded in the kernel; the relay keeps the port bound meanwhile.
-            assertThat(HOST.portForwardTags()).contains(tag);
+            awaitForwarded(tag);
             int port = web.getMappedPort(80);
             assertThat(port).isPositive().isNotEqualTo(80);
             HttpResponse<String> response = getWithRetry("http://127.0.0.1:" + port + "/index.html");
@@ -314,7 +314,7 @@ class NetworkTest {
                     all.add(BUSYBOX.withNetwork("nt-fifty").withExposedPorts(80).withCommand("sleep", "600").start());
                 }
                 assertThat(HOST.bridgePorts(net.bridge())).hasSize(50);
-                assertThat(HOST.portForwardTags()).filteredOn(t -> t.startsWith(net.bridge() + "/")).hasSize(50);
+                all.forEach(c -> awaitForwarded(net.bridge() + "/" + c.id()));
                 assertThat(all.stream().map(c -> c.networkAddresses().get("nt-fifty")).distinct()).hasSize(50);
             } finally {
                 all.forEach(Container::close);
@@ -353,7 +353,7 @@ class NetworkTest {
         try {
             tag = bridge + "/" + new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()))
                     .readLine();
-            assertThat(HOST.portForwardTags()).contains(tag);
+            awaitForwarded(tag);
         } finally {
             child.destroyForcibly().waitFor();
         }
@@ -406,6 +406,14 @@ class NetworkTest {
         assertThat(Networks.list()).extracting(Network::name).doesNotContain("nt-first");
         assertThatThrownBy(() -> Networks.get("nt-first")).hasMessageContaining("does not exist");
         assertThat(HOST.ipv4Routes()).doesNotContain("10.99.0.0/24");
+    }
+
+    /** Port forwarding rules are added in the background, the relay serving the port meanwhile. */
+    private static void awaitForwarded(String tag) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!HOST.portForwardTags().contains(tag)) {
+            assertThat(System.nanoTime()).as("no port forwarding rules for " + tag).isLessThan(deadline);
+        }
     }
 
     private static String addressAfterGateway(Network net, int n) {

@@ -21,7 +21,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
@@ -56,6 +59,12 @@ public final class NetworkManager implements AutoCloseable {
     private PortForwarder forwarder;
     /** Whether kernel port forwarding failed already (it is logged once). */
     private final AtomicBoolean forwardingFailed = new AtomicBoolean();
+    /** Adds port forwarding rules one transaction at a time, off the containers' start. */
+    private final ExecutorService ruleChanges = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "stevedore-port-rules");
+                t.setDaemon(true);
+                return t;
+            });
     private boolean closed;
 
     /**
@@ -434,21 +443,26 @@ public final class NetworkManager implements AutoCloseable {
     }
 
     /**
-     * Forwards a container's published ports in the kernel.
+     * Forwards a container's published ports in the kernel, in the background: an nft
+     * transaction takes 10-20 ms, which a container's start need not wait for.
      *
-     * @return false when the kernel would not (no nft, say): the forwarder relays them alone
+     * @return completes with false when the kernel would not (no nft, say): the forwarder relays
+     *     them alone
      */
-    boolean forwardPorts(String tag, String bridge, List<HostNetwork.PortForward> forwards) {
-        try {
-            host().forwardPorts(tag, bridge, forwards);
-            return true;
-        } catch (RuntimeException e) {
-            if (!forwardingFailed.getAndSet(true)) {
-                LOG.log(Level.WARNING, "published ports are relayed by the JVM only, at about half the"
-                        + " throughput of kernel forwarding: {0}", e.getMessage());
+    CompletableFuture<Boolean> forwardPorts(String tag, String bridge,
+            List<HostNetwork.PortForward> forwards) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                host().forwardPorts(tag, bridge, forwards);
+                return true;
+            } catch (RuntimeException e) {
+                if (!forwardingFailed.getAndSet(true)) {
+                    LOG.log(Level.WARNING, "published ports are relayed by the JVM only, at about half the"
+                            + " throughput of kernel forwarding: {0}", e.getMessage());
+                }
+                return false;
             }
-            return false;
-        }
+        }, ruleChanges);
     }
 
     void unforwardPorts(String tag) {
@@ -609,6 +623,7 @@ public final class NetworkManager implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
+        ruleChanges.shutdown();
         if (forwarder != null) {
             forwarder.close();
         }

@@ -147,6 +147,11 @@ class NetworkManagerTest {
         assertThat(host.forwarded).isEmpty();
         mine.connect(1);
         lost.connect(2);
+        // Added in the background.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (host.forwarded.size() < 2 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
         assertThat(host.forwarded.get(n.bridge() + "/mine")).containsExactly(new HostNetwork.PortForward("127.0.0.1",
                 mine.mappedPort(80, false), "10.100.0.2", 80));
         dead.add("killed");
