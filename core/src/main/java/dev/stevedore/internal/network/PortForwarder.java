@@ -28,7 +28,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *
  * <p>Every published port is bound here, and TCP ports of containers on a bridge are also
  * forwarded in the kernel (nftables DNAT, {@link HostNetwork#forwardPorts}), which takes their
- * connections before they reach this listener. Why both:
+ * connections before they reach this listener once the rules are in (they are added in the
+ * background, 10-20 ms after the container is wired). Why both:
  * <ul>
  * <li>Throughput. A relay costs a second TCP connection: every byte passes the kernel's TCP/IP
  * stack twice (client to forwarder, forwarder to container), and that stack work, not copying,
