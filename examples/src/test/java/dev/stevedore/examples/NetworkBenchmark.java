@@ -17,7 +17,8 @@ import java.util.List;
  * {@code none} mode, alternating in one run, plus the same with a published port. Target
  * (issue 9): at most +5 ms on the median. Run as root:
  * {@code java -cp examples/target/test-classes:$(cat examples/target/classpath.txt)
- * dev.stevedore.examples.NetworkBenchmark [rounds]}; the forwarder's throughput is measured by
+ * dev.stevedore.examples.NetworkBenchmark [rounds]}; a published port's throughput is measured by
+ * {@link PublishedPortBenchmark}, the relay's alone by
  * {@code dev.stevedore.internal.network.PortForwarderBenchmark} in core.
  */
 public final class NetworkBenchmark {

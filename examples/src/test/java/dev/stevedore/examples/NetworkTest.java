@@ -67,7 +67,11 @@ class NetworkTest {
 
     @Test
     void httpdAnswersHttpClientOnMappedPort() throws Exception {
+        String tag;
         try (Container web = HTTPD.withExposedPorts(80).start()) {
+            tag = Networks.get("stevedore").bridge() + "/" + web.id();
+            // Forwarded in the kernel; the relay keeps the port bound meanwhile.
+            awaitForwarded(tag);
             int port = web.getMappedPort(80);
             assertThat(port).isPositive().isNotEqualTo(80);
             HttpResponse<String> response = getWithRetry("http://127.0.0.1:" + port + "/index.html");
@@ -75,6 +79,65 @@ class NetworkTest {
             assertThat(response.body()).isEqualTo("hello from httpd\n");
             assertThatThrownBy(() -> web.getMappedPort(81)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("container port 81").hasMessageContaining("[80]");
+            assertThatThrownBy(() -> new ServerSocket(port, 1, InetAddress.getLoopbackAddress()))
+                    .isInstanceOf(java.net.BindException.class);
+        }
+        assertThat(HOST.portForwardTags()).doesNotContain(tag);
+    }
+
+    @Test
+    void sixtyFourMebibytesArriveIntactThroughTheMappedPort(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        byte[] data = new byte[64 << 20];
+        new java.util.Random(9).nextBytes(data);
+        Path big = Files.write(dir.resolve("big"), data);
+        try (Container web = HTTPD.withCopyToContainer(big, "/www/big").withExposedPorts(80).start()) {
+            String url = "http://127.0.0.1:" + web.getMappedPort(80) + "/big";
+            getWithRetry("http://127.0.0.1:" + web.getMappedPort(80) + "/index.html");
+            HttpResponse<byte[]> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
+                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(java.security.MessageDigest.getInstance("SHA-256").digest(response.body()))
+                    .isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+        }
+    }
+
+    /**
+     * Kernel forwarding from 127.0.0.1 needs route_localnet on the bridge, which would let a
+     * container's packets to 127.0.0.0/8 reach the host's loopback services: even with its own
+     * loopback address and routes changed to send them out (as a container with NET_ADMIN could),
+     * the guard rule drops them. Without that rule this wget gets the host's answer.
+     */
+    @Test
+    void containersDoNotReachHostLoopbackServices() throws Exception {
+        com.sun.net.httpserver.HttpServer local = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+        local.createContext("/", exchange -> {
+            requests.incrementAndGet();
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        local.start();
+        try (Container web = HTTPD.withExposedPorts(80).start()) {
+            String bridge = Networks.get("stevedore").bridge();
+            assertThat(Files.readString(Path.of("/proc/sys/net/ipv4/conf/" + bridge + "/route_localnet")).strip())
+                    .isEqualTo("1");
+            Process p = new ProcessBuilder("nsenter", "-t", String.valueOf(web.pid()), "-n", "sh", "-c",
+                    "ip addr del 127.0.0.1/8 dev lo && echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet"
+                    + " && echo 1 > /proc/sys/net/ipv4/conf/eth0/route_localnet"
+                    + " && ip route add 127.0.0.0/8 via " + Networks.get("stevedore").gateway() + " dev eth0"
+                    + " && ip route get 127.0.0.1").redirectErrorStream(true).start();
+            String route = new String(p.getInputStream().readAllBytes());
+            assertThat(p.waitFor()).as(route).isZero();
+            assertThat(route).contains("127.0.0.1 via").contains("dev eth0");
+            // Not wget -T: with -q, busybox 1.35's wget crashes on it.
+            ExecResult wget = web.exec("timeout", "3", "wget", "-qO-", "http://127.0.0.1:"
+                    + local.getAddress().getPort() + "/");
+            assertThat(wget.exitCode()).as(wget.stderr()).isNotZero();
+            assertThat(requests).hasValue(0);
+        } finally {
+            local.stop(0);
         }
     }
 
@@ -121,12 +184,16 @@ class NetworkTest {
         try {
             int port = server.getMappedPort(7000);
             for (int i = 0; client == null; i++) {
-                java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), port);
+                java.net.Socket s = new java.net.Socket();
+                try {
+                    s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                } catch (java.net.ConnectException e) {
+                    // nc is not listening yet: the container refused the forwarded connection.
+                }
                 s.setSoTimeout(5000);
-                if ("ready\n".equals(new String(s.getInputStream().readNBytes(6)))) {
+                if (s.isConnected() && "ready\n".equals(new String(s.getInputStream().readNBytes(6)))) {
                     client = s;
                 } else {
-                    // nc was not listening yet: the forwarder ended the connection it could not relay.
                     s.close();
                     assertThat(i).as("no connection through the published port reached nc").isLessThan(50);
                     Thread.sleep(100);
@@ -247,15 +314,57 @@ class NetworkTest {
                     all.add(BUSYBOX.withNetwork("nt-fifty").withExposedPorts(80).withCommand("sleep", "600").start());
                 }
                 assertThat(HOST.bridgePorts(net.bridge())).hasSize(50);
+                all.forEach(c -> awaitForwarded(net.bridge() + "/" + c.id()));
                 assertThat(all.stream().map(c -> c.networkAddresses().get("nt-fifty")).distinct()).hasSize(50);
             } finally {
                 all.forEach(Container::close);
             }
             awaitReleased("nt-fifty");
             assertThat(HOST.bridgePorts(net.bridge())).isEmpty();
+            assertThat(HOST.portForwardTags()).noneMatch(t -> t.startsWith(net.bridge() + "/"));
         }
         assertThat(HOST.natTables()).doesNotContain(table);
         assertThat(linksBefore).containsAll(HOST.links());
+    }
+
+    /** Publishes a port from another JVM on the default engine's store, then waits to be killed. */
+    public static final class PublishingJvm {
+        public static void main(String[] args) throws Exception {
+            try (Engine engine = Engine.builder().root(Path.of(args[0])).build()) {
+                Container c = engine.container(BusyboxImage.NAME).withCommand("sleep", "600").withExposedPorts(80)
+                        .start();
+                System.out.println(c.id());
+                Thread.sleep(600_000);
+            }
+        }
+    }
+
+    /** Rules outlive a JVM killed with SIGKILL; the next engine opened on the store removes them. */
+    @Test
+    void portForwardsOfAKilledJvmAreRemovedByTheNextEngine() throws Exception {
+        Path root = Engine.defaultEngine().root();
+        // The default network exists before the child's port uses it.
+        HTTPD.withExposedPorts(80).start().close();
+        String bridge = Networks.get("stevedore").bridge();
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), PublishingJvm.class.getName(), root.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String tag;
+        try {
+            tag = bridge + "/" + new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()))
+                    .readLine();
+            awaitForwarded(tag);
+        } finally {
+            child.destroyForcibly().waitFor();
+        }
+        assertThat(HOST.portForwardTags()).as("rules outlive a killed JVM").contains(tag);
+        try (Engine next = Engine.builder().root(root).build()) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (HOST.portForwardTags().contains(tag) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(HOST.portForwardTags()).doesNotContain(tag);
+        }
     }
 
     @Test
@@ -297,6 +406,14 @@ class NetworkTest {
         assertThat(Networks.list()).extracting(Network::name).doesNotContain("nt-first");
         assertThatThrownBy(() -> Networks.get("nt-first")).hasMessageContaining("does not exist");
         assertThat(HOST.ipv4Routes()).doesNotContain("10.99.0.0/24");
+    }
+
+    /** Port forwarding rules are added in the background, the relay serving the port meanwhile. */
+    private static void awaitForwarded(String tag) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!HOST.portForwardTags().contains(tag)) {
+            assertThat(System.nanoTime()).as("no port forwarding rules for " + tag).isLessThan(deadline);
+        }
     }
 
     private static String addressAfterGateway(Network net, int n) {

@@ -133,6 +133,28 @@ public final class EngineCore implements AutoCloseable {
         this.snapshotter = snapshotter != null ? snapshotter : chooseSnapshotter(containersDir, snapshotReason);
         this.snapshotterChoice = snapshotter != null ? "given to the engine" : snapshotReason[0];
         removeLeftovers();
+        removeStalePortForwards();
+    }
+
+    /**
+     * Port forwarding rules of containers whose JVM was killed outlive it in the kernel: removed
+     * in the background (a process of nft), since rules added later take precedence meanwhile.
+     */
+    private void removeStalePortForwards() {
+        try (DirectoryStream<Path> networkFiles = Files.newDirectoryStream(root.resolve("networks"), "*.json")) {
+            if (!networkFiles.iterator().hasNext()) {
+                return;
+            }
+        } catch (IOException e) {
+            return;
+        }
+        io.execute(() -> {
+            try {
+                networks().removeStalePortForwards();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "cannot remove stale port forwarding rules: {0}", e.getMessage());
+            }
+        });
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One container's networking: its addresses, veth pairs and published ports, or the container
@@ -34,6 +35,10 @@ public final class ContainerNetwork {
     private final long sharedPid;
     private final List<Published> published = new ArrayList<>();
     private final List<Attachment> connected = new ArrayList<>();
+    /** The tag of this container's kernel port forwarding rules, while there may be some. */
+    private String forwardTag;
+    /** Whether the rules went in (in the background: the listeners relay meanwhile). */
+    private CompletableFuture<Boolean> forwarded;
     private boolean released;
 
     ContainerNetwork(NetworkManager manager, String container, List<Attachment> attachments, Path hostsFile) {
@@ -156,6 +161,29 @@ public final class ContainerNetwork {
             }
             connected.add(a);
         }
+        forwardPorts();
+    }
+
+    /**
+     * Forwards the published TCP ports of IPv4 host addresses in the kernel, now that the
+     * container's address is on its bridge; their listeners stay bound (see {@link PortForwarder})
+     * and relay the connections that come before the rules.
+     */
+    private void forwardPorts() {
+        List<HostNetwork.PortForward> forwards = new ArrayList<>();
+        for (Published p : published) {
+            java.net.InetSocketAddress bound = p.listener().address();
+            if (!p.binding().udp() && bound.getAddress() instanceof java.net.Inet4Address host) {
+                forwards.add(new HostNetwork.PortForward(host.getHostAddress(), bound.getPort(),
+                        attachments.get(0).address(), p.binding().containerPort()));
+            }
+        }
+        if (forwards.isEmpty()) {
+            return;
+        }
+        String bridge = attachments.get(0).bridge();
+        forwardTag = bridge + "/" + container;
+        forwarded = manager.forwardPorts(forwardTag, bridge, forwards);
     }
 
     /**
@@ -202,6 +230,12 @@ public final class ContainerNetwork {
         if (manager != null && !released) {
             manager.releaseStarted(container);
         }
+        if (forwarded != null && forwarded.join()) {
+            // Before the ports are free: a rule without its bound port would capture connections
+            // to whatever binds the port next.
+            manager.unforwardPorts(forwardTag);
+        }
+        forwarded = null;
         published.forEach(p -> p.listener().close());
         published.clear();
     }

@@ -1,6 +1,7 @@
 package dev.stevedore.internal.network;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * The kernel side of container networking: bridges, veth pairs, addresses, routes and NAT. The
@@ -68,4 +69,32 @@ public interface HostNetwork {
 
     /** @return the names of the NAT rule sets present */
     List<String> natTables();
+
+    /**
+     * A published TCP port forwarded in the kernel.
+     *
+     * @param hostAddress the IPv4 host address, {@code 0.0.0.0} for all of the host's
+     * @param hostPort the host port
+     * @param target the container's address on the bridge
+     * @param targetPort the container's port
+     */
+    record PortForward(String hostAddress, int hostPort, String target, int targetPort) {
+    }
+
+    /**
+     * Forwards published ports to a container on a bridge in the kernel (destination NAT), so a
+     * connection stays one connection end to end. Rules added later for the same host port take
+     * precedence.
+     *
+     * @param tag names the rules for {@link #unforwardPorts}: {@code <bridge>/<container>}
+     * @param bridge the bridge the container is on
+     * @param forwards the ports
+     */
+    void forwardPorts(String tag, String bridge, List<PortForward> forwards);
+
+    /** Removes the rules {@link #forwardPorts} added under a tag; nothing when there are none. */
+    void unforwardPorts(String tag);
+
+    /** @return the tags of the port forwarding rules present */
+    Set<String> portForwardTags();
 }

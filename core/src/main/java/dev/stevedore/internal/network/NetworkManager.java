@@ -4,6 +4,7 @@ import dev.stevedore.NetworkException;
 import dev.stevedore.internal.store.FileLocks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -20,8 +21,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -36,6 +41,7 @@ public final class NetworkManager implements AutoCloseable {
     /** The network containers with published ports but no network of their own join. */
     public static final String DEFAULT_NETWORK = "stevedore";
 
+    private static final System.Logger LOG = System.getLogger(NetworkManager.class.getName());
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     /** Automatic subnets: the /24s from 10.89.0.0 to 10.127.255.0, skipping those in use. */
     private static final int POOL_FIRST = Subnet.parseAddress("10.89.0.0", "pool");
@@ -51,6 +57,14 @@ public final class NetworkManager implements AutoCloseable {
     private final Set<String> releasing = new java.util.HashSet<>();
     private HostNetwork host;
     private PortForwarder forwarder;
+    /** Whether kernel port forwarding failed already (it is logged once). */
+    private final AtomicBoolean forwardingFailed = new AtomicBoolean();
+    /** Adds port forwarding rules one transaction at a time, off the containers' start. */
+    private final ExecutorService ruleChanges = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "stevedore-port-rules");
+                t.setDaemon(true);
+                return t;
+            });
     private boolean closed;
 
     /**
@@ -428,6 +442,61 @@ public final class NetworkManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Forwards a container's published ports in the kernel, in the background: an nft
+     * transaction takes 10-20 ms, which a container's start need not wait for.
+     *
+     * @return completes with false when the kernel would not (no nft, say): the forwarder relays
+     *     them alone
+     */
+    CompletableFuture<Boolean> forwardPorts(String tag, String bridge,
+            List<HostNetwork.PortForward> forwards) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                host().forwardPorts(tag, bridge, forwards);
+                return true;
+            } catch (RuntimeException e) {
+                if (!forwardingFailed.getAndSet(true)) {
+                    LOG.log(Level.WARNING, "published ports are relayed by the JVM only, at about half the"
+                            + " throughput of kernel forwarding: {0}", e.getMessage());
+                }
+                return false;
+            }
+        }, ruleChanges);
+    }
+
+    void unforwardPorts(String tag) {
+        try {
+            host().unforwardPorts(tag);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot remove the port forwarding rules of {0}: {1}", tag,
+                    e.getMessage());
+        }
+    }
+
+    /**
+     * Removes kernel port forwarding rules of this store's networks whose containers are gone
+     * (their JVM was killed): until then a rule would capture connections to a port that any
+     * process may bind.
+     */
+    public void removeStalePortForwards() {
+        HostNetwork h = host();
+        Set<String> tags = h.portForwardTags();
+        try (FileLocks.Held lock = store.lock()) {
+            for (NetworkRecord n : store.list()) {
+                for (String tag : tags) {
+                    String container = tag.substring(tag.indexOf('/') + 1);
+                    if (tag.startsWith(n.bridge() + "/") && n.allocations().stream()
+                            .noneMatch(a -> a.container().equals(container) && alive(a.owner()))) {
+                        LOG.log(Level.INFO, "removing port forwarding left by a process that is gone: {0}",
+                                tag);
+                        h.unforwardPorts(tag);
+                    }
+                }
+            }
+        }
+    }
+
     /** Recreates a network's bridge the host lost (after a reboot), once per JVM and network. */
     private void ensureBridge(HostNetwork h, NetworkRecord n) {
         if (checkedBridges.contains(n.bridge())) {
@@ -554,6 +623,7 @@ public final class NetworkManager implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
+        ruleChanges.shutdown();
         if (forwarder != null) {
             forwarder.close();
         }

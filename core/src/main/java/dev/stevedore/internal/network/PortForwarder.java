@@ -26,22 +26,29 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * container's address by one selector thread per engine, through a direct buffer per direction;
  * UDP datagrams are relayed through a socket per client address.
  *
- * <p>Why a forwarder rather than nftables DNAT: DNAT of {@code 127.0.0.1} needs
- * {@code route_localnet} on the host (a host-wide sysctl that lets martian loopback packets
- * onto the wire) plus rules in the nat output chain that every other tool sharing nftables can
- * break, and rules outlive a crashed JVM. A forwarder needs no privilege beyond binding the port,
- * the kernel reports "address in use" at bind time, the port is gone the moment the JVM is, and
- * it works whatever the host's firewall does.
- *
- * <p>Its cost is a second TCP connection: every relayed byte passes the kernel's TCP/IP stack
- * twice (client to forwarder, forwarder to container), and that stack work, not copying, is most
- * of a transfer's CPU time (the two copies of a direct loopback transfer are about a sixth of it).
- * So where the CPUs are the limit a relayed bulk transfer gets about half the direct rate
- * ({@code PortForwarderBenchmark}), and zero-copy relaying does not change that: a splice(2)
- * relay (sockets opened through the C library, since the JDK keeps descriptors private, and a
- * thread per direction) took the same CPU time per GiB as this one and reached no better rate,
- * so the forwarder stays plain Java. Only forwarding inside the kernel (DNAT, one connection end
- * to end) avoids the second pass.
+ * <p>Every published port is bound here, and TCP ports of containers on a bridge are also
+ * forwarded in the kernel (nftables DNAT, {@link HostNetwork#forwardPorts}), which takes their
+ * connections before they reach this listener once the rules are in (they are added in the
+ * background, 10-20 ms after the container is wired). Why both:
+ * <ul>
+ * <li>Throughput. A relay costs a second TCP connection: every byte passes the kernel's TCP/IP
+ * stack twice (client to forwarder, forwarder to container), and that stack work, not copying,
+ * is most of a transfer's CPU time (the two copies of a direct loopback transfer are about a
+ * sixth of it). Where the CPUs are the limit a relayed bulk transfer gets about half the direct
+ * rate ({@code PortForwarderBenchmark}), and zero-copy relaying does not change that: a
+ * splice(2) relay took the same CPU time per GiB and reached no better rate. DNAT keeps one
+ * connection end to end, at about the direct rate ({@code PublishedPortBenchmark} in examples).
+ * <li>The bound listener keeps what a relay gives and rules alone would not: the kernel reports
+ * "address in use" at bind time, the port stays reserved for the container (no other process
+ * can bind it under the rule), and clients the rules don't cover still get through: UDP, IPv6,
+ * containers on the container's own bridge (the kernel cannot send a connection back out the
+ * bridge port it came in on, and the rule does not single out the container itself), and every
+ * port when nft is missing or fails (logged once).
+ * <li>The rules' costs are handled where they arise: {@code route_localnet} only on our bridges,
+ * with a rule dropping containers' packets to the host's 127.0.0.0/8; one table of our own;
+ * rules removed before their port is released, and those a killed JVM left swept when an engine
+ * opens the store.
+ * </ul>
  */
 final class PortForwarder implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PortForwarder.class.getName());

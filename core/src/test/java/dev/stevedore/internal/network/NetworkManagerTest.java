@@ -22,6 +22,7 @@ class NetworkManagerTest {
         final List<String> routes = new ArrayList<>(List.of("172.17.0.0/16", "10.89.0.0/24"));
         final Set<String> links = ConcurrentHashMap.newKeySet();
         final List<String> nat = new ArrayList<>();
+        final java.util.Map<String, List<PortForward>> forwarded = new ConcurrentHashMap<>();
 
         @Override
         public String unavailableReason() {
@@ -81,6 +82,21 @@ class NetworkManagerTest {
         public List<String> natTables() {
             return nat;
         }
+
+        @Override
+        public void forwardPorts(String tag, String bridge, List<PortForward> forwards) {
+            forwarded.put(tag, forwards);
+        }
+
+        @Override
+        public void unforwardPorts(String tag) {
+            forwarded.remove(tag);
+        }
+
+        @Override
+        public Set<String> portForwardTags() {
+            return Set.copyOf(forwarded.keySet());
+        }
     }
 
     final FakeHost host = new FakeHost();
@@ -111,6 +127,40 @@ class NetworkManagerTest {
         m.remove("b");
         assertThat(host.nat).isEmpty();
         assertThat(host.links).doesNotContain(b.bridge());
+    }
+
+    /**
+     * Published TCP ports are forwarded in the kernel once the container is wired (UDP only by
+     * the relay), the rules go with the container, and rules of a JVM that was killed are swept.
+     */
+    @Test
+    void portForwardsFollowContainersAndStaleOnesAreSwept(@TempDir Path root) {
+        NetworkManager m = manager(root);
+        NetworkRecord n = m.create("n", "10.100.0.0/24", false);
+        NetworkManager killed = new NetworkManager(root, "killed", o -> !dead.contains(o), host);
+        List<PortBinding> ports = List.of(new PortBinding("127.0.0.1", 0, 80), new PortBinding("127.0.0.1", 0, 53,
+                true));
+        ContainerNetwork mine = m.prepare(new NetworkManager.Request("mine", null, List.of("n"), List.of(), ports,
+                root.resolve("mine.hosts")));
+        ContainerNetwork lost = killed.prepare(new NetworkManager.Request("lost", null, List.of("n"), List.of(),
+                ports, root.resolve("lost.hosts")));
+        assertThat(host.forwarded).isEmpty();
+        mine.connect(1);
+        lost.connect(2);
+        // Added in the background.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (host.forwarded.size() < 2 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(host.forwarded.get(n.bridge() + "/mine")).containsExactly(new HostNetwork.PortForward("127.0.0.1",
+                mine.mappedPort(80, false), "10.100.0.2", 80));
+        dead.add("killed");
+        killed.close();
+        manager(root).removeStalePortForwards();
+        assertThat(host.forwarded).containsOnlyKeys(n.bridge() + "/mine");
+        mine.release();
+        assertThat(host.forwarded).isEmpty();
+        m.close();
     }
 
     @Test
