@@ -436,7 +436,8 @@ public final class ContainerSpec {
     }
 
     /**
-     * @param content what the process reads on standard input (then end of file), as UTF-8
+     * @param content what the process reads on standard input (then end of file), as UTF-8; with
+     *     {@link #withTty()}, what is typed into its terminal
      * @return a new spec
      */
     public ContainerSpec withStdin(String content) {
@@ -444,7 +445,8 @@ public final class ContainerSpec {
     }
 
     /**
-     * @param content what the process reads on standard input (then end of file)
+     * @param content what the process reads on standard input (then end of file); with
+     *     {@link #withTty()}, what is typed into its terminal
      * @return a new spec
      */
     public ContainerSpec withStdin(byte[] content) {

@@ -60,6 +60,8 @@ class TerminalTest {
             awaitOutput(c, "name? ");
             c.terminalInput().write("joe\n".getBytes(StandardCharsets.UTF_8));
             awaitOutput(c, "24 80\r\n");
+            assertThat(c.exec("sh", "-c", "[ -t 1 ] || echo piped").stdout()).as("exec without a terminal, as docker's")
+                    .isEqualTo("piped\n");
             c.resizeTerminal(100, 40);
             c.terminalInput().write("\n".getBytes(StandardCharsets.UTF_8));
             ExecResult r = c.waitFor(Duration.ofSeconds(20));

@@ -414,7 +414,8 @@ public final class Instance {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("exec needs a command: give at least the executable");
         }
-        Process process = spec.process().withArgs(command);
+        // As docker exec without -t: pipes, whether or not the container's own process has a terminal.
+        Process process = spec.process().withArgs(command).withTerminal(false);
         long start = System.nanoTime();
         ContainerProcess p;
         try {
