@@ -12,8 +12,9 @@
  *   one as the receiver of messages) and writes the exit status to EXIT_FILE when the child ends.
  *
  * Wire format (native byte order, the JVM is on the same machine):
- *   plan (Java -> helper), in two frames: the operations up to CLONE, then the child's operations
- *     (a helper prepared in advance clones before the second arrives); each frame is
+ *   plan (Java -> helper), in two frames: the operations up to CLONE and the child's first ones,
+ *     which it runs at once, then the rest of the child's operations (a helper prepared in advance
+ *     clones and runs those first ones before the second arrives); each frame is
  *     u32 size, then ops: u8 code, u16 argc, argc x (u32 len, bytes)
  *   commands (Java -> helper): 'G' (go ahead), 'C' (continue after a pause), 'K' + i32 signal
  *   messages (helper -> Java): u32 size, u8 type, i32 value, 3 x (u32 len, bytes)
@@ -325,6 +326,29 @@ static void make_parent_mount_private(const char *root) {
     }
 }
 
+/*
+ * Unmounting the old root waits for an RCU grace period before it frees the mounts, milliseconds on
+ * a busy host, but it has detached them and released the mount namespace's lock before that wait.
+ * So a thread (sharing our memory, root and working directory) unmounts while the other mounts
+ * go on, and whatever hands control to anyone else (the go-ahead, a hook, exec) waits for it.
+ */
+static char unmount_stack[16384] __attribute__((aligned(16)));
+static volatile int unmount_tid, unmount_err;
+static const char *pivoted_root;
+
+static int unmount_old_root(void *unused) {
+    (void) unused;
+    /* errno is the main thread's too (no TLS of its own): read at once, and only on failure. */
+    unmount_err = umount2(".", MNT_DETACH) < 0 ? errno : 0;
+    return 0;
+}
+
+static void await_unmount(void) {
+    /* The kernel clears the tid when the thread has exited, and wakes this futex. */
+    for (int tid; (tid = unmount_tid) != 0;) syscall(SYS_futex, &unmount_tid, 0 /* FUTEX_WAIT */, tid, NULL, NULL, 0);
+    if (unmount_err) fail("unmount old root", pivoted_root, "", unmount_err);
+}
+
 static void do_pivot(const char *root) {
     make_parent_mount_private(root);
     /* pivot_root(".", ".") also refuses a shared new root; the planner restores its propagation after. */
@@ -333,8 +357,11 @@ static void do_pivot(const char *root) {
     /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves no way back. */
     if (syscall(SYS_pivot_root, ".", ".") < 0) fail("pivot_root", root, "", errno);
     if (mount("", ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) fail("make old root slave", root, "", errno);
-    if (umount2(".", MNT_DETACH) < 0) fail("unmount old root", root, "", errno);
-    if (chdir("/") < 0) fail("chdir to rootfs", "/", "", errno);
+    pivoted_root = root;
+    if (clone(unmount_old_root, unmount_stack + sizeof unmount_stack, CLONE_VM | CLONE_FS | CLONE_FILES
+              | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
+              NULL, &unmount_tid, NULL, &unmount_tid) < 0)
+        fail("unmount old root", root, "", errno);
 }
 
 static void do_mask(const char *path) {
@@ -599,16 +626,10 @@ static void reset_signals(void) {
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, 8);
 }
 
-static void run_child(int from, int go_fd) {
+/* Runs operations from..to-1 in the child; an EXEC among them does not return. */
+static void run_ops(int from, int to, int go_fd) {
     char c;
-    /*
-     * If the parent died before this, nobody will ever send the go-ahead: the read of go_fd sees
-     * EOF and the child exits (getppid() cannot tell, it is 0 in a new pid namespace).
-     */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    ssize_t len = readlink("/proc/self", host_pid, sizeof host_pid - 1);
-    host_pid[len > 0 ? len : 0] = '\0';
-    for (int i = from; i < nops; i++) {
+    for (int i = from; i < to; i++) {
         struct op *o = &ops[i];
         switch (o->code) {
         case OP_SETNS: {
@@ -644,15 +665,17 @@ static void run_child(int from, int go_fd) {
         case OP_REMOUNT_RO: do_remount_ro(o->argv[0], num(o->argv[1]), num(o->argv[2])); break;
         case OP_MKDIR_P: if (mkdir_p(o->argv[0], num(o->argv[1])) < 0) fail("mkdir", o->argv[0], "", errno); break;
         case OP_GO:
+            await_unmount();
             send_msg('R', 0, "", "", "");
             if (read(go_fd, &c, 1) != 1) _exit(1);
             break;
         case OP_PAUSE:
+            await_unmount();
             /* Java runs the hooks of the runtime's namespaces, then sends the go-ahead. */
             send_msg('H', 0, "", "", "");
             if (read(go_fd, &c, 1) != 1) _exit(1);
             break;
-        case OP_HOOK: run_hook(o); break;
+        case OP_HOOK: await_unmount(); run_hook(o); break;
         case OP_CONSOLE: setup_console(o); break;
         case OP_CHECK_EXEC: check_exec(o); break;
         case OP_CHROOT:
@@ -675,29 +698,30 @@ static void run_child(int from, int go_fd) {
         case OP_CHDIR: if (chdir(o->argv[0]) < 0) fail("chdir", o->argv[0], "", errno); break;
         case OP_ENV: env[nenv++] = o->argv[0]; break;
         case OP_ARG: args[nargs++] = o->argv[0]; break;
-        case OP_EXEC: do_exec(o->argv[0]);
+        case OP_EXEC: await_unmount(); do_exec(o->argv[0]);
         default: fail("parse plan", "operation out of place", "", EINVAL);
         }
     }
-    fail("parse plan", "no exec operation", "", EINVAL);
 }
 
-/* Copies the second part of the plan, the child's operations, from Java to the child. */
-static void relay_plan(int sock, int to, pid_t child) {
-    uint32_t size;
-    char buf[4096];
-    if (read_full(sock, &size, 4) < 0 || write(to, &size, 4) != 4) {
-        kill(child, SIGKILL);
-        fail("read plan", "", "", errno);
-    }
-    while (size > 0) {
-        ssize_t n = read(sock, buf, size < sizeof buf ? size : sizeof buf);
-        if (n <= 0 || write(to, buf, n) != n) {
-            kill(child, SIGKILL);
-            fail("read plan", "", "", n == 0 ? EPIPE : errno);
-        }
-        size -= n;
-    }
+/*
+ * The child: first the operations that followed CLONE in the first part (a spare's namespaces get
+ * ready before any container is asked for), then, once it arrives, the rest of the plan.
+ */
+static void __attribute__((noreturn)) run_child(int prelude, int plan_fd, int go_fd) {
+    /*
+     * If the parent died before this, nobody will ever send the go-ahead: the read of go_fd sees
+     * EOF and the child exits (getppid() cannot tell, it is 0 in a new pid namespace).
+     */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ssize_t len = readlink("/proc/self", host_pid, sizeof host_pid - 1);
+    host_pid[len > 0 ? len : 0] = '\0';
+    int first = nops;
+    run_ops(prelude, first, go_fd);
+    read_plan(plan_fd);
+    close(plan_fd);
+    run_ops(first, nops, go_fd);
+    fail("parse plan", "no exec operation", "", EINVAL);
 }
 
 /*
@@ -738,16 +762,38 @@ static void run_id_map_tool(const char *tool, pid_t child, const char *triples) 
     }
 }
 
-static int exit_status(int status) {
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 /* Forwards child frames; returns 0 at EOF (exec happened or the child is gone). */
 static int forward(int from, int sock) {
     char buf[4096];
     ssize_t n = read(from, buf, sizeof buf);
     if (n > 0 && sock >= 0) send_all(sock, buf, n);
     return n > 0 || (n < 0 && errno == EINTR);
+}
+
+/*
+ * Copies the second part of the plan, the child's operations, from Java to the child. A child
+ * that is gone already failed in its first operations: its report goes first.
+ */
+static void relay_plan(int sock, int to, pid_t child, int err_fd) {
+    uint32_t size;
+    char buf[4096];
+    ssize_t n = 0;
+    if (read_full(sock, &size, 4) < 0 || write(to, &size, 4) != 4) goto failed;
+    while (size > 0) {
+        n = read(sock, buf, size < sizeof buf ? size : sizeof buf);
+        if (n <= 0 || write(to, buf, n) != n) goto failed;
+        size -= n;
+    }
+    return;
+failed:;
+    int err = n == 0 ? EPIPE : errno;
+    kill(child, SIGKILL);
+    while (forward(err_fd, sock)) {}
+    fail("read plan", "", "", err);
+}
+
+static int exit_status(int status) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 /* Binds the control socket of a detached helper before it reports anything, so "start" finds it. */
@@ -816,8 +862,8 @@ int main(int argc, char **argv) {
         close(fd);
     }
     if (i == nops) fail("parse plan", "no clone operation", "", EINVAL);
-    clone_flags = num(ops[i++].argv[0]);
-    if (i != nops) fail("parse plan", "operation after clone in the first part", "", EINVAL);
+    int clone_at = i;
+    clone_flags = num(ops[i].argv[0]);
 
     sigset_t all;
     sigfillset(&all);
@@ -838,9 +884,7 @@ int main(int argc, char **argv) {
         close(plan_pipe[1]);
         report_fd = err_pipe[1];
         /* The namespaces exist already; the rest of the plan may come much later (a helper prepared in advance). */
-        read_plan(plan_pipe[0]);
-        close(plan_pipe[0]);
-        run_child(i, go_pipe[0]);
+        run_child(clone_at + 1, plan_pipe[0], go_pipe[0]);
     }
     close(err_pipe[1]);
     close(go_pipe[0]);
@@ -850,7 +894,7 @@ int main(int argc, char **argv) {
      * A new user namespace gets its mappings from here, the parent side, while the child still
      * waits for the rest of its plan: it has no privilege in its namespace before that.
      */
-    for (int j = 0; j < i; j++) {
+    for (int j = 0; j < clone_at; j++) {
         if (ops[j].code != OP_ID_MAP) continue;
         if (ops[j].argv[0][0] == '/') {
             run_id_map_tool(ops[j].argv[0], pid, ops[j].argv[1]);
@@ -866,7 +910,17 @@ int main(int argc, char **argv) {
         }
         close(fd);
     }
-    relay_plan(sock, plan_pipe[1], pid);
+    /*
+     * The container's mounts are torn down when the last reference to its mount namespace goes. In
+     * the container's own exit that delays the exit status by the unmounting (and an RCU grace
+     * period); held here, it happens when this helper exits, after the status is reported.
+     */
+    if (clone_flags & CLONE_NEWNS) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/ns/mnt", pid);
+        (void) open(path, O_RDONLY | O_CLOEXEC);
+    }
+    relay_plan(sock, plan_pipe[1], pid, err_pipe[0]);
     close(plan_pipe[1]);
 
     send_msg('P', pid, "", "", "");

@@ -40,6 +40,12 @@ final class Helper {
     private volatile long pid;
     /** Held while talking to the helper; the channel is closed under it once the helper has exited. */
     private final Object lock = new Object();
+    /** Held while reading the exit status; {@link #kill} must not wait for it. */
+    private final Object statusLock = new Object();
+    /** Set once the process was executed: from then on the only message left is the exit status. */
+    private volatile boolean executed;
+    /** The exit status the helper reported, before it exits itself; null until read. */
+    private volatile Integer reported;
 
     private Helper(java.lang.Process process, SocketChannel channel) {
         this.process = process;
@@ -48,7 +54,7 @@ final class Helper {
 
     /**
      * Starts a helper and waits until it is connected; it then waits for its plan.
-     * Call it from the one long-lived launcher thread: the helper's parent-death signal fires
+     * Call it from a long-lived launcher thread: the helper's parent-death signal fires
      * when the thread that forked it ends, so that must not be a caller's thread.
      */
     static Helper spawn(Path executable, Path socket, Stdio stdio) {
@@ -176,6 +182,7 @@ final class Helper {
         if (m.type() != 'S') {
             throw failure(m, "start");
         }
+        executed = true;
     }
 
     /** Asks the helper to signal its child; does nothing once the child is gone. */
@@ -185,14 +192,33 @@ final class Helper {
             synchronized (lock) {
                 if (channel.isOpen()) {
                     channel.write(buf);
+                    return;
                 }
             }
         } catch (IOException e) {
-            // The helper has exited: so has the process.
+            // The helper has exited, or an interrupted waitFor closed the channel: see below.
+        }
+        // The helper relays the signals it gets; SIGKILL ends it, and the container with it (parent-death
+        // signal). Its pid is not reused before the JVM has reaped it.
+        if (reported == null && process.isAlive()) {
+            if (signal == 9) {
+                process.destroyForcibly();
+            } else {
+                jnr.posix.POSIXFactory.getNativePOSIX().kill((int) process.pid(), signal);
+            }
         }
     }
 
+    /** @return whether the container process has ended (its helper may still be cleaning up) */
+    boolean exited() {
+        return reported != null || !process.isAlive();
+    }
+
     OptionalInt waitFor(Duration timeout) {
+        Integer status = reported;
+        if (status != null) {
+            return OptionalInt.of(status);
+        }
         try {
             return process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)
                     ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
@@ -202,12 +228,47 @@ final class Helper {
         }
     }
 
+    /** Waits for the helper itself to exit, having released the container's mounts and left its cgroups. */
+    boolean awaitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ContainerBackendException("interrupted while waiting for the helper of pid " + pid, null, e);
+        }
+    }
+
+    /**
+     * Once the process was executed, the status comes from the helper's report, which it sends
+     * before it exits itself (and unmounts the container's file systems); otherwise, or if the
+     * connection ends first, from the helper's exit.
+     */
     int waitFor() {
+        Integer status = executed ? reportedStatus() : null;
+        if (status != null) {
+            return status;
+        }
         try {
             return process.waitFor();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ContainerBackendException("interrupted while waiting for pid " + pid, null, e);
+        }
+    }
+
+    private Integer reportedStatus() {
+        synchronized (statusLock) {
+            try {
+                while (reported == null) {
+                    Message m = read();
+                    if (m.type() == 'X') {
+                        reported = m.value();
+                    }
+                }
+            } catch (IOException e) {
+                // Closed once the helper exited, or by an interrupt: its exit tells.
+            }
+            return reported;
         }
     }
 

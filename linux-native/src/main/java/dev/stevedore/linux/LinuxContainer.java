@@ -55,7 +55,7 @@ final class LinuxContainer extends LinuxProcess implements ContainerHandle {
 
     @Override
     public ContainerState state() {
-        if (deleted || !helper.process.isAlive()) {
+        if (deleted || helper.exited()) {
             return ContainerState.STOPPED;
         }
         return !started ? ContainerState.CREATED : paused ? ContainerState.PAUSED : ContainerState.RUNNING;
@@ -152,9 +152,9 @@ final class LinuxContainer extends LinuxProcess implements ContainerHandle {
         }
         if (helper.process.isAlive()) {
             helper.kill(9);
-            if (helper.waitFor(Duration.ofSeconds(5)).isEmpty()) {
+            if (!helper.awaitExit(Duration.ofSeconds(5))) {
                 helper.process.destroyForcibly();
-                helper.waitFor();
+                helper.awaitExit(Duration.ofSeconds(5));
             }
         }
         helper.close();

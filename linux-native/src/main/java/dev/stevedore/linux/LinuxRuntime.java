@@ -55,7 +55,10 @@ final class LinuxRuntime implements ContainerRuntime {
     private final Path helperExecutable;
     private final Cgroups cgroups;
     private final CgroupSettings.Host host = CgroupSettings.Host.detect();
+    /** Prepares spares; see {@link Spare}. */
     private final ExecutorService launcher;
+    /** Starts the helpers a caller waits for, which must not queue behind the spares being prepared. */
+    private final ExecutorService directLauncher;
     private final Map<String, LinuxContainer> containers = new ConcurrentHashMap<>();
     /** Ids in use, reserved before their container exists. */
     private final Set<String> ids = ConcurrentHashMap.newKeySet();
@@ -111,8 +114,17 @@ final class LinuxRuntime implements ContainerRuntime {
         removeLeftovers();
         resolvConf = readResolvConf();
         helperExecutable = HelperBinary.extract(this.stateDir.resolve("bin"));
-        launcher = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "stevedore-launcher-" + instance);
+        launcher = launcherThread("stevedore-launcher-" + instance);
+        directLauncher = launcherThread("stevedore-direct-launcher-" + instance);
+    }
+
+    /**
+     * A helper's parent-death signal fires when the thread that forked it ends, so helpers are
+     * started on threads that live as long as the runtime.
+     */
+    private static ExecutorService launcherThread(String name) {
+        return Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, name);
             t.setDaemon(true);
             return t;
         });
@@ -133,6 +145,7 @@ final class LinuxRuntime implements ContainerRuntime {
         Path dir = instanceDir.resolve(id);
         Spare spare = null;
         ConsoleSocket console = null;
+        Runnable refill = null;
         try {
             Spec spec = rootless == null ? asked : rootless.apply(asked);
             CgroupSettings settings = spec.linux() == null ? CgroupSettings.of(null, List.of(), cgroups, host)
@@ -142,10 +155,15 @@ final class LinuxRuntime implements ContainerRuntime {
             console = hasTerminal(spec.process()) ? listenForTerminal() : null;
             Plan plan = Planner.create(id, spec, rootfs, List.of(), writeEtcFiles(dir, spec),
                     cgroups.containerView(controllers), console == null ? null : console.path(), false);
-            // A helper connects to the console socket before it clones, so one prepared in advance cannot serve
-            // a terminal: this one is made now, and the spares stay as they are.
-            spare = console == null ? takeSpare(stdio, plan.beforeClone(), controllers)
-                    : onLauncher(() -> prepareSpare(Stdio.pipes(), plan.beforeClone(), controllers));
+            Plan beforeClone = plan.beforeClone();
+            if (console == null) {
+                spare = takeSpare(stdio, beforeClone, controllers);
+                refill = () -> refill(stdio, beforeClone, controllers);
+            } else {
+                // A helper connects to the console socket before it clones, so one prepared in advance cannot
+                // serve a terminal: this one is made now, and the spares stay as they are.
+                spare = onDirectLauncher(() -> prepareSpare(Stdio.pipes(), beforeClone, controllers));
+            }
             cgroups.apply(spare.cgroup(), settings.writes());
             Helper helper = spare.helper().begin(plan.afterClone(), pid -> LifecycleHooks.runCreate(id, spec, pid));
             LinuxContainer container = new LinuxContainer(this, id, spec, spare.cgroup(), controllers, spare.procs(),
@@ -163,6 +181,12 @@ final class LinuxRuntime implements ContainerRuntime {
         } finally {
             if (console != null) {
                 console.close();
+            }
+            // Once this container is set up, so that preparing the next helper does not compete with it
+            // for the CPU. submit, not execute: an exception must not end the thread, whose death would
+            // kill its helpers.
+            if (refill != null) {
+                launcher.submit(refill);
             }
         }
     }
@@ -198,13 +222,11 @@ final class LinuxRuntime implements ContainerRuntime {
                 spare = spares.poll();
             }
         }
-        // The launcher runs one task at a time: without a fitting spare, this container's helper is
-        // prepared before the refill, so the caller does not wait for the spares of later containers.
+        // Without a fitting spare, this container's helper is prepared on the other thread, so the caller
+        // does not wait for the spares of later containers being prepared.
         if (spare == null) {
-            spare = onLauncher(() -> prepareSpare(stdio, beforeClone, controllers));
+            spare = onDirectLauncher(() -> prepareSpare(stdio, beforeClone, controllers));
         }
-        // submit, not execute: an exception must not end the thread, whose death would kill its helpers.
-        launcher.submit(() -> refill(stdio, beforeClone, controllers));
         return spare;
     }
 
@@ -269,9 +291,9 @@ final class LinuxRuntime implements ContainerRuntime {
         cgroups.remove(spare.cgroup());
     }
 
-    private <T> T onLauncher(java.util.concurrent.Callable<T> task) {
+    private <T> T onDirectLauncher(java.util.concurrent.Callable<T> task) {
         try {
-            return launcher.submit(task).get();
+            return directLauncher.submit(task).get();
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof RuntimeException) {
                 throw (RuntimeException) e.getCause();
@@ -297,7 +319,7 @@ final class LinuxRuntime implements ContainerRuntime {
             }
         }
         if (helper == null || !helper.process.isAlive()) {
-            helper = onLauncher(() -> spawnHelper(stdio));
+            helper = onDirectLauncher(() -> spawnHelper(stdio));
         }
         launcher.submit(() -> refillExecHelper(stdio));
         return helper.clone(plan.beforeClone()).begin(plan.afterClone());
@@ -448,8 +470,10 @@ final class LinuxRuntime implements ContainerRuntime {
             }
         }
         launcher.shutdown();
+        directLauncher.shutdown();
         try {
             launcher.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            directLauncher.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

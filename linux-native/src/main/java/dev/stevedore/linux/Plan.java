@@ -30,6 +30,8 @@ final class Plan {
     }
 
     private final List<Step> steps = new ArrayList<>();
+    /** Where the part sent before the container is asked for ends, if after CLONE; see {@link #endPrelude()}. */
+    private int preludeEnd = -1;
 
     Plan add(Op op, Object... args) {
         List<String> strings = new ArrayList<>(args.length);
@@ -40,14 +42,31 @@ final class Plan {
         return this;
     }
 
-    /** @return the operations up to and including CLONE: what the helper does before the child exists */
-    Plan beforeClone() {
-        return sub(0, cloneEnd());
+    /**
+     * Marks the steps added since CLONE as the child's prelude: they go with the first part, and the
+     * child runs them as soon as it exists, so a helper prepared in advance has them done already.
+     */
+    Plan endPrelude() {
+        cloneEnd();
+        preludeEnd = steps.size();
+        return this;
     }
 
-    /** @return the child's operations, sent once the container is created */
+    /**
+     * @return the operations up to and including CLONE (what the helper does before the child
+     *     exists) and the child's prelude
+     */
+    Plan beforeClone() {
+        return sub(0, firstPartEnd());
+    }
+
+    /** @return the rest of the child's operations, sent once the container is created */
     Plan afterClone() {
-        return sub(cloneEnd(), steps.size());
+        return sub(firstPartEnd(), steps.size());
+    }
+
+    private int firstPartEnd() {
+        return preludeEnd >= 0 ? preludeEnd : cloneEnd();
     }
 
     private int cloneEnd() {

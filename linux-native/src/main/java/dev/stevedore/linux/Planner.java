@@ -158,10 +158,12 @@ final class Planner {
             plan.add(Op.CONSOLE_SOCKET, consoleSocket);
         }
         plan.add(Op.CLONE, flags);
+        boolean joins = false;
         for (NamespaceType type : JOIN_ORDER) {
             Namespace ns = namespaces.get(type);
             if (ns != null && ns.path() != null) {
                 plan.add(Op.SETNS, ns.path(), cloneFlag(type));
+                joins = true;
             }
         }
         // After the parent moved us into our cgroups, so that they become the namespace's root.
@@ -171,12 +173,6 @@ final class Planner {
         if (isNew(namespaces, NamespaceType.NETWORK)) {
             plan.add(Op.LOOPBACK);
         }
-        if (spec.hostname() != null) {
-            plan.add(Op.HOSTNAME, spec.hostname());
-        }
-        if (spec.domainname() != null) {
-            plan.add(Op.DOMAINNAME, spec.domainname());
-        }
         // Nothing mounted from here on may propagate back to the host (runc's default: rslave), whatever
         // rootfsPropagation asks for the container's root: a shared "/" would pass the container's mounts to
         // the host's, and an unbindable one could not be bound as the root. That is set after pivot_root.
@@ -184,6 +180,17 @@ final class Planner {
         long setupPropagation = PROPAGATIONS.get(propagation.endsWith("private") ? "rprivate" : "rslave");
         if (ownMounts) {
             plan.add(Op.MOUNT, "", "/", "", 0, "", 0, setupPropagation, 0);
+        }
+        // These depend only on the namespaces, so a helper prepared in advance does them before it is
+        // needed: unless it waits for its user namespace's mappings, or has namespaces to join first.
+        if (!joins && !newUser) {
+            plan.endPrelude();
+        }
+        if (spec.hostname() != null) {
+            plan.add(Op.HOSTNAME, spec.hostname());
+        }
+        if (spec.domainname() != null) {
+            plan.add(Op.DOMAINNAME, spec.domainname());
         }
         addRootfs(plan, root, rootfs);
         if (!ownMounts) {

@@ -142,6 +142,35 @@ class LinuxContainerTest {
     }
 
     @Test
+    void signalsStillReachTheContainerAfterAnInterruptedWait() throws Exception {
+        // An interrupt closes the channel a waiting thread reads the exit status from.
+        ContainerHandle c = runtime.create(nextId(), sh("trap 'exit 7' TERM; while true; do sleep 0.05; done"),
+                List.of(), Stdio.discard());
+        try {
+            c.start();
+            java.util.concurrent.CompletableFuture<Throwable> waited = new java.util.concurrent.CompletableFuture<>();
+            Thread waiter = new Thread(() -> {
+                try {
+                    waited.complete(new AssertionError("waitFor returned " + c.waitFor()));
+                } catch (RuntimeException e) {
+                    waited.complete(e);
+                }
+            });
+            waiter.start();
+            Thread.sleep(200);
+            waiter.interrupt();
+            assertThat(waited.get(5, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(ContainerBackendException.class)
+                    .hasMessageContaining("interrupted");
+            c.kill(15);
+            assertThat(c.waitFor(Duration.ofSeconds(10))).hasValue(7);
+            assertThat(c.waitFor()).isEqualTo(7);
+            assertThat(c.state()).isEqualTo(ContainerState.STOPPED);
+        } finally {
+            c.delete();
+        }
+    }
+
+    @Test
     void execJoinsTheContainer() throws IOException {
         ContainerHandle c = runtime.create(nextId(), sh("echo started; sleep 100; true"), List.of(), Stdio.pipes());
         try {

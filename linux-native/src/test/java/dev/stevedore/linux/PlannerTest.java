@@ -36,8 +36,8 @@ class PlannerTest {
                 "CLONE " + flags,
                 "UNSHARE " + Kernel.CLONE_NEWCGROUP,
                 "LOOPBACK",
-                "HOSTNAME box",
                 "MOUNT  /  0  0 " + (Kernel.MS_SLAVE | Kernel.MS_REC) + " 0",
+                "HOSTNAME box",
                 "MOUNT /var/lib/x/rootfs /var/lib/x/rootfs  " + (Kernel.MS_BIND | Kernel.MS_REC) + "  0 0 0");
         assertThat(lines).containsSubsequence(
                 "PIVOT /var/lib/x/rootfs",
@@ -217,10 +217,21 @@ class PlannerTest {
     }
 
     @Test
-    void planSplitsAtClone() {
+    void planSplitsAfterTheChildsPrelude() {
         Plan plan = Planner.create(TestSpecs.docker(ROOT, "true"), List.of(), PROCS, Map.of());
-        assertThat(plan.beforeClone().lines()).containsExactly("CGROUP_PROCS " + PROCS.get(0), plan.lines().get(1));
-        assertThat(plan.afterClone().lines()).isEqualTo(plan.lines().subList(2, plan.lines().size()));
+        // What depends only on the namespaces goes with the first part, which a spare helper runs in advance.
+        assertThat(plan.beforeClone().lines()).containsExactly("CGROUP_PROCS " + PROCS.get(0), plan.lines().get(1),
+                "UNSHARE " + Kernel.CLONE_NEWCGROUP, "LOOPBACK", "MOUNT  /  0  0 " + (Kernel.MS_SLAVE | Kernel.MS_REC) + " 0");
+        assertThat(plan.afterClone().lines()).isEqualTo(plan.lines().subList(5, plan.lines().size()));
+    }
+
+    @Test
+    void joinedNamespacesKeepThePreludeInTheSecondPart() {
+        Spec joined = TestSpecs.docker(ROOT, "true").withHostname(null).withNamespaces(List.of(Namespace.of(NamespaceType.PID),
+                Namespace.join(NamespaceType.NETWORK, "/proc/42/ns/net"), Namespace.of(NamespaceType.MOUNT)));
+        Plan plan = Planner.create(joined, List.of(), PROCS, Map.of());
+        assertThat(plan.beforeClone().lines()).last().asString().startsWith("CLONE ");
+        assertThat(plan.afterClone().lines().get(0)).isEqualTo("SETNS /proc/42/ns/net " + Kernel.CLONE_NEWNET);
     }
 
     @Test

@@ -574,12 +574,33 @@ final class Build {
     }
 
     private LayerRef writePlan(CopyPlan plan, RootfsView view, Users.Ids owner, Optional<Integer> chmod, String lineage) {
+        return layerOf(applyPlan(plan, view, owner, chmod, lineage), plan, owner, chmod, lineage);
+    }
+
+    /**
+     * Creates a plan's files in a new directory, linking the files the lineage's earlier layer has
+     * unchanged.
+     *
+     * @param lineage identifies the step apart from its sources' content, so the next build of the step
+     *     finds this one's files to reuse; null when the sources are not content-addressed
+     */
+    Path applyPlan(CopyPlan plan, RootfsView view, Users.Ids owner, Optional<Integer> chmod, String lineage) {
         Path dir = builder.newTempDir("layer");
         try {
             CopyIndex earlier = lineage == null ? null : CopyIndex.read(builder.copyIndexFile(lineage));
             CopyPlan.Reuse reuse = earlier == null || !earlier.owner().equals(owner) ? (d, m, c) -> null
                     : earlier.reuse(builder.unpackedPath(earlier.diffId()));
             plan.apply(dir, view, owner, chmod, created, reuse);
+            return dir;
+        } catch (RuntimeException e) {
+            ImageBuilder.deleteTree(dir);
+            throw e;
+        }
+    }
+
+    /** Writes the directory {@link #applyPlan} made as a layer, which takes the directory as its unpacked form. */
+    LayerRef layerOf(Path dir, CopyPlan plan, Users.Ids owner, Optional<Integer> chmod, String lineage) {
+        try {
             LayerRef layer = builder.writeDirectoryLayer(dir, layerOptions, lease);
             if (lineage != null) {
                 CopyIndex.of(layer.diffId(), owner, plan, chmod).write(builder.copyIndexFile(lineage));
@@ -595,17 +616,32 @@ final class Build {
 
     private void copyStep(StageState s, Instruction i, BuildListener.Step step) {
         CopyStep copy = new CopyStep(this, s, i);
+        String lineage = key(s.key, step.text(), "lineage");
+        long start = System.nanoTime();
+        Path applied = null;
         try {
+            CopyStep.Prepared prepared = null;
+            if (copy.hashingReadsMost()) {
+                prepared = copy.prepare(lineage);
+                applied = copy.apply(prepared);
+            }
             String key = key(s.key, step.text(), copy.sourceKey());
             if (fromCache(s, key, step)) {
                 return;
             }
-            long start = System.nanoTime();
             options.listener().running(step);
-            LayerRef layer = copy.execute(key(s.key, step.text(), "lineage"));
+            if (prepared == null) {
+                prepared = copy.prepare(lineage);
+            }
+            Path dir = applied;
+            applied = null; // the layer takes the directory, or deletes it on failure
+            LayerRef layer = copy.write(prepared, dir);
             record(s, key, withHistory(s.config(), step.text(), layer), layer);
             options.listener().done(step, Duration.ofNanos(System.nanoTime() - start));
         } finally {
+            if (applied != null) {
+                ImageBuilder.deleteTree(applied);
+            }
             copy.discardDownloads();
         }
     }
@@ -637,14 +673,6 @@ final class Build {
 
     /** Another stage's or image's file system, and what identifies its content in a cache key. */
     record Source(RootfsView view, String identity) {}
-
-    /**
-     * @param lineage identifies the step apart from its sources' content, so the next build of the step
-     *     finds this one's files to reuse; null when the sources are not content-addressed
-     */
-    LayerRef write(CopyPlan plan, RootfsView view, Users.Ids owner, Optional<Integer> chmod, String lineage) {
-        return writePlan(plan, view, owner, chmod, lineage);
-    }
 
     BuildOptions options() {
         return options;

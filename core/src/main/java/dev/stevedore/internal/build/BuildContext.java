@@ -3,6 +3,7 @@ package dev.stevedore.internal.build;
 import dev.stevedore.oci.Digest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -51,6 +52,8 @@ final class BuildContext {
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     private final Map<String, List<String>> children = new LinkedHashMap<>();
     private final Map<String, byte[]> digests = new java.util.concurrent.ConcurrentHashMap<>();
+    /** One read buffer per hashing thread: thousands of small files would otherwise each allocate one. */
+    private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[1 << 16]);
 
     BuildContext(Path dir, DockerIgnore ignore, StatCache statCache) {
         this.dir = dir;
@@ -291,17 +294,70 @@ final class BuildContext {
         return d;
     }
 
+    /** @return whether a file's digest is known without reading it (hashed in this build, or in the stat cache) */
+    boolean hasDigest(Node file) {
+        return knownDigest(file) != null;
+    }
+
+    private byte[] knownDigest(Node n) {
+        byte[] d = digests.get(n.path());
+        if (d == null) {
+            d = statCache.get(n.path(), n.stat());
+            if (d != null) {
+                digests.put(n.path(), d);
+            }
+        }
+        return d;
+    }
+
+    /** A file as the content of a copy: copying it hashes it when its digest is not known yet. */
+    CopyPlan.Content content(Node file) {
+        return new CopyPlan.Content() {
+            @Override
+            public void writeTo(Path target) throws IOException {
+                if (knownDigest(file) != null) {
+                    Files.copy(file.file(), target, LinkOption.NOFOLLOW_LINKS);
+                } else {
+                    try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.WRITE)) {
+                        digests.put(file.path(), hash(file, out));
+                    }
+                }
+            }
+
+            @Override
+            public byte[] digest() {
+                return BuildContext.this.digest(file);
+            }
+        };
+    }
+
     private byte[] hash(Node n) {
+        try {
+            return hash(n, null);
+        } catch (IOException e) {
+            throw unreadable(n, e);
+        }
+    }
+
+    /** Hashes a file, copying it to {@code copy} on the way when that is not null. */
+    private byte[] hash(Node n, OutputStream copy) throws IOException {
         long before = System.currentTimeMillis();
         MessageDigest md = Digest.newMessageDigest(Digest.SHA256);
-        byte[] buffer = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(n.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            for (int r; (r = in.read(buffer)) > 0;) {
-                md.update(buffer, 0, r);
-            }
+        byte[] buffer = BUFFER.get();
+        InputStream in;
+        try {
+            in = Files.newInputStream(n.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read '" + n.path() + "' in the build context '" + dir + "': "
-                    + e.getMessage(), e);
+            throw unreadable(n, e);
+        }
+        try (in) {
+            for (int r; (r = read(in, buffer, n)) > 0;) {
+                md.update(buffer, 0, r);
+                if (copy != null) {
+                    copy.write(buffer, 0, r);
+                }
+            }
         }
         byte[] sha = md.digest();
         // A change within the file system's clock tick after this read could keep size and times: such a
@@ -309,6 +365,19 @@ final class BuildContext {
         boolean trusted = n.stat().ctimeNanos() / 1_000_000 < before - 50 && n.stat().mtimeNanos() / 1_000_000 < before - 50;
         statCache.put(n.path(), n.stat(), sha, trusted);
         return sha;
+    }
+
+    private int read(InputStream in, byte[] buffer, Node n) {
+        try {
+            return in.read(buffer);
+        } catch (IOException e) {
+            throw unreadable(n, e);
+        }
+    }
+
+    private UncheckedIOException unreadable(Node n, IOException e) {
+        return new UncheckedIOException("cannot read '" + n.path() + "' in the build context '" + dir + "': "
+                + e.getMessage(), e);
     }
 
     /** Persists new digests, forgetting files no longer in the context. */

@@ -83,8 +83,8 @@ record CopyIndex(Digest diffId, Users.Ids owner, Map<String, String> files) {
         }
         return (dest, mode, digest) -> {
             String known = files.get(dest);
-            return known != null && known.equals(Integer.toOctalString(mode) + " " + HexFormat.of().formatHex(digest))
-                    ? dir.resolve(dest.substring(1)) : null;
-        };
-    }
+            String octal = Integer.toOctalString(mode) + " ";
+            return known != null && known.startsWith(octal)
+                    && known.equals(octal + HexFormat.of().formatHex(digest.get())) ? dir.resolve(dest.substring(1)) : null;
+        };    }
 }

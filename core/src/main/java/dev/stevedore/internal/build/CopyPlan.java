@@ -69,8 +69,12 @@ final class CopyPlan {
      * layers never change, and a link shares content, mode, owner and (fixed) time, which match.
      */
     interface Reuse {
-        /** @return the earlier file with this destination, mode and content, or null */
-        Path find(String dest, int mode, byte[] digest);
+        /**
+         * @param digest the content's digest, asked only when an earlier file has this destination and
+         *     mode (hashing a file the step has not hashed yet is cheaper than copying it)
+         * @return the earlier file with this destination, mode and content, or null
+         */
+        Path find(String dest, int mode, java.util.function.Supplier<byte[]> digest);
     }
 
     /** One thing to create. */
@@ -172,7 +176,7 @@ final class CopyPlan {
                 Path target = root.resolve(f.dest().substring(1));
                 int mode = chmod.orElse(f.mode());
                 try {
-                    Path earlier = reuse.find(f.dest(), mode, f.content().digest());
+                    Path earlier = reuse.find(f.dest(), mode, f.content()::digest);
                     if (earlier != null) {
                         try {
                             Files.createLink(target, earlier);

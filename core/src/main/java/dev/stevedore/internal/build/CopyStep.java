@@ -49,6 +49,10 @@ final class CopyStep {
     private final List<List<Object>> matches = new ArrayList<>();
     private Build.Source fromSource;
     private final List<Path> downloads = new ArrayList<>();
+    /** Lines of the key besides the context files: the --from source's identity, downloads' checksums; null until matched. */
+    private List<String> keyLines;
+    /** Every context entry taken, each source's own entry followed by what is below it. */
+    private final List<Node> taken = new ArrayList<>();
 
     CopyStep(Build build, Build.StageState stage, Instruction i) {
         this.build = build;
@@ -102,24 +106,28 @@ final class CopyStep {
         return s.startsWith("http://") || s.startsWith("https://");
     }
 
-    /** What identifies the taken files' content: digests of context files, the stage's key, downloads' checksums. */
-    String sourceKey() {
-        MessageDigest key = Digest.newMessageDigest(Digest.SHA256);
+    /**
+     * Resolves the sources (downloading URLs): what each matched, and the context entries taken, each
+     * source's own entry followed by what is below it. Done once; {@link #sourceKey()} starts with it.
+     */
+    void match() {
+        if (keyLines != null) {
+            return;
+        }
+        keyLines = new ArrayList<>();
         if (from.isPresent()) {
             fromSource = build.fromSource(stage, instruction, from.get());
-            update(key, fromSource.identity());
+            keyLines.add(fromSource.identity());
         }
         if (checksum.isPresent() && sources.stream().anyMatch(s -> !isUrl(s))) {
             throw build.fail(instruction, "ADD --checksum only applies to URL sources");
         }
-        // Every context entry taken, each source's own entry followed by what is below it.
-        List<Node> taken = new ArrayList<>();
         for (String source : sources) {
             List<Object> matched = new ArrayList<>();
             if (add && isUrl(source)) {
                 Path file = download(source);
                 matched.add(file);
-                update(key, "url " + source + " " + hex(sha256(file)));
+                keyLines.add("url " + source + " " + hex(sha256(file)));
             } else if (fromSource != null) {
                 matched.addAll(matchImage(fromSource.view(), source));
             } else {
@@ -152,6 +160,35 @@ final class CopyStep {
             }
             matches.add(matched);
         }
+    }
+
+    /**
+     * Whether most of the context bytes this step takes have no digest from an earlier build: then
+     * hashing them for the key would read nearly everything that copying them reads again, so the
+     * files are better hashed as they are copied, before the cache is asked (its answer is almost
+     * surely a miss; on a hit the copy is thrown away).
+     */
+    boolean hashingReadsMost() {
+        match();
+        BuildContext ctx = taken.isEmpty() ? null : build.contextFiles();
+        long unknown = 0;
+        long total = 0;
+        for (Node n : taken) {
+            if (n.kind() == Kind.FILE) {
+                total += n.stat().size();
+                if (!ctx.hasDigest(n)) {
+                    unknown += n.stat().size();
+                }
+            }
+        }
+        return unknown > 0 && unknown * 2 > total;
+    }
+
+    /** What identifies the taken files' content: digests of context files, the stage's key, downloads' checksums. */
+    String sourceKey() {
+        match();
+        MessageDigest key = Digest.newMessageDigest(Digest.SHA256);
+        keyLines.forEach(line -> update(key, line));
         if (!taken.isEmpty()) {
             BuildContext ctx = build.contextFiles();
             ctx.hashAll(taken);
@@ -201,8 +238,17 @@ final class CopyStep {
         }
     }
 
-    /** Plans and writes the layer; {@code lineage} names the step across content changes. */
-    LayerRef execute(String lineage) {
+    /** The files planned for the step's layer, and where they go. */
+    record Prepared(CopyPlan plan, RootfsView view, Users.Ids owner, Optional<Integer> chmod, String lineage) {}
+
+    /**
+     * Plans the layer.
+     *
+     * @param lineage names the step across content changes, so that unchanged files can be linked from
+     *     its earlier layer; ignored for a --from source, whose files are not content-addressed
+     */
+    Prepared prepare(String lineage) {
+        match();
         RootfsView view = stage.view();
         Users.Ids owner;
         try {
@@ -244,8 +290,22 @@ final class CopyStep {
                 }
             }
         }
+        return new Prepared(plan, view, owner, chmod, fromSource == null ? lineage : null);
+    }
+
+    /** Creates the planned files in a new directory, which {@link #write} turns into the layer. */
+    Path apply(Prepared p) {
         try {
-            return build.write(plan, view, owner, chmod, fromSource == null ? lineage : null);
+            return build.applyPlan(p.plan(), p.view(), p.owner(), p.chmod(), p.lineage());
+        } catch (UncheckedIOException e) {
+            throw build.fail(instruction, keyword + " failed: " + e.getMessage());
+        }
+    }
+
+    /** Writes the layer from the directory {@link #apply} made, or applies the plan first when it is null. */
+    LayerRef write(Prepared p, Path applied) {
+        try {
+            return build.layerOf(applied != null ? applied : apply(p), p.plan(), p.owner(), p.chmod(), p.lineage());
         } catch (UncheckedIOException e) {
             throw build.fail(instruction, keyword + " failed: " + e.getMessage());
         }
@@ -270,8 +330,7 @@ final class CopyStep {
                     String target = child(dest, c.path().substring(prefix));
                     switch (c.kind()) {
                         case DIRECTORY -> plan.add(new CopyPlan.MakeDir(target, c.mode()));
-                        case FILE -> plan.add(new CopyPlan.PutFile(target, c.mode(),
-                                new CopyPlan.HostFile(c.file(), () -> ctx.digest(c))));
+                        case FILE -> plan.add(new CopyPlan.PutFile(target, c.mode(), ctx.content(c)));
                         case SYMLINK -> plan.add(new CopyPlan.PutLink(target, c.linkTarget()));
                         default -> { } // sockets and devices are not build inputs
                     }
@@ -281,8 +340,7 @@ final class CopyStep {
                 if (add && isArchive(n.file())) {
                     plan.add(new CopyPlan.Unpack(dest, n.file(), () -> ctx.digest(n)));
                 } else {
-                    plan.add(new CopyPlan.PutFile(intoDir ? child(dest, n.name()) : dest, n.mode(),
-                            new CopyPlan.HostFile(n.file(), () -> ctx.digest(n))));
+                    plan.add(new CopyPlan.PutFile(intoDir ? child(dest, n.name()) : dest, n.mode(), ctx.content(n)));
                 }
             }
             case SYMLINK -> plan.add(new CopyPlan.PutLink(intoDir ? child(dest, n.name()) : dest, n.linkTarget()));

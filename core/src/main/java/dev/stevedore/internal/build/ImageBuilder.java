@@ -1,6 +1,7 @@
 package dev.stevedore.internal.build;
 
 import dev.stevedore.internal.layer.ExtractOptions;
+import dev.stevedore.internal.layer.LayerCompression;
 import dev.stevedore.internal.layer.LayerDigests;
 import dev.stevedore.internal.layer.LayerWriteOptions;
 import dev.stevedore.internal.layer.LayerWriter;
@@ -214,9 +215,9 @@ public final class ImageBuilder {
     LayerRef writeDirectoryLayer(Path dir, LayerWriteOptions options, Lease lease) {
         LayerDigests digests;
         Digest blob;
-        try (BlobWriter writer = store.writer(null, -1, lease)) {
+        try (BlobWriter writer = store.writerForHashedContent(lease)) {
             digests = LayerWriter.write(dir, writer, options);
-            blob = writer.commit();
+            blob = writer.commit(digests.blobDigest());
         }
         adoptUnpacked(dir, digests.diffId(), lease);
         return new LayerRef(Descriptor.of(digests.compression().ociMediaType(), blob, digests.size()), digests.diffId());
@@ -253,13 +254,22 @@ public final class ImageBuilder {
                 return null;
             }
             MessageDigest diff = Digest.newMessageDigest(Digest.SHA256);
-            Digest blob;
-            long size;
-            try (BlobWriter writer = store.writer(null, -1, lease)) {
+            // Uncompressed, the blob is the tar: its digest is the diffID, computed once.
+            MessageDigest blobDigest = options.compression() == LayerCompression.NONE ? null
+                    : Digest.newMessageDigest(Digest.SHA256);
+            try (BlobWriter writer = store.writerForHashedContent(lease)) {
                 OutputStream keepOpen = new FilterOutputStream(writer) {
+                    @Override
+                    public void write(int b) throws IOException {
+                        write(new byte[] {(byte) b}, 0, 1);
+                    }
+
                     @Override
                     public void write(byte[] b, int off, int len) throws IOException {
                         out.write(b, off, len);
+                        if (blobDigest != null) {
+                            blobDigest.update(b, off, len);
+                        }
                     }
 
                     @Override
@@ -271,11 +281,11 @@ public final class ImageBuilder {
                         InputStream in = Files.newInputStream(tar)) {
                     in.transferTo(out);
                 }
-                size = writer.size();
-                blob = writer.commit();
+                Digest diffId = Digest.fromMessageDigest(Digest.SHA256, diff);
+                long size = writer.size();
+                Digest blob = writer.commit(blobDigest == null ? diffId : Digest.fromMessageDigest(Digest.SHA256, blobDigest));
+                return new LayerRef(Descriptor.of(options.compression().ociMediaType(), blob, size), diffId);
             }
-            return new LayerRef(Descriptor.of(options.compression().ociMediaType(), blob, size),
-                    Digest.fromMessageDigest(Digest.SHA256, diff));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store the layer '" + tar + "'", e);
         }

@@ -20,6 +20,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -188,17 +192,81 @@ public final class LayerWriter {
             s.forEach(children::add);
         }
         children.sort(Comparator.comparing(p -> p.getFileName().toString()));
-        for (Path child : children) {
-            String rel = prefix + child.getFileName();
-            if (entry(child, rel)) {
-                walk(child, rel + "/");
+        // The entries' attributes and small contents are read ahead on other threads, a window at a time,
+        // while this one writes them in order.
+        List<Future<Loaded>> ahead = new ArrayList<>(children.size());
+        for (int i = 0; i < children.size(); i++) {
+            for (int j = ahead.size(); j < children.size() && j <= i + READ_AHEAD; j++) {
+                Path child = children.get(j);
+                ahead.add(READERS.submit(() -> load(child)));
+            }
+            Loaded loaded = await(ahead.get(i));
+            ahead.set(i, null);
+            String rel = prefix + children.get(i).getFileName();
+            if (write(loaded, rel)) {
+                walk(children.get(i), rel + "/");
             }
         }
     }
 
+    private static Loaded await(Future<Loaded> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while writing a layer");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Files read ahead of the tar: opening and reading thousands of them is mostly waiting in the kernel. */
+    private static final int READ_AHEAD = 32;
+    /** Files up to this size are read whole ahead of the tar; larger ones stream into it. */
+    private static final long SMALL_FILE = 64 * 1024;
+    private static final ExecutorService READERS = Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+                Thread t = new Thread(r, "stevedore-layer-reader");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /** One file system object as the tar needs it; {@code content} is null for a file read as it is written. */
+    private record Loaded(Path path, Map<String, Object> attributes, Map<String, byte[]> xattrs, String linkTarget,
+            byte[] content) {}
+
+    private Loaded load(Path p) throws IOException {
+        // Named, not "unix:*": that would also look up the owner's and group's names, two NSS queries a file.
+        Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,nlink,dev,ino,size,rdev,lastModifiedTime",
+                LinkOption.NOFOLLOW_LINKS);
+        int type = (Integer) a.get("mode") & Posix.S_IFMT;
+        if (type == Posix.S_IFSOCK) {
+            return new Loaded(p, a, Map.of(), null, null);
+        }
+        String link = type == Posix.S_IFLNK ? Files.readSymbolicLink(p).toString() : null;
+        byte[] content = null;
+        long size = (Long) a.get("size");
+        if (type == Posix.S_IFREG && size <= SMALL_FILE) {
+            try (InputStream in = Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS)) {
+                content = in.readNBytes((int) size);
+            }
+        }
+        return new Loaded(p, a, options.xattrs() ? Posix.xattrs(p) : Map.of(), link, content);
+    }
+
     /** Writes one file system object; @return whether it was a directory. */
     boolean entry(Path p, String rel) throws IOException {
-        Map<String, Object> a = Files.readAttributes(p, "unix:*", LinkOption.NOFOLLOW_LINKS);
+        return write(load(p), rel);
+    }
+
+    private boolean write(Loaded loaded, String rel) throws IOException {
+        Map<String, Object> a = loaded.attributes();
         int mode = (Integer) a.get("mode");
         int type = mode & Posix.S_IFMT;
         TarArchiveEntry e;
@@ -225,7 +293,7 @@ public final class LayerWriter {
             }
             case Posix.S_IFLNK:
                 e = new TarArchiveEntry(rel, TarConstants.LF_SYMLINK);
-                e.setLinkName(Files.readSymbolicLink(p).toString());
+                e.setLinkName(loaded.linkTarget());
                 break;
             case Posix.S_IFCHR:
             case Posix.S_IFBLK: {
@@ -249,19 +317,28 @@ public final class LayerWriter {
         e.setGroupName("");
         e.setLastModifiedTime(options.mtime() != null ? FileTime.from(options.mtime())
                 : (FileTime) a.get("lastModifiedTime"));
-        if (options.xattrs()) {
-            for (Map.Entry<String, byte[]> x : new TreeMap<>(Posix.xattrs(p)).entrySet()) {
-                if (exportable(x.getKey())) {
-                    e.addPaxHeader(XATTR_PAX + x.getKey(), utf8(x.getKey(), x.getValue(), rel));
-                }
+        for (Map.Entry<String, byte[]> x : new TreeMap<>(loaded.xattrs()).entrySet()) {
+            if (exportable(x.getKey())) {
+                e.addPaxHeader(XATTR_PAX + x.getKey(), utf8(x.getKey(), x.getValue(), rel));
             }
         }
         tar.putArchiveEntry(e);
         if (content) {
-            copy(p, rel, e.getSize());
+            if (loaded.content() == null) {
+                copy(loaded.path(), rel, e.getSize());
+            } else if (loaded.content().length < e.getSize()) {
+                throw shrank(rel, e.getSize());
+            } else {
+                tar.write(loaded.content());
+            }
         }
         tar.closeArchiveEntry();
         return type == Posix.S_IFDIR;
+    }
+
+    private static LayerException shrank(String rel, long size) {
+        return new LayerException("file '" + rel + "' shrank while it was written to the layer (" + size
+                + " bytes expected); retry when it is not in use");
     }
 
     /**
@@ -294,8 +371,7 @@ public final class LayerWriter {
             while (left > 0) {
                 int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
                 if (n < 0) {
-                    throw new LayerException("file '" + rel + "' shrank while it was written to "
-                            + "the layer (" + size + " bytes expected); retry when it is not in use");
+                    throw shrank(rel, size);
                 }
                 tar.write(buffer, 0, n);
                 left -= n;

@@ -30,7 +30,12 @@ public final class BlobWriter extends OutputStream {
     private Digest committed;
 
     BlobWriter(ContentStore store, OwnedFile temp, Digest expected, long expectedSize, Lease lease) {
-        this(store, temp, expected, expectedSize, lease, false);
+        this(store, temp, new DigestCheck("blob", expected, expectedSize), lease, false, expectedSize);
+    }
+
+    /** A writer whose caller hashes the content and commits with its digest. */
+    BlobWriter(ContentStore store, OwnedFile temp, DigestCheck counting, Lease lease) {
+        this(store, temp, counting, lease, false, -1);
     }
 
     /**
@@ -39,10 +44,15 @@ public final class BlobWriter extends OutputStream {
      */
     BlobWriter(ContentStore store, OwnedFile temp, Digest expected, long expectedSize, Lease lease,
             boolean keepOnClose) {
+        this(store, temp, new DigestCheck("blob", expected, expectedSize), lease, keepOnClose, expectedSize);
+    }
+
+    private BlobWriter(ContentStore store, OwnedFile temp, DigestCheck check, Lease lease, boolean keepOnClose,
+            long expectedSize) {
         this.store = store;
         this.temp = temp;
         this.lease = lease;
-        this.check = new DigestCheck("blob", expected, expectedSize);
+        this.check = check;
         this.keepOnClose = keepOnClose;
         this.resumedAt = keepOnClose ? rehashExisting(expectedSize) : 0;
     }
@@ -120,14 +130,31 @@ public final class BlobWriter extends OutputStream {
      * @throws BlobMismatchException naming expected and actual digest or size; nothing is kept
      */
     public Digest commit() {
+        return commit(null);
+    }
+
+    /**
+     * Commits a blob from {@link ContentStore#writerForHashedContent}: the digest is the one its
+     * writer computed over exactly the bytes it wrote here.
+     *
+     * @param digest that digest; null for a writer that hashes on its own
+     * @return the blob's digest
+     */
+    public Digest commit(Digest digest) {
         if (committed != null) {
             return committed;
         }
         if (!temp.channel().isOpen()) {
             throw new IllegalStateException("blob writer is closed");
         }
+        if ((digest == null) != check.hashes()) {
+            throw new IllegalArgumentException(check.hashes() ? "this blob writer computes the digest itself"
+                    : "this blob writer needs the digest its caller computed");
+        }
         try {
-            Digest digest = check.finish();
+            if (digest == null) {
+                digest = check.finish();
+            }
             temp.channel().force(true);
             store.install(temp.path(), digest, lease);
             committed = digest;

@@ -147,6 +147,22 @@ public final class ContentStore {
     }
 
     /**
+     * Opens a writer for content its writer hashes anyway as it produces it (a layer writer digests its
+     * tar): the store counts the bytes without hashing them a second time, and
+     * {@link BlobWriter#commit(Digest)} takes the writer's sha256 of exactly the bytes it wrote.
+     *
+     * @param lease the lease that protects the blob once written, or null
+     * @return the writer; commit it with the digest, and close it in any case
+     */
+    public BlobWriter writerForHashedContent(Lease lease) {
+        OwnedFile temp;
+        try (FileLocks.Held held = gcLock.shared()) {
+            temp = OwnedFile.create(ingest, "blob-", ".tmp");
+        }
+        return new BlobWriter(this, temp, DigestCheck.counting("blob"), lease);
+    }
+
+    /**
      * Opens a writer whose received bytes survive a failure: they stay in
      * {@code ingest/partial-<algorithm>-<encoded>} and the next resumable writer of the same
      * digest continues after them ({@link BlobWriter#resumedAt()}), so an interrupted download

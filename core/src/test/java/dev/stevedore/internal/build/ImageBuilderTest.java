@@ -342,6 +342,21 @@ class ImageBuilderTest {
     }
 
     @Test
+    void aCopyOfTheContextElsewhereHitsTheCacheAndLeavesNoCopiedFiles() throws IOException {
+        Map<String, String> files = Map.of("Dockerfile", "FROM busybox\nCOPY . /app\nCMD [\"x\"]\n",
+                "src/main.c", "int main() {}", "README", "r");
+        BuildResult first = f.build(f.context("here", files));
+        // Another directory has no stat cache yet: its files are hashed as they are copied, then the
+        // cache is asked, and its hit makes the copy go.
+        BuildResult second = f.build(f.context("there", files));
+        assertThat(second.stepsRun()).isZero();
+        assertThat(second.digest()).isEqualTo(first.digest());
+        try (var left = Files.list(f.store.root().resolve("build-cache/tmp"))) {
+            assertThat(left).isEmpty();
+        }
+    }
+
+    @Test
     void sourceDateEpochSetsTimestamps() {
         Path ctx = context("FROM busybox\nCOPY a /a\n", "a", "A");
         Instant t = Instant.parse("2024-05-01T12:00:00Z");
@@ -388,6 +403,27 @@ class ImageBuilderTest {
         assertThat(Files.readString(oldDir.resolve("src/edit"))).isEqualTo("v1");
         assertThat(Files.readString(newDir.resolve("src/edit"))).isEqualTo("v2");
         assertThat(Files.isSameFile(oldDir.resolve("src/same"), newDir.resolve("src/same"))).as("hard-linked").isTrue();
+    }
+
+    @Test
+    void filesHashedAsTheyAreCopiedAreStillLinkedFromTheEarlierLayer() {
+        String dockerfile = "FROM busybox\nCOPY src /src/\n";
+        BuildResult first = f.build(f.context("linked1", Map.of("Dockerfile", dockerfile, "src/same", "unchanged",
+                "src/edit", "v1")));
+        // A new directory has no stat cache: its files are hashed while the step copies them, and the
+        // unchanged one is hashed first when the earlier layer has it, to be linked instead of copied.
+        BuildResult second = f.build(f.context("linked2", Map.of("Dockerfile", dockerfile, "src/same", "unchanged",
+                "src/edit", "v2")));
+        LayerCacheView layers = new LayerCacheView(f);
+        assertThat(layers.unpacked(second).resolve("src/edit")).hasContent("v2");
+        assertThat(layers.unpacked(first).resolve("src/edit")).hasContent("v1");
+        assertThat(layers.unpacked(second).resolve("src/same")).hasContent("unchanged");
+        try {
+            assertThat(Files.isSameFile(layers.unpacked(first).resolve("src/same"), layers.unpacked(second).resolve("src/same")))
+                    .as("hard-linked").isTrue();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The unpacked directory of an image's top layer. */

@@ -85,6 +85,23 @@ class ContentStoreTest {
     }
 
     @Test
+    void storesContentHashedByItsWriterUnderTheWritersDigest() throws IOException {
+        ContentStore store = store();
+        try (BlobWriter w = store.writerForHashedContent(null)) {
+            w.write(bytes("layer tar"), 0, 9);
+            assertThat(w.size()).isEqualTo(9);
+            assertThatThrownBy(w::commit).hasMessageContaining("needs the digest its caller computed");
+            assertThat(w.commit(digestOf("layer tar"))).isEqualTo(digestOf("layer tar"));
+        }
+        assertThat(store.read(digestOf("layer tar"))).isEqualTo(bytes("layer tar"));
+        try (BlobWriter w = store.writer(null, -1, null)) {
+            w.write(bytes("x"), 0, 1);
+            assertThatThrownBy(() -> w.commit(digestOf("x"))).hasMessageContaining("computes the digest itself");
+        }
+        assertThat(ingestFiles()).isEmpty();
+    }
+
+    @Test
     void refusesContentWithAnotherDigestNamingBothAndKeepsNothing() {
         ContentStore store = store();
         Digest expected = digestOf("good");

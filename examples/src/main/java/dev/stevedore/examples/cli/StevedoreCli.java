@@ -62,6 +62,7 @@ public final class StevedoreCli {
     public static void main(String[] args) {
         // The engine's INFO lines (leftovers removed, snapshotter chosen) are for logs, not for a terminal.
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+        NativeSha256.install();
         String env = System.getenv("STEVEDORE_ROOT");
         if (env != null && System.getProperty(Engine.ROOT_PROPERTY) == null) {
             System.setProperty(Engine.ROOT_PROPERTY, env);

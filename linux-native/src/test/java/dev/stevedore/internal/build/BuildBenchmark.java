@@ -24,7 +24,11 @@ import java.util.concurrent.TimeUnit;
  * {@code FROM busybox; COPY . /app; RUN echo built > /built; ENV; CMD}: cold, unchanged, after touching
  * one file, after changing one small file. Side by side in the same run with buildah ({@code buildah bud})
  * and BuildKit ({@code DOCKER_BUILDKIT=1 docker build} against a dockerd started by hand), when they can
- * run here; prints medians in milliseconds and our ratio to each.
+ * run here; prints medians in milliseconds and our ratio to each. {@code stevedore} builds through the API
+ * in a warm JVM; {@code cli} runs the command line ({@code examples/target/stevedore build}, from
+ * {@code mvn -q -B -o package -pl examples -am -DskipTests}; another path in {@code -Dstevedore.cli}), a JVM
+ * started for each build, its cold builds with {@code --no-cache} as BuildKit's. Each run of a scenario
+ * goes through the tools in turn.
  *
  * <pre>
  * mvn -q -B -o test-compile dependency:build-classpath -pl linux-native -am -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=test
@@ -36,6 +40,9 @@ public final class BuildBenchmark {
 
     /** Debian's docker.io client: it builds with BuildKit under DOCKER_BUILDKIT=1 without the buildx plugin. */
     private static final String DOCKER = Files.isExecutable(Path.of("/usr/bin/docker")) ? "/usr/bin/docker" : "docker";
+    /** The command line's launcher, which the examples module's package phase writes. */
+    private static final Path CLI = Path.of(System.getProperty("stevedore.cli", "examples/target/stevedore"))
+            .toAbsolutePath();
     private static final String[] SCENARIOS = {"cold", "no change", "touch one file", "change one file"};
 
     private final Path work;
@@ -43,6 +50,8 @@ public final class BuildBenchmark {
     private final Path context;
     private final Map<String, Map<String, List<Long>>> results = new LinkedHashMap<>();
     private int edit;
+    /** The store the command line builds in, which has busybox. */
+    private static Path cliStore;
     private final List<Path> garbage = new ArrayList<>();
 
     private BuildBenchmark(Path work, int runs) {
@@ -54,23 +63,65 @@ public final class BuildBenchmark {
     public static void main(String[] args) throws Exception {
         Path work = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("build-bench");
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        List<String> tools = List.of((args.length > 2 ? args[2] : "stevedore,buildah,buildkit").split(","));
+        List<String> tools = List.of((args.length > 2 ? args[2] : "stevedore,cli,buildah,buildkit").split(","));
         BuildBenchmark b = new BuildBenchmark(work, runs);
         b.makeContext();
-        Path ours = null;
+        Path base = b.baseStore();
+        List<Tool> measured = new ArrayList<>();
         if (tools.contains("stevedore")) {
-            ours = b.stevedore();
+            measured.add(b.new Api());
         }
-        if (tools.contains("buildah")) {
-            b.external("buildah", ours);
+        for (String tool : List.of("cli", "buildah", "buildkit")) {
+            if (tools.contains(tool)) {
+                String why = b.prepare(tool, base);
+                if (why != null) {
+                    System.out.println(tool + ": not measured: " + why);
+                } else {
+                    measured.add(b.new External(tool));
+                }
+            }
         }
-        if (tools.contains("buildkit")) {
-            b.external("buildkit", ours);
-        }
+        b.measure(measured);
         b.report();
         // Last: on a file system mounted with discard, deleting hundreds of MB slows the next fsyncs of
         // whatever runs then, so nothing measured runs after it.
         b.garbage.forEach(ImageBuilder::deleteTree);
+    }
+
+    /** One builder under measurement. */
+    private interface Tool {
+        String name();
+
+        /** A build that reuses nothing from earlier ones; @return its milliseconds */
+        long cold() throws Exception;
+
+        /** A build with the tool's cache. */
+        void build() throws Exception;
+    }
+
+    /**
+     * Each run of a scenario builds with every tool in turn, so that the load of a shared machine, which
+     * drifts over minutes, weighs on all of them alike.
+     */
+    private void measure(List<Tool> tools) throws Exception {
+        for (String scenario : SCENARIOS) {
+            for (int i = 0; i < runs; i++) {
+                for (Tool tool : tools) {
+                    switch (scenario) {
+                        case "cold" -> record(tool.name(), scenario, tool.cold());
+                        case "no change" -> record(tool.name(), scenario, time(tool::build));
+                        case "touch one file" -> {
+                            touch();
+                            record(tool.name(), scenario, time(tool::build));
+                        }
+                        default -> {
+                            change();
+                            record(tool.name(), scenario, time(tool::build));
+                        }
+                    }
+                }
+            }
+        }
     }
 
     // ------------------------------------------------------------------ context
@@ -119,16 +170,48 @@ public final class BuildBenchmark {
 
     // ------------------------------------------------------------------ stevedore
 
-    private Path stevedore() throws Exception {
-        ImageBuilder builder = null;
-        ContainerRunStepExecutor runner = null;
-        Path store = null;
-        // Warm the JVM: the targets are for a long-running process that builds more than once.
-        for (int i = 0; i < runs + 2; i++) {
+    /** A store with busybox, which the command line builds in and the reference tools take their base from. */
+    private Path baseStore() {
+        Path store = work.resolve("base-store");
+        ImageBuilder.deleteTree(store);
+        garbage.add(store);
+        ContentStore s = ContentStore.open(store);
+        new ImageBuilder(s, new LayerCache(s), null).build(BusyboxContext.create(work.resolve("busybox-base")),
+                BuildOptions.defaults().withTags(List.of("busybox:latest")));
+        return store;
+    }
+
+    /** The API in one JVM, warmed up: the targets are for a long-running process that builds more than once. */
+    private final class Api implements Tool {
+        private ImageBuilder builder;
+        private ContainerRunStepExecutor runner;
+        private int stores;
+
+        /**
+         * Until C2 has compiled the hashing and copying, the first builds run several times slower (SHA-256
+         * without its intrinsic); on two busy cores its compiler thread takes three or four builds.
+         */
+        private static final int WARM_UP_BUILDS = 4;
+
+        Api() throws Exception {
+            for (int i = 0; i < WARM_UP_BUILDS; i++) {
+                cold();
+            }
+        }
+
+        @Override
+        public String name() {
+            return "stevedore";
+        }
+
+        /** A build in a new store, whose busybox is built first, untimed. */
+        @Override
+        public long cold() throws Exception {
             if (runner != null) {
                 runner.close();
             }
-            store = work.resolve("stevedore-store-" + i);
+            int i = stores++;
+            Path store = work.resolve("stevedore-store-" + i);
             ImageBuilder.deleteTree(store);
             garbage.add(store);
             garbage.add(work.resolve("run-" + i));
@@ -137,29 +220,47 @@ public final class BuildBenchmark {
             builder = new ImageBuilder(s, new LayerCache(s), runner);
             builder.build(BusyboxContext.create(work.resolve("busybox-" + i)), BuildOptions.defaults()
                     .withTags(List.of("busybox:latest")));
-            ImageBuilder b = builder;
-            long t = time(() -> b.build(context, BuildOptions.defaults().withTags(List.of("bench:latest"))));
-            if (i >= 2) {
-                record("stevedore", "cold", t);
-            }
+            return time(this::build);
         }
-        ImageBuilder b = builder;
-        for (int i = 0; i < runs; i++) {
-            record("stevedore", "no change", time(() -> b.build(context, BuildOptions.defaults()
-                    .withTags(List.of("bench:latest")))));
+
+        @Override
+        public void build() {
+            builder.build(context, BuildOptions.defaults().withTags(List.of("bench:latest")));
         }
-        for (int i = 0; i < runs; i++) {
-            touch();
-            record("stevedore", "touch one file", time(() -> b.build(context, BuildOptions.defaults()
-                    .withTags(List.of("bench:latest")))));
+    }
+
+    /** A tool run as a command for each build; its cold builds pass {@code --no-cache}. */
+    private final class External implements Tool {
+        private final String tool;
+        private final List<String> build;
+        private final List<String> cold;
+
+        External(String tool) {
+            this.tool = tool;
+            this.build = switch (tool) {
+                case "buildah" -> List.of("buildah", "bud", "--isolation", "chroot", "--layers", "-t", "bench-" + tool,
+                        context.toString());
+                case "cli" -> List.of(CLI.toString(), "build", "-t", "bench-" + tool, context.toString());
+                default -> List.of(DOCKER, "build", "-q", "-t", "bench-" + tool, context.toString());
+            };
+            this.cold = new ArrayList<>(build);
+            cold.add(tool.equals("buildah") ? 4 : 2, "--no-cache");
         }
-        for (int i = 0; i < runs; i++) {
-            change();
-            record("stevedore", "change one file", time(() -> b.build(context, BuildOptions.defaults()
-                    .withTags(List.of("bench:latest")))));
+
+        @Override
+        public String name() {
+            return tool;
         }
-        runner.close();
-        return store;
+
+        @Override
+        public long cold() throws Exception {
+            return time(() -> exec(cold));
+        }
+
+        @Override
+        public void build() throws Exception {
+            exec(build);
+        }
     }
 
     private interface Action {
@@ -179,34 +280,22 @@ public final class BuildBenchmark {
 
     // ------------------------------------------------------------------ buildah and BuildKit
 
-    private void external(String tool, Path ourStore) throws Exception {
-        if (ourStore == null) {
-            throw new IllegalArgumentException("the reference tools take the busybox image from our store: include stevedore");
+    /** @return why the tool cannot be measured here, or null when it is ready */
+    private String prepare(String tool, Path base) throws Exception {
+        return switch (tool) {
+            case "buildah" -> prepareBuildah(base);
+            case "cli" -> prepareCli(base);
+            default -> prepareBuildKit(base);
+        };
+    }
+
+    private String prepareCli(Path store) throws Exception {
+        if (!Files.isExecutable(CLI)) {
+            return CLI + " is missing: mvn -q -B -o package -pl examples -am -DskipTests";
         }
-        String why = tool.equals("buildah") ? prepareBuildah(ourStore) : prepareBuildKit(ourStore);
-        if (why != null) {
-            System.out.println(tool + ": not measured: " + why);
-            return;
-        }
-        List<String> build = tool.equals("buildah")
-                ? List.of("buildah", "bud", "--isolation", "chroot", "--layers", "-t", "bench-" + tool, context.toString())
-                : List.of(DOCKER, "build", "-q", "-t", "bench-" + tool, context.toString());
-        List<String> cold = new ArrayList<>(build);
-        cold.add(tool.equals("buildah") ? 4 : 2, "--no-cache");
-        for (int i = 0; i < runs; i++) {
-            record(tool, "cold", time(() -> exec(cold)));
-        }
-        for (int i = 0; i < runs; i++) {
-            record(tool, "no change", time(() -> exec(build)));
-        }
-        for (int i = 0; i < runs; i++) {
-            touch();
-            record(tool, "touch one file", time(() -> exec(build)));
-        }
-        for (int i = 0; i < runs; i++) {
-            change();
-            record(tool, "change one file", time(() -> exec(build)));
-        }
+        cliStore = store;
+        Exec probe = run(List.of(CLI.toString(), "build", "-t", "bench-probe", context.toString()));
+        return probe.status == 0 ? null : "stevedore build fails here: " + probe.output;
     }
 
     private String prepareBuildah(Path store) throws Exception {
@@ -264,6 +353,9 @@ public final class BuildBenchmark {
     private static Exec run(List<String> command) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put("DOCKER_BUILDKIT", "1");
+        if (cliStore != null) {
+            pb.environment().put("STEVEDORE_ROOT", cliStore.toString());
+        }
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return new Exec(p.waitFor(), out);
@@ -281,18 +373,24 @@ public final class BuildBenchmark {
     private void report() {
         System.out.printf("%n%-16s", "median ms");
         results.keySet().forEach(t -> System.out.printf("%12s", t));
-        List<String> others = results.keySet().stream().filter(t -> !t.equals("stevedore")).toList();
-        others.forEach(t -> System.out.printf("%18s", "stevedore/" + t));
+        // Ours (API and command line) against each reference tool.
+        List<String> ours = results.keySet().stream().filter(t -> t.equals("stevedore") || t.equals("cli")).toList();
+        List<String> others = results.keySet().stream().filter(t -> !ours.contains(t)).toList();
+        for (String our : ours) {
+            others.forEach(t -> System.out.printf("%18s", our + "/" + t));
+        }
         System.out.println();
         for (String scenario : SCENARIOS) {
             System.out.printf("%-16s", scenario);
             for (String tool : results.keySet()) {
                 System.out.printf("%12s", median(results.get(tool).get(scenario)));
             }
-            for (String other : others) {
-                Long o = median(results.get(other).get(scenario));
-                Long s = median(results.get("stevedore").get(scenario));
-                System.out.printf("%18s", o == null || s == null ? "-" : String.format("%.2fx", (double) s / o));
+            for (String our : ours) {
+                for (String other : others) {
+                    Long o = median(results.get(other).get(scenario));
+                    Long s = median(results.get(our).get(scenario));
+                    System.out.printf("%18s", o == null || s == null ? "-" : String.format("%.2fx", (double) s / o));
+                }
             }
             System.out.println();
         }
