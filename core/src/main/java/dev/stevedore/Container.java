@@ -5,6 +5,7 @@ import dev.stevedore.internal.engine.Instance;
 import dev.stevedore.internal.engine.Signals;
 import dev.stevedore.spi.ContainerStats;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -139,12 +140,45 @@ public final class Container implements AutoCloseable {
      */
     public void followOutput(Consumer<String> consumer, Runnable onEnd) {
         Objects.requireNonNull(consumer, "consumer");
+        LineSplitter out = new LineSplitter(consumer);
+        LineSplitter err = new LineSplitter(consumer);
+        follow((fromStderr, bytes, n) -> (fromStderr ? err : out).add(bytes, n), () -> {
+            out.flush();
+            err.flush();
+        }, onEnd);
+    }
+
+    /**
+     * Follows the process's output from its beginning, bytes as they come: standard output and
+     * standard error are copied to {@code sink}, flushed after each piece, on a background thread,
+     * until the container exits and all of its output was copied, or it is removed, or
+     * {@code sink} fails. With a terminal ({@link ContainerSpec#withTty()}) this is what the
+     * terminal shows, prompts and control sequences included, for relaying to another terminal.
+     *
+     * @param sink receives the output; not closed
+     * @param onEnd runs on the following thread after the last byte
+     */
+    public void followOutput(OutputStream sink, Runnable onEnd) {
+        Objects.requireNonNull(sink, "sink");
+        follow((fromStderr, bytes, n) -> {
+            sink.write(bytes, 0, n);
+            sink.flush();
+        }, () -> { }, onEnd);
+    }
+
+    /** Receives pieces of the logs as they grow. */
+    private interface Pieces {
+        void accept(boolean fromStderr, byte[] bytes, int length) throws IOException;
+    }
+
+    private void follow(Pieces pieces, Runnable atEnd, Runnable onEnd) {
         Objects.requireNonNull(onEnd, "onEnd");
         Path out = instance.logPath("stdout.log");
         Path err = instance.logPath("stderr.log");
         Thread t = new Thread(() -> {
             try {
-                follow(out, err, consumer);
+                follow(out, err, pieces);
+                atEnd.run();
             } finally {
                 onEnd.run();
             }
@@ -153,18 +187,15 @@ public final class Container implements AutoCloseable {
         t.start();
     }
 
-    private void follow(Path out, Path err, Consumer<String> consumer) {
+    private void follow(Path out, Path err, Pieces pieces) {
         try (RandomAccessFile o = new RandomAccessFile(out.toFile(), "r");
                 RandomAccessFile e = new RandomAccessFile(err.toFile(), "r")) {
-            StringBuilder outLine = new StringBuilder();
-            StringBuilder errLine = new StringBuilder();
+            byte[] buffer = new byte[8192];
             while (true) {
                 ContainerState now = state();
                 boolean ended = now == ContainerState.EXITED || now == ContainerState.REMOVED;
-                boolean read = pass(o, outLine, consumer) | pass(e, errLine, consumer);
+                boolean read = pass(o, buffer, false, pieces) | pass(e, buffer, true, pieces);
                 if (ended && !read) {
-                    flush(outLine, consumer);
-                    flush(errLine, consumer);
                     return;
                 }
                 if (!read) {
@@ -172,33 +203,87 @@ public final class Container implements AutoCloseable {
                 }
             }
         } catch (IOException | IllegalStateException ex) {
-            // The container was removed while following: its output ends here.
+            // The container was removed while following (or the sink failed): the output ends here.
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
         }
     }
 
-    private static boolean pass(RandomAccessFile file, StringBuilder line, Consumer<String> consumer)
+    private static boolean pass(RandomAccessFile file, byte[] buffer, boolean fromStderr, Pieces pieces)
             throws IOException {
-        byte[] buffer = new byte[8192];
         int n = file.read(buffer);
         if (n <= 0) {
             return false;
         }
-        line.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
-        int nl;
-        while ((nl = line.indexOf("\n")) >= 0) {
-            consumer.accept(line.substring(0, nl));
-            line.delete(0, nl + 1);
-        }
+        pieces.accept(fromStderr, buffer, n);
         return true;
     }
 
-    private static void flush(StringBuilder line, Consumer<String> consumer) {
-        if (line.length() > 0) {
-            consumer.accept(line.toString());
-            line.setLength(0);
+    /** Cuts one stream's bytes into lines, decoded once whole so that no character is split. */
+    private static final class LineSplitter {
+        private final Consumer<String> consumer;
+        private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+
+        LineSplitter(Consumer<String> consumer) {
+            this.consumer = consumer;
         }
+
+        void add(byte[] bytes, int length) {
+            int from = 0;
+            for (int i = 0; i < length; i++) {
+                if (bytes[i] == '\n') {
+                    line.write(bytes, from, i - from);
+                    from = i + 1;
+                    emit();
+                }
+            }
+            line.write(bytes, from, length - from);
+        }
+
+        /** Passes on a last line without terminator. */
+        void flush() {
+            if (line.size() > 0) {
+                emit();
+            }
+        }
+
+        private void emit() {
+            consumer.accept(line.toString(StandardCharsets.UTF_8));
+            line.reset();
+        }
+    }
+
+    /**
+     * The input of the container's terminal ({@link ContainerSpec#withTty()}): bytes written are keys
+     * typed, echoed in the output as a terminal does. Closing it does not end the input; to send
+     * end of file, write the terminal's end-of-file character {@code 0x04} (Ctrl-D) at the start of a
+     * line, and {@code 0x03} (Ctrl-C) interrupts the foreground process.
+     *
+     * <pre>{@code
+     * try (Container c = Containers.image("busybox:1.36").withTty().withCommand("sh").start()) {
+     *     c.terminalInput().write("echo hi; exit 3\n".getBytes(StandardCharsets.UTF_8));
+     *     c.waitFor();   // exit code 3; stdout() holds the echo, the prompt and "hi"
+     * }
+     * }</pre>
+     *
+     * @return a stream to the terminal; writing fails once the container's processes have ended
+     * @throws IllegalStateException when the container has no terminal
+     */
+    public OutputStream terminalInput() {
+        return instance.terminalInput();
+    }
+
+    /**
+     * Changes the size of the container's terminal, as when a terminal window is resized: its
+     * foreground processes get {@code SIGWINCH}.
+     *
+     * @param columns the width in characters, 1 to 65535
+     * @param rows the height in lines, 1 to 65535
+     * @throws IllegalArgumentException when a dimension is out of range
+     * @throws IllegalStateException when the container has no terminal or has exited
+     */
+    public void resizeTerminal(int columns, int rows) {
+        instance.resizeTerminal(columns, rows);
     }
 
     /**

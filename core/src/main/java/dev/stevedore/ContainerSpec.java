@@ -436,7 +436,8 @@ public final class ContainerSpec {
     }
 
     /**
-     * @param content what the process reads on standard input (then end of file), as UTF-8
+     * @param content what the process reads on standard input (then end of file), as UTF-8; with
+     *     {@link #withTty()}, what is typed into its terminal
      * @return a new spec
      */
     public ContainerSpec withStdin(String content) {
@@ -444,12 +445,46 @@ public final class ContainerSpec {
     }
 
     /**
-     * @param content what the process reads on standard input (then end of file)
+     * @param content what the process reads on standard input (then end of file); with
+     *     {@link #withTty()}, what is typed into its terminal
      * @return a new spec
      */
     public ContainerSpec withStdin(byte[] content) {
         byte[] copy = content.clone();
         return with(b -> b.stdin = copy);
+    }
+
+    /**
+     * Gives the process a pseudo-terminal of 80 columns and 24 lines as its standard input, output
+     * and error, as {@code docker run -t} does: programs see a terminal ({@code isatty}, {@code tty}
+     * prints {@code /dev/pts/0}), edit lines, echo input, and write {@code \r\n} line endings.
+     * Output and error are then one stream: {@link #run()} and {@link Container#stdout()} return
+     * what the terminal shows and standard error stays empty. {@link #withStdin} content is typed
+     * into the terminal (echoed, and no end of file unless it holds Ctrl-D, {@code 0x04}, at the
+     * start of a line); a started container takes more with {@link Container#terminalInput()} and
+     * can be resized with {@link Container#resizeTerminal}. {@code TERM=xterm} is set unless the
+     * image or {@link #withEnv} sets {@code TERM}.
+     *
+     * @return a new spec
+     */
+    public ContainerSpec withTty() {
+        return withTty(80, 24);
+    }
+
+    /**
+     * Like {@link #withTty()}, with a terminal of the given size.
+     *
+     * @param columns the width in characters, 1 to 65535
+     * @param rows the height in lines, 1 to 65535
+     * @return a new spec
+     */
+    public ContainerSpec withTty(int columns, int rows) {
+        if (columns < 1 || columns > 0xffff || rows < 1 || rows > 0xffff) {
+            throw new IllegalArgumentException("terminal size " + columns + "x" + rows + " is invalid: columns and rows"
+                    + " go from 1 to 65535");
+        }
+        ContainerConfig.Terminal terminal = new ContainerConfig.Terminal(columns, rows);
+        return with(b -> b.terminal = terminal);
     }
 
     /**
@@ -612,6 +647,9 @@ public final class ContainerSpec {
         }
         if (!config.ports.isEmpty()) {
             parts.add("ports=" + config.ports);
+        }
+        if (config.terminal != null) {
+            parts.add("tty=" + config.terminal.columns() + "x" + config.terminal.rows());
         }
         if (config.stdin != null) {
             parts.add("stdin=" + config.stdin.length + " bytes");

@@ -28,7 +28,8 @@ public interface ContainerHandle extends ContainerProcess {
      * Runs another process inside the running container: in all its namespaces and its cgroup.
      *
      * @param process the process; its user, env, cwd, capabilities and rlimits apply as in {@code create}
-     * @param stdio where the process's standard streams go
+     * @param stdio where the process's standard streams go; ignored when {@code process.terminal} is true, as in
+     *     {@link ContainerRuntime#create}
      * @return the running process
      * @throws IllegalStateException when the container is not {@link ContainerState#RUNNING}
      * @throws ContainerBackendException when the process cannot be started, naming the failing step

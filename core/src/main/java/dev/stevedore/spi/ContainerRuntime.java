@@ -18,10 +18,11 @@ public interface ContainerRuntime extends AutoCloseable {
      *     filesystem is assembled (an existing, empty directory when {@code rootfs} is not empty)
      * @param rootfs mounts from a {@link Snapshotter} that assemble the root filesystem, applied
      *     inside the container's mount namespace; empty when {@code root.path} is already complete
-     * @param stdio where the process's standard streams go
+     * @param stdio where the process's standard streams go; ignored when {@code process.terminal} is true:
+     *     the streams are then a pseudo-terminal read and written through the handle (see {@link ContainerProcess})
      * @return the created container
      * @throws IllegalArgumentException when the configuration asks for something this backend
-     *     does not support, naming the field
+     *     does not support (a terminal included), naming the field
      * @throws ContainerBackendException when setting up fails, naming the failing step and path
      */
     ContainerHandle create(String id, Spec spec, List<RootfsMount> rootfs, Stdio stdio);

@@ -116,11 +116,16 @@ final class ConsoleSocket implements AutoCloseable {
         }
     }
 
-    /** The master side of a pty: what the container writes comes out of {@link #input()}. */
+    /**
+     * The master side of a pty: what the container writes comes out of {@link #input()}. Closing
+     * either stream leaves the terminal open; it closes when its output has ended (every process
+     * holding the slave closed it) or on {@link #close()}.
+     */
     static final class Terminal implements AutoCloseable {
         private static final int EIO = 5;
         private static final int EINTR = 4;
         private final int fd;
+        private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
         Terminal(int fd) {
             this.fd = fd;
@@ -146,6 +151,9 @@ final class ConsoleSocket implements AutoCloseable {
                     }
                     byte[] buf = off == 0 ? b : new byte[len];
                     for (;;) {
+                        if (closed.get()) {
+                            return -1;
+                        }
                         int n = Native.POSIX.read(fd, buf, len);
                         if (n > 0) {
                             if (buf != b) {
@@ -155,6 +163,7 @@ final class ConsoleSocket implements AutoCloseable {
                         }
                         int errno = Native.POSIX.errno();
                         if (n == 0 || errno == EIO) {
+                            close();
                             return -1;
                         }
                         if (errno != EINTR) {
@@ -175,6 +184,9 @@ final class ConsoleSocket implements AutoCloseable {
                 @Override
                 public void write(byte[] b, int off, int len) throws IOException {
                     while (len > 0) {
+                        if (closed.get()) {
+                            throw new IOException("the terminal is closed: its processes have ended");
+                        }
                         byte[] chunk = off == 0 ? b : java.util.Arrays.copyOfRange(b, off, off + len);
                         int n = Native.POSIX.write(fd, chunk, len);
                         if (n < 0 && Native.POSIX.errno() != EINTR) {
@@ -195,9 +207,33 @@ final class ConsoleSocket implements AutoCloseable {
             }
         }
 
+        /**
+         * Sets the size; the kernel sends {@code SIGWINCH} to the terminal's foreground processes.
+         *
+         * @throws IllegalArgumentException when a dimension is outside 1 to 65535
+         * @throws IllegalStateException when the terminal is closed or the kernel refuses
+         */
+        void resize(int columns, int rows) {
+            if (columns < 1 || columns > 0xffff || rows < 1 || rows > 0xffff) {
+                throw new IllegalArgumentException("terminal size " + columns + "x" + rows
+                        + " is invalid: columns and rows go from 1 to 65535");
+            }
+            if (closed.get()) {
+                throw new IllegalStateException("cannot resize the terminal: its processes have ended");
+            }
+            byte[] winsize = ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder()).putShort((short) rows)
+                    .putShort((short) columns).array();
+            if (Libc.get().ioctl(fd, TIOCSWINSZ, winsize) < 0) {
+                throw new IllegalStateException("cannot resize the terminal to " + columns + "x" + rows + ": "
+                        + Libc.error());
+            }
+        }
+
         @Override
         public void close() {
-            Native.POSIX.close(fd);
+            if (closed.compareAndSet(false, true)) {
+                Native.POSIX.close(fd);
+            }
         }
     }
 }

@@ -28,8 +28,8 @@ final class LinuxContainer extends LinuxProcess implements ContainerHandle {
     private volatile ContainerStats finalStats;
 
     LinuxContainer(LinuxRuntime runtime, String id, Spec spec, String cgroup, Set<String> controllers,
-            List<Path> cgroupProcs, Path dir, Helper helper) {
-        super(helper);
+            List<Path> cgroupProcs, Path dir, Helper helper, ConsoleSocket.Terminal terminal) {
+        super(helper, terminal);
         this.runtime = runtime;
         this.id = id;
         this.spec = spec;
@@ -111,9 +111,27 @@ final class LinuxContainer extends LinuxProcess implements ContainerHandle {
         if (state != ContainerState.RUNNING) {
             throw new IllegalStateException("cannot exec in container '" + id + "': it is " + state);
         }
-        Helper exec = runtime.launch(Planner.exec(helper.pid(), spec, process, cgroupProcs), stdio);
-        exec.go();
-        return new LinuxProcess(exec);
+        if (!LinuxRuntime.hasTerminal(process)) {
+            Helper exec = runtime.launch(Planner.exec(helper.pid(), spec, process, cgroupProcs), stdio);
+            exec.go();
+            return new LinuxProcess(exec, null);
+        }
+        try (ConsoleSocket console = runtime.listenForTerminal()) {
+            Helper exec = runtime.launch(Planner.exec(helper.pid(), spec, process, cgroupProcs, console.path()),
+                    Stdio.pipes());
+            ConsoleSocket.Terminal terminal = null;
+            try {
+                terminal = console.receive(LinuxRuntime.TERMINAL_TIMEOUT);
+                exec.go();
+                return new LinuxProcess(exec, terminal);
+            } catch (RuntimeException e) {
+                if (terminal != null) {
+                    terminal.close();
+                }
+                exec.discard();
+                throw e;
+            }
+        }
     }
 
     @Override
@@ -140,6 +158,9 @@ final class LinuxContainer extends LinuxProcess implements ContainerHandle {
             }
         }
         helper.close();
+        if (terminal != null) {
+            terminal.close();
+        }
         finalStats = CgroupStats.read(runtime.cgroups(), cgroup, controllers);
         deleted = true;
         runtime.removed(this, cgroup, dir);

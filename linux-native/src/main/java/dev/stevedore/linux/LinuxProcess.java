@@ -8,13 +8,17 @@ import java.util.OptionalInt;
 
 /**
  * A process run by a helper, which relays its streams, signals and exit status: a process added to
- * a running container by exec, and the base of {@link LinuxContainer}.
+ * a running container by exec, and the base of {@link LinuxContainer}. A process with a terminal
+ * reads and writes it instead of the helper's pipes.
  */
 class LinuxProcess implements ContainerProcess {
     final Helper helper;
+    /** The master of the process's terminal, or null when its streams are the helper's. */
+    final ConsoleSocket.Terminal terminal;
 
-    LinuxProcess(Helper helper) {
+    LinuxProcess(Helper helper, ConsoleSocket.Terminal terminal) {
         this.helper = helper;
+        this.terminal = terminal;
     }
 
     @Override
@@ -24,17 +28,26 @@ class LinuxProcess implements ContainerProcess {
 
     @Override
     public OutputStream stdin() {
-        return helper.stdin();
+        return terminal != null ? terminal.output() : helper.stdin();
     }
 
     @Override
     public InputStream stdout() {
-        return helper.stdout();
+        return terminal != null ? terminal.input() : helper.stdout();
     }
 
     @Override
     public InputStream stderr() {
-        return helper.stderr();
+        return terminal != null ? InputStream.nullInputStream() : helper.stderr();
+    }
+
+    @Override
+    public void resizeTerminal(int columns, int rows) {
+        if (terminal == null) {
+            throw new IllegalStateException("process " + helper.pid() + " has no terminal to resize; ask for one with "
+                    + "process.terminal");
+        }
+        terminal.resize(columns, rows);
     }
 
     @Override

@@ -67,6 +67,8 @@ final class LinuxRuntime implements ContainerRuntime {
     /** A helper spawned for the next exec, not yet given a plan; guarded by {@link #spares}. */
     private IdleHelper idleExecHelper;
     static final int SPARES = 2;
+    /** How long a helper that has set up a terminal may take to send it; it sends before reporting ready. */
+    static final java.time.Duration TERMINAL_TIMEOUT = java.time.Duration.ofSeconds(10);
     /** The host's resolver configuration when this runtime opened, copied into each container. */
     private final String resolvConf;
     private volatile boolean closed;
@@ -142,6 +144,7 @@ final class LinuxRuntime implements ContainerRuntime {
         }
         Path dir = instanceDir.resolve(id);
         Spare spare = null;
+        ConsoleSocket console = null;
         Runnable refill = null;
         try {
             Spec spec = rootless == null ? asked : rootless.apply(asked);
@@ -149,15 +152,22 @@ final class LinuxRuntime implements ContainerRuntime {
                     : CgroupSettings.of(spec.linux().resources(), spec.linux().devices(), cgroups, host);
             // An unprivileged user cannot create cgroups: a rootless container joins none (its limits were refused).
             Set<String> controllers = rootless != null ? Set.of() : cgroups.controllersFor(settings);
+            console = hasTerminal(spec.process()) ? listenForTerminal() : null;
             Plan plan = Planner.create(id, spec, rootfs, List.of(), writeEtcFiles(dir, spec),
-                    cgroups.containerView(controllers));
+                    cgroups.containerView(controllers), console == null ? null : console.path(), false);
             Plan beforeClone = plan.beforeClone();
-            spare = takeSpare(stdio, beforeClone, controllers);
-            refill = () -> refill(stdio, beforeClone, controllers);
+            if (console == null) {
+                spare = takeSpare(stdio, beforeClone, controllers);
+                refill = () -> refill(stdio, beforeClone, controllers);
+            } else {
+                // A helper connects to the console socket before it clones, so one prepared in advance cannot
+                // serve a terminal: this one is made now, and the spares stay as they are.
+                spare = onDirectLauncher(() -> prepareSpare(Stdio.pipes(), beforeClone, controllers));
+            }
             cgroups.apply(spare.cgroup(), settings.writes());
             Helper helper = spare.helper().begin(plan.afterClone(), pid -> LifecycleHooks.runCreate(id, spec, pid));
             LinuxContainer container = new LinuxContainer(this, id, spec, spare.cgroup(), controllers, spare.procs(),
-                    dir, helper);
+                    dir, helper, console == null ? null : console.receive(TERMINAL_TIMEOUT));
             containers.put(id, container);
             return container;
         } catch (RuntimeException e) {
@@ -169,6 +179,9 @@ final class LinuxRuntime implements ContainerRuntime {
             deleteTree(dir);
             throw e;
         } finally {
+            if (console != null) {
+                console.close();
+            }
             // Once this container is set up, so that preparing the next helper does not compete with it
             // for the CPU. submit, not execute: an exception must not end the thread, whose death would
             // kill its helpers.
@@ -176,6 +189,15 @@ final class LinuxRuntime implements ContainerRuntime {
                 launcher.submit(refill);
             }
         }
+    }
+
+    static boolean hasTerminal(dev.stevedore.oci.runtime.Process process) {
+        return process != null && Boolean.TRUE.equals(process.terminal());
+    }
+
+    /** A console socket, as runc's {@code --console-socket}, on which a helper sends the master of a new terminal. */
+    ConsoleSocket listenForTerminal() {
+        return ConsoleSocket.listen(instanceDir.resolve("console-" + sequence.incrementAndGet()));
     }
 
     /**

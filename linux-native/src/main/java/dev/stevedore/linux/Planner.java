@@ -644,7 +644,7 @@ final class Planner {
         }
         if (Boolean.TRUE.equals(process.terminal()) && consoleSocket == null) {
             throw new IllegalArgumentException("process.terminal: a terminal needs a console socket to send it to "
-                    + "(stevedore-runc --console-socket); containers of the library use pipes");
+                    + "(stevedore-runc --console-socket)");
         }
         unsupported(process.apparmorProfile(), "apparmorProfile");
         unsupported(process.selinuxLabel(), "selinuxLabel");

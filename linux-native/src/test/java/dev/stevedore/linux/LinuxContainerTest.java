@@ -188,6 +188,39 @@ class LinuxContainerTest {
     }
 
     @Test
+    void terminalsOfTheContainerAndOfAnExec() throws IOException {
+        Spec spec = sh("tty; stty size; read line; echo got $line; exec sleep 100");
+        spec = spec.withProcess(spec.process().withTerminal(true)
+                .withConsoleSize(new Process.ConsoleSize(30L, 100L, null)));
+        ContainerHandle c = runtime.create(nextId(), spec, List.of(), Stdio.discard());
+        try {
+            c.start();
+            assertThat(new String(c.stdout().readNBytes(20), StandardCharsets.UTF_8))
+                    .isEqualTo("/dev/pts/0\r\n30 100\r\n");
+            c.stdin().write("x\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(new String(c.stdout().readNBytes(10), StandardCharsets.UTF_8)).isEqualTo("x\r\ngot x\r\n");
+            assertThat(c.stderr().read()).isEqualTo(-1);
+            ContainerProcess p = c.exec(Process.of("sh", "-c", "tty; id -u; stat -c %u $(tty); stty size")
+                    .withEnv(List.of("PATH=/bin")).withUser(Process.User.of(1000, 1000)).withTerminal(true),
+                    Stdio.discard());
+            p.resizeTerminal(50, 10);
+            assertThat(new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8))
+                    .as("the exec's own terminal, owned by its user").isEqualTo("/dev/pts/1\r\n1000\r\n1000\r\n10 50\r\n");
+            assertThat(p.waitFor()).isZero();
+        } finally {
+            c.delete();
+        }
+        assertThat(c.stdout().read()).as("the terminal is closed with the container").isEqualTo(-1);
+        ContainerProcess piped = runtime.create(nextId(), sh("true"), List.of(), Stdio.discard());
+        try {
+            assertThatThrownBy(() -> piped.resizeTerminal(80, 24)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("has no terminal");
+        } finally {
+            ((ContainerHandle) piped).delete();
+        }
+    }
+
+    @Test
     void execErrors() {
         ContainerHandle c = runtime.create(nextId(), sh("sleep 100"), List.of(), Stdio.discard());
         try {

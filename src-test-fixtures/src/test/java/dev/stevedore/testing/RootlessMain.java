@@ -40,6 +40,8 @@ public final class RootlessMain {
             System.out.println("exit=" + seen.exitCode());
             System.out.print(seen.stdout());
             System.out.println("stderr=" + seen.stderr().replace('\n', '|'));
+            System.out.println("tty=" + engine.container(BusyboxImage.NAME).withTty().withCommand("sh", "-c",
+                    "tty; stty size; stat -c %u $(tty)").run().stdout().replace("\r\n", " ").trim());
             System.out.println("status=" + engine.container(BusyboxImage.NAME).withCommand("sh", "-c", "exit 7")
                     .run().exitCode());
             try (Container sleeper = engine.container(BusyboxImage.NAME).withCommand("sleep", "30").start()) {

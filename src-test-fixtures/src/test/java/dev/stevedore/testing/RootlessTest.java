@@ -110,6 +110,7 @@ class RootlessTest {
         assertThat(Files.readString(written)).isEqualTo("written\n");
         assertThat(Files.getAttribute(written, "unix:uid")).as("a file written in a volume belongs to the caller")
                 .isEqualTo((int) uid);
+        assertThat(seen.get("tty")).as("a terminal, owned by the container's root").isEqualTo("/dev/pts/0 24 80 0");
         assertThat(seen.get("status")).isEqualTo("7");
         assertThat(seen.get("hostuid")).as("the host sees the container process as the caller")
                 .isEqualTo(Long.toString(uid));

@@ -37,6 +37,15 @@ public final class ContainerConfig {
         }
     }
 
+    /**
+     * A pseudo-terminal as the process's standard streams, as {@code docker run -t} gives.
+     *
+     * @param columns its width in characters
+     * @param rows its height in lines
+     */
+    public record Terminal(int columns, int rows) {
+    }
+
     /** Content put into the container before its process runs. */
     public record FileCopy(Path hostPath, byte[] content, String target, int mode) {
     }
@@ -61,6 +70,8 @@ public final class ContainerConfig {
     public final boolean privileged;
     public final Network network;
     public final byte[] stdin;
+    /** The terminal the process gets, or null for pipes. */
+    public final Terminal terminal;
     public final Duration timeout;
     public final boolean autoRemove;
     public final String stopSignal;
@@ -94,6 +105,7 @@ public final class ContainerConfig {
         privileged = b.privileged;
         network = b.network;
         stdin = b.stdin;
+        terminal = b.terminal;
         timeout = b.timeout;
         autoRemove = b.autoRemove;
         stopSignal = b.stopSignal;
@@ -139,6 +151,7 @@ public final class ContainerConfig {
         b.privileged = privileged;
         b.network = network;
         b.stdin = stdin;
+        b.terminal = terminal;
         b.timeout = timeout;
         b.autoRemove = autoRemove;
         b.stopSignal = stopSignal;
@@ -172,6 +185,7 @@ public final class ContainerConfig {
         public boolean privileged;
         public Network network = Network.NONE;
         public byte[] stdin;
+        public Terminal terminal;
         public Duration timeout;
         public boolean autoRemove;
         public String stopSignal;

@@ -414,7 +414,8 @@ public final class Instance {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("exec needs a command: give at least the executable");
         }
-        Process process = spec.process().withArgs(command);
+        // As docker exec without -t: pipes, whether or not the container's own process has a terminal.
+        Process process = spec.process().withArgs(command).withTerminal(false);
         long start = System.nanoTime();
         ContainerProcess p;
         try {
@@ -450,6 +451,40 @@ public final class Instance {
                     + " within " + timeout + " and was killed", result);
         }
         return result;
+    }
+
+    /**
+     * @return the input of the container's terminal: bytes written are keys typed
+     * @throws IllegalStateException when it has no terminal
+     */
+    public OutputStream terminalInput() {
+        requireTerminal("write to the terminal of");
+        return handle.stdin();
+    }
+
+    /**
+     * @param columns the terminal's new width
+     * @param rows the terminal's new height
+     */
+    public void resizeTerminal(int columns, int rows) {
+        if (columns < 1 || columns > 0xffff || rows < 1 || rows > 0xffff) {
+            throw new IllegalArgumentException("terminal size " + columns + "x" + rows + " is invalid: columns and rows"
+                    + " go from 1 to 65535");
+        }
+        requireTerminal("resize the terminal of");
+        ContainerState s = state();
+        if (s == ContainerState.EXITED || s == ContainerState.REMOVED) {
+            throw new IllegalStateException("cannot resize the terminal of container \"" + id + "\": it is "
+                    + s.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        handle.resizeTerminal(columns, rows);
+    }
+
+    private void requireTerminal(String what) {
+        if (config.terminal == null) {
+            throw new IllegalStateException("cannot " + what + " container \"" + id + "\": it has no terminal; ask"
+                    + " for one with withTty()");
+        }
     }
 
     /** @return resource usage now */

@@ -83,11 +83,20 @@ public final class RuntimeSpecs {
         ImageUsers.User user = ImageUsers.resolve(c.user != null ? c.user : image.user(), imageFiles);
         List<String> capabilities = capabilities(c);
         String hostname = c.hostname;
+        List<String> env = env(image.env(), c.env, hostname, user.home());
+        if (c.terminal != null && env.stream().noneMatch(e -> e.startsWith("TERM="))) {
+            // As docker run -t: programs look for TERM to know what the terminal understands.
+            env.add("TERM=xterm");
+        }
         Process process = Process.of(args)
-                .withEnv(env(image.env(), c.env, hostname, user.home()))
+                .withEnv(env)
                 .withCwd(workingDir(c.workingDir != null ? c.workingDir : image.workingDir()))
                 .withUser(new Process.User(user.uid(), user.gid(), null, user.additionalGids(), null, null))
                 .withCapabilities(capabilitySets(capabilities));
+        if (c.terminal != null) {
+            process = process.withTerminal(true).withConsoleSize(
+                    new Process.ConsoleSize((long) c.terminal.rows(), (long) c.terminal.columns(), null));
+        }
         List<Namespace> namespaces = new ArrayList<>();
         for (NamespaceType t : List.of(NamespaceType.PID, NamespaceType.IPC, NamespaceType.UTS, NamespaceType.MOUNT,
                 NamespaceType.CGROUP)) {

@@ -38,7 +38,8 @@ final class RunOptions {
                   --rm                            remove the container when it exits (-d)
               -d, --detach                        run in the background, print the id
               -i, --interactive                   pass standard input to the container
-              -t, --tty                           accepted; output stays piped (no terminals yet)
+              -t, --tty                           give the container a terminal (its output and error are one
+                                                  stream); with -i on a terminal, an interactive session
             """;
 
     static RunOptions parse(List<String> args) {
@@ -87,6 +88,9 @@ final class RunOptions {
         }
         if (!o.command.isEmpty()) {
             spec = spec.withCommand(o.command.toArray(String[]::new));
+        }
+        if (o.tty) {
+            spec = spec.withTty();
         }
         o.spec = spec;
         return o;

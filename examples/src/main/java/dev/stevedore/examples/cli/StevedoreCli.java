@@ -140,11 +140,11 @@ public final class StevedoreCli {
             return 0;
         }
         RunOptions o = RunOptions.parse(args);
-        if (o.tty) {
-            err.println("stevedore: -t: terminals are not supported yet; the output stays piped");
-        }
         if (o.detach) {
             return detach(args);
+        }
+        if (o.tty) {
+            return runInTerminal(o);
         }
         var spec = o.spec;
         if (o.interactive) {
@@ -159,6 +159,46 @@ public final class StevedoreCli {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 130;
+        }
+    }
+
+    /**
+     * {@code run -t}: the container's terminal is relayed byte for byte. When this command's own
+     * standard input is a terminal, the container's gets its size (and follows its resizing), and
+     * with {@code -i} it is put in raw mode meanwhile, so that keys (Ctrl-C included) reach the
+     * container's terminal as typed and only that one echoes and edits.
+     */
+    private int runInTerminal(RunOptions o) {
+        LocalTerminal local = LocalTerminal.ofStdin();
+        var spec = local == null ? o.spec : o.spec.withTty(local.columns(), local.rows());
+        String saved = local != null && o.interactive ? local.makeRaw() : null;
+        try (Container c = spec.start()) {
+            if (local != null) {
+                local.onResize(c::resizeTerminal);
+            }
+            if (o.interactive) {
+                Thread input = new Thread(() -> {
+                    try {
+                        System.in.transferTo(c.terminalInput());
+                    } catch (IOException e) {
+                        // The container's processes have ended: nothing reads the terminal any more.
+                    }
+                }, "stevedore-terminal-input");
+                input.setDaemon(true);
+                input.start();
+            }
+            java.util.concurrent.CountDownLatch followed = new java.util.concurrent.CountDownLatch(1);
+            c.followOutput(out, followed::countDown);
+            ExecResult r = c.waitFor();
+            followed.await();
+            return r.exitCode();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 130;
+        } finally {
+            if (saved != null) {
+                LocalTerminal.restore(saved);
+            }
         }
     }
 

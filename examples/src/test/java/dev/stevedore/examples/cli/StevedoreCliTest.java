@@ -65,6 +65,16 @@ class StevedoreCliTest {
     }
 
     @Test
+    void runWithTtyGivesTheContainerATerminalWithoutOneHere() {
+        // The test's standard input is no terminal: the container's still gets one, of 80x24, as with docker.
+        Outcome o = cli("run", "--rm", "-t", "busybox:1.36", "sh", "-c", "tty; [ -t 1 ] && echo out-tty; stty size; "
+                + "echo err >&2; exit 4");
+        assertThat(o.status()).as(o.err()).isEqualTo(4);
+        assertThat(o.out()).isEqualTo("/dev/pts/0\r\nout-tty\r\n24 80\r\nerr\r\n");
+        assertThat(o.err()).isEmpty();
+    }
+
+    @Test
     void detachedContainerPsExecLogsStopRm() {
         Outcome run = cli("run", "-d", "--name", "cli-web", "busybox:1.36", "sh", "-c", "echo up; sleep 600");
         assertThat(run.status()).as(run.err()).isZero();

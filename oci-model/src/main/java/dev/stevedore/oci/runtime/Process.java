@@ -220,6 +220,18 @@ public record Process(
     }
 
     /**
+     * A copy with another terminal size.
+     *
+     * @param consoleSize the size of the terminal, or null to leave it to the runtime
+     * @return the new process
+     */
+    public Process withConsoleSize(ConsoleSize consoleSize) {
+        return new Process(terminal, consoleSize, user, args, commandLine, env, cwd, capabilities, rlimits,
+                noNewPrivileges, apparmorProfile, oomScoreAdj, scheduler, selinuxLabel, ioPriority, execCPUAffinity,
+                extensions);
+    }
+
+    /**
      * A copy with other capability sets.
      *
      * @param capabilities the capability sets, or null for none specified
