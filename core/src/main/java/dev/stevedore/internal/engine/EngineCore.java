@@ -152,7 +152,7 @@ public final class EngineCore implements AutoCloseable {
             try {
                 networks().removeStalePortForwards();
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "cannot remove stale port forwarding rules: {0}", e.getMessage());
+                log().log(Level.WARNING, "cannot remove stale port forwarding rules: {0}", e.getMessage());
             }
         });
     }
