@@ -354,6 +354,11 @@ final class PortForwarder implements AutoCloseable {
         }
 
         void flushTo(Side to) throws IOException {
+            // A write readiness selected before this side's end was relayed can still come after
+            // the peer's output was shut: nothing is left to write then, and writing would fail.
+            if (pending.position() == 0) {
+                return;
+            }
             pending.flip();
             to.channel.write(pending);
             pending.compact();
