@@ -132,11 +132,48 @@ public final class NetlinkHostNetwork implements HostNetwork {
             }
             return null;
         });
+        isolate(name);
     }
+
+    /**
+     * Networks are isolated from each other as Docker's are: with IP forwarding on (outbound NAT
+     * turns it on, and so do other tools), the host would route between any two of its bridges.
+     * Each bridge gets a forward rule dropping what it sends to our other bridges, tagged with its
+     * name; connections to published ports (destination-NATed) still pass, as they would from any
+     * other host. Without nft the networks still work, unisolated, which is said in the log.
+     */
+    private static void isolate(String bridge) {
+        try {
+            nft(ISOLATION_BASE + "add rule inet " + ISOLATION_TABLE + " bridges iifname \"" + bridge
+                    + "\" oifname \"sd-*\" oifname != \"" + bridge + "\" drop comment \"" + bridge + "\"\n",
+                    "isolate bridge " + bridge);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "bridge {0} is not isolated from the other networks'' bridges while IP forwarding"
+                    + " is on: {1}", bridge, e.getMessage());
+        }
+    }
+
+    static final String ISOLATION_TABLE = "stevedore_isolation";
+    /** The forward chain, flushed and added again each time so it stays single; bridges' rules in their own. */
+    private static final String ISOLATION_BASE = "add table inet " + ISOLATION_TABLE + "\n"
+            + "add chain inet " + ISOLATION_TABLE + " forward { type filter hook forward priority -10; policy accept; }\n"
+            + "add chain inet " + ISOLATION_TABLE + " bridges\n"
+            + "flush chain inet " + ISOLATION_TABLE + " forward\n"
+            + "add rule inet " + ISOLATION_TABLE + " forward ct status dnat accept\n"
+            + "add rule inet " + ISOLATION_TABLE + " forward jump bridges\n";
 
     @Override
     public boolean deleteLink(String name) {
-        return onHost(nl -> deleteLink(nl, name));
+        boolean bridge = Files.isDirectory(Path.of("/sys/class/net", name, "bridge"));
+        boolean deleted = onHost(nl -> deleteLink(nl, name));
+        if (bridge) {
+            try {
+                deleteTaggedRules("inet", ISOLATION_TABLE, name, "remove the isolation of bridge " + name);
+            } catch (RuntimeException e) {
+                LOG.log(Level.DEBUG, "no isolation rules of {0} to remove: {1}", name, e.getMessage());
+            }
+        }
+        return deleted;
     }
 
     private static boolean deleteLink(Netlink nl, String name) {
@@ -363,7 +400,7 @@ public final class NetlinkHostNetwork implements HostNetwork {
             + "add rule ip " + PORTS_TABLE + " postrouting oifname \"sd-*\" ct status dnat masquerade\n"
             + "flush chain ip " + PORTS_TABLE + " guard\n"
             + "add rule ip " + PORTS_TABLE + " guard iifname \"sd-*\" ip daddr 127.0.0.0/8 drop\n";
-    private static final Pattern PORT_RULE =
+    private static final Pattern TAGGED_RULE =
             Pattern.compile("comment \"([^\"]+)\" # handle (\\d+)");
 
     @Override
@@ -401,28 +438,35 @@ public final class NetlinkHostNetwork implements HostNetwork {
 
     @Override
     public void unforwardPorts(String tag) {
+        deleteTaggedRules("ip", PORTS_TABLE, tag, "remove the port forwarding of " + tag);
+    }
+
+    /** Deletes the rules of a table of ours whose comment is {@code tag}. */
+    private static void deleteTaggedRules(String family, String table, String tag, String what) {
         StringBuilder script = new StringBuilder();
         String chain = null;
-        for (String line : listPortRules().split("\n")) {
+        String listing = nft("add table " + family + " " + table + "\nlist table " + family + " " + table + "\n",
+                "list the rules of table " + table, "-a");
+        for (String line : listing.split("\n")) {
             String l = line.strip();
             if (l.startsWith("chain ")) {
                 chain = l.split("\\s+")[1];
             }
-            var m = PORT_RULE.matcher(l);
+            var m = TAGGED_RULE.matcher(l);
             if (m.find() && m.group(1).equals(tag)) {
-                script.append("delete rule ip " + PORTS_TABLE + " ").append(chain).append(" handle ")
+                script.append("delete rule " + family + " " + table + " ").append(chain).append(" handle ")
                         .append(m.group(2)).append('\n');
             }
         }
         if (script.length() > 0) {
-            nft(script.toString(), "remove the port forwarding of " + tag);
+            nft(script.toString(), what);
         }
     }
 
     @Override
     public Set<String> portForwardTags() {
         Set<String> tags = new TreeSet<>();
-        var m = PORT_RULE.matcher(listPortRules());
+        var m = TAGGED_RULE.matcher(listPortRules());
         while (m.find()) {
             tags.add(m.group(1));
         }
