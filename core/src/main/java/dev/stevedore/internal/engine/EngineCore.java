@@ -56,12 +56,31 @@ public final class EngineCore implements AutoCloseable {
     final Path containersDir;
     final Path volumesDir;
     final ExecutorService io;
+    /**
+     * Removals, one at a time: parallel ones only contend with each other and with the next
+     * container's set-up for the same kernel locks (the parent directories' and the cgroup
+     * hierarchies'), which spin while their holder works.
+     */
+    private final ExecutorService cleaner;
     final ScheduledExecutorService timer;
     final Map<String, Instance> instances = new ConcurrentHashMap<>();
     private final String owner;
     /** Cleanup tasks not finished yet; guarded by itself. */
     private final int[] pending = {0};
     private static final String TRASH = ".trash-";
+    private static final String SPARE = ".spare-";
+    static final String ROOTFS = "rootfs";
+    static final String[] LOGS = {"stdout.log", "stderr.log"};
+    /** Emptied state directories kept for the next containers; at most this many. */
+    private static final int MAX_SPARES = 16;
+    /**
+     * State directories of removed containers, emptied down to their owner file, root filesystem
+     * mount point and log files, for the next containers to take over by a rename. Creating and
+     * deleting those inodes for every container is what costs on ext4 without a journal: each new
+     * inode skips every one freed in its block group within the last 30 seconds (dirty_expire), so a
+     * loop of short-lived containers made every mkdir scan thousands of them.
+     */
+    private final java.util.Deque<Path> spares = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private final CompletableFuture<ContainerRuntime> runtimeOpening;
     private volatile ContainerRuntime runtime;
     private volatile NetworkManager networks;
@@ -73,6 +92,7 @@ public final class EngineCore implements AutoCloseable {
         AtomicInteger threads = new AtomicInteger();
         this.io = Executors.newCachedThreadPool(r -> daemon(r, "stevedore-io-" + threads.incrementAndGet()));
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "stevedore-timer"));
+        this.cleaner = Executors.newSingleThreadExecutor(r -> daemon(r, "stevedore-cleanup"));
         // On a fresh JVM, opening the store (its first JSON document starts Jackson) and looking up the
         // backend on the class path are mostly class loading, which two threads do faster than one.
         Path storeRoot = this.root;
@@ -313,21 +333,8 @@ public final class EngineCore implements AutoCloseable {
         StoredImage stored = images.unpacked(image);
         ContainerRuntime rt = runtime();
         String id = config.name != null ? checkName(config.name) : Ids.next();
-        Path dir = containersDir.resolve(id);
+        Path dir = stateDir(id, config.name == null, !pipes);
         try {
-            Files.createDirectory(dir);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            throw new IllegalArgumentException("a container named \"" + id + "\" already exists in " + root
-                    + "; remove it or choose another name");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the container directory '" + dir + "'", e);
-        }
-        try {
-            try {
-                Files.writeString(dir.resolve(OWNER_FILE), owner, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write '" + dir.resolve(OWNER_FILE) + "'", e);
-            }
             // Docker names the host after the container unless it shares the host's network.
             ContainerConfig effective = config.hostname != null || config.network == ContainerConfig.Network.HOST
                     ? config : config.with(b -> b.hostname = id);
@@ -420,20 +427,88 @@ public final class EngineCore implements AutoCloseable {
         }
     }
 
-    /** @return ids of containers in this root owned by live processes, this JVM's included */
-    public List<String> liveContainerIds() {
-        List<String> ids = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(containersDir)) {
-            for (Path dir : stream) {
-                if (!dir.getFileName().toString().startsWith(TRASH)
-                        && isAlive(HostChecks.read(dir.resolve(OWNER_FILE)))) {
-                    ids.add(dir.getFileName().toString());
+    /**
+     * Makes a container's state directory with its owner file, root filesystem mount point and,
+     * with {@code logs}, empty log files: a spare one renamed when there is one (for generated ids
+     * only: a rename would replace a same-named container's directory that is still empty).
+     */
+    private Path stateDir(String id, boolean generated, boolean logs) {
+        Path dir = containersDir.resolve(id);
+        Path spare = generated ? spares.pollFirst() : null;
+        try {
+            if (spare != null) {
+                Files.move(spare, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } else {
+                Files.createDirectory(dir);
+            }
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new IllegalArgumentException("a container named \"" + id + "\" already exists in " + root
+                    + "; remove it or choose another name");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the container directory '" + dir + "'", e);
+        }
+        try {
+            // Rewriting the owner of a spare keeps its inode.
+            Files.writeString(dir.resolve(OWNER_FILE), owner, StandardCharsets.UTF_8);
+            if (spare == null) {
+                Files.createDirectory(dir.resolve(ROOTFS));
+            }
+            if (logs) {
+                for (String log : LOGS) {
+                    if (spare == null || !Files.exists(dir.resolve(log))) {
+                        Files.createFile(dir.resolve(log));
+                    }
                 }
             }
+            return dir;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot list '" + containersDir + "'", e);
+            deleteState(dir);
+            throw new UncheckedIOException("cannot set up the container directory '" + dir + "'", e);
         }
-        return ids;
+    }
+
+    /**
+     * Deletes a removed container's state, or empties it into a spare for the next container.
+     *
+     * @param dir its state directory
+     * @param reusable whether it may become a spare (not a named container's, renamed to the trash)
+     */
+    void release(Path dir, boolean reusable) {
+        if (!reusable || closed || spares.size() >= MAX_SPARES) {
+            deleteState(dir);
+            return;
+        }
+        try {
+            Path snapshot = dir.resolve(Instance.SNAPSHOT);
+            if (snapshotter != null && Files.exists(snapshot)) {
+                snapshotter.remove(snapshot);
+            }
+            try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+                for (Path p : stream) {
+                    String name = p.getFileName().toString();
+                    if (name.equals(LOGS[0]) || name.equals(LOGS[1])) {
+                        try (java.nio.channels.FileChannel log = java.nio.channels.FileChannel.open(p,
+                                java.nio.file.StandardOpenOption.WRITE)) {
+                            log.truncate(0);
+                        }
+                    } else if (!name.equals(OWNER_FILE) && !name.equals(ROOTFS)) {
+                        FileTrees.deleteIfExists(p);
+                    }
+                }
+            }
+            Path rootfs = dir.resolve(ROOTFS);
+            try (DirectoryStream<Path> left = Files.newDirectoryStream(rootfs)) {
+                if (left.iterator().hasNext()) {
+                    deleteState(dir);
+                    return;
+                }
+            }
+            Path spare = containersDir.resolve(SPARE + Ids.next());
+            Files.move(dir, spare, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            spares.addLast(spare);
+        } catch (IOException | RuntimeException e) {
+            deleteState(dir);
+        }
     }
 
     /** Renames a container's state directory out of the way (its name is free again at once). */
@@ -447,7 +522,7 @@ public final class EngineCore implements AutoCloseable {
         }
     }
 
-    /** Runs cleanup work on the pool; {@link #close()} waits for it. */
+    /** Runs cleanup work on the cleanup thread; {@link #close()} waits for it. */
     void background(Runnable work) {
         synchronized (pending) {
             pending[0]++;
@@ -465,7 +540,7 @@ public final class EngineCore implements AutoCloseable {
             }
         };
         try {
-            io.execute(task);
+            cleaner.execute(task);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             task.run();
         }
@@ -540,6 +615,9 @@ public final class EngineCore implements AutoCloseable {
         if (!awaitCleanup(java.time.Duration.ofSeconds(30))) {
             log().log(Level.WARNING, "container cleanup still runs after 30 s; leaving it to the next engine start");
         }
+        for (Path spare; (spare = spares.pollFirst()) != null; ) {
+            deleteState(spare);
+        }
         if (networks != null) {
             networks.close();
         }
@@ -557,6 +635,7 @@ public final class EngineCore implements AutoCloseable {
         }
         images.close();
         io.shutdownNow();
+        cleaner.shutdownNow();
         timer.shutdownNow();
     }
 
