@@ -57,9 +57,9 @@ public final class EngineCore implements AutoCloseable {
     final Path volumesDir;
     final ExecutorService io;
     /**
-     * Removals, one at a time: parallel ones only contend with each other and with the next
-     * container's set-up for the same kernel locks (the parent directories' and the cgroup
-     * hierarchies'), which spin while their holder works.
+     * Removals, one at a time: run in parallel (a thread each), they contend with each other and
+     * with the next container's set-up for the same kernel locks (the parent directories' and the
+     * cgroup hierarchies'), whose waiters spin while the holder works.
      */
     private final ExecutorService cleaner;
     final ScheduledExecutorService timer;
@@ -68,17 +68,17 @@ public final class EngineCore implements AutoCloseable {
     /** Cleanup tasks not finished yet; guarded by itself. */
     private final int[] pending = {0};
     private static final String TRASH = ".trash-";
-    private static final String SPARE = ".spare-";
     static final String ROOTFS = "rootfs";
     static final String[] LOGS = {"stdout.log", "stderr.log"};
     /** Emptied state directories kept for the next containers; at most this many. */
     private static final int MAX_SPARES = 16;
     /**
-     * State directories of removed containers, emptied down to their owner file, root filesystem
-     * mount point and log files, for the next containers to take over by a rename. Creating and
-     * deleting those inodes for every container is what costs on ext4 without a journal: each new
-     * inode skips every one freed in its block group within the last 30 seconds (dirty_expire), so a
-     * loop of short-lived containers made every mkdir scan thousands of them.
+     * State directories of removed containers (renamed to the trash), emptied down to their owner
+     * file, root filesystem mount point and log files, for the next containers to take over by a
+     * rename. Creating and deleting those inodes for every container is what cost most on ext4
+     * without a journal (this project's machines): a new inode skips every one freed in its block
+     * group within the last 30 seconds (dirty_expire_centisecs), reading each one's inode table
+     * entry, so in a loop of short-lived containers each mkdir scanned thousands.
      */
     private final java.util.Deque<Path> spares = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private final CompletableFuture<ContainerRuntime> runtimeOpening;
@@ -427,6 +427,22 @@ public final class EngineCore implements AutoCloseable {
         }
     }
 
+    /** @return ids of containers in this root owned by live processes, this JVM's included */
+    public List<String> liveContainerIds() {
+        List<String> ids = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(containersDir)) {
+            for (Path dir : stream) {
+                if (!dir.getFileName().toString().startsWith(TRASH)
+                        && isAlive(HostChecks.read(dir.resolve(OWNER_FILE)))) {
+                    ids.add(dir.getFileName().toString());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list '" + containersDir + "'", e);
+        }
+        return ids;
+    }
+
     /**
      * Makes a container's state directory with its owner file, root filesystem mount point and,
      * with {@code logs}, empty log files: a spare one renamed when there is one (for generated ids
@@ -468,13 +484,13 @@ public final class EngineCore implements AutoCloseable {
     }
 
     /**
-     * Deletes a removed container's state, or empties it into a spare for the next container.
+     * Empties a removed container's state directory into a spare for the next container, or
+     * deletes it when enough spares are kept.
      *
-     * @param dir its state directory
-     * @param reusable whether it may become a spare (not a named container's, renamed to the trash)
+     * @param dir its state directory, already renamed out of the way
      */
-    void release(Path dir, boolean reusable) {
-        if (!reusable || closed || spares.size() >= MAX_SPARES) {
+    void release(Path dir) {
+        if (closed || spares.size() >= MAX_SPARES) {
             deleteState(dir);
             return;
         }
@@ -503,9 +519,7 @@ public final class EngineCore implements AutoCloseable {
                     return;
                 }
             }
-            Path spare = containersDir.resolve(SPARE + Ids.next());
-            Files.move(dir, spare, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            spares.addLast(spare);
+            spares.addLast(dir);
         } catch (IOException | RuntimeException e) {
             deleteState(dir);
         }

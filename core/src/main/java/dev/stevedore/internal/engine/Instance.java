@@ -378,10 +378,6 @@ public final class Instance {
         if (pipes) {
             return new byte[0];
         }
-        if (removed) {
-            // Its files may still be there until the cleanup thread gets to them.
-            throw new IllegalStateException("container \"" + id + "\" was removed: its logs are gone");
-        }
         try {
             return Files.readAllBytes(dir.resolve(name));
         } catch (java.nio.file.NoSuchFileException e) {
@@ -490,13 +486,11 @@ public final class Instance {
     }
 
     /**
-     * Removes the container. Idempotent. Its process is killed right away; the rest (waiting for
-     * the kill, the cgroup, the snapshot, logs and state directory, which may be kept emptied for the
-     * next container) happens on the engine's cleanup thread, as containerd's garbage collection
-     * does, so a test loop does not wait for file deletion. A named container's state directory is first renamed out of the way, so the name is
-     * free again at once; a generated id is never asked for again, so its directory stays where it
-     * is: a rename in the containers directory would wait for that directory's lock, which the
-     * cleanup's removals hold (on two busy cores, close() took up to 0.8 s so).
+     * Removes the container. Idempotent. Its process is killed right away and its state directory
+     * renamed out of the way, so the name is free again at once; the rest (waiting for the kill, the
+     * cgroup, the snapshot, the logs) happens on the engine's cleanup thread, as containerd's
+     * garbage collection does, so a test loop does not wait for file deletion. The emptied
+     * directory may be kept for the next container.
      */
     public void remove() {
         synchronized (this) {
@@ -513,7 +507,7 @@ public final class Instance {
         if (network != null) {
             network.closePorts();
         }
-        Path state = config.name != null ? engine.moveToTrash(dir) : dir;
+        Path moved = engine.moveToTrash(dir);
         engine.background(() -> {
             try {
                 handle.delete();
@@ -521,7 +515,7 @@ public final class Instance {
                 try {
                     Networking.release(network);
                 } finally {
-                    engine.release(state, config.name == null);
+                    engine.release(moved);
                 }
             }
         });
