@@ -48,6 +48,26 @@ class ContainerTest {
     }
 
     @Test
+    void eachOfManyContainersInARowHasOnlyItsOwnLogsAndFiles(@TempDir Path root) {
+        // Removed containers' emptied state directories are handed to later ones: nothing of an
+        // earlier container may show in a later one.
+        try (Engine engine = Engine.builder().root(root).build()) {
+            BusyboxImage.ensure(engine);
+            for (int i = 0; i < 20; i++) {
+                try (Container c = engine.container(BusyboxImage.NAME)
+                        .withCommand("sh", "-c", "test -e /left && echo dirty; echo out-" + i + "; echo err-" + i
+                                + " >&2; echo x > /left; echo written; sleep 600")
+                        .waitingFor(Wait.forLogMessage("written")).start()) {
+                    assertThat(c.stdout()).isEqualTo("out-" + i + "\nwritten\n");
+                    assertThat(c.stderr()).isEqualTo("err-" + i + "\n");
+                }
+            }
+            assertThat(engine.container(BusyboxImage.NAME).withCommand("sh", "-c", "test -e /left && echo dirty;"
+                    + " echo clean").run().stdout()).isEqualTo("clean\n");
+        }
+    }
+
+    @Test
     void logsAndWaitForGiveTheOutput() {
         try (Container c = Containers.image(BusyboxImage.NAME)
                 .withCommand("sh", "-c", "echo one; echo two >&2; exit 4").start()) {

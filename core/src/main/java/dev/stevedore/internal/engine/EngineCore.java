@@ -56,12 +56,31 @@ public final class EngineCore implements AutoCloseable {
     final Path containersDir;
     final Path volumesDir;
     final ExecutorService io;
+    /**
+     * Removals, one at a time: run in parallel (a thread each), they contend with each other and
+     * with the next container's set-up for the same kernel locks (the parent directories' and the
+     * cgroup hierarchies'), whose waiters spin while the holder works.
+     */
+    private final ExecutorService cleaner;
     final ScheduledExecutorService timer;
     final Map<String, Instance> instances = new ConcurrentHashMap<>();
     private final String owner;
     /** Cleanup tasks not finished yet; guarded by itself. */
     private final int[] pending = {0};
     private static final String TRASH = ".trash-";
+    static final String ROOTFS = "rootfs";
+    static final String[] LOGS = {"stdout.log", "stderr.log"};
+    /** Emptied state directories kept for the next containers; at most this many. */
+    private static final int MAX_SPARES = 16;
+    /**
+     * State directories of removed containers (renamed to the trash), emptied down to their owner
+     * file, root filesystem mount point and log files, for the next containers to take over by a
+     * rename. Creating and deleting those inodes for every container is what cost most on ext4
+     * without a journal (this project's machines): a new inode skips every one freed in its block
+     * group within the last 30 seconds (dirty_expire_centisecs), reading each one's inode table
+     * entry, so in a loop of short-lived containers each mkdir scanned thousands.
+     */
+    private final java.util.Deque<Path> spares = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private final CompletableFuture<ContainerRuntime> runtimeOpening;
     private volatile ContainerRuntime runtime;
     private volatile NetworkManager networks;
@@ -73,6 +92,7 @@ public final class EngineCore implements AutoCloseable {
         AtomicInteger threads = new AtomicInteger();
         this.io = Executors.newCachedThreadPool(r -> daemon(r, "stevedore-io-" + threads.incrementAndGet()));
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "stevedore-timer"));
+        this.cleaner = Executors.newSingleThreadExecutor(r -> daemon(r, "stevedore-cleanup"));
         // On a fresh JVM, opening the store (its first JSON document starts Jackson) and looking up the
         // backend on the class path are mostly class loading, which two threads do faster than one.
         Path storeRoot = this.root;
@@ -335,21 +355,8 @@ public final class EngineCore implements AutoCloseable {
         StoredImage stored = images.unpacked(image);
         ContainerRuntime rt = runtime();
         String id = config.name != null ? checkName(config.name) : Ids.next();
-        Path dir = containersDir.resolve(id);
+        Path dir = stateDir(id, config.name == null, !pipes);
         try {
-            Files.createDirectory(dir);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            throw new IllegalArgumentException("a container named \"" + id + "\" already exists in " + root
-                    + "; remove it or choose another name");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the container directory '" + dir + "'", e);
-        }
-        try {
-            try {
-                Files.writeString(dir.resolve(OWNER_FILE), owner, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write '" + dir.resolve(OWNER_FILE) + "'", e);
-            }
             // Docker names the host after the container unless it shares the host's network.
             ContainerConfig effective = config.hostname != null || config.network == ContainerConfig.Network.HOST
                     ? config : config.with(b -> b.hostname = id);
@@ -458,6 +465,88 @@ public final class EngineCore implements AutoCloseable {
         return ids;
     }
 
+    /**
+     * Makes a container's state directory with its owner file, root filesystem mount point and,
+     * with {@code logs}, empty log files: a spare one renamed when there is one (for generated ids
+     * only: a rename would replace a same-named container's directory that is still empty).
+     */
+    private Path stateDir(String id, boolean generated, boolean logs) {
+        Path dir = containersDir.resolve(id);
+        Path spare = generated ? spares.pollFirst() : null;
+        try {
+            if (spare != null) {
+                Files.move(spare, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } else {
+                Files.createDirectory(dir);
+            }
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new IllegalArgumentException("a container named \"" + id + "\" already exists in " + root
+                    + "; remove it or choose another name");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the container directory '" + dir + "'", e);
+        }
+        try {
+            // Rewriting the owner of a spare keeps its inode.
+            Files.writeString(dir.resolve(OWNER_FILE), owner, StandardCharsets.UTF_8);
+            if (spare == null) {
+                Files.createDirectory(dir.resolve(ROOTFS));
+            }
+            if (logs) {
+                for (String log : LOGS) {
+                    if (spare == null || !Files.exists(dir.resolve(log))) {
+                        Files.createFile(dir.resolve(log));
+                    }
+                }
+            }
+            return dir;
+        } catch (IOException e) {
+            deleteState(dir);
+            throw new UncheckedIOException("cannot set up the container directory '" + dir + "'", e);
+        }
+    }
+
+    /**
+     * Empties a removed container's state directory into a spare for the next container, or
+     * deletes it when enough spares are kept.
+     *
+     * @param dir its state directory, already renamed out of the way
+     */
+    void release(Path dir) {
+        if (closed || spares.size() >= MAX_SPARES) {
+            deleteState(dir);
+            return;
+        }
+        try {
+            Path snapshot = dir.resolve(Instance.SNAPSHOT);
+            if (snapshotter != null && Files.exists(snapshot)) {
+                snapshotter.remove(snapshot);
+            }
+            try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+                for (Path p : stream) {
+                    String name = p.getFileName().toString();
+                    if (name.equals(LOGS[0]) || name.equals(LOGS[1])) {
+                        try (java.nio.channels.FileChannel log = java.nio.channels.FileChannel.open(p,
+                                java.nio.file.StandardOpenOption.WRITE)) {
+                            log.truncate(0);
+                        }
+                    } else if (!name.equals(OWNER_FILE) && !name.equals(ROOTFS)) {
+                        FileTrees.deleteIfExists(p);
+                    }
+                }
+            }
+            Path rootfs = dir.resolve(ROOTFS);
+            try (DirectoryStream<Path> left = Files.newDirectoryStream(rootfs)) {
+                if (left.iterator().hasNext()) {
+                    deleteState(dir);
+                    return;
+                }
+            }
+            spares.addLast(dir);
+        } catch (IOException | RuntimeException e) {
+            deleteState(dir);
+        }
+    }
+
     /** Renames a container's state directory out of the way (its name is free again at once). */
     Path moveToTrash(Path dir) {
         Path trash = containersDir.resolve(TRASH + dir.getFileName() + "-" + Ids.next());
@@ -469,7 +558,7 @@ public final class EngineCore implements AutoCloseable {
         }
     }
 
-    /** Runs cleanup work on the pool; {@link #close()} waits for it. */
+    /** Runs cleanup work on the cleanup thread; {@link #close()} waits for it. */
     void background(Runnable work) {
         synchronized (pending) {
             pending[0]++;
@@ -487,7 +576,7 @@ public final class EngineCore implements AutoCloseable {
             }
         };
         try {
-            io.execute(task);
+            cleaner.execute(task);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             task.run();
         }
@@ -562,6 +651,9 @@ public final class EngineCore implements AutoCloseable {
         if (!awaitCleanup(java.time.Duration.ofSeconds(30))) {
             log().log(Level.WARNING, "container cleanup still runs after 30 s; leaving it to the next engine start");
         }
+        for (Path spare; (spare = spares.pollFirst()) != null; ) {
+            deleteState(spare);
+        }
         if (networks != null) {
             networks.close();
         }
@@ -579,6 +671,7 @@ public final class EngineCore implements AutoCloseable {
         }
         images.close();
         io.shutdownNow();
+        cleaner.shutdownNow();
         timer.shutdownNow();
     }
 

@@ -71,13 +71,12 @@ public final class Instance {
 
     static Instance create(EngineCore engine, String id, Path dir, ContainerConfig config, StoredImage image,
             ContainerRuntime runtime, boolean pipes) {
-        Path rootfs = dir.resolve("rootfs");
+        Path rootfs = dir.resolve(EngineCore.ROOTFS);
         Path snapshot = dir.resolve(SNAPSHOT);
         try {
-            Files.createDirectory(rootfs);
             Files.createDirectory(snapshot);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create '" + rootfs + "'", e);
+            throw new UncheckedIOException("cannot create '" + snapshot + "'", e);
         }
         List<RootfsMount> mounts = engine.snapshotter.prepare(snapshot, image.layers, config.readOnlyRootfs);
         RuntimeSpecs.Assembled assembled = RuntimeSpecs.assemble(config, image.image.runConfig(), config.image,
@@ -86,14 +85,6 @@ public final class Instance {
         // per-container files would never match them. Started containers' output is copied to
         // log files by pool threads.
         Stdio stdio = Stdio.pipes();
-        if (!pipes) {
-            try {
-                Files.createFile(dir.resolve("stdout.log"));
-                Files.createFile(dir.resolve("stderr.log"));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot create the log files in '" + dir + "'", e);
-            }
-        }
         ContainerNetwork network = Networking.prepare(engine, id, config, dir);
         Spec spec = network == null ? assembled.spec() : network.apply(assembled.spec());
         ContainerHandle handle;
@@ -530,10 +521,11 @@ public final class Instance {
     }
 
     /**
-     * Removes the container. Idempotent. Its process is killed right away; the rest (waiting for
-     * the kill, the cgroup, the snapshot, logs and state directory) happens on a pool thread, as
-     * containerd's garbage collection does, so a test loop does not wait for file deletion. The
-     * state directory is first renamed out of the way, so the name is free again at once.
+     * Removes the container. Idempotent. Its process is killed right away and its state directory
+     * renamed out of the way, so the name is free again at once; the rest (waiting for the kill, the
+     * cgroup, the snapshot, the logs) happens on the engine's cleanup thread, as containerd's
+     * garbage collection does, so a test loop does not wait for file deletion. The emptied
+     * directory may be kept for the next container.
      */
     public void remove() {
         synchronized (this) {
@@ -550,7 +542,7 @@ public final class Instance {
         if (network != null) {
             network.closePorts();
         }
-        Path trash = engine.moveToTrash(dir);
+        Path moved = engine.moveToTrash(dir);
         engine.background(() -> {
             try {
                 handle.delete();
@@ -558,7 +550,7 @@ public final class Instance {
                 try {
                     Networking.release(network);
                 } finally {
-                    engine.deleteState(trash);
+                    engine.release(moved);
                 }
             }
         });
