@@ -151,8 +151,20 @@ public final class StevedoreCli {
             spec = spec.withStdin(System.in.readAllBytes());
         }
         try (Container c = spec.start()) {
-            java.util.concurrent.CountDownLatch followed = new java.util.concurrent.CountDownLatch(1);
-            c.followOutput(out::println, followed::countDown);
+            return exitAfterOutput(c, end -> c.followOutput(out::println, end));
+        }
+    }
+
+    /**
+     * Waits for a container and for its output to be relayed to the end.
+     *
+     * @param follow starts relaying the output, running its argument at the end
+     * @return the exit code, or 130 when interrupted (as a shell reports Ctrl-C)
+     */
+    private static int exitAfterOutput(Container c, java.util.function.Consumer<Runnable> follow) {
+        java.util.concurrent.CountDownLatch followed = new java.util.concurrent.CountDownLatch(1);
+        follow.accept(followed::countDown);
+        try {
             ExecResult r = c.waitFor();
             followed.await();
             return r.exitCode();
@@ -187,14 +199,7 @@ public final class StevedoreCli {
                 input.setDaemon(true);
                 input.start();
             }
-            java.util.concurrent.CountDownLatch followed = new java.util.concurrent.CountDownLatch(1);
-            c.followOutput(out, followed::countDown);
-            ExecResult r = c.waitFor();
-            followed.await();
-            return r.exitCode();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 130;
+            return exitAfterOutput(c, end -> c.followOutput(out, end));
         } finally {
             if (saved != null) {
                 LocalTerminal.restore(saved);
