@@ -351,6 +351,22 @@ final class RuncContainers {
         }
     }
 
+    /**
+     * SIGKILL through the container's helper, or, when the helper does not answer, to every process
+     * in the container's cgroup (as runc's forced delete does); nothing when it stopped meanwhile.
+     */
+    private void forceKill(String id) {
+        try {
+            kill(id, 9, false);
+        } catch (IllegalStateException viaHelper) {
+            try {
+                kill(id, 9, true);
+            } catch (IllegalStateException stopped) {
+                // Stopped between the status check and the signal: nothing is left to kill.
+            }
+        }
+    }
+
     void delete(String id, boolean force) {
         Path dir = root.resolve(id);
         Record r = load(id);
@@ -360,7 +376,7 @@ final class RuncContainers {
                 throw new IllegalStateException("delete: container '" + id + "' is " + status.value()
                         + ", not stopped; kill it first or use --force");
             }
-            kill(id, 9, false);
+            forceKill(id);
             awaitStopped(id, r);
         }
         // The helper exits right after its child; wait for it so the cgroup is empty.

@@ -204,7 +204,8 @@ class RuncTest {
         assertThat(runc("start", id).status()).isZero();
         awaitFile(rootfs.resolve("outlived"));
         Files.delete(rootfs.resolve("outlived"));
-        assertThat(runc("delete", "--force", id).status()).isZero();
+        Result deleted = runc("delete", "--force", id);
+        assertThat(deleted.status()).as(deleted.err()).isZero();
     }
 
     @Test
