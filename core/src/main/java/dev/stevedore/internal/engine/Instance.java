@@ -540,7 +540,7 @@ public final class Instance {
             handle.kill(Signals.KILL);
         }
         if (network != null) {
-            network.closePorts();
+            network.removing();
         }
         Path moved = engine.moveToTrash(dir);
         engine.background(() -> {

@@ -223,10 +223,21 @@ public final class ContainerNetwork {
     }
 
     /**
-     * Stops publishing this container's ports (the ports are free again when this returns); the
-     * container is being removed and {@link #release()} follows.
+     * The container is being removed and {@link #release()} follows on a cleanup thread. A removed
+     * network waits for it from now on, and a host port the caller chose is free again when this
+     * returns, as after {@code docker rm}. Ports the kernel picked close in {@link #release()}:
+     * removing their forwarding rules takes two nft runs, several times a container's whole start.
      */
-    public synchronized void closePorts() {
+    public synchronized void removing() {
+        if (published.stream().anyMatch(p -> p.binding().hostPort() != 0)) {
+            closePorts();
+        } else if (manager != null && !released) {
+            manager.releaseStarted(container);
+        }
+    }
+
+    /** Stops publishing this container's ports; the ports are free again when this returns. */
+    private synchronized void closePorts() {
         if (manager != null && !released) {
             manager.releaseStarted(container);
         }
