@@ -100,7 +100,7 @@ public final class ApiBenchmark {
             long[] firstCds = firstUseInChild(root, List.of("-XX:SharedArchiveFile=" + archive));
 
             System.out.println("Stevedore public API vs the backend, " + rounds + " rounds, medians (p90)");
-            System.out.printf(Locale.ROOT, "load average at the end: %s%n", loadAverage());
+            System.out.printf(Locale.ROOT, "load average at the end: %s%n", BenchStats.loadAverage());
             print("start()+close() per container", perContainer, 5.0);
             System.out.printf(Locale.ROOT, "%-40s %8.2f ms%n", "  sustained, removal included", sustained / 1e6);
             System.out.printf(Locale.ROOT, "%-40s %8.2f ms%n", "  CPU time (JVM + helpers + containers)",
@@ -111,7 +111,7 @@ public final class ApiBenchmark {
             print("run() busybox true", api, -1);
             print("backend create+start+wait+delete", own, -1);
             System.out.printf(Locale.ROOT, "%-40s %8.3f   (target <= 1.10)%n", "run() / backend ratio",
-                    median(api) / (double) median(own));
+                    BenchStats.median(api) / (double) BenchStats.median(own));
             System.out.printf(Locale.ROOT, "%-40s %8.1f ms (target <= 100)  CPU %.0f ms; JVM start-up to main: %.1f"
                     + " ms, whole child JVM: %.1f ms%n", "first use in a fresh JVM", first[0] / 1e6, first[3] / 1e6,
                     first[1] / 1e6, first[2] / 1e6);
@@ -220,14 +220,6 @@ public final class ApiBenchmark {
         }
     }
 
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).strip();
-        } catch (java.io.IOException e) {
-            return "unknown";
-        }
-    }
-
     /** In the child: from main to the end of the first run(), on the parent's store (image present). */
     private static void firstUse() {
         long entered = System.nanoTime();
@@ -312,12 +304,6 @@ public final class ApiBenchmark {
         long getAsLong() throws Exception;
     }
 
-    private static long median(long[] v) {
-        long[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
-    }
-
     private static long p90(long[] v) {
         long[] s = v.clone();
         Arrays.sort(s);
@@ -325,7 +311,7 @@ public final class ApiBenchmark {
     }
 
     private static void print(String what, long[] v, double targetMillis) {
-        System.out.printf(Locale.ROOT, "%-40s %8.2f ms (p90 %.2f)%s%n", what, median(v) / 1e6, p90(v) / 1e6,
+        System.out.printf(Locale.ROOT, "%-40s %8.2f ms (p90 %.2f)%s%n", what, BenchStats.median(v) / 1e6, p90(v) / 1e6,
                 targetMillis > 0 ? String.format(Locale.ROOT, "  (target <= %.0f ms)", targetMillis) : "");
     }
 

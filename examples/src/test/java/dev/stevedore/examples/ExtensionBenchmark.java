@@ -9,7 +9,6 @@ import dev.stevedore.testing.BusyboxImage;
 import dev.stevedore.testing.Container;
 import dev.stevedore.testing.ManagedContainer;
 import dev.stevedore.testing.Stevedore;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -83,21 +82,22 @@ public final class ExtensionBenchmark {
         // In turn, so the three see the same machine (other work shares its two cores).
         for (int i = 0; i < rounds; i++) {
             with[i] = run(WithContainers.class, perTest);
-            withMedian[i] = median(perTest);
+            withMedian[i] = BenchStats.median(perTest);
             without[i] = run(Without.class, perTest);
-            withoutMedian[i] = median(perTest);
+            withoutMedian[i] = BenchStats.median(perTest);
             api[i] = loop(spec, perLoop);
-            apiMedian[i] = median(perLoop);
+            apiMedian[i] = BenchStats.median(perLoop);
         }
-        long w = median(with);
-        long wo = median(without);
+        long w = BenchStats.median(with);
+        long wo = BenchStats.median(without);
         System.out.printf(Locale.ROOT, "JUnit run of %d tests: with a fresh container each %.1f ms, without %.1f ms"
-                + " (medians of %d runs); load average %s%n", TESTS, w / 1e6, wo / 1e6, rounds, loadAverage());
+                + " (medians of %d runs); load average %s%n", TESTS, w / 1e6, wo / 1e6, rounds,
+                BenchStats.loadAverage());
         System.out.printf(Locale.ROOT, "%-44s mean %6.2f ms  median %6.2f ms  (target <= 5 ms; Testcontainers on"
                 + " Docker: about 272 ms)%n", "per container, JUnit extension", (w - wo) / 1e6 / TESTS,
-                (median(withMedian) - median(withoutMedian)) / 1e6);
+                (BenchStats.median(withMedian) - BenchStats.median(withoutMedian)) / 1e6);
         System.out.printf(Locale.ROOT, "%-44s mean %6.2f ms  median %6.2f ms%n", "per container, API start()+close()",
-                median(api) / 1e6 / TESTS, median(apiMedian) / 1e6);
+                BenchStats.median(api) / 1e6 / TESTS, BenchStats.median(apiMedian) / 1e6);
     }
 
     private static long loop(ContainerSpec spec, long[] each) {
@@ -142,19 +142,5 @@ public final class ExtensionBenchmark {
                     + finished + " ran");
         }
         return took;
-    }
-
-    private static long median(long[] v) {
-        long[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
-    }
-
-    private static String loadAverage() {
-        try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).strip();
-        } catch (java.io.IOException e) {
-            return "unknown";
-        }
     }
 }

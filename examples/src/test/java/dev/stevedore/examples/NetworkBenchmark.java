@@ -8,7 +8,6 @@ import dev.stevedore.testing.BusyboxImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -55,10 +54,10 @@ public final class NetworkBenchmark {
                     n2.add(time(none));
                     p.add(time(published));
                 }
-                double mn = median(n);
-                double mb = median(b);
-                double mn2 = median(n2);
-                double mp = median(p);
+                double mn = BenchStats.median(n);
+                double mb = BenchStats.median(b);
+                double mn2 = BenchStats.median(n2);
+                double mp = BenchStats.median(p);
                 System.out.printf("run() of true, %d rounds each, interleaved, median ms: none %.2f, bridge network"
                         + " %.2f (+%.2f); then none %.2f, bridge + published port %.2f (+%.2f)%n", rounds, mn, mb,
                         mb - mn, mn2, mp, mp - mn2);
@@ -74,11 +73,5 @@ public final class NetworkBenchmark {
             throw new IllegalStateException("true exited with " + status);
         }
         return ms;
-    }
-
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        return sorted.get(sorted.size() / 2);
     }
 }

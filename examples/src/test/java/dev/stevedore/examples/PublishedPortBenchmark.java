@@ -14,7 +14,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -88,23 +87,24 @@ public final class PublishedPortBenchmark {
                 // Checked after a first transfer: the rules are added in the background.
                 System.out.println("kernel forwarding of the published port: " + (new NetlinkHostNetwork()
                         .portForwardTags().contains(net.bridge() + "/" + server.id()) ? "yes" : "no, relayed"));
-                String loadBefore = loadAverage();
+                String loadBefore = BenchStats.loadAverage();
                 for (int i = 0; i < rounds; i++) {
                     l.add(send(loopback));
                     p.add(send(published));
                     d.add(send(direct));
                     r.add(send(relay));
                 }
-                double ml = median(l);
-                double mp = median(p);
-                double md = median(d);
-                double mr = median(r);
+                double ml = BenchStats.median(l);
+                double mp = BenchStats.median(p);
+                double md = BenchStats.median(d);
+                double mr = BenchStats.median(r);
                 System.out.printf("1 GiB bulk transfers, %d rounds, interleaved, median MiB/s: loopback %.0f,"
                         + " published port %.0f (%.2fx loopback), container address %.0f (%.2fx loopback),"
                         + " relay %.0f (%.2fx loopback)%n", rounds, ml, mp, mp / ml, md, md / ml, mr, mr / ml);
                 System.out.printf("runs MiB/s: loopback %s, published %s, container address %s, relay %s%n", round(l),
                         round(p), round(d), round(r));
-                System.out.printf("load average before: %s, after: %s (2 CPUs)%n", loadBefore, loadAverage());
+                System.out.printf("load average before: %s, after: %s (2 CPUs)%n", loadBefore,
+                        BenchStats.loadAverage());
             }
         } finally {
             hostSink.destroy();
@@ -155,17 +155,7 @@ public final class PublishedPortBenchmark {
         }
     }
 
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        return sorted.get(sorted.size() / 2);
-    }
-
     private static List<Long> round(List<Double> values) {
         return values.stream().map(Math::round).toList();
-    }
-
-    private static String loadAverage() throws IOException {
-        return Files.readString(Path.of("/proc/loadavg")).strip();
     }
 }
