@@ -260,13 +260,14 @@ final class Cgroups {
     }
 
     /**
-     * Writes settings in order.
+     * Writes settings in order, then attaches the device filter a cgroup on v2 has instead of
+     * device files.
      *
      * @throws IllegalArgumentException when the host lacks a file a setting needs, naming the setting
      * @throws ContainerBackendException when the kernel refuses a value
      */
-    void apply(String relative, List<CgroupSettings.Write> writes) {
-        for (CgroupSettings.Write w : writes) {
+    void apply(String relative, CgroupSettings settings) {
+        for (CgroupSettings.Write w : settings.writes()) {
             Path dir = dir(w.controller(), relative);
             Path path = null;
             for (String file : w.files()) {
@@ -289,6 +290,9 @@ final class Cgroups {
                 throw new ContainerBackendException(w.field() + ": writing '" + w.value() + "' to '" + path
                         + "' failed: " + e.getMessage() + (w.hint().isEmpty() ? "" : " (" + w.hint() + ")"), null, e);
             }
+        }
+        if (settings.devices() != null) {
+            settings.devices().attach(dir("devices", relative));
         }
     }
 

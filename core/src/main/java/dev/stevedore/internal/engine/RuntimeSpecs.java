@@ -225,10 +225,10 @@ public final class RuntimeSpecs {
     }
 
     private static Resources resources(ContainerConfig c) {
-        if (c.memoryBytes == null && c.cpus == null && c.pidsLimit == null) {
-            return null;
-        }
-        Resources r = Resources.none();
+        // Docker's default: CAP_MKNOD makes device nodes, but the device cgroup opens none of them beyond
+        // those the runtime itself puts in /dev; a privileged container reaches every device.
+        Resources r = c.privileged ? Resources.none() : Resources.none().withDevices(List.of(
+                Resources.DeviceRule.all(false, "rwm")));
         if (c.memoryBytes != null) {
             r = r.withMemory(Resources.Memory.limit(c.memoryBytes));
         }
