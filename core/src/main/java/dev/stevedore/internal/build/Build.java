@@ -55,6 +55,8 @@ final class Build {
     private final Map<Integer, StageState> built = new TreeMap<>();
     private final List<Descriptor> newLayers = new ArrayList<>();
     private BuildContext contextFiles;
+    /** The context being scanned in the background since the build started, or null. */
+    private java.util.concurrent.CompletableFuture<BuildContext> contextScan;
     private int stepNumber;
     private int ran;
     private int cached;
@@ -127,6 +129,10 @@ final class Build {
     }
 
     BuildResult run() {
+        if (mayReadContext()) {
+            // Listing the context (a stat of each file) goes on while the base image is looked up.
+            contextScan = ImageBuilder.inBackground(this::scanContext);
+        }
         resolveGlobals();
         List<Dockerfile.Stage> stages = dockerfile.stages();
         int target = targetIndex();
@@ -648,9 +654,25 @@ final class Build {
 
     BuildContext contextFiles() {
         if (contextFiles == null) {
-            contextFiles = new BuildContext(context, DockerIgnore.read(context), builder.statCache(context));
+            contextFiles = contextScan != null ? ImageBuilder.joined(contextScan) : scanContext();
         }
         return contextFiles;
+    }
+
+    private BuildContext scanContext() {
+        return new BuildContext(context, DockerIgnore.read(context), builder.statCache(context));
+    }
+
+    /** @return whether a COPY or ADD may take files from the context */
+    private boolean mayReadContext() {
+        for (Dockerfile.Stage stage : dockerfile.stages()) {
+            for (Instruction i : stage.instructions()) {
+                if (i instanceof Instruction.Add || i instanceof Instruction.Copy c && c.from().isEmpty()) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** The stage or image a COPY --from names: an earlier stage by name or number, else an image. */
@@ -705,7 +727,7 @@ final class Build {
         if (fromCache(s, key, step)) {
             return;
         }
-        if (builder.runner() == null) {
+        if (builder.runner() == null || builder.runner().unavailableReason() != null) {
             throw fail(run, "RUN needs a container backend, and none is available to this builder");
         }
         long start = System.nanoTime();
