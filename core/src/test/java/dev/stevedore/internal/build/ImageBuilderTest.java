@@ -315,6 +315,43 @@ class ImageBuilderTest {
     }
 
     @Test
+    void anUnchangedRebuildWritesNothingButItsLeaseWhileANewTagIsWritten() throws Exception {
+        Path ctx = context("FROM busybox\nCOPY a /a\nENV A=1\n", "a", "A");
+        // The stat cache keeps the digests of files older than 50 ms only (a file changed within the same clock
+        // tick could keep its stat data): younger ones would be hashed again, and kept, by the next build.
+        Thread.sleep(100);
+        BuildResult first = f.build(ctx, BuildOptions.defaults().withTags(List.of("unchanged:1")));
+        Path index = f.store.root().resolve("index.json");
+        FileTime old = FileTime.from(Instant.parse("2020-01-01T00:00:00Z"));
+        Files.setLastModifiedTime(index, old);
+        Map<Path, FileTime> before = modificationTimes(f.store.root());
+        BuildResult again = f.build(ctx, BuildOptions.defaults().withTags(List.of("unchanged:1")));
+        assertThat(again.stepsRun()).isZero();
+        assertThat(again.digest()).isEqualTo(first.digest());
+        Map<Path, FileTime> after = modificationTimes(f.store.root());
+        assertThat(after.entrySet()).as("files and directories of the store changed or added, but for leases/")
+                .filteredOn(e -> !e.getValue().equals(before.get(e.getKey()))).isEmpty();
+        assertThat(before.keySet()).as("files and directories removed").isSubsetOf(after.keySet());
+        f.build(ctx, BuildOptions.defaults().withTags(List.of("unchanged:1", "unchanged:2")));
+        assertThat(Files.getLastModifiedTime(index)).isNotEqualTo(old);
+        assertThat(f.store.names().resolve("unchanged:2").digest()).isEqualTo(first.digest());
+        assertThat(f.store.names().resolve("unchanged:1").digest()).isEqualTo(first.digest());
+    }
+
+    /** The modification time of everything under a store, except the leases each build takes and drops. */
+    private static Map<Path, FileTime> modificationTimes(Path root) throws IOException {
+        Map<Path, FileTime> times = new java.util.TreeMap<>();
+        try (var walk = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                if (!p.startsWith(root.resolve("leases"))) {
+                    times.put(p, Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+                }
+            }
+        }
+        return times;
+    }
+
+    @Test
     void contentChangeWithTheSameMtimeIsSeen() throws IOException {
         Path ctx = context("FROM busybox\nCOPY a /a\n", "a", "one");
         FileTime old = FileTime.from(Instant.parse("2020-01-01T00:00:00Z"));
