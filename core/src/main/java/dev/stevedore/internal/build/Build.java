@@ -67,6 +67,13 @@ final class Build {
         final String label;
         ImageState image;
         String key;
+        /**
+         * What the state comes from: its base image's manifest digest (or scratch) followed by the digests of
+         * the cache records of each step, read or written. The records' bytes give the config and layers
+         * exactly, so this (with the labels) identifies the image the build writes. Null for a stage built
+         * on another stage.
+         */
+        String origin;
         final Map<String, String> args = new LinkedHashMap<>();
         boolean cmdSet;
         private RootfsView view;
@@ -153,7 +160,9 @@ final class Build {
         if (contextFiles != null) {
             contextFiles.saveStatCache();
         }
-        BuildResult result = builder.output(finalState, created, options, lease, ran, cached);
+        String outputKey = options.noCache() || last.origin == null ? null
+                : key(last.key, last.origin, "labels " + new TreeMap<>(options.labels()));
+        BuildResult result = builder.output(finalState, created, options, lease, ran, cached, outputKey);
         builder.cache().protect(newLayers, result.manifest(), lease);
         return result;
     }
@@ -262,6 +271,7 @@ final class Build {
         } else if (from.image().equalsIgnoreCase("scratch")) {
             s.image = new ImageState(ImageConfig.of(platform.os(), platform.architecture())
                     .withConfig(ImageConfig.Config.EMPTY.withEnv(List.of(DEFAULT_PATH))), List.of());
+            s.origin = "FROM scratch";
             s.key = key(CACHE_VERSION + " " + created + " " + options.compression() + " " + layerOptions.level(),
                     "FROM scratch", "");
         } else {
@@ -282,6 +292,7 @@ final class Build {
             s.image = new ImageState(s.image.config().withConfig(c.withOnBuild(List.of())), s.image.layers());
             s.key = key(CACHE_VERSION + " " + created + " " + options.compression() + " " + layerOptions.level(),
                     "FROM " + manifest, "");
+            s.origin = "FROM " + manifest;
         }
         // Nothing runs for a FROM: the base is there or the build fails, so it shows as BuildKit shows it.
         options.listener().cached(step);
@@ -391,9 +402,13 @@ final class Build {
         if (options.noCache()) {
             return false;
         }
-        BuildCache.Record r = builder.cache().get(key, lease);
-        if (r == null) {
+        BuildCache.Hit hit = builder.cache().get(key, lease);
+        if (hit == null) {
             return false;
+        }
+        BuildCache.Record r = hit.record();
+        if (s.origin != null) {
+            s.origin += " " + hit.fileDigest();
         }
         List<LayerRef> refs = r.layer() == null ? s.image.layers() : append(s.image.layers(), new LayerRef(r.layer(), r.diffId()));
         s.set(new ImageState(r.config(), refs));
@@ -407,8 +422,11 @@ final class Build {
         List<LayerRef> refs = layer == null ? s.image.layers() : append(s.image.layers(), layer);
         s.set(new ImageState(config, refs));
         s.key = key;
-        builder.cache().put(key, new BuildCache.Record(config, layer == null ? null : layer.blob(),
+        String recorded = builder.cache().put(key, new BuildCache.Record(config, layer == null ? null : layer.blob(),
                 layer == null ? null : layer.diffId()));
+        if (s.origin != null) {
+            s.origin += " " + recorded;
+        }
         if (layer != null) {
             newLayers.add(layer.blob());
         }

@@ -354,15 +354,28 @@ public final class ImageBuilder {
         return store.names().resolve(reference).digest();
     }
 
-    /** Writes the config and manifest and names the image. */
-    BuildResult output(ImageState state, Instant created, BuildOptions options, Lease lease, int ran, int cached) {
+    /**
+     * Writes the config and manifest and names the image.
+     *
+     * @param outputKey identifies the state completely when it came from the cache alone (then the image
+     *     recorded for it is taken as it is, when its blobs are still there), else null
+     */
+    BuildResult output(ImageState state, Instant created, BuildOptions options, Lease lease, int ran, int cached,
+            String outputKey) {
         ImageConfig config = state.config().withCreated(created);
-        byte[] configBytes = OciJson.write(config);
-        Descriptor configDescriptor = Descriptor.of(MediaTypes.IMAGE_CONFIG, store.put(configBytes, lease), configBytes.length);
-        Manifest manifest = Manifest.of(configDescriptor, state.layers().stream().map(LayerRef::blob).toList());
-        byte[] manifestBytes = OciJson.write(manifest);
-        Descriptor manifestDescriptor = new Descriptor(MediaTypes.IMAGE_MANIFEST, store.put(manifestBytes, lease),
-                manifestBytes.length, null, null, null, null, config.platform(), null);
+        Descriptor manifestDescriptor = outputKey == null ? null : cache.output(outputKey, lease);
+        if (manifestDescriptor == null) {
+            byte[] configBytes = OciJson.write(config);
+            Descriptor configDescriptor = Descriptor.of(MediaTypes.IMAGE_CONFIG, store.put(configBytes, lease),
+                    configBytes.length);
+            Manifest manifest = Manifest.of(configDescriptor, state.layers().stream().map(LayerRef::blob).toList());
+            byte[] manifestBytes = OciJson.write(manifest);
+            manifestDescriptor = new Descriptor(MediaTypes.IMAGE_MANIFEST, store.put(manifestBytes, lease),
+                    manifestBytes.length, null, null, null, null, config.platform(), null);
+            if (outputKey != null) {
+                cache.putOutput(outputKey, new BuildCache.Output(manifestDescriptor, configDescriptor));
+            }
+        }
         List<String> tags = new java.util.ArrayList<>();
         for (String tag : options.tags()) {
             String canonical = ImageNames.canonicalName(tag);

@@ -338,6 +338,38 @@ class ImageBuilderTest {
         assertThat(f.store.names().resolve("unchanged:1").digest()).isEqualTo(first.digest());
     }
 
+    @Test
+    void aRebuildFromTheCacheTakesTheImageItWroteOrWritesItAgainWhenItIsGone() throws IOException {
+        Path ctx = context("FROM busybox\nCOPY a /a\nLABEL x=1\n", "a", "A");
+        Path outputs = f.store.root().resolve("build-cache/outputs");
+        Files.createDirectories(outputs);
+        List<Path> before = list(outputs);
+        BuildResult first = f.build(ctx);
+        List<Path> added = new java.util.ArrayList<>(list(outputs));
+        added.removeAll(before);
+        assertThat(added).hasSize(1);
+        BuildResult cached = f.build(ctx);
+        assertThat(cached.stepsRun()).isZero();
+        assertThat(cached.digest()).isEqualTo(first.digest());
+        assertThat(cached.config()).isEqualTo(first.config());
+        assertThat(list(outputs)).hasSize(before.size() + 1);
+        Files.delete(f.store.blobPath(first.digest()));
+        BuildResult rewritten = f.build(ctx);
+        assertThat(rewritten.digest()).isEqualTo(first.digest());
+        assertThat(f.store.exists(first.digest())).isTrue();
+        BuildResult labelled = f.build(ctx, BuildOptions.defaults().withLabels(Map.of("extra", "y")));
+        assertThat(labelled.digest()).isNotEqualTo(first.digest());
+        assertThat(f.config(labelled).config().labels()).containsEntry("extra", "y").containsEntry("x", "1");
+        Files.writeString(added.get(0), "{\"manifest\":");
+        assertThat(f.build(ctx).digest()).as("a damaged record is a miss").isEqualTo(first.digest());
+    }
+
+    private static List<Path> list(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.sorted().toList();
+        }
+    }
+
     /** The modification time of everything under a store, except the leases each build takes and drops. */
     private static Map<Path, FileTime> modificationTimes(Path root) throws IOException {
         Map<Path, FileTime> times = new java.util.TreeMap<>();
