@@ -12,6 +12,9 @@ import dev.stevedore.internal.seccomp.DefaultSeccomp;
 import dev.stevedore.internal.store.ContentStore;
 import dev.stevedore.internal.store.LayerCache;
 import dev.stevedore.oci.OciJson;
+import dev.stevedore.oci.image.ImageConfig;
+import dev.stevedore.oci.image.Index;
+import dev.stevedore.oci.image.Manifest;
 import dev.stevedore.spi.ContainerBackend;
 import dev.stevedore.spi.ContainerRuntime;
 import dev.stevedore.spi.Snapshotter;
@@ -103,7 +106,7 @@ public final class EngineCore implements AutoCloseable {
                 io);
         // Nearly every command reads the image index soon: Jackson's start (its classes, then the first
         // document of a type) goes on meanwhile on another thread.
-        io.execute(() -> warmUpJson(storeOpening));
+        io.execute(EngineCore::warmUpJson);
         this.givenBackend = backend;
         this.givenSnapshotter = snapshotter;
         this.containersDir = this.root.resolve("containers");
@@ -289,12 +292,14 @@ public final class EngineCore implements AutoCloseable {
         }
     }
 
-    private static void warmUpJson(CompletableFuture<ContentStore> storeOpening) {
-        OciJson.mapper();
-        try {
-            storeOpening.join().names().index();
-        } catch (RuntimeException e) {
-            // Whoever needs the store or its index reports the problem.
+    /**
+     * Starts Jackson and makes its readers of the documents nearly every command reads first: the index,
+     * then an image's manifest and config. Jackson builds a reader for a type once, by reflection, which is
+     * what its first document of the type costs.
+     */
+    private static void warmUpJson() {
+        for (Class<?> type : List.of(Index.class, Manifest.class, ImageConfig.class)) {
+            OciJson.mapper().readerFor(type);
         }
     }
 
