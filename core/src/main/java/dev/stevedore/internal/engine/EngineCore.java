@@ -374,7 +374,7 @@ public final class EngineCore implements AutoCloseable {
         }
 
         @Override
-        public synchronized int run(RunSpec spec, java.io.OutputStream changes, Output output) {
+        public int run(RunSpec spec, java.io.OutputStream changes, Output output) {
             return executor().run(spec, changes, output);
         }
 
