@@ -535,7 +535,7 @@ public final class ContainerSpec {
     }
 
     private Engine engine() {
-        return engine != null ? engine : Engine.defaultEngine();
+        return engine != null ? engine : Engine.defaultEngine(true);
     }
 
     /**

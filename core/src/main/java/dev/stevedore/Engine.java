@@ -43,23 +43,35 @@ public final class Engine implements AutoCloseable {
 
     /**
      * The engine {@link Containers} and {@link Images} use, opened on first use on
-     * {@link #defaultRoot()} and closed when the JVM exits.
+     * {@link #defaultRoot()} and closed when the JVM exits. Its backend starts when its first
+     * container is created, so a program that only builds or lists images does not pay for it.
      *
      * @return the default engine
      */
     public static Engine defaultEngine() {
+        return defaultEngine(false);
+    }
+
+    /**
+     * @param forContainers whether the caller creates a container next: the backend then starts in
+     *     the background at once
+     */
+    static Engine defaultEngine(boolean forContainers) {
         Engine e = defaultEngine;
-        if (e != null) {
-            return e;
-        }
-        synchronized (DEFAULT_LOCK) {
-            if (defaultEngine == null) {
-                Engine created = builder().build();
-                Runtime.getRuntime().addShutdownHook(new Thread(created::close, "stevedore-shutdown"));
-                defaultEngine = created;
+        if (e == null) {
+            synchronized (DEFAULT_LOCK) {
+                if (defaultEngine == null) {
+                    Engine created = new Engine(EngineCore.open(defaultRoot(), null, null, forContainers));
+                    Runtime.getRuntime().addShutdownHook(new Thread(created::close, "stevedore-shutdown"));
+                    defaultEngine = created;
+                }
+                e = defaultEngine;
             }
-            return defaultEngine;
         }
+        if (forContainers) {
+            e.core.startContainers();
+        }
+        return e;
     }
 
     /**
@@ -219,7 +231,7 @@ public final class Engine implements AutoCloseable {
          * @return the engine
          */
         public Engine build() {
-            return new Engine(EngineCore.open(root != null ? root : defaultRoot(), backend, snapshotter));
+            return new Engine(EngineCore.open(root != null ? root : defaultRoot(), backend, snapshotter, true));
         }
 
         @Override

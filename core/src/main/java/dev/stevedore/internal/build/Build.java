@@ -55,6 +55,8 @@ final class Build {
     private final Map<Integer, StageState> built = new TreeMap<>();
     private final List<Descriptor> newLayers = new ArrayList<>();
     private BuildContext contextFiles;
+    /** The context being scanned in the background since the build started, or null. */
+    private java.util.concurrent.CompletableFuture<BuildContext> contextScan;
     private int stepNumber;
     private int ran;
     private int cached;
@@ -65,6 +67,13 @@ final class Build {
         final String label;
         ImageState image;
         String key;
+        /**
+         * What the state comes from: its base image's manifest digest (or scratch) followed by the digests of
+         * the cache records of each step, read or written. The records' bytes give the config and layers
+         * exactly, so this (with the labels) identifies the image the build writes. Null for a stage built
+         * on another stage.
+         */
+        String origin;
         final Map<String, String> args = new LinkedHashMap<>();
         boolean cmdSet;
         private RootfsView view;
@@ -127,6 +136,10 @@ final class Build {
     }
 
     BuildResult run() {
+        if (mayReadContext()) {
+            // Listing the context (a stat of each file) goes on while the base image is looked up.
+            contextScan = ImageBuilder.inBackground(this::scanContext);
+        }
         resolveGlobals();
         List<Dockerfile.Stage> stages = dockerfile.stages();
         int target = targetIndex();
@@ -147,7 +160,9 @@ final class Build {
         if (contextFiles != null) {
             contextFiles.saveStatCache();
         }
-        BuildResult result = builder.output(finalState, created, options, lease, ran, cached);
+        String outputKey = options.noCache() || last.origin == null ? null
+                : key(last.key, last.origin, "labels " + new TreeMap<>(options.labels()));
+        BuildResult result = builder.output(finalState, created, options, lease, ran, cached, outputKey);
         builder.cache().protect(newLayers, result.manifest(), lease);
         return result;
     }
@@ -256,6 +271,7 @@ final class Build {
         } else if (from.image().equalsIgnoreCase("scratch")) {
             s.image = new ImageState(ImageConfig.of(platform.os(), platform.architecture())
                     .withConfig(ImageConfig.Config.EMPTY.withEnv(List.of(DEFAULT_PATH))), List.of());
+            s.origin = "FROM scratch";
             s.key = key(CACHE_VERSION + " " + created + " " + options.compression() + " " + layerOptions.level(),
                     "FROM scratch", "");
         } else {
@@ -276,6 +292,7 @@ final class Build {
             s.image = new ImageState(s.image.config().withConfig(c.withOnBuild(List.of())), s.image.layers());
             s.key = key(CACHE_VERSION + " " + created + " " + options.compression() + " " + layerOptions.level(),
                     "FROM " + manifest, "");
+            s.origin = "FROM " + manifest;
         }
         // Nothing runs for a FROM: the base is there or the build fails, so it shows as BuildKit shows it.
         options.listener().cached(step);
@@ -385,9 +402,13 @@ final class Build {
         if (options.noCache()) {
             return false;
         }
-        BuildCache.Record r = builder.cache().get(key, lease);
-        if (r == null) {
+        BuildCache.Hit hit = builder.cache().get(key, lease);
+        if (hit == null) {
             return false;
+        }
+        BuildCache.Record r = hit.record();
+        if (s.origin != null) {
+            s.origin += " " + hit.fileDigest();
         }
         List<LayerRef> refs = r.layer() == null ? s.image.layers() : append(s.image.layers(), new LayerRef(r.layer(), r.diffId()));
         s.set(new ImageState(r.config(), refs));
@@ -401,8 +422,11 @@ final class Build {
         List<LayerRef> refs = layer == null ? s.image.layers() : append(s.image.layers(), layer);
         s.set(new ImageState(config, refs));
         s.key = key;
-        builder.cache().put(key, new BuildCache.Record(config, layer == null ? null : layer.blob(),
+        String recorded = builder.cache().put(key, new BuildCache.Record(config, layer == null ? null : layer.blob(),
                 layer == null ? null : layer.diffId()));
+        if (s.origin != null) {
+            s.origin += " " + recorded;
+        }
         if (layer != null) {
             newLayers.add(layer.blob());
         }
@@ -648,9 +672,25 @@ final class Build {
 
     BuildContext contextFiles() {
         if (contextFiles == null) {
-            contextFiles = new BuildContext(context, DockerIgnore.read(context), builder.statCache(context));
+            contextFiles = contextScan != null ? ImageBuilder.joined(contextScan) : scanContext();
         }
         return contextFiles;
+    }
+
+    private BuildContext scanContext() {
+        return new BuildContext(context, DockerIgnore.read(context), builder.statCache(context));
+    }
+
+    /** @return whether a COPY or ADD may take files from the context */
+    private boolean mayReadContext() {
+        for (Dockerfile.Stage stage : dockerfile.stages()) {
+            for (Instruction i : stage.instructions()) {
+                if (i instanceof Instruction.Add || i instanceof Instruction.Copy c && c.from().isEmpty()) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** The stage or image a COPY --from names: an earlier stage by name or number, else an image. */
@@ -705,7 +745,7 @@ final class Build {
         if (fromCache(s, key, step)) {
             return;
         }
-        if (builder.runner() == null) {
+        if (builder.runner() == null || builder.runner().unavailableReason() != null) {
             throw fail(run, "RUN needs a container backend, and none is available to this builder");
         }
         long start = System.nanoTime();

@@ -26,7 +26,9 @@ import java.util.Map;
 
 /**
  * The build cache: for each step's key, the image config the step produced and the layer it added (if
- * any), as small JSON files under the store's {@code build-cache/records/}.
+ * any), as small JSON files under the store's {@code build-cache/records/}; and for each final state
+ * a build reached from cached steps only, the manifest and config it wrote ({@code build-cache/outputs/}),
+ * so a rebuild that changes nothing does not write them again (nor pay for starting Jackson's writers).
  *
  * <p>The blobs the records name must survive the store's gc, which keeps only what image names and
  * open leases reach. So the cache keeps one name, {@value #NAME}: an OCI index whose first manifest is
@@ -51,23 +53,43 @@ final class BuildCache {
     record Record(@JsonProperty("config") ImageConfig config, @JsonProperty("layer") Descriptor layer,
             @JsonProperty("diffId") Digest diffId) {}
 
+    /**
+     * A record found for a key.
+     *
+     * @param record the record
+     * @param fileDigest the sha256 of the record's file: the same bytes give the same record
+     */
+    record Hit(Record record, String fileDigest) {}
+
+    /**
+     * The image a build wrote for its final state.
+     *
+     * @param manifest the image's manifest
+     * @param config the manifest's config
+     */
+    record Output(@JsonProperty("manifest") Descriptor manifest, @JsonProperty("config") Descriptor config) {}
+
     private final ContentStore store;
     private final Path records;
+    private final Path outputs;
 
     BuildCache(ContentStore store) {
         this.store = store;
         this.records = store.root().resolve("build-cache").resolve("records");
+        this.outputs = store.root().resolve("build-cache").resolve("outputs");
     }
 
     /**
      * @return the record for a key whose layer blob is still in the store (then added to the lease),
      *     or null
      */
-    Record get(String key, Lease lease) {
+    Hit get(String key, Lease lease) {
         Path file = records.resolve(key + ".json");
+        byte[] bytes;
         Record r;
         try {
-            r = OciJson.read(Files.readAllBytes(file), Record.class, file.toString());
+            bytes = Files.readAllBytes(file);
+            r = OciJson.read(bytes, Record.class, file.toString());
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException | OciFormatException e) {
@@ -76,22 +98,55 @@ final class BuildCache {
         if (r.layer() != null && !store.holdIfPresent(r.layer().digest(), lease)) {
             return null;
         }
-        return r;
+        return new Hit(r, Digest.sha256(bytes).encoded());
     }
 
-    void put(String key, Record record) {
+    /** @return the sha256 of the record's file, as {@link Hit#fileDigest()} gives it */
+    String put(String key, Record record) {
+        byte[] bytes = OciJson.write(record);
+        write(records, key, bytes);
+        return Digest.sha256(bytes).encoded();
+    }
+
+    /**
+     * @param key what identifies a build's final state completely (see {@code Build})
+     * @return the image written for that state, its manifest and config then added to the lease; null when
+     *     none was recorded or its blobs are gone
+     */
+    Descriptor output(String key, Lease lease) {
+        Path file = outputs.resolve(key + ".json");
+        Output o;
         try {
-            Files.createDirectories(records);
-            Path temp = Files.createTempFile(records, key, ".tmp");
+            o = OciJson.read(Files.readAllBytes(file), Output.class, file.toString());
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException | OciFormatException e) {
+            return null;
+        }
+        if (o.manifest() == null || o.config() == null || !store.holdIfPresent(o.config().digest(), lease)
+                || !store.holdIfPresent(o.manifest().digest(), lease)) {
+            return null;
+        }
+        return o.manifest();
+    }
+
+    void putOutput(String key, Output output) {
+        write(outputs, key, OciJson.write(output));
+    }
+
+    private static void write(Path dir, String key, byte[] content) {
+        try {
+            Files.createDirectories(dir);
+            Path temp = Files.createTempFile(dir, key, ".tmp");
             try {
-                Files.write(temp, OciJson.write(record));
-                Files.move(temp, records.resolve(key + ".json"), StandardCopyOption.ATOMIC_MOVE,
+                Files.write(temp, content);
+                Files.move(temp, dir.resolve(key + ".json"), StandardCopyOption.ATOMIC_MOVE,
                         StandardCopyOption.REPLACE_EXISTING);
             } finally {
                 Files.deleteIfExists(temp);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write build cache record in '" + records + "'", e);
+            throw new UncheckedIOException("cannot write build cache record in '" + dir + "'", e);
         }
     }
 

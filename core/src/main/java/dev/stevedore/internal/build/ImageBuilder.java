@@ -47,8 +47,6 @@ import java.util.Map;
  */
 public final class ImageBuilder {
 
-    private static final System.Logger LOG = System.getLogger(ImageBuilder.class.getName());
-
     private final ContentStore store;
     private final LayerCache layers;
     private final RunStepExecutor runner;
@@ -173,6 +171,26 @@ public final class ImageBuilder {
     private static final java.util.concurrent.ForkJoinPool FILE_IO = new java.util.concurrent.ForkJoinPool(
             Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
 
+    /** Starts work on the file-I/O threads; {@link #joined} gives its result or its failure. */
+    static <T> java.util.concurrent.CompletableFuture<T> inBackground(java.util.function.Supplier<T> work) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(work, FILE_IO);
+    }
+
+    /** @return the work's result; its failure as the work threw it */
+    static <T> T joined(java.util.concurrent.CompletableFuture<T> work) {
+        try {
+            return work.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
+    }
+
     /** Runs an action whose parallel streams use the file-I/O threads. */
     static void onFileThreads(Runnable action) {
         try {
@@ -238,7 +256,9 @@ public final class ImageBuilder {
                 }
             }
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "cannot move " + dir + " to " + target + ": " + e);
+            // Looked up here: the logging back end's start is not for every build to pay.
+            System.getLogger(ImageBuilder.class.getName()).log(System.Logger.Level.DEBUG,
+                    "cannot move " + dir + " to " + target + ": " + e);
         }
         deleteTree(dir);
     }
@@ -334,15 +354,28 @@ public final class ImageBuilder {
         return store.names().resolve(reference).digest();
     }
 
-    /** Writes the config and manifest and names the image. */
-    BuildResult output(ImageState state, Instant created, BuildOptions options, Lease lease, int ran, int cached) {
+    /**
+     * Writes the config and manifest and names the image.
+     *
+     * @param outputKey identifies the state completely when it came from the cache alone (then the image
+     *     recorded for it is taken as it is, when its blobs are still there), else null
+     */
+    BuildResult output(ImageState state, Instant created, BuildOptions options, Lease lease, int ran, int cached,
+            String outputKey) {
         ImageConfig config = state.config().withCreated(created);
-        byte[] configBytes = OciJson.write(config);
-        Descriptor configDescriptor = Descriptor.of(MediaTypes.IMAGE_CONFIG, store.put(configBytes, lease), configBytes.length);
-        Manifest manifest = Manifest.of(configDescriptor, state.layers().stream().map(LayerRef::blob).toList());
-        byte[] manifestBytes = OciJson.write(manifest);
-        Descriptor manifestDescriptor = new Descriptor(MediaTypes.IMAGE_MANIFEST, store.put(manifestBytes, lease),
-                manifestBytes.length, null, null, null, null, config.platform(), null);
+        Descriptor manifestDescriptor = outputKey == null ? null : cache.output(outputKey, lease);
+        if (manifestDescriptor == null) {
+            byte[] configBytes = OciJson.write(config);
+            Descriptor configDescriptor = Descriptor.of(MediaTypes.IMAGE_CONFIG, store.put(configBytes, lease),
+                    configBytes.length);
+            Manifest manifest = Manifest.of(configDescriptor, state.layers().stream().map(LayerRef::blob).toList());
+            byte[] manifestBytes = OciJson.write(manifest);
+            manifestDescriptor = new Descriptor(MediaTypes.IMAGE_MANIFEST, store.put(manifestBytes, lease),
+                    manifestBytes.length, null, null, null, null, config.platform(), null);
+            if (outputKey != null) {
+                cache.putOutput(outputKey, new BuildCache.Output(manifestDescriptor, configDescriptor));
+            }
+        }
         List<String> tags = new java.util.ArrayList<>();
         for (String tag : options.tags()) {
             String canonical = ImageNames.canonicalName(tag);

@@ -42,4 +42,13 @@ public interface RunStepExecutor {
      * @return the command's exit status; the changes are written only when it is 0
      */
     int run(RunSpec spec, OutputStream changes, Output output);
+
+    /**
+     * Asked before a RUN step runs.
+     *
+     * @return why this executor cannot run commands here (no container backend, say), or null when it can
+     */
+    default String unavailableReason() {
+        return null;
+    }
 }

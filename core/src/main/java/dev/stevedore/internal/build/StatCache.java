@@ -28,7 +28,21 @@ final class StatCache {
     private static final int MAGIC = 0x53544331; // "STC1"
 
     /** What a file's digest was computed for. */
-    record Stat(long size, long mtimeNanos, long ctimeNanos, long inode) {}
+    record Stat(long size, long mtimeNanos, long ctimeNanos, long inode) {
+        // Written out: a record's generated equals and hashCode are linked on their first call, which
+        // costs a fresh JVM (every command-line build) milliseconds.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Stat s && size == s.size && mtimeNanos == s.mtimeNanos && ctimeNanos == s.ctimeNanos
+                    && inode == s.inode;
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(size) * 31 * 31 * 31 + Long.hashCode(mtimeNanos) * 31 * 31
+                    + Long.hashCode(ctimeNanos) * 31 + Long.hashCode(inode);
+        }
+    }
 
     private record Entry(Stat stat, byte[] sha256) {}
 

@@ -11,6 +11,10 @@ import dev.stevedore.internal.network.NetworkManager;
 import dev.stevedore.internal.seccomp.DefaultSeccomp;
 import dev.stevedore.internal.store.ContentStore;
 import dev.stevedore.internal.store.LayerCache;
+import dev.stevedore.oci.OciJson;
+import dev.stevedore.oci.image.ImageConfig;
+import dev.stevedore.oci.image.Index;
+import dev.stevedore.oci.image.Manifest;
 import dev.stevedore.spi.ContainerBackend;
 import dev.stevedore.spi.ContainerRuntime;
 import dev.stevedore.spi.Snapshotter;
@@ -49,10 +53,11 @@ public final class EngineCore implements AutoCloseable {
     final Path root;
     final ContentStore store;
     final ImageOps images;
-    final Snapshotter snapshotter;
-    final String snapshotterChoice;
-    final ContainerBackend backend;
-    final String backendProblem;
+    private final ContainerBackend givenBackend;
+    private final Snapshotter givenSnapshotter;
+    /** The backend and snapshotter, looked up on first need or from {@link #startContainers()} on. */
+    private volatile CompletableFuture<Host> hostLookup;
+    private final Object hostLock = new Object();
     final Path containersDir;
     final Path volumesDir;
     final ExecutorService io;
@@ -81,52 +86,33 @@ public final class EngineCore implements AutoCloseable {
      * entry, so in a loop of short-lived containers each mkdir scanned thousands.
      */
     private final java.util.Deque<Path> spares = new java.util.concurrent.ConcurrentLinkedDeque<>();
-    private final CompletableFuture<ContainerRuntime> runtimeOpening;
+    /** The backend opening in the background, from {@link #startContainers()} on; set under this lock. */
+    private volatile CompletableFuture<ContainerRuntime> runtimeOpening;
     private volatile ContainerRuntime runtime;
     private volatile NetworkManager networks;
-    private ContainerRunStepExecutor runSteps;
+    private final RunSteps runSteps = new RunSteps();
     private volatile boolean closed;
 
-    private EngineCore(Path root, ContainerBackend backend, Snapshotter snapshotter) {
+    private EngineCore(Path root, ContainerBackend backend, Snapshotter snapshotter, boolean startContainers) {
         this.root = root.toAbsolutePath().normalize();
         AtomicInteger threads = new AtomicInteger();
         this.io = Executors.newCachedThreadPool(r -> daemon(r, "stevedore-io-" + threads.incrementAndGet()));
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "stevedore-timer"));
         this.cleaner = Executors.newSingleThreadExecutor(r -> daemon(r, "stevedore-cleanup"));
-        // On a fresh JVM, opening the store (its first JSON document starts Jackson) and looking up the
-        // backend on the class path are mostly class loading, which two threads do faster than one.
+        // On a fresh JVM, opening the store and looking up the backend on the class path are mostly class
+        // loading, which two threads do faster than one.
         Path storeRoot = this.root;
         CompletableFuture<ContentStore> storeOpening = CompletableFuture.supplyAsync(() -> ContentStore.open(storeRoot),
                 io);
-        if (backend != null) {
-            this.backend = backend;
-            this.backendProblem = backend.unavailableReason();
-        } else {
-            List<String> reasons = new ArrayList<>();
-            ContainerBackend found = null;
-            for (ContainerBackend b : ServiceLoader.load(ContainerBackend.class)) {
-                String reason = b.unavailableReason();
-                if (reason == null) {
-                    found = b;
-                    break;
-                }
-                reasons.add(b.name() + ": " + reason);
-            }
-            this.backend = found;
-            this.backendProblem = found != null ? null : reasons.isEmpty()
-                    ? "no container backend on the class path; add the stevedore-linux-native artifact"
-                    : String.join("; ", reasons);
-        }
-        // The backend (helper extraction, cgroups) starts while the store is opened and images are
-        // parsed, for the same reason.
-        ContainerBackend chosen = this.backend;
-        Path runDir = this.root.resolve("run");
-        this.runtimeOpening = this.backendProblem != null ? null
-                : CompletableFuture.supplyAsync(() -> chosen.open(runDir), io);
-        if (this.backendProblem == null) {
-            // The first container's spec needs Docker's seccomp profile resolved for this kernel and
-            // architecture (a JSON resource and the syscall table): resolved now, it is ready by then.
-            io.execute(DefaultSeccomp::profile);
+        // Nearly every command reads the image index soon: Jackson's start (its classes, then the first
+        // document of a type) goes on meanwhile on another thread.
+        io.execute(EngineCore::warmUpJson);
+        this.givenBackend = backend;
+        this.givenSnapshotter = snapshotter;
+        this.containersDir = this.root.resolve("containers");
+        this.volumesDir = this.root.resolve("volumes");
+        if (startContainers) {
+            startContainers();
         }
         this.store = joined(storeOpening);
         boolean rootUser = HostChecks.effectiveUid() == 0;
@@ -139,8 +125,6 @@ public final class EngineCore implements AutoCloseable {
         LayerCache layerCache = new LayerCache(store);
         layerCache.removeStale();
         this.images = new ImageOps(store, layerCache, extract);
-        this.containersDir = this.root.resolve("containers");
-        this.volumesDir = this.root.resolve("volumes");
         try {
             Files.createDirectories(containersDir);
             Files.createDirectories(volumesDir);
@@ -149,9 +133,6 @@ public final class EngineCore implements AutoCloseable {
         }
         ProcessHandle self = ProcessHandle.current();
         this.owner = self.pid() + " " + self.info().startInstant().map(Object::toString).orElse("?");
-        String[] snapshotReason = new String[1];
-        this.snapshotter = snapshotter != null ? snapshotter : chooseSnapshotter(containersDir, snapshotReason);
-        this.snapshotterChoice = snapshotter != null ? "given to the engine" : snapshotReason[0];
         removeLeftovers();
         removeStalePortForwards();
     }
@@ -183,10 +164,117 @@ public final class EngineCore implements AutoCloseable {
      * @param root the store root, created when missing
      * @param backend the backend, or null to take the first available one from the class path
      * @param snapshotter the snapshotter, or null to prefer overlayfs and fall back to copying
+     * @param startContainers whether to start what containers need right away, rather than when the
+     *     first container is created
      * @return the engine
      */
-    public static EngineCore open(Path root, ContainerBackend backend, Snapshotter snapshotter) {
-        return new EngineCore(root, backend, snapshotter);
+    public static EngineCore open(Path root, ContainerBackend backend, Snapshotter snapshotter,
+            boolean startContainers) {
+        return new EngineCore(root, backend, snapshotter, startContainers);
+    }
+
+    /**
+     * Starts, in the background and once, what the first container needs: the backend (helper
+     * extraction, cgroups) and Docker's seccomp profile resolved for this kernel and architecture (a
+     * JSON resource and the syscall table). A program that runs no container (a build whose steps are
+     * all cached, a listing of images) never pays for them: on a machine with few cores they would
+     * compete with its own work.
+     */
+    public void startContainers() {
+        if (runtimeOpening != null) {
+            return;
+        }
+        synchronized (this) {
+            if (runtimeOpening != null || closed) {
+                return;
+            }
+            Path runDir = root.resolve("run");
+            runtimeOpening = hostLookup(true).thenApplyAsync(host -> {
+                if (host.backendProblem() != null) {
+                    throw new ContainerException("this host cannot run containers: " + host.backendProblem());
+                }
+                io.execute(DefaultSeccomp::profile);
+                return host.backend().open(runDir);
+            }, io);
+        }
+    }
+
+    /**
+     * The backend and snapshotter this engine uses, and why.
+     *
+     * @param backendProblem why no backend is available, or null
+     * @param snapshotterChoice why this snapshotter was chosen, or why none was
+     */
+    private record Host(ContainerBackend backend, String backendProblem, Snapshotter snapshotter,
+            String snapshotterChoice) {}
+
+    /**
+     * Looks the backend and snapshotter up once: found by a service loader, which reads every jar of
+     * the class path (tens of milliseconds in a fresh JVM), so not before something needs them.
+     *
+     * @param inBackground whether to look them up on another thread when no lookup has started
+     */
+    private CompletableFuture<Host> hostLookup(boolean inBackground) {
+        CompletableFuture<Host> lookup = hostLookup;
+        if (lookup != null) {
+            return lookup;
+        }
+        synchronized (hostLock) {
+            if (hostLookup != null) {
+                return hostLookup;
+            }
+            lookup = new CompletableFuture<>();
+            hostLookup = lookup;
+        }
+        CompletableFuture<Host> result = lookup;
+        Runnable work = () -> {
+            try {
+                result.complete(lookUpHost());
+            } catch (RuntimeException | Error e) {
+                result.completeExceptionally(e);
+            }
+        };
+        if (inBackground) {
+            try {
+                io.execute(work);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                work.run();
+            }
+        } else {
+            work.run();
+        }
+        return result;
+    }
+
+    private Host host() {
+        return joined(hostLookup(false));
+    }
+
+    private Host lookUpHost() {
+        ContainerBackend backend = givenBackend;
+        String backendProblem;
+        if (backend != null) {
+            backendProblem = backend.unavailableReason();
+        } else {
+            List<String> reasons = new ArrayList<>();
+            for (ContainerBackend b : ServiceLoader.load(ContainerBackend.class)) {
+                String reason = b.unavailableReason();
+                if (reason == null) {
+                    backend = b;
+                    break;
+                }
+                reasons.add(b.name() + ": " + reason);
+            }
+            backendProblem = backend != null ? null : reasons.isEmpty()
+                    ? "no container backend on the class path; add the stevedore-linux-native artifact"
+                    : String.join("; ", reasons);
+        }
+        if (givenSnapshotter != null) {
+            return new Host(backend, backendProblem, givenSnapshotter, "given to the engine");
+        }
+        String[] why = new String[1];
+        Snapshotter chosen = chooseSnapshotter(containersDir, why);
+        return new Host(backend, backendProblem, chosen, why[0]);
     }
 
     /** @return the future's value; its failure as thrown by the work itself */
@@ -201,6 +289,17 @@ public final class EngineCore implements AutoCloseable {
                 throw error;
             }
             throw e;
+        }
+    }
+
+    /**
+     * Starts Jackson and makes its readers of the documents nearly every command reads first: the index,
+     * then an image's manifest and config. Jackson builds a reader for a type once, by reflection, which is
+     * what its first document of the type costs.
+     */
+    private static void warmUpJson() {
+        for (Class<?> type : List.of(Index.class, Manifest.class, ImageConfig.class)) {
+            OciJson.mapper().readerFor(type);
         }
     }
 
@@ -255,14 +354,43 @@ public final class EngineCore implements AutoCloseable {
      * @return the image
      */
     public Image build(Path context, BuildOptions options) {
-        return images.build(context, options, runSteps());
+        return images.build(context, options, runSteps);
     }
 
-    private synchronized RunStepExecutor runSteps() {
-        if (runSteps == null && backend != null && backendProblem == null && snapshotter != null) {
-            runSteps = new ContainerRunStepExecutor(backend, snapshotter, root.resolve("build"));
+    /**
+     * RUN steps in containers of this engine's backend, which is looked up when the first one runs: a
+     * build whose steps are all cached needs none.
+     */
+    private final class RunSteps implements RunStepExecutor {
+        private ContainerRunStepExecutor executor;
+
+        @Override
+        public String unavailableReason() {
+            Host host = host();
+            if (host.backend() == null || host.backendProblem() != null) {
+                return host.backendProblem();
+            }
+            return host.snapshotter() == null ? host.snapshotterChoice() : null;
         }
-        return runSteps;
+
+        @Override
+        public int run(RunSpec spec, java.io.OutputStream changes, Output output) {
+            return executor().run(spec, changes, output);
+        }
+
+        private synchronized ContainerRunStepExecutor executor() {
+            if (executor == null) {
+                Host host = host();
+                executor = new ContainerRunStepExecutor(host.backend(), host.snapshotter(), root.resolve("build"));
+            }
+            return executor;
+        }
+
+        synchronized void close() {
+            if (executor != null) {
+                executor.close();
+            }
+        }
     }
 
     /** @return the store root */
@@ -277,22 +405,22 @@ public final class EngineCore implements AutoCloseable {
 
     /** @return the backend, null when none is available */
     public ContainerBackend backend() {
-        return backend;
+        return host().backend();
     }
 
     /** @return why no backend is available, or null */
     public String backendProblem() {
-        return backendProblem;
+        return host().backendProblem();
     }
 
     /** @return the snapshotter, null when none is available */
     public Snapshotter snapshotter() {
-        return snapshotter;
+        return host().snapshotter();
     }
 
     /** @return why this snapshotter was chosen, or why none was */
     public String snapshotterChoice() {
-        return snapshotterChoice;
+        return host().snapshotterChoice();
     }
 
     ContainerRuntime runtime() {
@@ -303,6 +431,7 @@ public final class EngineCore implements AutoCloseable {
         synchronized (this) {
             requireContainers();
             if (runtime == null) {
+                startContainers();
                 runtime = joined(runtimeOpening);
             }
             return runtime;
@@ -314,13 +443,14 @@ public final class EngineCore implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the engine on " + root + " is closed");
         }
-        if (backend == null || backendProblem != null) {
-            throw new ContainerException("this host cannot run containers: " + backendProblem
+        Host host = host();
+        if (host.backend() == null || host.backendProblem() != null) {
+            throw new ContainerException("this host cannot run containers: " + host.backendProblem()
                     + " (see Engine.doctor())");
         }
-        if (snapshotter == null) {
+        if (host.snapshotter() == null) {
             throw new ContainerException("no snapshotter can prepare root filesystems in " + root + ": "
-                    + snapshotterChoice);
+                    + host.snapshotterChoice());
         }
     }
 
@@ -350,6 +480,8 @@ public final class EngineCore implements AutoCloseable {
      */
     public Instance create(ContainerConfig config, boolean pipes) {
         requireContainers();
+        // The backend opens and the seccomp profile is resolved while the image is looked up.
+        startContainers();
         // On a fresh engine the backend may still be opening: the image is looked up meanwhile.
         Image image = images.inspectOrPull(config.image);
         StoredImage stored = images.unpacked(image);
@@ -518,8 +650,8 @@ public final class EngineCore implements AutoCloseable {
         }
         try {
             Path snapshot = dir.resolve(Instance.SNAPSHOT);
-            if (snapshotter != null && Files.exists(snapshot)) {
-                snapshotter.remove(snapshot);
+            if (Files.exists(snapshot) && snapshotter() != null) {
+                snapshotter().remove(snapshot);
             }
             try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
                 for (Path p : stream) {
@@ -609,9 +741,9 @@ public final class EngineCore implements AutoCloseable {
 
     void deleteState(Path dir) {
         Path snapshot = dir.resolve(Instance.SNAPSHOT);
-        if (snapshotter != null && Files.exists(snapshot)) {
+        if (Files.exists(snapshot) && snapshotter() != null) {
             try {
-                snapshotter.remove(snapshot);
+                snapshotter().remove(snapshot);
             } catch (RuntimeException e) {
                 log().log(Level.WARNING, "cannot remove snapshot ''{0}'': {1}", snapshot, e.getMessage());
             }
@@ -657,18 +789,15 @@ public final class EngineCore implements AutoCloseable {
         if (networks != null) {
             networks.close();
         }
-        if (runtimeOpening != null) {
+        CompletableFuture<ContainerRuntime> opening = runtimeOpening;
+        if (opening != null) {
             try {
-                runtimeOpening.join().close();
+                opening.join().close();
             } catch (java.util.concurrent.CompletionException e) {
                 // It never opened: nothing to close; the failure was reported to whoever needed it.
             }
         }
-        synchronized (this) {
-            if (runSteps != null) {
-                runSteps.close();
-            }
-        }
+        runSteps.close();
         images.close();
         io.shutdownNow();
         cleaner.shutdownNow();
@@ -677,8 +806,9 @@ public final class EngineCore implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Engine{root=" + root + ", backend=" + (backend == null ? "none" : backend.name())
-                + ", snapshotter=" + (snapshotter == null ? "none" : snapshotter.name()) + "}";
+        Host host = host();
+        return "Engine{root=" + root + ", backend=" + (host.backend() == null ? "none" : host.backend().name())
+                + ", snapshotter=" + (host.snapshotter() == null ? "none" : host.snapshotter().name()) + "}";
     }
 
     /**

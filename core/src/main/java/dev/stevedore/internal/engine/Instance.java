@@ -78,7 +78,7 @@ public final class Instance {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create '" + snapshot + "'", e);
         }
-        List<RootfsMount> mounts = engine.snapshotter.prepare(snapshot, image.layers, config.readOnlyRootfs);
+        List<RootfsMount> mounts = engine.snapshotter().prepare(snapshot, image.layers, config.readOnlyRootfs);
         RuntimeSpecs.Assembled assembled = RuntimeSpecs.assemble(config, image.image.runConfig(), config.image,
                 image::read, rootfs, engine::volume);
         // Always pipes: the backend keeps helpers prepared for the streams last asked for, and
@@ -608,7 +608,7 @@ public final class Instance {
 
     private dev.stevedore.internal.layer.RootfsView stoppedView() {
         try {
-            return new dev.stevedore.internal.layer.RootfsView(engine.snapshotter.view(dir.resolve(SNAPSHOT),
+            return new dev.stevedore.internal.layer.RootfsView(engine.snapshotter().view(dir.resolve(SNAPSHOT),
                     image.layers));
         } catch (UnsupportedOperationException e) {
             throw new IllegalStateException("cannot read the files of container \"" + id + "\" after its exit: "
@@ -635,7 +635,7 @@ public final class Instance {
             throw new IllegalStateException("cannot commit container \"" + id + "\": it was removed");
         }
         return engine.images.addLayer(image.image, name, "stevedore commit " + id + " " + command(),
-                tar -> engine.snapshotter.writeChanges(dir.resolve(SNAPSHOT), image.layers, tar));
+                tar -> engine.snapshotter().writeChanges(dir.resolve(SNAPSHOT), image.layers, tar));
     }
 
     @Override

@@ -30,7 +30,13 @@ public final class DefaultSeccomp {
             "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",
             "CAP_AUDIT_WRITE");
 
-    private static final Profile PROFILE = load();
+    /**
+     * The parsed profile, in a class of its own: reading it starts Jackson and takes tens of milliseconds
+     * in a fresh JVM, which code that only needs {@link #DOCKER_CAPABILITIES} should not pay.
+     */
+    private static final class Loaded {
+        static final Profile PROFILE = load();
+    }
 
     /**
      * Resolved profiles by capability set: the same for every container with those capabilities,
@@ -63,7 +69,7 @@ public final class DefaultSeccomp {
      */
     public static Seccomp resolve(SyscallTable table, Set<String> capabilities, int[] kernel) {
         List<Seccomp.Syscall> calls = new ArrayList<>();
-        for (Rule rule : PROFILE.syscalls()) {
+        for (Rule rule : Loaded.PROFILE.syscalls()) {
             if (!rule.applies(table.arch(), capabilities, kernel)) {
                 continue;
             }
@@ -74,13 +80,13 @@ public final class DefaultSeccomp {
             }
         }
         List<String> architectures = new ArrayList<>();
-        for (ArchMap map : PROFILE.archMap()) {
+        for (ArchMap map : Loaded.PROFILE.archMap()) {
             if (map.architecture().equals(table.seccompArch())) {
                 architectures.add(map.architecture());
                 architectures.addAll(map.subArchitectures());
             }
         }
-        return new Seccomp(PROFILE.defaultAction(), PROFILE.defaultErrnoRet(), architectures, null, null, null,
+        return new Seccomp(Loaded.PROFILE.defaultAction(), Loaded.PROFILE.defaultErrnoRet(), architectures, null, null, null,
                 calls, null);
     }
 

@@ -315,6 +315,75 @@ class ImageBuilderTest {
     }
 
     @Test
+    void anUnchangedRebuildWritesNothingButItsLeaseWhileANewTagIsWritten() throws Exception {
+        Path ctx = context("FROM busybox\nCOPY a /a\nENV A=1\n", "a", "A");
+        // The stat cache keeps the digests of files older than 50 ms only (a file changed within the same clock
+        // tick could keep its stat data): younger ones would be hashed again, and kept, by the next build.
+        Thread.sleep(100);
+        BuildResult first = f.build(ctx, BuildOptions.defaults().withTags(List.of("unchanged:1")));
+        Path index = f.store.root().resolve("index.json");
+        FileTime old = FileTime.from(Instant.parse("2020-01-01T00:00:00Z"));
+        Files.setLastModifiedTime(index, old);
+        Map<Path, FileTime> before = modificationTimes(f.store.root());
+        BuildResult again = f.build(ctx, BuildOptions.defaults().withTags(List.of("unchanged:1")));
+        assertThat(again.stepsRun()).isZero();
+        assertThat(again.digest()).isEqualTo(first.digest());
+        Map<Path, FileTime> after = modificationTimes(f.store.root());
+        assertThat(after.entrySet()).as("files and directories of the store changed or added, but for leases/")
+                .filteredOn(e -> !e.getValue().equals(before.get(e.getKey()))).isEmpty();
+        assertThat(before.keySet()).as("files and directories removed").isSubsetOf(after.keySet());
+        f.build(ctx, BuildOptions.defaults().withTags(List.of("unchanged:1", "unchanged:2")));
+        assertThat(Files.getLastModifiedTime(index)).isNotEqualTo(old);
+        assertThat(f.store.names().resolve("unchanged:2").digest()).isEqualTo(first.digest());
+        assertThat(f.store.names().resolve("unchanged:1").digest()).isEqualTo(first.digest());
+    }
+
+    @Test
+    void aRebuildFromTheCacheTakesTheImageItWroteOrWritesItAgainWhenItIsGone() throws IOException {
+        Path ctx = context("FROM busybox\nCOPY a /a\nLABEL x=1\n", "a", "A");
+        Path outputs = f.store.root().resolve("build-cache/outputs");
+        Files.createDirectories(outputs);
+        List<Path> before = list(outputs);
+        BuildResult first = f.build(ctx);
+        List<Path> added = new java.util.ArrayList<>(list(outputs));
+        added.removeAll(before);
+        assertThat(added).hasSize(1);
+        BuildResult cached = f.build(ctx);
+        assertThat(cached.stepsRun()).isZero();
+        assertThat(cached.digest()).isEqualTo(first.digest());
+        assertThat(cached.config()).isEqualTo(first.config());
+        assertThat(list(outputs)).hasSize(before.size() + 1);
+        Files.delete(f.store.blobPath(first.digest()));
+        BuildResult rewritten = f.build(ctx);
+        assertThat(rewritten.digest()).isEqualTo(first.digest());
+        assertThat(f.store.exists(first.digest())).isTrue();
+        BuildResult labelled = f.build(ctx, BuildOptions.defaults().withLabels(Map.of("extra", "y")));
+        assertThat(labelled.digest()).isNotEqualTo(first.digest());
+        assertThat(f.config(labelled).config().labels()).containsEntry("extra", "y").containsEntry("x", "1");
+        Files.writeString(added.get(0), "{\"manifest\":");
+        assertThat(f.build(ctx).digest()).as("a damaged record is a miss").isEqualTo(first.digest());
+    }
+
+    private static List<Path> list(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.sorted().toList();
+        }
+    }
+
+    /** The modification time of everything under a store, except the leases each build takes and drops. */
+    private static Map<Path, FileTime> modificationTimes(Path root) throws IOException {
+        Map<Path, FileTime> times = new java.util.TreeMap<>();
+        try (var walk = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                if (!p.startsWith(root.resolve("leases"))) {
+                    times.put(p, Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+                }
+            }
+        }
+        return times;
+    }
+
+    @Test
     void contentChangeWithTheSameMtimeIsSeen() throws IOException {
         Path ctx = context("FROM busybox\nCOPY a /a\n", "a", "one");
         FileTime old = FileTime.from(Instant.parse("2020-01-01T00:00:00Z"));

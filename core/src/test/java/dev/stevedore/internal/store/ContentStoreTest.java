@@ -54,6 +54,34 @@ class ContentStoreTest {
     }
 
     @Test
+    void theLayoutOpenedWithoutParsingIsExactlyTheOneWritten() {
+        assertThat(ContentStore.CURRENT_LAYOUT).isEqualTo(OciJson.write(dev.stevedore.oci.image.ImageLayout.current()));
+    }
+
+    @Test
+    void readsALayoutOtherToolsWroteInAnotherSpelling() throws IOException {
+        Files.createDirectories(storeDir());
+        Files.writeString(storeDir().resolve("oci-layout"), "{\n  \"imageLayoutVersion\": \"1.0.0\"\n}\n");
+        assertThat(store().names().list()).isEmpty();
+        Files.writeString(storeDir().resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.1.0\",\"x\":1}");
+        assertThat(store().names().list()).isEmpty();
+    }
+
+    @Test
+    void refusesAMalformedOrIncompleteLayoutFileNamingIt() throws IOException {
+        Files.createDirectories(storeDir());
+        Path layout = storeDir().resolve("oci-layout");
+        Files.writeString(layout, "{\"imageLayoutVersion\":\"1.0.0\"");
+        assertThatThrownBy(this::store).hasMessageStartingWith(layout + ": the document ends too early");
+        Files.writeString(layout, "{}");
+        assertThatThrownBy(this::store).hasMessageContaining(layout + ".imageLayoutVersion: is required");
+        Files.writeString(layout, "{\"imageLayoutVersion\":\"1.0.0\"} ");
+        assertThat(store().names().list()).as("trailing white space is still the same document").isEmpty();
+        Files.writeString(layout, "{\"imageLayoutVersion\":\"2.0.0\"} ");
+        assertThatThrownBy(this::store).hasMessageContaining(layout + ".imageLayoutVersion: \"2.0.0\" is not supported");
+    }
+
+    @Test
     void writesAndReadsByDigest() throws IOException {
         ContentStore store = store();
         Digest digest = store.put(bytes("hello"), null);

@@ -67,9 +67,13 @@ public final class StevedoreCli {
      * @param args the command and its arguments
      */
     public static void main(String[] args) {
-        // The engine's INFO lines (leftovers removed, snapshotter chosen) are for logs, not for a terminal.
-        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
-        NativeSha256.install();
+        CliLogging.install();
+        // Installing a security provider starts the JDK's security framework, which takes a fresh JVM tens of
+        // milliseconds: done beside the engine's start. A digest begun meanwhile is the JDK's, which gives
+        // the same result.
+        Thread provider = new Thread(NativeSha256::install, "stevedore-sha256");
+        provider.setDaemon(true);
+        provider.start();
         String env = System.getenv("STEVEDORE_ROOT");
         if (env != null && System.getProperty(Engine.ROOT_PROPERTY) == null) {
             System.setProperty(Engine.ROOT_PROPERTY, env);

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -236,6 +237,31 @@ public record ImageConfig(
             onBuild = Immutable.list(onBuild, "OnBuild");
             shell = Immutable.list(shell, "Shell");
             extensions = Immutable.extensions(extensions);
+        }
+
+        /**
+         * Component by component, as a record's equals, but written out: the generated one is linked on its
+         * first call, milliseconds of a fresh JVM's start, and writing any image config calls it (a config
+         * equal to {@link #EMPTY} is left out).
+         *
+         * @param o another object
+         * @return whether it is a config with equal components
+         */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Config c && argsEscaped == c.argsEscaped && Objects.equals(user, c.user)
+                    && exposedPorts.equals(c.exposedPorts) && env.equals(c.env) && entrypoint.equals(c.entrypoint)
+                    && cmd.equals(c.cmd) && volumes.equals(c.volumes) && Objects.equals(workingDir, c.workingDir)
+                    && labels.equals(c.labels) && Objects.equals(stopSignal, c.stopSignal)
+                    && Objects.equals(healthcheck, c.healthcheck) && onBuild.equals(c.onBuild) && shell.equals(c.shell)
+                    && extensions.equals(c.extensions);
+        }
+
+        /** @return a hash of the components, consistent with {@link #equals} */
+        @Override
+        public int hashCode() {
+            return Objects.hash(user, exposedPorts, env, entrypoint, cmd, volumes, workingDir, labels, stopSignal,
+                    argsEscaped, healthcheck, onBuild, shell, extensions);
         }
 
         private static void checkPort(String port) {
