@@ -5,6 +5,7 @@ import dev.stevedore.spi.Stdio;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.ProcessBuilder.Redirect;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -18,11 +19,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.concurrent.TimeUnit;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import jnr.constants.platform.Errno;
 
 /**
  * One running helper: the process (whose exit status is the container process's) and the
  * socket Java talks to it over.
+ *
+ * <p>It is started with posix_spawn (a vfork, then the helper's exec) rather than the JDK's
+ * ProcessBuilder, which starts a jspawnhelper process first and a reaper thread for every child. Its
+ * socket is connected before it starts, so a helper that dies early shows as an end of file. Nothing
+ * waits for its exit in the background: whoever needs the status reaps it (waitpid on its pid only,
+ * the JDK reaps its own children), and helpers whose exit is due are reaped when the next one starts.
  */
 final class Helper {
 
@@ -34,28 +43,69 @@ final class Helper {
     }
 
     private static final long JVM_PID = ProcessHandle.current().pid();
+    /** The JVM's environment, which helpers inherit as the JDK's children do. */
+    private static final String[] ENVIRONMENT = System.getenv().entrySet().stream()
+            .map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+    /** The helper's end of its socket, in the helper (its first argument says so). */
+    private static final int SOCKET_FD = 3;
+    private static final int O_RDONLY = 0;
+    private static final int O_WRONLY = 1;
+    private static final int O_CREAT = 0100;
+    private static final int O_TRUNC = 01000;
+    private static final int O_APPEND = 02000;
+    private static final int O_CLOEXEC = 02000000;
+    private static final int AF_UNIX = 1;
+    private static final int SOCK_STREAM = 1;
+    private static final int SOCK_CLOEXEC = 02000000;
+    private static final int WNOHANG = 1;
+    private static final int EINTR = 4;
+    private static final int SIGKILL = 9;
+    private static final long SYS_PIDFD_OPEN = 434;
+    private static final short POLLIN = 1;
+    /** How long an uninterruptible native wait lasts before an interrupt is looked for. */
+    private static final int WAIT_SLICE_MILLIS = 100;
+    private static final Duration KILLED_EXIT = Duration.ofSeconds(5);
+    /** Helpers whose exit is due (their status was reported, or Java let go of them) and not yet reaped. */
+    private static final Set<Helper> EXITING = ConcurrentHashMap.newKeySet();
 
-    final java.lang.Process process;
+    private final Path executable;
+    private final int helperPid;
     private final SocketChannel channel;
+    private final OutputStream stdin;
+    private final InputStream stdout;
+    private final InputStream stderr;
     private volatile long pid;
     /** Held while talking to the helper; the channel is closed under it once the helper has exited. */
     private final Object lock = new Object();
     /** Held while reading the exit status; {@link #kill} must not wait for it. */
     private final Object statusLock = new Object();
+    /** Held while reaping or signalling the helper: its pid is not reused before it is reaped. */
+    private final Object exitLock = new Object();
     /** Set once the process was executed: from then on the only message left is the exit status. */
     private volatile boolean executed;
     /** The exit status the helper reported, before it exits itself; null until read. */
     private volatile Integer reported;
+    /** The helper's own exit status once reaped. */
+    private volatile Integer exitStatus;
 
-    private Helper(java.lang.Process process, SocketChannel channel) {
-        this.process = process;
+    private Helper(Path executable, int helperPid, SocketChannel channel, NativeFd[] pipes) {
+        this.executable = executable;
+        this.helperPid = helperPid;
         this.channel = channel;
+        OutputStream noInput = OutputStream.nullOutputStream();
+        closeQuietly(noInput);
+        // As the JDK's Process: a stream that is not a pipe is empty, or refuses writes.
+        this.stdin = pipes[0] == null ? noInput : pipes[0].output(true);
+        this.stdout = pipes[1] == null ? InputStream.nullInputStream() : pipes[1].input(true);
+        this.stderr = pipes[2] == null ? InputStream.nullInputStream() : pipes[2].input(true);
     }
 
     /**
-     * Starts a helper and waits until it is connected; it then waits for its plan.
+     * Starts a helper, connected; it then waits for its plan.
      * Call it from a long-lived launcher thread: the helper's parent-death signal fires
      * when the thread that forked it ends, so that must not be a caller's thread.
+     *
+     * @param socket where the socket is bound while the helper's end is connected; removed again
      */
     static Helper spawn(Path executable, Path socket, Stdio stdio) {
         return spawn(executable, socket, stdio, List.of());
@@ -70,37 +120,130 @@ final class Helper {
     }
 
     private static Helper spawn(Path executable, Path socket, Stdio stdio, List<String> detached) {
-        java.lang.Process process = null;
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(socket));
-            List<String> command = new ArrayList<>(List.of(executable.toString(), socket.toString(),
-                    Long.toString(JVM_PID)));
-            command.addAll(detached);
-            process = new ProcessBuilder(command)
-                    .redirectInput(stdio.stdin()).redirectOutput(stdio.stdout()).redirectError(stdio.stderr()).start();
-            // A helper that dies before connecting must not leave accept() blocked forever.
-            process.onExit().thenRun(() -> closeQuietly(server));
-            try {
-                return new Helper(process, server.accept());
-            } catch (IOException e) {
-                throw new ContainerBackendException("the helper '" + executable + "' exited with status "
-                        + process.waitFor() + " before connecting to '" + socket + "'", null, e);
-            }
-        } catch (IOException e) {
-            if (process != null) {
-                process.destroyForcibly();
-            }
-            throw new ContainerBackendException("cannot start the helper '" + executable + "': " + e, null, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-            throw new ContainerBackendException("interrupted while starting the helper", null, e);
-        } finally {
-            try {
+        EXITING.removeIf(Helper::reaped);
+        Libc libc = Libc.get();
+        int[] childEnds = {-1, -1, -1, -1};
+        NativeFd[] pipes = new NativeFd[3];
+        SocketChannel channel = null;
+        boolean started = false;
+        try {
+            try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                server.bind(UnixDomainSocketAddress.of(socket));
+                childEnds[3] = connect(socket);
+                channel = server.accept();
+            } finally {
                 Files.deleteIfExists(socket);
-            } catch (IOException e) {
-                // The state directory is removed with its runtime anyway.
             }
+            childEnds[0] = stdioEnd(stdio.stdin(), 0, pipes);
+            childEnds[1] = stdioEnd(stdio.stdout(), 1, pipes);
+            childEnds[2] = stdioEnd(stdio.stderr(), 2, pipes);
+            List<String> argv = new ArrayList<>(List.of(executable.toString(), Integer.toString(SOCKET_FD),
+                    Long.toString(JVM_PID)));
+            argv.addAll(detached);
+            int helperPid = posixSpawn(executable, childEnds, argv);
+            started = true;
+            return new Helper(executable, helperPid, channel, pipes);
+        } catch (IOException e) {
+            throw new ContainerBackendException("cannot start the helper '" + executable + "': " + e.getMessage(),
+                    null, e);
+        } finally {
+            for (int fd : childEnds) {
+                if (fd >= 0) {
+                    libc.close(fd);
+                }
+            }
+            if (!started) {
+                closeQuietly(channel);
+                for (NativeFd fd : pipes) {
+                    if (fd != null) {
+                        fd.close();
+                    }
+                }
+            }
+        }
+    }
+
+    /** @return a new socket connected to the listening {@code socket}, for the helper */
+    private static int connect(Path socket) throws IOException {
+        byte[] name = socket.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] address = new byte[2 + name.length + 1];
+        address[0] = AF_UNIX;
+        System.arraycopy(name, 0, address, 2, name.length);
+        Libc libc = Libc.get();
+        int fd = libc.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw new IOException("cannot make a socket: " + Libc.error());
+        }
+        if (libc.connect(fd, address, address.length) < 0) {
+            String error = Libc.error();
+            libc.close(fd);
+            throw new IOException("cannot connect to '" + socket + "': " + error);
+        }
+        return fd;
+    }
+
+    /**
+     * Opens what the helper's standard stream {@code target} is, close-on-exec as every descriptor
+     * of this JVM; the parent's end of a pipe goes to {@code pipes}.
+     *
+     * @return the descriptor to give the helper, or -1 to let it inherit the JVM's
+     */
+    private static int stdioEnd(Redirect redirect, int target, NativeFd[] pipes) throws IOException {
+        String stream = target == 0 ? "standard input" : target == 1 ? "standard output" : "standard error";
+        return switch (redirect.type()) {
+            case INHERIT -> -1;
+            case PIPE -> {
+                int[] fds = new int[2];
+                if (Libc.get().pipe2(fds, O_CLOEXEC) < 0) {
+                    throw new IOException("cannot make a pipe for " + stream + ": " + Libc.error());
+                }
+                pipes[target] = new NativeFd(target == 0 ? fds[1] : fds[0], "the pipe of " + stream);
+                yield target == 0 ? fds[0] : fds[1];
+            }
+            case READ -> open(redirect, O_RDONLY, stream);
+            case WRITE -> open(redirect, O_WRONLY | O_CREAT | O_TRUNC, stream);
+            case APPEND -> open(redirect, O_WRONLY | O_CREAT | O_APPEND, stream);
+        };
+    }
+
+    private static int open(Redirect redirect, int flags, String stream) throws IOException {
+        int fd = Libc.get().open(redirect.file().getPath(), flags | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            throw new IOException("cannot open '" + redirect.file() + "' for " + stream + ": " + Libc.error());
+        }
+        return fd;
+    }
+
+    /**
+     * @param childEnds what becomes the helper's descriptors 0 to 3 (-1: inherited); the helper
+     *     closes every other descriptor it inherits at once
+     * @return the helper's pid
+     */
+    private static int posixSpawn(Path executable, int[] childEnds, List<String> argv) throws IOException {
+        Libc libc = Libc.get();
+        byte[] actions = new byte[256];
+        check(libc.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
+        try {
+            // The socket last: a pipe that happens to be descriptor 3 here is copied to its target first.
+            for (int target = 0; target < childEnds.length; target++) {
+                if (childEnds[target] >= 0) {
+                    check(libc.posix_spawn_file_actions_adddup2(actions, childEnds[target], target),
+                            "posix_spawn_file_actions_adddup2");
+                }
+            }
+            int[] pid = new int[1];
+            check(libc.posix_spawn(pid, executable.toString(), actions, null, argv.toArray(String[]::new),
+                    ENVIRONMENT), "posix_spawn");
+            return pid[0];
+        } finally {
+            libc.posix_spawn_file_actions_destroy(actions);
+        }
+    }
+
+    private static void check(int error, String call) throws IOException {
+        if (error != 0) {
+            Errno e = Errno.valueOf(error);
+            throw new IOException(call + ": " + (e == null ? "errno " + error : e.description()));
         }
     }
 
@@ -110,8 +253,7 @@ final class Helper {
             channel.write(ByteBuffer.wrap(beforeClone.encode()));
             return this;
         } catch (IOException e) {
-            process.destroyForcibly();
-            throw new ContainerBackendException("cannot talk to the helper: " + e, null, e);
+            throw lost(e, "before it read its plan");
         }
     }
 
@@ -141,7 +283,7 @@ final class Helper {
                 try {
                     paused.accept(pid);
                 } catch (RuntimeException e) {
-                    process.destroyForcibly();
+                    end();
                     throw e;
                 }
                 channel.write(ByteBuffer.wrap(new byte[] {'C'}));
@@ -150,22 +292,26 @@ final class Helper {
             if (ready.type() != 'R') {
                 throw failure(ready, "create");
             }
-            process.onExit().thenRun(this::close);
             return this;
         } catch (IOException e) {
-            process.destroyForcibly();
-            throw new ContainerBackendException("cannot talk to the helper: " + e, null, e);
+            throw lost(e, "before the process was set up");
         }
     }
 
-    /** Ends a helper that was never given a plan. */
+    /** Ends a helper that was never given a plan, or whose process is not wanted. */
     void discard() {
-        process.destroyForcibly();
+        end();
         close();
     }
 
+    /** @return the container process's pid */
     long pid() {
         return pid;
+    }
+
+    /** @return the helper's own pid, the container process's parent */
+    long helperPid() {
+        return helperPid;
     }
 
     /** Sends the go-ahead and waits until the process was executed (or failed to be). */
@@ -199,19 +345,25 @@ final class Helper {
             // The helper has exited, or an interrupted waitFor closed the channel: see below.
         }
         // The helper relays the signals it gets; SIGKILL ends it, and the container with it (parent-death
-        // signal). Its pid is not reused before the JVM has reaped it.
-        if (reported == null && process.isAlive()) {
-            if (signal == 9) {
-                process.destroyForcibly();
-            } else {
-                jnr.posix.POSIXFactory.getNativePOSIX().kill((int) process.pid(), signal);
-            }
+        // signal).
+        if (reported == null) {
+            signal(signal);
         }
+    }
+
+    /** @return whether the helper is running (it is reaped if it has exited) */
+    boolean isAlive() {
+        return !reaped();
+    }
+
+    /** Ends the helper with SIGKILL, unless it has exited; {@link #awaitExit} tells when it is gone. */
+    void destroy() {
+        signal(SIGKILL);
     }
 
     /** @return whether the container process has ended (its helper may still be cleaning up) */
     boolean exited() {
-        return reported != null || !process.isAlive();
+        return reported != null || !isAlive();
     }
 
     OptionalInt waitFor(Duration timeout) {
@@ -220,8 +372,7 @@ final class Helper {
             return OptionalInt.of(status);
         }
         try {
-            return process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)
-                    ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
+            return awaitExit(timeout.toNanos(), true) ? OptionalInt.of(exitStatus) : OptionalInt.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ContainerBackendException("interrupted while waiting for pid " + pid, null, e);
@@ -231,7 +382,7 @@ final class Helper {
     /** Waits for the helper itself to exit, having released the container's mounts and left its cgroups. */
     boolean awaitExit(Duration timeout) {
         try {
-            return process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return awaitExit(timeout.toNanos(), true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ContainerBackendException("interrupted while waiting for the helper of pid " + pid, null, e);
@@ -249,7 +400,8 @@ final class Helper {
             return status;
         }
         try {
-            return process.waitFor();
+            awaitExit(Long.MAX_VALUE, true);
+            return exitStatus;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ContainerBackendException("interrupted while waiting for pid " + pid, null, e);
@@ -263,6 +415,8 @@ final class Helper {
                     Message m = read();
                     if (m.type() == 'X') {
                         reported = m.value();
+                        // It exits now, after unmounting: the next helper started reaps it, if nobody waited.
+                        EXITING.add(this);
                     }
                 }
             } catch (IOException e) {
@@ -273,21 +427,124 @@ final class Helper {
     }
 
     OutputStream stdin() {
-        return process.getOutputStream();
+        return stdin;
     }
 
     InputStream stdout() {
-        return process.getInputStream();
+        return stdout;
     }
 
     InputStream stderr() {
-        return process.getErrorStream();
+        return stderr;
     }
 
+    /** Closes the connection; a helper still running is reaped once it exits, when the next helper starts. */
     void close() {
         synchronized (lock) {
             closeQuietly(channel);
         }
+        if (exitStatus == null) {
+            EXITING.add(this);
+        }
+    }
+
+    /** Sends a signal to the helper unless it has exited: a pid not yet reaped is still its. */
+    private void signal(int signal) {
+        synchronized (exitLock) {
+            if (!reaped()) {
+                Libc.get().kill(helperPid, signal);
+            }
+        }
+    }
+
+    /** @return whether the helper has exited; reaps it then, and closes the connection */
+    private boolean reaped() {
+        synchronized (exitLock) {
+            if (exitStatus != null) {
+                return true;
+            }
+            int[] status = new int[1];
+            int r;
+            do {
+                r = Libc.get().waitpid(helperPid, status, WNOHANG);
+            } while (r < 0 && Libc.errno() == EINTR);
+            if (r == 0) {
+                return false;
+            }
+            // Nothing else reaps it: the JDK waits for its own children by pid. Should some native code have
+            // taken the status all the same (ECHILD), 0, as the JDK says then.
+            exitStatus = r < 0 ? 0 : decode(status[0]);
+        }
+        EXITING.remove(this);
+        synchronized (lock) {
+            closeQuietly(channel);
+        }
+        return true;
+    }
+
+    /** The JDK's exit values: the exit code, or 128 + the signal that ended the process. */
+    private static int decode(int status) {
+        int signal = status & 0x7f;
+        return signal == 0 ? (status >> 8) & 0xff : signal == 0x7f ? status : 0x80 + signal;
+    }
+
+    /**
+     * Waits until the helper has exited and reaps it. A pidfd makes the wait end with the exit; it
+     * is polled in slices so that an interrupt is seen.
+     *
+     * @return whether it exited within {@code nanos} ({@code Long.MAX_VALUE}: no limit)
+     */
+    private boolean awaitExit(long nanos, boolean interruptible) throws InterruptedException {
+        int pidfd;
+        synchronized (exitLock) {
+            if (reaped()) {
+                return true;
+            }
+            pidfd = (int) Libc.get().syscall(SYS_PIDFD_OPEN, helperPid, 0);
+        }
+        if (pidfd < 0) {
+            throw new ContainerBackendException("cannot wait for the helper (pid " + helperPid + "): pidfd_open: "
+                    + Libc.error() + "; Linux 5.3 or later is needed", null, null);
+        }
+        try {
+            byte[] pollfd = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putInt(pidfd).putShort(POLLIN)
+                    .array();
+            long deadline = System.nanoTime() + nanos;
+            for (;;) {
+                if (interruptible && Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                long left = nanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+                if (left <= 0) {
+                    return reaped();
+                }
+                int millis = (int) Math.min(WAIT_SLICE_MILLIS, (left + 999_999) / 1_000_000);
+                if (Libc.get().poll(pollfd, 1, millis) > 0 && reaped()) {
+                    return true;
+                }
+            }
+        } finally {
+            Libc.get().close(pidfd);
+        }
+    }
+
+    /** Kills the helper and waits (briefly, uninterrupted) until it is gone. */
+    private void end() {
+        destroy();
+        try {
+            awaitExit(KILLED_EXIT.toNanos(), false);
+        } catch (InterruptedException e) {
+            throw new AssertionError("an uninterruptible wait was interrupted", e);
+        }
+    }
+
+    /** The connection ended or failed: the helper died, or is ended now; its status says why. */
+    private ContainerBackendException lost(IOException e, String when) {
+        end();
+        Integer status = exitStatus;
+        return new ContainerBackendException("the helper '" + executable + "' (pid " + helperPid + ") "
+                + (status == null ? "did not exit" : "exited with status " + status) + " " + when + " ("
+                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")", null, e);
     }
 
     /**
@@ -300,7 +557,7 @@ final class Helper {
             if (phase.equals("start")) {
                 status = waitFor();
             } else {
-                process.destroyForcibly();
+                end();
             }
             return new ContainerBackendException(m.error(), status, null);
         }
