@@ -71,6 +71,8 @@ final class Helper {
     private final Path executable;
     private final int helperPid;
     private final SocketChannel channel;
+    /** The parent's ends of the pipes of standard input, output and error; null for what is no pipe. */
+    private final NativeFd[] pipes;
     private final OutputStream stdin;
     private final InputStream stdout;
     private final InputStream stderr;
@@ -92,6 +94,7 @@ final class Helper {
         this.executable = executable;
         this.helperPid = helperPid;
         this.channel = channel;
+        this.pipes = pipes;
         OutputStream noInput = OutputStream.nullOutputStream();
         closeQuietly(noInput);
         // As the JDK's Process: a stream that is not a pipe is empty, or refuses writes.
@@ -298,10 +301,15 @@ final class Helper {
         }
     }
 
-    /** Ends a helper that was never given a plan, or whose process is not wanted. */
+    /** Ends a helper that was never given a plan, or whose process is not wanted: nobody reads its pipes. */
     void discard() {
         end();
         close();
+        for (NativeFd pipe : pipes) {
+            if (pipe != null) {
+                pipe.close();
+            }
+        }
     }
 
     /** @return the container process's pid */
@@ -478,6 +486,11 @@ final class Helper {
         EXITING.remove(this);
         synchronized (lock) {
             closeQuietly(channel);
+        }
+        // As the JDK's Process: nothing reads standard input any more. Output pipes close when read to
+        // their end (or when their streams are dropped).
+        if (pipes[0] != null) {
+            pipes[0].close();
         }
         return true;
     }

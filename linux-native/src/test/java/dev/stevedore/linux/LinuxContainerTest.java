@@ -341,6 +341,51 @@ class LinuxContainerTest {
     }
 
     @Test
+    void manyContainersLeaveNeitherDescriptorsNorZombies() throws IOException {
+        run(sh("true"));
+        long descriptors = openDescriptors();
+        for (int i = 0; i < 30; i++) {
+            assertThat(run(sh("echo " + i)).out()).isEqualTo(i + "\n");
+            ContainerHandle c = runtime.create(nextId(), sh("sleep 1"), List.of(), Stdio.discard());
+            c.start();
+            c.delete();
+        }
+        assertThat(openDescriptors()).as("descriptors of this JVM").isLessThanOrEqualTo(descriptors);
+        assertThat(zombieChildren()).as("children exited but not reaped").isEmpty();
+    }
+
+    private static long openDescriptors() throws IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    private static List<String> zombieChildren() throws IOException {
+        List<String> zombies = new java.util.ArrayList<>();
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                String children;
+                try {
+                    children = Files.readString(task.resolve("children")).trim();
+                } catch (java.nio.file.NoSuchFileException e) {
+                    continue;
+                }
+                for (String child : children.isEmpty() ? new String[0] : children.split(" ")) {
+                    try {
+                        String stat = Files.readString(Path.of("/proc", child, "stat"));
+                        if (stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z")) {
+                            zombies.add(stat);
+                        }
+                    } catch (java.nio.file.NoSuchFileException e) {
+                        // Reaped meanwhile.
+                    }
+                }
+            }
+        }
+        return zombies;
+    }
+
+    @Test
     void signalsReachTheProcess() {
         ContainerHandle c = runtime.create(nextId(), sh("trap 'exit 7' TERM; echo ready; while true; do sleep 1; done"),
                 List.of(), Stdio.pipes());
