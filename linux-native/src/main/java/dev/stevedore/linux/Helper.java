@@ -5,7 +5,6 @@ import dev.stevedore.spi.Stdio;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.ProcessBuilder.Redirect;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -19,19 +18,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import jnr.constants.platform.Errno;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One running helper: the process (whose exit status is the container process's) and the
- * socket Java talks to it over.
- *
- * <p>It is started with posix_spawn (a vfork, then the helper's exec) rather than the JDK's
- * ProcessBuilder, which starts a jspawnhelper process first and a reaper thread for every child. Its
- * socket is connected before it starts, so a helper that dies early shows as an end of file. Nothing
- * waits for its exit in the background: whoever needs the status reaps it (waitpid on its pid only,
- * the JDK reaps its own children), and helpers whose exit is due are reaped when the next one starts.
+ * socket Java talks to it over, connected before the helper starts: a helper that dies at any
+ * point leaves an end of file, never a wait for a connection.
  */
 final class Helper {
 
@@ -43,72 +35,39 @@ final class Helper {
     }
 
     private static final long JVM_PID = ProcessHandle.current().pid();
-    /** The JVM's environment, which helpers inherit as the JDK's children do. */
-    private static final String[] ENVIRONMENT = System.getenv().entrySet().stream()
-            .map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
     /** The helper's end of its socket, in the helper (its first argument says so). */
     private static final int SOCKET_FD = 3;
-    private static final int O_RDONLY = 0;
-    private static final int O_WRONLY = 1;
-    private static final int O_CREAT = 0100;
-    private static final int O_TRUNC = 01000;
-    private static final int O_APPEND = 02000;
-    private static final int O_CLOEXEC = 02000000;
     private static final int AF_UNIX = 1;
     private static final int SOCK_STREAM = 1;
     private static final int SOCK_CLOEXEC = 02000000;
-    private static final int WNOHANG = 1;
-    private static final int EINTR = 4;
-    private static final int SIGKILL = 9;
-    private static final long SYS_PIDFD_OPEN = 434;
-    private static final short POLLIN = 1;
-    /** How long an uninterruptible native wait lasts before an interrupt is looked for. */
-    private static final int WAIT_SLICE_MILLIS = 100;
-    private static final Duration KILLED_EXIT = Duration.ofSeconds(5);
-    /** Helpers whose exit is due (their status was reported, or Java let go of them) and not yet reaped. */
-    private static final Set<Helper> EXITING = ConcurrentHashMap.newKeySet();
+    /** The longest wait for a killed helper to be gone. */
+    private static final long KILLED_EXIT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
+    final SpawnedProcess process;
     private final Path executable;
-    private final int helperPid;
     private final SocketChannel channel;
-    /** The parent's ends of the pipes of standard input, output and error; null for what is no pipe. */
-    private final NativeFd[] pipes;
-    private final OutputStream stdin;
-    private final InputStream stdout;
-    private final InputStream stderr;
     private volatile long pid;
     /** Held while talking to the helper; the channel is closed under it once the helper has exited. */
     private final Object lock = new Object();
     /** Held while reading the exit status; {@link #kill} must not wait for it. */
     private final Object statusLock = new Object();
-    /** Held while reaping or signalling the helper: its pid is not reused before it is reaped. */
-    private final Object exitLock = new Object();
     /** Set once the process was executed: from then on the only message left is the exit status. */
     private volatile boolean executed;
     /** The exit status the helper reported, before it exits itself; null until read. */
     private volatile Integer reported;
-    /** The helper's own exit status once reaped. */
-    private volatile Integer exitStatus;
 
-    private Helper(Path executable, int helperPid, SocketChannel channel, NativeFd[] pipes) {
+    private Helper(SpawnedProcess process, Path executable, SocketChannel channel) {
+        this.process = process;
         this.executable = executable;
-        this.helperPid = helperPid;
         this.channel = channel;
-        this.pipes = pipes;
-        OutputStream noInput = OutputStream.nullOutputStream();
-        closeQuietly(noInput);
-        // As the JDK's Process: a stream that is not a pipe is empty, or refuses writes.
-        this.stdin = pipes[0] == null ? noInput : pipes[0].output(true);
-        this.stdout = pipes[1] == null ? InputStream.nullInputStream() : pipes[1].input(true);
-        this.stderr = pipes[2] == null ? InputStream.nullInputStream() : pipes[2].input(true);
+        // As with the JDK's onExit: the connection goes with the helper.
+        process.whenReaped(this::closeChannel);
     }
 
     /**
-     * Starts a helper, connected; it then waits for its plan.
+     * Starts a helper, connected through {@code socket} (bound only meanwhile); it then waits for its plan.
      * Call it from a long-lived launcher thread: the helper's parent-death signal fires
      * when the thread that forked it ends, so that must not be a caller's thread.
-     *
-     * @param socket where the socket is bound while the helper's end is connected; removed again
      */
     static Helper spawn(Path executable, Path socket, Stdio stdio) {
         return spawn(executable, socket, stdio, List.of());
@@ -123,46 +82,29 @@ final class Helper {
     }
 
     private static Helper spawn(Path executable, Path socket, Stdio stdio, List<String> detached) {
-        EXITING.removeIf(Helper::reaped);
-        Libc libc = Libc.get();
-        int[] childEnds = {-1, -1, -1, -1};
-        NativeFd[] pipes = new NativeFd[3];
+        int helperEnd = -1;
         SocketChannel channel = null;
-        boolean started = false;
         try {
             try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
                 server.bind(UnixDomainSocketAddress.of(socket));
-                childEnds[3] = connect(socket);
+                helperEnd = connect(socket);
                 channel = server.accept();
             } finally {
                 Files.deleteIfExists(socket);
             }
-            childEnds[0] = stdioEnd(stdio.stdin(), 0, pipes);
-            childEnds[1] = stdioEnd(stdio.stdout(), 1, pipes);
-            childEnds[2] = stdioEnd(stdio.stderr(), 2, pipes);
             List<String> argv = new ArrayList<>(List.of(executable.toString(), Integer.toString(SOCKET_FD),
                     Long.toString(JVM_PID)));
             argv.addAll(detached);
-            int helperPid = posixSpawn(executable, childEnds, argv);
-            started = true;
-            return new Helper(executable, helperPid, channel, pipes);
+            int end = helperEnd;
+            helperEnd = -1;
+            return new Helper(SpawnedProcess.start(argv, stdio, end), executable, channel);
         } catch (IOException e) {
+            closeQuietly(channel);
+            if (helperEnd >= 0) {
+                Libc.get().close(helperEnd);
+            }
             throw new ContainerBackendException("cannot start the helper '" + executable + "': " + e.getMessage(),
                     null, e);
-        } finally {
-            for (int fd : childEnds) {
-                if (fd >= 0) {
-                    libc.close(fd);
-                }
-            }
-            if (!started) {
-                closeQuietly(channel);
-                for (NativeFd fd : pipes) {
-                    if (fd != null) {
-                        fd.close();
-                    }
-                }
-            }
         }
     }
 
@@ -183,71 +125,6 @@ final class Helper {
             throw new IOException("cannot connect to '" + socket + "': " + error);
         }
         return fd;
-    }
-
-    /**
-     * Opens what the helper's standard stream {@code target} is, close-on-exec as every descriptor
-     * of this JVM; the parent's end of a pipe goes to {@code pipes}.
-     *
-     * @return the descriptor to give the helper, or -1 to let it inherit the JVM's
-     */
-    private static int stdioEnd(Redirect redirect, int target, NativeFd[] pipes) throws IOException {
-        String stream = target == 0 ? "standard input" : target == 1 ? "standard output" : "standard error";
-        return switch (redirect.type()) {
-            case INHERIT -> -1;
-            case PIPE -> {
-                int[] fds = new int[2];
-                if (Libc.get().pipe2(fds, O_CLOEXEC) < 0) {
-                    throw new IOException("cannot make a pipe for " + stream + ": " + Libc.error());
-                }
-                pipes[target] = new NativeFd(target == 0 ? fds[1] : fds[0], "the pipe of " + stream);
-                yield target == 0 ? fds[0] : fds[1];
-            }
-            case READ -> open(redirect, O_RDONLY, stream);
-            case WRITE -> open(redirect, O_WRONLY | O_CREAT | O_TRUNC, stream);
-            case APPEND -> open(redirect, O_WRONLY | O_CREAT | O_APPEND, stream);
-        };
-    }
-
-    private static int open(Redirect redirect, int flags, String stream) throws IOException {
-        int fd = Libc.get().open(redirect.file().getPath(), flags | O_CLOEXEC, 0666);
-        if (fd < 0) {
-            throw new IOException("cannot open '" + redirect.file() + "' for " + stream + ": " + Libc.error());
-        }
-        return fd;
-    }
-
-    /**
-     * @param childEnds what becomes the helper's descriptors 0 to 3 (-1: inherited); the helper
-     *     closes every other descriptor it inherits at once
-     * @return the helper's pid
-     */
-    private static int posixSpawn(Path executable, int[] childEnds, List<String> argv) throws IOException {
-        Libc libc = Libc.get();
-        byte[] actions = new byte[256];
-        check(libc.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
-        try {
-            // The socket last: a pipe that happens to be descriptor 3 here is copied to its target first.
-            for (int target = 0; target < childEnds.length; target++) {
-                if (childEnds[target] >= 0) {
-                    check(libc.posix_spawn_file_actions_adddup2(actions, childEnds[target], target),
-                            "posix_spawn_file_actions_adddup2");
-                }
-            }
-            int[] pid = new int[1];
-            check(libc.posix_spawn(pid, executable.toString(), actions, null, argv.toArray(String[]::new),
-                    ENVIRONMENT), "posix_spawn");
-            return pid[0];
-        } finally {
-            libc.posix_spawn_file_actions_destroy(actions);
-        }
-    }
-
-    private static void check(int error, String call) throws IOException {
-        if (error != 0) {
-            Errno e = Errno.valueOf(error);
-            throw new IOException(call + ": " + (e == null ? "errno " + error : e.description()));
-        }
     }
 
     /** Sends the plan up to CLONE: the helper joins namespaces and cgroups and clones the child, which waits. */
@@ -305,21 +182,11 @@ final class Helper {
     void discard() {
         end();
         close();
-        for (NativeFd pipe : pipes) {
-            if (pipe != null) {
-                pipe.close();
-            }
-        }
+        process.closePipes();
     }
 
-    /** @return the container process's pid */
     long pid() {
         return pid;
-    }
-
-    /** @return the helper's own pid, the container process's parent */
-    long helperPid() {
-        return helperPid;
     }
 
     /** Sends the go-ahead and waits until the process was executed (or failed to be). */
@@ -355,23 +222,13 @@ final class Helper {
         // The helper relays the signals it gets; SIGKILL ends it, and the container with it (parent-death
         // signal).
         if (reported == null) {
-            signal(signal);
+            process.signal(signal);
         }
-    }
-
-    /** @return whether the helper is running (it is reaped if it has exited) */
-    boolean isAlive() {
-        return !reaped();
-    }
-
-    /** Ends the helper with SIGKILL, unless it has exited; {@link #awaitExit} tells when it is gone. */
-    void destroy() {
-        signal(SIGKILL);
     }
 
     /** @return whether the container process has ended (its helper may still be cleaning up) */
     boolean exited() {
-        return reported != null || !isAlive();
+        return reported != null || !process.isAlive();
     }
 
     OptionalInt waitFor(Duration timeout) {
@@ -380,7 +237,8 @@ final class Helper {
             return OptionalInt.of(status);
         }
         try {
-            return awaitExit(timeout.toNanos(), true) ? OptionalInt.of(exitStatus) : OptionalInt.empty();
+            return process.awaitExit(timeout.toNanos(), true) ? OptionalInt.of(process.exitValue())
+                    : OptionalInt.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ContainerBackendException("interrupted while waiting for pid " + pid, null, e);
@@ -390,7 +248,7 @@ final class Helper {
     /** Waits for the helper itself to exit, having released the container's mounts and left its cgroups. */
     boolean awaitExit(Duration timeout) {
         try {
-            return awaitExit(timeout.toNanos(), true);
+            return process.awaitExit(timeout.toNanos(), true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ContainerBackendException("interrupted while waiting for the helper of pid " + pid, null, e);
@@ -408,8 +266,8 @@ final class Helper {
             return status;
         }
         try {
-            awaitExit(Long.MAX_VALUE, true);
-            return exitStatus;
+            process.awaitExit(Long.MAX_VALUE, true);
+            return process.exitValue();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ContainerBackendException("interrupted while waiting for pid " + pid, null, e);
@@ -423,8 +281,8 @@ final class Helper {
                     Message m = read();
                     if (m.type() == 'X') {
                         reported = m.value();
-                        // It exits now, after unmounting: the next helper started reaps it, if nobody waited.
-                        EXITING.add(this);
+                        // It exits now, after unmounting; reaped by whoever waits for that, or later.
+                        process.reapLater();
                     }
                 }
             } catch (IOException e) {
@@ -435,117 +293,34 @@ final class Helper {
     }
 
     OutputStream stdin() {
-        return stdin;
+        return process.stdin();
     }
 
     InputStream stdout() {
-        return stdout;
+        return process.stdout();
     }
 
     InputStream stderr() {
-        return stderr;
+        return process.stderr();
     }
 
-    /** Closes the connection; a helper still running is reaped once it exits, when the next helper starts. */
+    /** Closes the connection; a helper still running is reaped once it has exited, when another one starts. */
     void close() {
+        closeChannel();
+        process.reapLater();
+    }
+
+    private void closeChannel() {
         synchronized (lock) {
             closeQuietly(channel);
-        }
-        if (exitStatus == null) {
-            EXITING.add(this);
-        }
-    }
-
-    /** Sends a signal to the helper unless it has exited: a pid not yet reaped is still its. */
-    private void signal(int signal) {
-        synchronized (exitLock) {
-            if (!reaped()) {
-                Libc.get().kill(helperPid, signal);
-            }
-        }
-    }
-
-    /** @return whether the helper has exited; reaps it then, and closes the connection */
-    private boolean reaped() {
-        synchronized (exitLock) {
-            if (exitStatus != null) {
-                return true;
-            }
-            int[] status = new int[1];
-            int r;
-            do {
-                r = Libc.get().waitpid(helperPid, status, WNOHANG);
-            } while (r < 0 && Libc.errno() == EINTR);
-            if (r == 0) {
-                return false;
-            }
-            // Nothing else reaps it: the JDK waits for its own children by pid. Should some native code have
-            // taken the status all the same (ECHILD), 0, as the JDK says then.
-            exitStatus = r < 0 ? 0 : decode(status[0]);
-        }
-        EXITING.remove(this);
-        synchronized (lock) {
-            closeQuietly(channel);
-        }
-        // As the JDK's Process: nothing reads standard input any more. Output pipes close when read to
-        // their end (or when their streams are dropped).
-        if (pipes[0] != null) {
-            pipes[0].close();
-        }
-        return true;
-    }
-
-    /** The JDK's exit values: the exit code, or 128 + the signal that ended the process. */
-    private static int decode(int status) {
-        int signal = status & 0x7f;
-        return signal == 0 ? (status >> 8) & 0xff : signal == 0x7f ? status : 0x80 + signal;
-    }
-
-    /**
-     * Waits until the helper has exited and reaps it. A pidfd makes the wait end with the exit; it
-     * is polled in slices so that an interrupt is seen.
-     *
-     * @return whether it exited within {@code nanos} ({@code Long.MAX_VALUE}: no limit)
-     */
-    private boolean awaitExit(long nanos, boolean interruptible) throws InterruptedException {
-        int pidfd;
-        synchronized (exitLock) {
-            if (reaped()) {
-                return true;
-            }
-            pidfd = (int) Libc.get().syscall(SYS_PIDFD_OPEN, helperPid, 0);
-        }
-        if (pidfd < 0) {
-            throw new ContainerBackendException("cannot wait for the helper (pid " + helperPid + "): pidfd_open: "
-                    + Libc.error() + "; Linux 5.3 or later is needed", null, null);
-        }
-        try {
-            byte[] pollfd = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putInt(pidfd).putShort(POLLIN)
-                    .array();
-            long deadline = System.nanoTime() + nanos;
-            for (;;) {
-                if (interruptible && Thread.interrupted()) {
-                    throw new InterruptedException();
-                }
-                long left = nanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
-                if (left <= 0) {
-                    return reaped();
-                }
-                int millis = (int) Math.min(WAIT_SLICE_MILLIS, (left + 999_999) / 1_000_000);
-                if (Libc.get().poll(pollfd, 1, millis) > 0 && reaped()) {
-                    return true;
-                }
-            }
-        } finally {
-            Libc.get().close(pidfd);
         }
     }
 
     /** Kills the helper and waits (briefly, uninterrupted) until it is gone. */
     private void end() {
-        destroy();
+        process.destroy();
         try {
-            awaitExit(KILLED_EXIT.toNanos(), false);
+            process.awaitExit(KILLED_EXIT_NANOS, false);
         } catch (InterruptedException e) {
             throw new AssertionError("an uninterruptible wait was interrupted", e);
         }
@@ -554,8 +329,8 @@ final class Helper {
     /** The connection ended or failed: the helper died, or is ended now; its status says why. */
     private ContainerBackendException lost(IOException e, String when) {
         end();
-        Integer status = exitStatus;
-        return new ContainerBackendException("the helper '" + executable + "' (pid " + helperPid + ") "
+        Integer status = process.exitValue();
+        return new ContainerBackendException("the helper '" + executable + "' (pid " + process.pid() + ") "
                 + (status == null ? "did not exit" : "exited with status " + status) + " " + when + " ("
                 + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")", null, e);
     }

@@ -52,7 +52,7 @@ final class LinuxContainer extends LinuxProcess implements ContainerHandle {
 
     /** @return the helper's pid (the container process's parent) */
     long helperPid() {
-        return helper.helperPid();
+        return helper.process.pid();
     }
 
     @Override
@@ -138,7 +138,7 @@ final class LinuxContainer extends LinuxProcess implements ContainerHandle {
 
     private Helper track(Helper exec) {
         synchronized (execs) {
-            execs.removeIf(h -> !h.isAlive());
+            execs.removeIf(h -> !h.process.isAlive());
             execs.add(exec);
         }
         return exec;
@@ -160,10 +160,10 @@ final class LinuxContainer extends LinuxProcess implements ContainerHandle {
             runtime.cgroups().freeze(cgroup, false);
             paused = false;
         }
-        if (helper.isAlive()) {
+        if (helper.process.isAlive()) {
             helper.kill(9);
             if (!helper.awaitExit(Duration.ofSeconds(5))) {
-                helper.destroy();
+                helper.process.destroy();
                 helper.awaitExit(Duration.ofSeconds(5));
             }
         }

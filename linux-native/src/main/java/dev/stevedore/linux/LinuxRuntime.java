@@ -271,7 +271,7 @@ final class LinuxRuntime implements ContainerRuntime {
         Spare spare = new Spare(stdio, beforeClone.steps(), controllers, helper, cgroup, procs);
         try {
             for (Path p : procs) {
-                Files.writeString(p, Long.toString(helper.helperPid()));
+                Files.writeString(p, Long.toString(helper.process.pid()));
             }
         } catch (IOException e) {
             discard(spare);
@@ -318,7 +318,7 @@ final class LinuxRuntime implements ContainerRuntime {
                 idleExecHelper = null;
             }
         }
-        if (helper != null && !helper.isAlive()) {
+        if (helper != null && !helper.process.isAlive()) {
             helper.discard();
             helper = null;
         }

@@ -123,7 +123,7 @@ final class RuncContainers {
                     dir.resolve("control.sock"), dir.resolve("exit"));
             helper.clone(plan.beforeClone()).begin(plan.afterClone(), pid -> LifecycleHooks.runCreate(id, config, pid));
             long pid = helper.pid();
-            leaveCgroups(cgroups, controllers, cgroup, helper.helperPid(), spec);
+            leaveCgroups(cgroups, controllers, cgroup, helper.process.pid(), spec);
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("rootfs", rootfs.normalize().toString());
             extra.put("created", Instant.now().toString());

@@ -49,7 +49,7 @@ class HelperSpawnTest {
         assertThat(new String(helper.stdout().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("through stdin\n");
         assertThat(new String(helper.stderr().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("err\n");
         assertThat(helper.waitFor()).isEqualTo(3);
-        assertThat(helper.isAlive()).isFalse();
+        assertThat(helper.process.isAlive()).isFalse();
         assertThat(tmp.resolve("h.sock")).as("the socket file goes once connected").doesNotExist();
     }
 
@@ -104,6 +104,7 @@ class HelperSpawnTest {
         assertThatThrownBy(() -> Helper.spawn(notExecutable, tmp.resolve("h.sock"), Stdio.discard()))
                 .isInstanceOf(ContainerBackendException.class)
                 .hasMessage("cannot start the helper '" + notExecutable + "': posix_spawn: Permission denied");
+        assertThat(tmp.resolve("h.sock")).doesNotExist();
     }
 
     @Test
@@ -122,10 +123,10 @@ class HelperSpawnTest {
     void aHelperThatOutlivesItsWaitIsEndedAndReaped() throws IOException {
         Helper helper = Helper.spawn(script("exec sleep 30"), tmp.resolve("h.sock"), Stdio.discard());
         assertThat(helper.waitFor(Duration.ofMillis(100))).isEmpty();
-        assertThat(helper.isAlive()).isTrue();
-        helper.destroy();
+        assertThat(helper.process.isAlive()).isTrue();
+        helper.process.destroy();
         assertThat(helper.awaitExit(Duration.ofSeconds(5))).isTrue();
         assertThat(helper.waitFor()).as("128 + SIGKILL, as the JDK reports it").isEqualTo(137);
-        assertThat(Path.of("/proc/" + helper.helperPid())).as("reaped").doesNotExist();
+        assertThat(Path.of("/proc/" + helper.process.pid())).as("reaped").doesNotExist();
     }
 }
