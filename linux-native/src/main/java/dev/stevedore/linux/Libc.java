@@ -68,7 +68,7 @@ public interface Libc {
 
     /**
      * The posix_spawn_file_actions_t is opaque: callers pass a buffer larger than any C library's
-     * (glibc's is 80 bytes, musl's 80), which the library initializes, fills and frees.
+     * (80 bytes in glibc and in musl), which the library initializes, fills and frees.
      *
      * @return 0 or an error number (posix_spawn functions do not set errno)
      */
