@@ -6,7 +6,9 @@
  * step + path + errno. It stays the container's parent to relay signals and the exit status, and
  * dies with the JVM (PR_SET_PDEATHSIG), taking the container with it.
  *
- * Usage: stevedore-helper SOCKET JVM_PID [CONTROL EXIT_FILE]
+ * Usage: stevedore-helper SOCKET_FD JVM_PID [CONTROL EXIT_FILE]
+ *   SOCKET_FD is the descriptor of a Unix socket the JVM connected for it before spawning it, so a
+ *   helper that dies at any point leaves the JVM an end of file, never a wait for a connection.
  *   With CONTROL and EXIT_FILE (the runc-style command line), the helper outlives the JVM: it
  *   listens on the Unix socket CONTROL for later commands (each connection replaces the previous
  *   one as the receiver of messages) and writes the exit status to EXIT_FILE when the child ends.
@@ -821,23 +823,26 @@ static void write_exit_file(const char *path, int status) {
 
 int main(int argc, char **argv) {
     if (argc != 3 && argc != 5) {
-        fprintf(stderr, "usage: %s SOCKET JVM_PID [CONTROL EXIT_FILE]\n", argv[0]);
+        fprintf(stderr, "usage: %s SOCKET_FD JVM_PID [CONTROL EXIT_FILE]\n", argv[0]);
         return 2;
     }
-    int detached = argc == 5, listener = -1;
+    int detached = argc == 5, listener = -1, sock = num(argv[1]);
     if (!detached) prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != (pid_t) num(argv[2])) return 1;
+    /*
+     * posix_spawn keeps whatever the JVM opened without close-on-exec (the JDK's own files and
+     * sockets, which its children close themselves): none of it is ours to hold.
+     */
+    if (sock < 3 || fcntl(sock, F_SETFD, FD_CLOEXEC) < 0) {
+        fprintf(stderr, "stevedore-helper: %s is not the descriptor of a socket\n", argv[1]);
+        return 2;
+    }
+    if (sock > 3) syscall(SYS_close_range, 3, sock - 1, 0);
+    syscall(SYS_close_range, sock + 1, ~0U, 0);
     if (detached) {
         /* Its own session: a terminal's signals to the command line's process group spare it. */
         setsid();
         listener = listen_control(argv[3]);
-    }
-    int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
-    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", argv[1]);
-    if (sock < 0 || connect(sock, (struct sockaddr *) &addr, sizeof addr) < 0) {
-        perror("stevedore-helper: connect");
-        return 1;
     }
     report_fd = sock;
     read_plan(sock);

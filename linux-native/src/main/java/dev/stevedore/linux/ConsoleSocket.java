@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import jnr.constants.platform.Errno;
 import jnr.posix.CmsgHdr;
 import jnr.posix.MsgHdr;
 import jnr.posix.POSIX;
@@ -122,88 +121,30 @@ final class ConsoleSocket implements AutoCloseable {
      * holding the slave closed it) or on {@link #close()}.
      */
     static final class Terminal implements AutoCloseable {
-        private static final int EIO = 5;
-        private static final int EINTR = 4;
-        private final int fd;
-        private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        private final NativeFd fd;
 
         Terminal(int fd) {
-            this.fd = fd;
+            this.fd = new NativeFd(fd, "the terminal");
         }
 
         int fd() {
-            return fd;
+            return fd.fd();
         }
 
         /** Reads end when every process holding the slave has closed it (the kernel reports EIO). */
         InputStream input() {
-            return new InputStream() {
-                @Override
-                public int read() throws IOException {
-                    byte[] one = new byte[1];
-                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-                }
-
-                @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                    if (len == 0) {
-                        return 0;
-                    }
-                    byte[] buf = off == 0 ? b : new byte[len];
-                    for (;;) {
-                        if (closed.get()) {
-                            return -1;
-                        }
-                        int n = Native.POSIX.read(fd, buf, len);
-                        if (n > 0) {
-                            if (buf != b) {
-                                System.arraycopy(buf, 0, b, off, n);
-                            }
-                            return n;
-                        }
-                        int errno = Native.POSIX.errno();
-                        if (n == 0 || errno == EIO) {
-                            close();
-                            return -1;
-                        }
-                        if (errno != EINTR) {
-                            throw new IOException("cannot read the terminal: " + Errno.valueOf(errno));
-                        }
-                    }
-                }
-            };
+            return fd.input(false);
         }
 
         OutputStream output() {
-            return new OutputStream() {
-                @Override
-                public void write(int b) throws IOException {
-                    write(new byte[] {(byte) b}, 0, 1);
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    while (len > 0) {
-                        if (closed.get()) {
-                            throw new IOException("the terminal is closed: its processes have ended");
-                        }
-                        byte[] chunk = off == 0 ? b : java.util.Arrays.copyOfRange(b, off, off + len);
-                        int n = Native.POSIX.write(fd, chunk, len);
-                        if (n < 0 && Native.POSIX.errno() != EINTR) {
-                            throw new IOException("cannot write the terminal: " + Errno.valueOf(Native.POSIX.errno()));
-                        }
-                        off += Math.max(n, 0);
-                        len -= Math.max(n, 0);
-                    }
-                }
-            };
+            return fd.output(false);
         }
 
         /** Gives the terminal the size of the terminal on {@code fromFd}, if that is one. */
         void copySizeFrom(int fromFd) {
             byte[] winsize = new byte[8];
             if (Libc.get().ioctl(fromFd, TIOCGWINSZ, winsize) == 0) {
-                Libc.get().ioctl(fd, TIOCSWINSZ, winsize);
+                Libc.get().ioctl(fd.fd(), TIOCSWINSZ, winsize);
             }
         }
 
@@ -218,12 +159,12 @@ final class ConsoleSocket implements AutoCloseable {
                 throw new IllegalArgumentException("terminal size " + columns + "x" + rows
                         + " is invalid: columns and rows go from 1 to 65535");
             }
-            if (closed.get()) {
+            if (fd.isClosed()) {
                 throw new IllegalStateException("cannot resize the terminal: its processes have ended");
             }
             byte[] winsize = ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder()).putShort((short) rows)
                     .putShort((short) columns).array();
-            if (Libc.get().ioctl(fd, TIOCSWINSZ, winsize) < 0) {
+            if (Libc.get().ioctl(fd.fd(), TIOCSWINSZ, winsize) < 0) {
                 throw new IllegalStateException("cannot resize the terminal to " + columns + "x" + rows + ": "
                         + Libc.error());
             }
@@ -231,9 +172,7 @@ final class ConsoleSocket implements AutoCloseable {
 
         @Override
         public void close() {
-            if (closed.compareAndSet(false, true)) {
-                Native.POSIX.close(fd);
-            }
+            fd.close();
         }
     }
 }

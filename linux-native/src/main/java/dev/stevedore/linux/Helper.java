@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One running helper: the process (whose exit status is the container process's) and the
- * socket Java talks to it over.
+ * socket Java talks to it over, connected before the helper starts: a helper that dies at any
+ * point leaves an end of file, never a wait for a connection.
  */
 final class Helper {
 
@@ -34,8 +35,16 @@ final class Helper {
     }
 
     private static final long JVM_PID = ProcessHandle.current().pid();
+    /** The helper's end of its socket, in the helper (its first argument says so). */
+    private static final int SOCKET_FD = 3;
+    private static final int AF_UNIX = 1;
+    private static final int SOCK_STREAM = 1;
+    private static final int SOCK_CLOEXEC = 02000000;
+    /** The longest wait for a killed helper to be gone. */
+    private static final long KILLED_EXIT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
-    final java.lang.Process process;
+    final SpawnedProcess process;
+    private final Path executable;
     private final SocketChannel channel;
     private volatile long pid;
     /** Held while talking to the helper; the channel is closed under it once the helper has exited. */
@@ -47,13 +56,16 @@ final class Helper {
     /** The exit status the helper reported, before it exits itself; null until read. */
     private volatile Integer reported;
 
-    private Helper(java.lang.Process process, SocketChannel channel) {
+    private Helper(SpawnedProcess process, Path executable, SocketChannel channel) {
         this.process = process;
+        this.executable = executable;
         this.channel = channel;
+        // As with the JDK's onExit: the connection goes with the helper.
+        process.whenReaped(this::closeChannel);
     }
 
     /**
-     * Starts a helper and waits until it is connected; it then waits for its plan.
+     * Starts a helper, connected through {@code socket} (bound only meanwhile); it then waits for its plan.
      * Call it from a long-lived launcher thread: the helper's parent-death signal fires
      * when the thread that forked it ends, so that must not be a caller's thread.
      */
@@ -70,38 +82,49 @@ final class Helper {
     }
 
     private static Helper spawn(Path executable, Path socket, Stdio stdio, List<String> detached) {
-        java.lang.Process process = null;
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(socket));
-            List<String> command = new ArrayList<>(List.of(executable.toString(), socket.toString(),
-                    Long.toString(JVM_PID)));
-            command.addAll(detached);
-            process = new ProcessBuilder(command)
-                    .redirectInput(stdio.stdin()).redirectOutput(stdio.stdout()).redirectError(stdio.stderr()).start();
-            // A helper that dies before connecting must not leave accept() blocked forever.
-            process.onExit().thenRun(() -> closeQuietly(server));
-            try {
-                return new Helper(process, server.accept());
-            } catch (IOException e) {
-                throw new ContainerBackendException("the helper '" + executable + "' exited with status "
-                        + process.waitFor() + " before connecting to '" + socket + "'", null, e);
-            }
-        } catch (IOException e) {
-            if (process != null) {
-                process.destroyForcibly();
-            }
-            throw new ContainerBackendException("cannot start the helper '" + executable + "': " + e, null, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-            throw new ContainerBackendException("interrupted while starting the helper", null, e);
-        } finally {
-            try {
+        int helperEnd = -1;
+        SocketChannel channel = null;
+        try {
+            try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                server.bind(UnixDomainSocketAddress.of(socket));
+                helperEnd = connect(socket);
+                channel = server.accept();
+            } finally {
                 Files.deleteIfExists(socket);
-            } catch (IOException e) {
-                // The state directory is removed with its runtime anyway.
             }
+            List<String> argv = new ArrayList<>(List.of(executable.toString(), Integer.toString(SOCKET_FD),
+                    Long.toString(JVM_PID)));
+            argv.addAll(detached);
+            int end = helperEnd;
+            helperEnd = -1;
+            return new Helper(SpawnedProcess.start(argv, stdio, end), executable, channel);
+        } catch (IOException e) {
+            closeQuietly(channel);
+            if (helperEnd >= 0) {
+                Libc.get().close(helperEnd);
+            }
+            throw new ContainerBackendException("cannot start the helper '" + executable + "': " + e.getMessage(),
+                    null, e);
         }
+    }
+
+    /** @return a new socket connected to the listening {@code socket}, for the helper */
+    private static int connect(Path socket) throws IOException {
+        byte[] name = socket.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] address = new byte[2 + name.length + 1];
+        address[0] = AF_UNIX;
+        System.arraycopy(name, 0, address, 2, name.length);
+        Libc libc = Libc.get();
+        int fd = libc.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw new IOException("cannot make a socket: " + Libc.error());
+        }
+        if (libc.connect(fd, address, address.length) < 0) {
+            String error = Libc.error();
+            libc.close(fd);
+            throw new IOException("cannot connect to '" + socket + "': " + error);
+        }
+        return fd;
     }
 
     /** Sends the plan up to CLONE: the helper joins namespaces and cgroups and clones the child, which waits. */
@@ -110,8 +133,7 @@ final class Helper {
             channel.write(ByteBuffer.wrap(beforeClone.encode()));
             return this;
         } catch (IOException e) {
-            process.destroyForcibly();
-            throw new ContainerBackendException("cannot talk to the helper: " + e, null, e);
+            throw lost(e, "before it read its plan");
         }
     }
 
@@ -141,7 +163,7 @@ final class Helper {
                 try {
                     paused.accept(pid);
                 } catch (RuntimeException e) {
-                    process.destroyForcibly();
+                    end();
                     throw e;
                 }
                 channel.write(ByteBuffer.wrap(new byte[] {'C'}));
@@ -150,18 +172,17 @@ final class Helper {
             if (ready.type() != 'R') {
                 throw failure(ready, "create");
             }
-            process.onExit().thenRun(this::close);
             return this;
         } catch (IOException e) {
-            process.destroyForcibly();
-            throw new ContainerBackendException("cannot talk to the helper: " + e, null, e);
+            throw lost(e, "before the process was set up");
         }
     }
 
-    /** Ends a helper that was never given a plan. */
+    /** Ends a helper that was never given a plan, or whose process is not wanted: nobody reads its pipes. */
     void discard() {
-        process.destroyForcibly();
+        end();
         close();
+        process.closePipes();
     }
 
     long pid() {
@@ -199,13 +220,9 @@ final class Helper {
             // The helper has exited, or an interrupted waitFor closed the channel: see below.
         }
         // The helper relays the signals it gets; SIGKILL ends it, and the container with it (parent-death
-        // signal). Its pid is not reused before the JVM has reaped it.
-        if (reported == null && process.isAlive()) {
-            if (signal == 9) {
-                process.destroyForcibly();
-            } else {
-                jnr.posix.POSIXFactory.getNativePOSIX().kill((int) process.pid(), signal);
-            }
+        // signal).
+        if (reported == null) {
+            process.signal(signal);
         }
     }
 
@@ -220,8 +237,8 @@ final class Helper {
             return OptionalInt.of(status);
         }
         try {
-            return process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)
-                    ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
+            return process.awaitExit(timeout.toNanos(), true) ? OptionalInt.of(process.exitValue())
+                    : OptionalInt.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ContainerBackendException("interrupted while waiting for pid " + pid, null, e);
@@ -231,7 +248,7 @@ final class Helper {
     /** Waits for the helper itself to exit, having released the container's mounts and left its cgroups. */
     boolean awaitExit(Duration timeout) {
         try {
-            return process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return process.awaitExit(timeout.toNanos(), true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ContainerBackendException("interrupted while waiting for the helper of pid " + pid, null, e);
@@ -249,7 +266,8 @@ final class Helper {
             return status;
         }
         try {
-            return process.waitFor();
+            process.awaitExit(Long.MAX_VALUE, true);
+            return process.exitValue();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ContainerBackendException("interrupted while waiting for pid " + pid, null, e);
@@ -263,6 +281,8 @@ final class Helper {
                     Message m = read();
                     if (m.type() == 'X') {
                         reported = m.value();
+                        // It exits now, after unmounting; reaped by whoever waits for that, or later.
+                        process.reapLater();
                     }
                 }
             } catch (IOException e) {
@@ -273,21 +293,46 @@ final class Helper {
     }
 
     OutputStream stdin() {
-        return process.getOutputStream();
+        return process.stdin();
     }
 
     InputStream stdout() {
-        return process.getInputStream();
+        return process.stdout();
     }
 
     InputStream stderr() {
-        return process.getErrorStream();
+        return process.stderr();
     }
 
+    /** Closes the connection; a helper still running is reaped once it has exited, when another one starts. */
     void close() {
+        closeChannel();
+        process.reapLater();
+    }
+
+    private void closeChannel() {
         synchronized (lock) {
             closeQuietly(channel);
         }
+    }
+
+    /** Kills the helper and waits (briefly, uninterrupted) until it is gone. */
+    private void end() {
+        process.destroy();
+        try {
+            process.awaitExit(KILLED_EXIT_NANOS, false);
+        } catch (InterruptedException e) {
+            throw new AssertionError("an uninterruptible wait was interrupted", e);
+        }
+    }
+
+    /** The connection ended or failed: the helper died, or is ended now; its status says why. */
+    private ContainerBackendException lost(IOException e, String when) {
+        end();
+        Integer status = process.exitValue();
+        return new ContainerBackendException("the helper '" + executable + "' (pid " + process.pid() + ") "
+                + (status == null ? "did not exit" : "exited with status " + status) + " " + when + " ("
+                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")", null, e);
     }
 
     /**
@@ -300,7 +345,7 @@ final class Helper {
             if (phase.equals("start")) {
                 status = waitFor();
             } else {
-                process.destroyForcibly();
+                end();
             }
             return new ContainerBackendException(m.error(), status, null);
         }

@@ -2,14 +2,16 @@ package dev.stevedore.linux;
 
 import jnr.constants.platform.Errno;
 import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
 
 /**
- * The C library calls that neither the JDK nor jnr-posix offer: netlink sockets, Unix sockets that
- * receive descriptors, poll, ioctl, setns, umount2. Public only for jnr-ffi and
- * {@code dev.stevedore.linux.net}.
+ * The C library calls that neither the JDK nor jnr-posix offer (netlink sockets, Unix sockets that
+ * receive descriptors, poll, ioctl, setns, umount2) and those that start and reap helpers without
+ * the JDK's process machinery (posix_spawn, pipes, waitpid, raw reads and writes with errno).
+ * Public only for jnr-ffi and {@code dev.stevedore.linux.net}.
  */
 public interface Libc {
     @SaveError
@@ -17,6 +19,9 @@ public interface Libc {
 
     @SaveError
     int bind(int fd, @In byte[] address, int length);
+
+    @SaveError
+    int connect(int fd, @In byte[] address, int length);
 
     @SaveError
     int listen(int fd, int backlog);
@@ -38,6 +43,44 @@ public interface Libc {
 
     @SaveError
     int open(String path, int flags);
+
+    @SaveError
+    int open(String path, int flags, int mode);
+
+    @SaveError
+    int pipe2(@Out int[] fds, int flags);
+
+    @SaveError
+    long read(int fd, @Out byte[] buffer, long length);
+
+    @SaveError
+    long write(int fd, @In byte[] buffer, long length);
+
+    @SaveError
+    int kill(int pid, int signal);
+
+    @SaveError
+    int waitpid(int pid, @Out int[] status, int options);
+
+    /** For calls libc may lack a wrapper for, such as pidfd_open (glibc 2.36). */
+    @SaveError
+    long syscall(long number, long argument1, long argument2);
+
+    /**
+     * The posix_spawn_file_actions_t is opaque: callers pass a buffer larger than any C library's
+     * (80 bytes in glibc and in musl), which the library initializes, fills and frees.
+     *
+     * @return 0 or an error number (posix_spawn functions do not set errno)
+     */
+    int posix_spawn_file_actions_init(@Out byte[] actions);
+
+    int posix_spawn_file_actions_adddup2(@In @Out byte[] actions, int fd, int newFd);
+
+    int posix_spawn_file_actions_destroy(@In @Out byte[] actions);
+
+    /** With no attributes: the child keeps the calling thread's signal mask, as the JDK's children do. */
+    int posix_spawn(@Out int[] pid, String path, @In byte[] actions, Pointer attributes, @In String[] argv,
+            @In String[] envp);
 
     @SaveError
     int setns(int fd, int nstype);

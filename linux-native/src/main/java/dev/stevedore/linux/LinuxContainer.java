@@ -26,6 +26,8 @@ final class LinuxContainer extends LinuxProcess implements ContainerHandle {
     private volatile boolean paused;
     /** The usage read just before the cgroup was removed. */
     private volatile ContainerStats finalStats;
+    /** The helpers of exec'd processes that may still run: let go of when the container is deleted. */
+    private final List<Helper> execs = new java.util.ArrayList<>();
 
     LinuxContainer(LinuxRuntime runtime, String id, Spec spec, String cgroup, Set<String> controllers,
             List<Path> cgroupProcs, Path dir, Helper helper, ConsoleSocket.Terminal terminal) {
@@ -112,13 +114,13 @@ final class LinuxContainer extends LinuxProcess implements ContainerHandle {
             throw new IllegalStateException("cannot exec in container '" + id + "': it is " + state);
         }
         if (!LinuxRuntime.hasTerminal(process)) {
-            Helper exec = runtime.launch(Planner.exec(helper.pid(), spec, process, cgroupProcs), stdio);
+            Helper exec = track(runtime.launch(Planner.exec(helper.pid(), spec, process, cgroupProcs), stdio));
             exec.go();
             return new LinuxProcess(exec, null);
         }
         try (ConsoleSocket console = runtime.listenForTerminal()) {
-            Helper exec = runtime.launch(Planner.exec(helper.pid(), spec, process, cgroupProcs, console.path()),
-                    Stdio.pipes());
+            Helper exec = track(runtime.launch(Planner.exec(helper.pid(), spec, process, cgroupProcs,
+                    console.path()), Stdio.pipes()));
             ConsoleSocket.Terminal terminal = null;
             try {
                 terminal = console.receive(LinuxRuntime.TERMINAL_TIMEOUT);
@@ -132,6 +134,14 @@ final class LinuxContainer extends LinuxProcess implements ContainerHandle {
                 throw e;
             }
         }
+    }
+
+    private Helper track(Helper exec) {
+        synchronized (execs) {
+            execs.removeIf(h -> !h.process.isAlive());
+            execs.add(exec);
+        }
+        return exec;
     }
 
     @Override
@@ -153,11 +163,15 @@ final class LinuxContainer extends LinuxProcess implements ContainerHandle {
         if (helper.process.isAlive()) {
             helper.kill(9);
             if (!helper.awaitExit(Duration.ofSeconds(5))) {
-                helper.process.destroyForcibly();
+                helper.process.destroy();
                 helper.awaitExit(Duration.ofSeconds(5));
             }
         }
         helper.close();
+        synchronized (execs) {
+            execs.forEach(Helper::close);
+            execs.clear();
+        }
         if (terminal != null) {
             terminal.close();
         }

@@ -318,7 +318,11 @@ final class LinuxRuntime implements ContainerRuntime {
                 idleExecHelper = null;
             }
         }
-        if (helper == null || !helper.process.isAlive()) {
+        if (helper != null && !helper.process.isAlive()) {
+            helper.discard();
+            helper = null;
+        }
+        if (helper == null) {
             helper = onDirectLauncher(() -> spawnHelper(stdio));
         }
         launcher.submit(() -> refillExecHelper(stdio));

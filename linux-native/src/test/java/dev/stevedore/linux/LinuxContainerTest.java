@@ -341,6 +341,93 @@ class LinuxContainerTest {
     }
 
     @Test
+    void manyContainersLeaveNeitherDescriptorsNorZombies() throws IOException {
+        for (int i = 0; i < 30; i++) {
+            if (i == 5) {
+                // Warm: what the JVM opens once (class files in jars, ...) is open by now.
+                descriptorsBefore = openDescriptors();
+            }
+            assertThat(run(sh("echo " + i)).out()).isEqualTo(i + "\n");
+            ContainerHandle c = runtime.create(nextId(), sh("sleep 1"), List.of(), Stdio.discard());
+            c.start();
+            c.delete();
+        }
+        List<String> after = openDescriptors();
+        List<String> added = new java.util.ArrayList<>(after);
+        added.removeAll(descriptorsBefore);
+        // Spares are replaced meanwhile (new sockets and pipes): the numbers tell.
+        assertThat(after.size()).as("descriptors of this JVM, with these opened meanwhile: " + added)
+                .isLessThanOrEqualTo(descriptorsBefore.size());
+        assertThat(zombieChildren()).as("children exited but not reaped").isEmpty();
+    }
+
+    private static List<String> descriptorsBefore;
+
+    /**
+     * @return the JVM's descriptors, each as its number and what it leads to, when the fewest are
+     *     open: not while a spare is being prepared
+     */
+    private static List<String> openDescriptors() throws IOException {
+        List<String> fewest = null;
+        for (int i = 0; i < 10; i++) {
+            List<String> fds = descriptors();
+            if (fewest == null || fds.size() < fewest.size()) {
+                fewest = fds;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+        return fewest;
+    }
+
+    private static List<String> descriptors() throws IOException {
+        List<String> fds = new java.util.ArrayList<>();
+        // Without the listing's own descriptor.
+        try (var dir = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : dir.toList()) {
+                try {
+                    Path target = Files.readSymbolicLink(fd);
+                    if (!target.endsWith(Path.of(Long.toString(ProcessHandle.current().pid()), "fd"))) {
+                        fds.add(fd.getFileName() + " -> " + target);
+                    }
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // Closed meanwhile.
+                }
+            }
+        }
+        return fds;
+    }
+
+    private static List<String> zombieChildren() throws IOException {
+        List<String> zombies = new java.util.ArrayList<>();
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                String children;
+                try {
+                    children = Files.readString(task.resolve("children")).trim();
+                } catch (java.nio.file.NoSuchFileException e) {
+                    continue;
+                }
+                for (String child : children.isEmpty() ? new String[0] : children.split(" ")) {
+                    try {
+                        String stat = Files.readString(Path.of("/proc", child, "stat"));
+                        if (stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z")) {
+                            zombies.add(stat);
+                        }
+                    } catch (java.nio.file.NoSuchFileException e) {
+                        // Reaped meanwhile.
+                    }
+                }
+            }
+        }
+        return zombies;
+    }
+
+    @Test
     void signalsReachTheProcess() {
         ContainerHandle c = runtime.create(nextId(), sh("trap 'exit 7' TERM; echo ready; while true; do sleep 1; done"),
                 List.of(), Stdio.pipes());
