@@ -282,7 +282,11 @@ public final class Instance {
         int status = handle.waitFor();
         long end = System.nanoTime();
         exit.complete(status);
-        boolean timedOut = timeout != null && !timeout.cancel(false) && killedByUs;
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        // Not cancel's answer: a kill task still running (its process already dead) counts as cancelled.
+        boolean timedOut = killedByUs && status == 128 + Signals.KILL;
         ExecResult result = new ExecResult(command(), status, out, get(err), Duration.ofNanos(end - startNanos),
                 oomKilled(status));
         if (timedOut) {
