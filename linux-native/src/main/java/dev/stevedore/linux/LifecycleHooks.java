@@ -26,7 +26,6 @@ import java.util.concurrent.TimeUnit;
  * process cannot set it apart. The state's {@code bundle} is the directory holding {@code root.path}.
  */
 final class LifecycleHooks {
-    private static final System.Logger LOG = System.getLogger(LifecycleHooks.class.getName());
 
     /** Stands in for the pid in the state given to the helper, which writes the real one in its place. */
     private static final int PID_PLACEHOLDER = Integer.MAX_VALUE;
@@ -103,7 +102,7 @@ final class LifecycleHooks {
         try {
             run(kind, hooks, state);
         } catch (ContainerBackendException e) {
-            LOG.log(Level.WARNING, "container ''{0}'': {1}", state.id(), e.getMessage());
+            log().log(Level.WARNING, "container ''{0}'': {1}", state.id(), e.getMessage());
         }
     }
 
@@ -169,5 +168,10 @@ final class LifecycleHooks {
         Path parent = Path.of(spec.root().path()).getParent();
         return new State(spec.ociVersion(), id, status, pid == null ? null : pid.intValue(),
                 parent == null ? "/" : parent.toString(), spec.annotations(), null);
+    }
+
+    /** Looked up when needed: the first lookup starts the logging system, which a container's start need not wait for. */
+    private static System.Logger log() {
+        return System.getLogger(LifecycleHooks.class.getName());
     }
 }

@@ -37,7 +37,6 @@ final class Planner {
 
     private static final int DEFAULT_UMASK = 0022;
 
-    private static final System.Logger LOG = System.getLogger(Planner.class.getName());
 
     /** The capabilities a container process can have: this process's bounding set, which the helper inherits. */
     private static final long GRANTABLE = Kernel.boundingSet();
@@ -596,7 +595,7 @@ final class Planner {
         // container; a capability outside the runtime's own bounding set cannot be (capset refuses it).
         long denied = (bounding | effective | permitted | inheritable | ambient) & ~GRANTABLE;
         if (denied != 0) {
-            LOG.log(System.Logger.Level.WARNING, "process.capabilities: {0} left out: not in the runtime''s "
+            log().log(System.Logger.Level.WARNING, "process.capabilities: {0} left out: not in the runtime''s "
                     + "bounding set, so they cannot be granted", String.join(", ", names(denied)));
             effective &= GRANTABLE;
             permitted &= GRANTABLE;
@@ -761,5 +760,10 @@ final class Planner {
             return ((flags & MS_RDONLY) != 0 ? MOUNT_ATTR_RDONLY : 0) | ((flags & MS_NOSUID) != 0 ? MOUNT_ATTR_NOSUID : 0)
                     | ((flags & MS_NODEV) != 0 ? MOUNT_ATTR_NODEV : 0) | ((flags & MS_NOEXEC) != 0 ? MOUNT_ATTR_NOEXEC : 0);
         }
+    }
+
+    /** Looked up when needed: the first lookup starts the logging system, which a container's start need not wait for. */
+    private static System.Logger log() {
+        return System.getLogger(Planner.class.getName());
     }
 }
