@@ -65,6 +65,10 @@ final class Cgroups {
      * set up in them: the v2 controllers enabled for children (empty on v1).
      */
     private final Map<Path, Set<String>> parents = new ConcurrentHashMap<>();
+    /** {@link #controllersFor} by the controllers settings need. */
+    private final Map<Set<String>, Set<String>> joined = new ConcurrentHashMap<>();
+    /** {@link #roots(Set)} by controllers. */
+    private final Map<Set<String>, List<Path>> rootsOf = new ConcurrentHashMap<>();
 
     /** The controllers a v1 mount may carry; its other options (noprefix, xattr...) are not controllers. */
     private static final Set<String> V1_CONTROLLERS = Set.of("cpu", "cpuacct", "cpuset", "memory", "devices",
@@ -201,14 +205,22 @@ final class Cgroups {
      *     always work) and those its settings write to
      */
     Set<String> controllersFor(CgroupSettings settings) {
-        Set<String> wanted = new java.util.TreeSet<>(DEFAULTS);
-        wanted.addAll(settings.controllers());
-        return available(wanted);
+        // Asked for every container, with the few sets of controllers its settings need.
+        return joined.computeIfAbsent(settings.controllers(), needed -> {
+            Set<String> wanted = new java.util.TreeSet<>(DEFAULTS);
+            wanted.addAll(needed);
+            return java.util.Collections.unmodifiableSet(available(wanted));
+        });
     }
 
     /** @return the hierarchy roots that hold the given controllers */
     List<Path> roots(Set<String> controllers) {
-        return controllers.stream().map(this::root).distinct().toList();
+        List<Path> roots = rootsOf.get(controllers);
+        if (roots == null) {
+            roots = controllers.stream().map(this::root).distinct().toList();
+            rootsOf.put(Set.copyOf(controllers), roots);
+        }
+        return roots;
     }
 
     /**
