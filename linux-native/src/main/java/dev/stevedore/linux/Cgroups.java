@@ -352,12 +352,18 @@ final class Cgroups {
     void apply(String relative, List<CgroupSettings.Write> writes) {
         for (CgroupSettings.Write w : writes) {
             Path dir = dir(w.controller(), relative);
-            Path path = null;
-            for (String file : w.files()) {
-                if (Files.exists(dir.resolve(file))) {
-                    path = dir.resolve(file);
-                    break;
+            Path path = existing(dir, w.files());
+            if (path == null && isV2(w.controller()) && parents.containsKey(dir.getParent())) {
+                // Delegated once per runtime: a controller taken off the v2 hierarchy and given back since
+                // is delegated again.
+                try {
+                    forget(unified);
+                    ensureParents(unified, dir.getParent(), Set.of(w.controller()));
+                } catch (IOException e) {
+                    throw new ContainerBackendException(w.field() + ": cannot delegate the " + w.controller()
+                            + " controller to '" + dir + "': " + e, null, e);
                 }
+                path = existing(dir, w.files());
             }
             if (path == null) {
                 throw new IllegalArgumentException(w.field() + ": this host cannot apply it: the " + w.controller()
@@ -374,6 +380,17 @@ final class Cgroups {
                         + "' failed: " + e.getMessage() + (w.hint().isEmpty() ? "" : " (" + w.hint() + ")"), null, e);
             }
         }
+    }
+
+    /** @return the first of the files that exists in the directory, or null */
+    private static Path existing(Path dir, List<String> files) {
+        for (String file : files) {
+            Path path = dir.resolve(file);
+            if (Files.exists(path)) {
+                return path;
+            }
+        }
+        return null;
     }
 
     private static final String RT_RUNTIME = "cpu.rt_runtime_us";
