@@ -1,6 +1,7 @@
 package dev.stevedore;
 
 import dev.stevedore.image.Image;
+import dev.stevedore.internal.engine.ContainerConfig;
 import dev.stevedore.internal.engine.Instance;
 import dev.stevedore.internal.engine.Signals;
 import dev.stevedore.spi.ContainerStats;
@@ -329,6 +330,38 @@ public final class Container implements AutoCloseable {
      */
     public ExecResult exec(Duration timeout, String... command) {
         return instance.exec(List.of(command), Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /**
+     * Starts a command in the running container and returns at once, its standard streams attached
+     * as pipes, as {@code docker exec -i} does: it runs in the container's namespaces and cgroup, as
+     * its user, with its environment and working directory.
+     *
+     * @param command the command, executable first
+     * @return the running process; close it to kill it. One that cannot be executed has ended, as
+     *     with {@code docker exec}: exit code 127 for a missing executable (126 when it cannot run),
+     *     the reason on standard error
+     * @throws IllegalStateException when the container does not run
+     */
+    public ExecProcess execStart(String... command) {
+        return new ExecProcess(instance.execStart(List.of(command), null), List.of(command), id(), false);
+    }
+
+    /**
+     * Like {@link #execStart(String...)} with a pseudo-terminal as the command's standard streams,
+     * as {@code docker exec -it} gives: {@code TERM=xterm} unless the environment sets it, line
+     * editing and echo, and one output stream.
+     *
+     * @param columns the terminal's width in characters, 1 to 65535
+     * @param rows the terminal's height in lines, 1 to 65535
+     * @param command the command, executable first
+     * @return the running process; close it to kill it. One that cannot be executed has ended with
+     *     exit code 127 or 126 and the reason on standard error, as with {@link #execStart}
+     * @throws IllegalStateException when the container does not run
+     */
+    public ExecProcess execStartWithTty(int columns, int rows, String... command) {
+        return new ExecProcess(instance.execStart(List.of(command), new ContainerConfig.Terminal(columns, rows)),
+                List.of(command), id(), true);
     }
 
     /**

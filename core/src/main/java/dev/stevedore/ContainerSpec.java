@@ -479,10 +479,6 @@ public final class ContainerSpec {
      * @return a new spec
      */
     public ContainerSpec withTty(int columns, int rows) {
-        if (columns < 1 || columns > 0xffff || rows < 1 || rows > 0xffff) {
-            throw new IllegalArgumentException("terminal size " + columns + "x" + rows + " is invalid: columns and rows"
-                    + " go from 1 to 65535");
-        }
         ContainerConfig.Terminal terminal = new ContainerConfig.Terminal(columns, rows);
         return with(b -> b.terminal = terminal);
     }

@@ -188,6 +188,17 @@ class RunTest {
                 .contains("Operation not permitted");
     }
 
+    @Test
+    void noDeviceOpensBeyondTheStandardOnesThoughMknodWorks() {
+        // CAP_MKNOD is in Docker's set: the device cgroup keeps a node made for the host's kernel log (c 1:11) shut.
+        String probe = "mknod /dev/log2 c 1 11 && echo made; : >/dev/null && echo null; exec 3>/dev/log2 && echo opened";
+        ExecResult confined = BUSYBOX.withCommand("sh", "-c", probe).run();
+        assertThat(confined.stdout()).isEqualTo("made\nnull\n");
+        assertThat(confined.stderr()).contains("/dev/log2").contains("Operation not permitted");
+        assertThat(BUSYBOX.withPrivileged().withCommand("sh", "-c", probe).run().stdout())
+                .isEqualTo("made\nnull\nopened\n");
+    }
+
     private static long capEff(String line) {
         return Long.parseUnsignedLong(line.strip().split("\\s+")[1], 16);
     }

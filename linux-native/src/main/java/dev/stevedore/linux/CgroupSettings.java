@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A container's {@code linux.resources} as cgroup file writes, for v1 or v2 per controller as the
@@ -26,12 +27,13 @@ import java.util.regex.Pattern;
  * {@code swappiness} and {@code disableOOMKiller} exist only on v1 and are refused on v2. Device
  * rules are followed, as runc and crun do, by rules allowing the devices the runtime itself creates
  * in {@code /dev} (and {@code linux.devices}), so a container's own {@code /dev/null} always works;
- * on v2 they would need an eBPF device filter, which this backend lacks, so they are refused there.
+ * on v2, which has no devices controller, the same rules become an eBPF {@link DeviceFilter}.
  *
  * @param controllers the controllers (v1 names) the container needs beyond {@link Cgroups#DEFAULTS}
  * @param writes the files to write, in order
+ * @param devices the device rules for a cgroup on v2, attached after the writes; null when none
  */
-record CgroupSettings(Set<String> controllers, List<Write> writes) {
+record CgroupSettings(Set<String> controllers, List<Write> writes, DeviceFilter devices) {
     private static final System.Logger LOG = System.getLogger(CgroupSettings.class.getName());
 
     /**
@@ -76,8 +78,9 @@ record CgroupSettings(Set<String> controllers, List<Write> writes) {
     }
 
     /** Devices the runtime creates in a container's /dev, allowed after the spec's rules as runc does. */
-    private static final List<String> ALLOWED_DEVICES = List.of("c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm",
-            "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm");
+    private static final List<DeviceFilter.Rule> ALLOWED_DEVICES = Stream.of("c *:* m", "b *:* m", "c 1:3 rwm",
+            "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm")
+            .map(line -> DeviceFilter.Rule.parse(true, line)).toList();
 
     private static final String WEIGHT_HINT = "weights need the BFQ I/O scheduler (CFQ before Linux 5.0) on the "
             + "device";
@@ -98,13 +101,14 @@ record CgroupSettings(Set<String> controllers, List<Write> writes) {
             b.rdma(resources.rdma());
             b.unified(resources.unified());
         }
-        return new CgroupSettings(Set.copyOf(b.controllers), List.copyOf(b.writes));
+        return new CgroupSettings(Set.copyOf(b.controllers), List.copyOf(b.writes), b.deviceFilter);
     }
 
     private static final class Builder {
         private final Cgroups cgroups;
         private final Set<String> controllers = new TreeSet<>();
         private final List<Write> writes = new ArrayList<>();
+        private DeviceFilter deviceFilter;
 
         Builder(Cgroups cgroups) {
             this.cgroups = cgroups;
@@ -385,33 +389,41 @@ record CgroupSettings(Set<String> controllers, List<Write> writes) {
                 return;
             }
             String f = "linux.resources.devices";
-            if (need("devices", f)) {
-                throw refuse(f, "device rules on cgroup v2 need an eBPF device filter, which this backend does not "
-                        + "install; mount the devices controller as cgroup v1 or leave the rules out");
-            }
+            boolean v2 = need("devices", f);
+            List<DeviceFilter.Rule> all = new ArrayList<>();
+            List<String> fields = new ArrayList<>();
             for (int i = 0; i < rules.size(); i++) {
                 Resources.DeviceRule r = rules.get(i);
-                String type = r.type() == null ? "a" : r.type();
-                String line = type.equals("a") ? "a" : type + " " + number(r.major()) + ":" + number(r.minor())
-                        + " " + (r.access() == null ? "rwm" : r.access());
-                write("devices", f + "[" + i + "]", line, "", r.allow() ? "devices.allow" : "devices.deny");
+                char type = r.type() == null ? 'a' : r.type().charAt(0);
+                all.add(new DeviceFilter.Rule(r.allow(), type, number(r.major()), number(r.minor()),
+                        DeviceFilter.Rule.access(r.access() == null ? "rwm" : r.access())));
+                fields.add(f + "[" + i + "]");
             }
-            for (String line : ALLOWED_DEVICES) {
-                write("devices", f, line, "", "devices.allow");
+            for (DeviceFilter.Rule r : ALLOWED_DEVICES) {
+                all.add(r);
+                fields.add(f);
             }
             for (Linux.Device d : created) {
                 // A FIFO is no device: the controller knows only c and b, and opening a FIFO is not checked.
                 if (d.type().equals("p")) {
                     continue;
                 }
-                String type = d.type().equals("u") ? "c" : d.type();
-                write("devices", "linux.devices", type + " " + d.major() + ":" + d.minor() + " rwm", "",
-                        "devices.allow");
+                all.add(new DeviceFilter.Rule(true, d.type().equals("u") ? 'c' : d.type().charAt(0), d.major(),
+                        d.minor(), DeviceFilter.Rule.access("rwm")));
+                fields.add("linux.devices");
+            }
+            if (v2) {
+                deviceFilter = new DeviceFilter(all);
+                return;
+            }
+            for (int i = 0; i < all.size(); i++) {
+                DeviceFilter.Rule r = all.get(i);
+                write("devices", fields.get(i), r.v1Line(), "", r.allow() ? "devices.allow" : "devices.deny");
             }
         }
 
-        private static String number(Long n) {
-            return n == null || n < 0 ? "*" : Long.toString(n);
+        private static long number(Long n) {
+            return n == null || n < 0 ? -1 : n;
         }
 
         void network(Resources.Network n) {

@@ -344,13 +344,14 @@ final class Cgroups {
     }
 
     /**
-     * Writes settings in order.
+     * Writes settings in order, then attaches the device filter a cgroup on v2 has instead of
+     * device files.
      *
      * @throws IllegalArgumentException when the host lacks a file a setting needs, naming the setting
      * @throws ContainerBackendException when the kernel refuses a value
      */
-    void apply(String relative, List<CgroupSettings.Write> writes) {
-        for (CgroupSettings.Write w : writes) {
+    void apply(String relative, CgroupSettings settings) {
+        for (CgroupSettings.Write w : settings.writes()) {
             Path dir = dir(w.controller(), relative);
             Path path = existing(dir, w.files());
             if (path == null && isV2(w.controller()) && parents.containsKey(dir.getParent())) {
@@ -379,6 +380,9 @@ final class Cgroups {
                 throw new ContainerBackendException(w.field() + ": writing '" + w.value() + "' to '" + path
                         + "' failed: " + e.getMessage() + (w.hint().isEmpty() ? "" : " (" + w.hint() + ")"), null, e);
             }
+        }
+        if (settings.devices() != null) {
+            settings.devices().attach(dir("devices", relative));
         }
     }
 

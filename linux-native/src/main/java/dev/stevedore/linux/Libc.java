@@ -47,6 +47,10 @@ public interface Libc {
 
     int close(int fd);
 
+    /** For the calls the C library has no wrapper for, such as bpf(2); arguments as the kernel takes them. */
+    @SaveError
+    long syscall(long number, long a, jnr.ffi.Pointer b, long c);
+
     /**
      * @return the C library
      * @throws IllegalStateException saying why it could not be loaded

@@ -163,7 +163,7 @@ final class LinuxRuntime implements ContainerRuntime {
                 // serve a terminal: this one is made now, and the spares stay as they are.
                 spare = onDirectLauncher(() -> prepareSpare(Stdio.pipes(), beforeClone, controllers));
             }
-            cgroups.apply(spare.cgroup(), settings.writes());
+            cgroups.apply(spare.cgroup(), settings);
             Helper helper = spare.helper().begin(plan.afterClone(), pid -> LifecycleHooks.runCreate(id, spec, pid));
             LinuxContainer container = new LinuxContainer(this, id, spec, spare.cgroup(), controllers, spare.procs(),
                     dir, helper, console == null ? null : console.receive(TERMINAL_TIMEOUT));

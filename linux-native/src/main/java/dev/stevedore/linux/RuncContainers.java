@@ -118,7 +118,7 @@ final class RuncContainers {
             Files.write(dir.resolve("config.json"), OciJson.write(spec));
             cgroups.create(cgroup, controllers);
             cgroupMade = true;
-            cgroups.apply(cgroup, settings.writes());
+            cgroups.apply(cgroup, settings);
             helper = Helper.spawnDetached(helperExecutable, dir.resolve("init.sock"), Stdio.inherit(),
                     dir.resolve("control.sock"), dir.resolve("exit"));
             helper.clone(plan.beforeClone()).begin(plan.afterClone(), pid -> LifecycleHooks.runCreate(id, config, pid));

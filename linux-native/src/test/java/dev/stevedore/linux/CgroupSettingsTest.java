@@ -140,6 +140,22 @@ class CgroupSettingsTest {
     }
 
     @Test
+    void deviceRulesOnV2BecomeOneFilterWithTheSameRulesInTheSameOrder(@TempDir Path dir) throws IOException {
+        Resources r = resources("""
+                {"devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 11,
+                  "access": "r"}]}""");
+        Linux.Device fuse = new Linux.Device("c", "/dev/fuse", 10L, 229L, null, null, null, null);
+        CgroupSettings v2 = CgroupSettings.of(r, List.of(fuse), v2(dir.resolve("v2")), HOST);
+        CgroupSettings v1 = CgroupSettings.of(r, List.of(fuse), hybrid(dir.resolve("v1")), HOST);
+        assertThat(v2.writes()).as("v2 has no devices.allow file").isEmpty();
+        assertThat(v2.controllers()).containsExactly("devices");
+        assertThat(v1.devices()).isNull();
+        assertThat(v2.devices().rules().stream().map(rule -> (rule.allow() ? "allow " : "deny ") + rule.v1Line()))
+                .containsExactlyElementsOf(v1.writes().stream()
+                        .map(w -> (w.files().get(0).endsWith("allow") ? "allow " : "deny ") + w.value()).toList());
+    }
+
+    @Test
     void kernelMemoryIsIgnoredAsRuncDoes(@TempDir Path dir) throws IOException {
         Resources r = resources("{\"memory\": {\"kernel\": 1048576}}");
         assertThat(CgroupSettings.of(r, List.of(), hybrid(dir), HOST).writes()).isEmpty();
@@ -196,9 +212,6 @@ class CgroupSettingsTest {
                 "linux.resources.network.classID: this host has no net_cls cgroup controller mounted");
         refused(c, "{\"rdma\": {\"mlx5_0\": {\"hcaHandles\": 3}}}",
                 "linux.resources.rdma.mlx5_0: this host has no rdma cgroup controller mounted");
-        refused(v2(dir.resolve("v2")), "{\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]}",
-                "linux.resources.devices: device rules on cgroup v2 need an eBPF device filter, which this backend "
-                + "does not install; mount the devices controller as cgroup v1 or leave the rules out");
         refused(v2(dir.resolve("v2b")), "{\"memory\": {\"swappiness\": 10}}",
                 "linux.resources.memory.swappiness: cgroup v2 has no such setting");
         refused(c, "{\"cpu\": {\"realtimeRuntime\": -1}}", "linux.resources.cpu.realtimeRuntime: -1 is outside "

@@ -84,11 +84,12 @@ class CgroupsTest {
         assertThat(Files.readString(dir.resolve("cpuset/stevedore/i/cpuset.cpus"))).as("copied from the parent")
                 .isEqualTo("0-1");
         Files.writeString(dir.resolve("memory/stevedore/i/c/memory.limit_in_bytes"), "");
-        c.apply("stevedore/i/c", List.of(new CgroupSettings.Write("memory", List.of("memory.limit_in_bytes"), "1048576",
-                "linux.resources.memory.limit", "")));
+        c.apply("stevedore/i/c", new CgroupSettings(Set.of(), List.of(new CgroupSettings.Write("memory",
+                List.of("memory.limit_in_bytes"), "1048576", "linux.resources.memory.limit", "")), null));
         assertThat(Files.readString(dir.resolve("memory/stevedore/i/c/memory.limit_in_bytes"))).isEqualTo("1048576");
-        assertThatThrownBy(() -> c.apply("stevedore/i/c", List.of(new CgroupSettings.Write("pids",
-                List.of("pids.max"), "5", "linux.resources.pids.limit", "")))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> c.apply("stevedore/i/c", new CgroupSettings(Set.of(), List.of(new CgroupSettings.Write(
+                "pids", List.of("pids.max"), "5", "linux.resources.pids.limit", "")), null)))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("linux.resources.pids.limit: this host cannot apply it: the pids cgroup '"
                         + dir.resolve("pids/stevedore/i/c") + "' has no pids.max");
     }

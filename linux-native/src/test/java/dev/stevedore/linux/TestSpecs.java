@@ -34,7 +34,7 @@ final class TestSpecs {
                   ],
                   "linux": {
                     "namespaces": [{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}, {"type": "cgroup"}],
-                    "resources": {"memory": {"limit": 67108864}, "pids": {"limit": 100}},
+                    "resources": {"devices": [{"allow": false, "access": "rwm"}], "memory": {"limit": 67108864}, "pids": {"limit": 100}},
                     "maskedPaths": ["/proc/asound", "/proc/acpi", "/proc/interrupts", "/proc/kcore", "/proc/keys",
                       "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
                       "/sys/firmware", "/sys/devices/virtual/powercap"],

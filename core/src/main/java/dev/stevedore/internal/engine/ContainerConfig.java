@@ -44,6 +44,22 @@ public final class ContainerConfig {
      * @param rows its height in lines
      */
     public record Terminal(int columns, int rows) {
+        /** @throws IllegalArgumentException when a dimension is outside 1..65535 */
+        public Terminal {
+            check(columns, rows);
+        }
+
+        /**
+         * @param columns a terminal width to check
+         * @param rows a terminal height to check
+         * @throws IllegalArgumentException when a dimension is outside 1..65535, as a terminal's size is
+         */
+        public static void check(int columns, int rows) {
+            if (columns < 1 || columns > 0xffff || rows < 1 || rows > 0xffff) {
+                throw new IllegalArgumentException("terminal size " + columns + "x" + rows + " is invalid: columns "
+                        + "and rows go from 1 to 65535");
+            }
+        }
     }
 
     /** Content put into the container before its process runs. */

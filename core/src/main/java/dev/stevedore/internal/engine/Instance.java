@@ -402,27 +402,9 @@ public final class Instance {
      *     executable is missing
      */
     public ExecResult exec(List<String> command, Duration timeout) {
-        if (command.isEmpty()) {
-            throw new IllegalArgumentException("exec needs a command: give at least the executable");
-        }
-        // As docker exec without -t: pipes, whether or not the container's own process has a terminal.
-        Process process = spec.process().withArgs(command).withTerminal(false);
         long start = System.nanoTime();
-        ContainerProcess p;
-        try {
-            p = handle.exec(process, Stdio.pipes());
-        } catch (ContainerBackendException e) {
-            if (e.exitStatus().isPresent()) {
-                return new ExecResult(command, e.exitStatus().getAsInt(), new byte[0],
-                        (e.getMessage() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                        Duration.ofNanos(System.nanoTime() - start), false);
-            }
-            throw new ContainerException("cannot exec " + command + " in container \"" + id + "\": " + e.getMessage(),
-                    e);
-        } catch (IllegalStateException e) {
-            throw new IllegalStateException("cannot exec " + command + " in container \"" + id + "\": it is "
-                    + state() + "; exec needs a running container", e);
-        }
+        // As docker exec without -t: pipes, whether or not the container's own process has a terminal.
+        ContainerProcess p = execStart(command, null);
         closeQuietly(p.stdin());
         Future<byte[]> err = engine.io.submit(() -> p.stderr().readAllBytes());
         boolean[] killed = {false};
@@ -445,6 +427,44 @@ public final class Instance {
     }
 
     /**
+     * Starts another process in the running container and returns at once, as {@code docker exec -i}
+     * (or {@code -it}) does.
+     *
+     * @param command the arguments, executable first
+     * @param terminal the pseudo-terminal it gets, or null for pipes
+     * @return the process; one that could not be executed has ended with the status
+     *     {@code docker exec} gives (127 for a missing executable) and the reason on standard error
+     * @throws ContainerException when the backend fails otherwise
+     */
+    public ContainerProcess execStart(List<String> command, ContainerConfig.Terminal terminal) {
+        try {
+            return spawn(command, terminal);
+        } catch (ContainerBackendException e) {
+            if (e.exitStatus().isPresent()) {
+                return new NotExecuted(e.exitStatus().getAsInt(), e.getMessage());
+            }
+            throw new ContainerException("cannot exec " + command + " in container \"" + id + "\": " + e.getMessage(),
+                    e);
+        }
+    }
+
+    private ContainerProcess spawn(List<String> command, ContainerConfig.Terminal terminal) {
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("exec needs a command: give at least the executable");
+        }
+        Process process = spec.process().withArgs(command).withTerminal(false).withConsoleSize(null);
+        if (terminal != null) {
+            process = RuntimeSpecs.withTerminal(process, terminal);
+        }
+        try {
+            return handle.exec(process, Stdio.pipes());
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("cannot exec " + command + " in container \"" + id + "\": it is "
+                    + state() + "; exec needs a running container", e);
+        }
+    }
+
+    /**
      * @return the input of the container's terminal: bytes written are keys typed
      * @throws IllegalStateException when it has no terminal
      */
@@ -458,10 +478,7 @@ public final class Instance {
      * @param rows the terminal's new height
      */
     public void resizeTerminal(int columns, int rows) {
-        if (columns < 1 || columns > 0xffff || rows < 1 || rows > 0xffff) {
-            throw new IllegalArgumentException("terminal size " + columns + "x" + rows + " is invalid: columns and rows"
-                    + " go from 1 to 65535");
-        }
+        ContainerConfig.Terminal.check(columns, rows);
         requireTerminal("resize the terminal of");
         ContainerState s = state();
         if (s == ContainerState.EXITED || s == ContainerState.REMOVED) {

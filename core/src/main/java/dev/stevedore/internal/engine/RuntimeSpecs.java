@@ -84,18 +84,13 @@ public final class RuntimeSpecs {
         List<String> capabilities = capabilities(c);
         String hostname = c.hostname;
         List<String> env = env(image.env(), c.env, hostname, user.home());
-        if (c.terminal != null && env.stream().noneMatch(e -> e.startsWith("TERM="))) {
-            // As docker run -t: programs look for TERM to know what the terminal understands.
-            env.add("TERM=xterm");
-        }
         Process process = Process.of(args)
                 .withEnv(env)
                 .withCwd(workingDir(c.workingDir != null ? c.workingDir : image.workingDir()))
                 .withUser(new Process.User(user.uid(), user.gid(), null, user.additionalGids(), null, null))
                 .withCapabilities(capabilitySets(capabilities));
         if (c.terminal != null) {
-            process = process.withTerminal(true).withConsoleSize(
-                    new Process.ConsoleSize((long) c.terminal.rows(), (long) c.terminal.columns(), null));
+            process = withTerminal(process, c.terminal);
         }
         List<Namespace> namespaces = new ArrayList<>();
         for (NamespaceType t : List.of(NamespaceType.PID, NamespaceType.IPC, NamespaceType.UTS, NamespaceType.MOUNT,
@@ -224,11 +219,27 @@ public final class RuntimeSpecs {
         return full;
     }
 
-    private static Resources resources(ContainerConfig c) {
-        if (c.memoryBytes == null && c.cpus == null && c.pidsLimit == null) {
-            return null;
+    /**
+     * @return the process with a pseudo-terminal of that size as its standard streams, and
+     *     {@code TERM=xterm} unless its environment names a terminal type, as {@code docker run -t}
+     *     and {@code docker exec -t} give: programs look for TERM to know what the terminal understands
+     */
+    static Process withTerminal(Process process, ContainerConfig.Terminal terminal) {
+        Process p = process.withTerminal(true).withConsoleSize(new Process.ConsoleSize((long) terminal.rows(),
+                (long) terminal.columns(), null));
+        if (p.env().stream().noneMatch(e -> e.startsWith("TERM="))) {
+            List<String> env = new ArrayList<>(p.env());
+            env.add("TERM=xterm");
+            p = p.withEnv(env);
         }
-        Resources r = Resources.none();
+        return p;
+    }
+
+    private static Resources resources(ContainerConfig c) {
+        // Docker's default: CAP_MKNOD makes device nodes, but the device cgroup opens none of them beyond
+        // those the runtime itself puts in /dev; a privileged container reaches every device.
+        Resources r = c.privileged ? Resources.none() : Resources.none().withDevices(List.of(
+                Resources.DeviceRule.all(false, "rwm")));
         if (c.memoryBytes != null) {
             r = r.withMemory(Resources.Memory.limit(c.memoryBytes));
         }

@@ -146,15 +146,7 @@ final class PortForwarder implements AutoCloseable {
             server.close();
             throw e;
         }
-        Listener listener = new Listener(server, target);
-        run(() -> {
-            try {
-                server.register(selector, SelectionKey.OP_ACCEPT, listener);
-            } catch (ClosedChannelException e) {
-                // Closed before the selector saw it.
-            }
-        });
-        return listener;
+        return register(new Listener(server, target), SelectionKey.OP_ACCEPT);
     }
 
     /**
@@ -172,10 +164,14 @@ final class PortForwarder implements AutoCloseable {
             server.close();
             throw e;
         }
-        Listener listener = new Listener(server, target);
+        return register(new Listener(server, target), SelectionKey.OP_READ);
+    }
+
+    /** Hands a bound port to the selector thread, the only one that registers channels. */
+    private Listener register(Listener listener, int ops) {
         run(() -> {
             try {
-                server.register(selector, SelectionKey.OP_READ, listener);
+                ((java.nio.channels.SelectableChannel) listener.server).register(selector, ops, listener);
             } catch (ClosedChannelException e) {
                 // Closed before the selector saw it.
             }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stevedore.oci.image.ImageConfig;
+import dev.stevedore.oci.runtime.Resources;
 import dev.stevedore.oci.runtime.Mount;
 import dev.stevedore.oci.runtime.NamespaceType;
 import dev.stevedore.oci.runtime.Spec;
@@ -140,7 +141,9 @@ class RuntimeSpecsTest {
         assertThat(s.linux().resources().cpu().quota()).isEqualTo(50_000L);
         assertThat(s.linux().resources().cpu().period()).isEqualTo(100_000L);
         assertThat(s.linux().resources().pids().limit()).isEqualTo(100L);
-        assertThat(spec(ContainerConfig.of("x"), IMAGE).linux().resources()).isNull();
+        assertThat(spec(ContainerConfig.of("x"), IMAGE).linux().resources().devices()).as("Docker's default")
+                .containsExactly(Resources.DeviceRule.all(false, "rwm"));
+        assertThat(spec(ContainerConfig.of("x").with(b -> b.privileged = true), IMAGE).linux().resources().devices()).isEmpty();
     }
 
     @Test

@@ -11,8 +11,13 @@ import dev.stevedore.StevedoreException;
 import dev.stevedore.image.Image;
 import dev.stevedore.image.ImageFormat;
 import dev.stevedore.oci.OciJson;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +37,7 @@ public final class StevedoreCli {
             Usage: stevedore COMMAND [ARGS]
               run [OPTIONS] IMAGE [COMMAND...]   run a container (see stevedore run --help)
               ps                                 list detached containers
-              exec ID COMMAND...                 run a command in a detached container
+              exec [-i] [-t] ID COMMAND...       run a command in a detached container
               logs ID                            print a detached container's output
               stop [-t SECONDS] ID...            stop detached containers (signal, then SIGKILL)
               rm [-f] ID...                      remove detached containers
@@ -48,10 +53,12 @@ public final class StevedoreCli {
               doctor                             what this host supports for containers
             """;
 
+    private final java.io.InputStream in;
     private final PrintStream out;
     private final PrintStream err;
 
-    StevedoreCli(PrintStream out, PrintStream err) {
+    StevedoreCli(java.io.InputStream in, PrintStream out, PrintStream err) {
+        this.in = in;
         this.out = out;
         this.err = err;
     }
@@ -75,7 +82,7 @@ public final class StevedoreCli {
             }
             return;
         }
-        int status = new StevedoreCli(System.out, System.err).run(List.of(args));
+        int status = new StevedoreCli(System.in, System.out, System.err).run(List.of(args));
         System.out.flush();
         System.exit(status);
     }
@@ -148,7 +155,7 @@ public final class StevedoreCli {
         }
         var spec = o.spec;
         if (o.interactive) {
-            spec = spec.withStdin(System.in.readAllBytes());
+            spec = spec.withStdin(in.readAllBytes());
         }
         try (Container c = spec.start()) {
             return exitAfterOutput(c, end -> c.followOutput(out::println, end));
@@ -191,7 +198,7 @@ public final class StevedoreCli {
             if (o.interactive) {
                 Thread input = new Thread(() -> {
                     try {
-                        System.in.transferTo(c.terminalInput());
+                        in.transferTo(c.terminalInput());
                     } catch (IOException e) {
                         // The container's processes have ended: nothing reads the terminal any more.
                     }
@@ -294,16 +301,92 @@ public final class StevedoreCli {
         return s.length() <= n ? s : s.substring(0, n - 4) + "...\"";
     }
 
+    /**
+     * {@code exec [-i] [-t] ID COMMAND...}: the output is relayed as it comes; {@code -i} passes this
+     * command's standard input (otherwise the process reads end of file), {@code -t} gives the process a
+     * terminal, of this one's size (following its resizing, and in raw mode with {@code -i}) when
+     * standard input is a terminal.
+     */
     private int exec(List<String> args) throws IOException {
-        List<String> a = new ArrayList<>(args);
-        a.removeIf(x -> x.equals("-i") || x.equals("-t") || x.equals("-it"));
-        if (a.size() < 2) {
-            throw new CliException("usage: stevedore exec ID COMMAND [ARG...]");
+        boolean interactive = false;
+        boolean tty = false;
+        int at = 0;
+        for (; at < args.size() && args.get(at).startsWith("-"); at++) {
+            switch (args.get(at)) {
+                case "-i", "--interactive" -> interactive = true;
+                case "-t", "--tty" -> tty = true;
+                case "-it", "-ti" -> interactive = tty = true;
+                default -> throw new CliException("exec: unknown flag " + args.get(at));
+            }
         }
-        Control.Reply r = Control.call(socket(a.get(0)), "exec", a.subList(1, a.size()));
-        out.print(r.out());
-        err.print(r.err());
-        return r.status();
+        if (args.size() - at < 2) {
+            throw new CliException("usage: stevedore exec [-i] [-t] ID COMMAND [ARG...]");
+        }
+        LocalTerminal local = tty ? LocalTerminal.ofStdin() : null;
+        List<String> request = new ArrayList<>(List.of(tty ? "tty" : "pipes",
+                Integer.toString(local == null ? 80 : local.columns()), Integer.toString(local == null ? 24 : local.rows())));
+        request.addAll(args.subList(at + 1, args.size()));
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket(args.get(at))));
+            DataOutputStream toHolder = Control.output(ch);
+            DataInputStream fromHolder = Control.input(ch);
+            Control.writeRequest(toHolder, "exec-attach", request);
+            String saved = local != null && interactive ? local.makeRaw() : null;
+            try {
+                if (interactive) {
+                    relayInput(toHolder);
+                } else {
+                    Control.writeFrame(toHolder, 'e', "");
+                }
+                if (local != null) {
+                    local.onResize((columns, rows) -> {
+                        try {
+                            Control.writeFrame(toHolder, 'r', columns + " " + rows);
+                        } catch (IOException e) {
+                            // The exec has ended.
+                        }
+                    });
+                }
+                while (true) {
+                    Control.Frame f = Control.readFrame(fromHolder);
+                    switch (f.type()) {
+                        case 'o' -> out.write(f.body());
+                        case 'x' -> err.write(f.body());
+                        case 's' -> {
+                            out.flush();
+                            return Integer.parseInt(f.text());
+                        }
+                        default -> throw new CliException("exec: unexpected reply from the container's holder");
+                    }
+                    out.flush();
+                }
+            } finally {
+                if (saved != null) {
+                    LocalTerminal.restore(saved);
+                }
+            }
+        } catch (java.io.EOFException e) {
+            throw new CliException("exec: the container's holder went away before the command ended");
+        }
+    }
+
+    /** Passes this command's standard input to an attached exec, then its end. */
+    private void relayInput(DataOutputStream toHolder) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[8192];
+            try {
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    if (n > 0) {
+                        Control.writeFrame(toHolder, 'i', buf, n);
+                    }
+                }
+                Control.writeFrame(toHolder, 'e', "");
+            } catch (IOException e) {
+                // The exec has ended: nothing reads any more.
+            }
+        }, "stevedore-exec-input");
+        t.setDaemon(true);
+        t.start();
     }
 
     private int logs(List<String> args) throws IOException {

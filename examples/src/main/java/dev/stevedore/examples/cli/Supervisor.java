@@ -2,13 +2,12 @@ package dev.stevedore.examples.cli;
 
 import dev.stevedore.Container;
 import dev.stevedore.ContainerState;
-import dev.stevedore.ExecResult;
+import dev.stevedore.ExecProcess;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -19,7 +18,7 @@ import java.util.List;
 
 /**
  * The background JVM of {@code run -d}: starts the container, reports its id through a file, then
- * answers {@code info}, {@code logs}, {@code exec}, {@code stop} and {@code rm} on a Unix socket
+ * answers {@code info}, {@code logs}, {@code exec-attach}, {@code stop} and {@code rm} on a Unix socket
  * until the container is removed.
  */
 final class Supervisor {
@@ -61,10 +60,18 @@ final class Supervisor {
                 watcher.start();
             }
             while (!s.done) {
-                try (SocketChannel ch = server.accept()) {
-                    s.serve(ch, socket);
+                SocketChannel ch = null;
+                try {
+                    ch = server.accept();
+                    if (s.serve(ch, socket)) {
+                        ch = null;
+                    }
                 } catch (IOException e) {
                     // A client that went away mid-request: serve the next one.
+                } finally {
+                    if (ch != null) {
+                        ch.close();
+                    }
                 }
             }
         } finally {
@@ -84,9 +91,10 @@ final class Supervisor {
         System.exit(0);
     }
 
-    private void serve(SocketChannel ch, Path socket) throws IOException {
-        DataInputStream in = new DataInputStream(Channels.newInputStream(ch));
-        DataOutputStream out = new DataOutputStream(Channels.newOutputStream(ch));
+    /** @return whether the connection was handed to an attached exec, which closes it */
+    private boolean serve(SocketChannel ch, Path socket) throws IOException {
+        DataInputStream in = Control.input(ch);
+        DataOutputStream out = Control.output(ch);
         List<String> request = Control.readRequest(in);
         String command = request.get(0);
         List<String> args = request.subList(1, request.size());
@@ -96,9 +104,12 @@ final class Supervisor {
                 case "info" -> reply = new Control.Reply(0, String.join("\t", container.id(), options.image,
                         String.join(" ", container.command()), created.toString(), state()), "");
                 case "logs" -> reply = new Control.Reply(0, container.stdout(), container.stderr());
-                case "exec" -> {
-                    ExecResult r = container.exec(args.toArray(String[]::new));
-                    reply = new Control.Reply(r.exitCode(), r.stdout(), r.stderr());
+                case "exec-attach" -> {
+                    // On a thread of its own: other requests (logs, stop) go on meanwhile.
+                    Thread relay = new Thread(() -> attach(ch, in, out, args), "stevedore-exec-attach");
+                    relay.setDaemon(true);
+                    relay.start();
+                    return true;
                 }
                 case "stop" -> {
                     container.stop(Duration.ofSeconds(Long.parseLong(args.get(0))));
@@ -107,7 +118,7 @@ final class Supervisor {
                 case "rm" -> {
                     Control.writeReply(out, new Control.Reply(0, container.id() + "\n", ""));
                     finish(socket);
-                    return;
+                    return false;
                 }
                 default -> reply = new Control.Reply(125, "", "unknown request " + command + "\n");
             }
@@ -115,6 +126,84 @@ final class Supervisor {
             reply = new Control.Reply(125, "", e.getMessage() + "\n");
         }
         Control.writeReply(out, reply);
+        return false;
+    }
+
+    /**
+     * Runs an exec whose streams go over the connection as {@link Control.Frame}s.
+     *
+     * @param args "tty" or "pipes", the terminal's columns and rows, then the command
+     */
+    private void attach(SocketChannel ch, DataInputStream in, DataOutputStream out, List<String> args) {
+        try (ch) {
+            List<String> command = args.subList(3, args.size());
+            ExecProcess p;
+            try {
+                p = args.get(0).equals("tty") ? container.execStartWithTty(Integer.parseInt(args.get(1)),
+                        Integer.parseInt(args.get(2)), command.toArray(String[]::new))
+                        : container.execStart(command.toArray(String[]::new));
+            } catch (RuntimeException e) {
+                Control.writeFrame(out, 'x', e.getMessage() + "\n");
+                Control.writeFrame(out, 's', "125");
+                return;
+            }
+            try (p) {
+                Thread stdout = pump(p.stdout(), 'o', out);
+                Thread stderr = pump(p.stderr(), 'x', out);
+                Thread input = new Thread(() -> relayInput(in, p), "stevedore-exec-input");
+                input.setDaemon(true);
+                input.start();
+                stdout.join();
+                stderr.join();
+                Control.writeFrame(out, 's', Integer.toString(p.waitFor()));
+            }
+        } catch (IOException e) {
+            // The command's side went away: closing the process above killed it.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Types what the command's side sends; if that side goes away, the process is killed. */
+    private static void relayInput(DataInputStream in, ExecProcess p) {
+        try {
+            while (true) {
+                Control.Frame f = Control.readFrame(in);
+                switch (f.type()) {
+                    case 'i' -> {
+                        p.stdin().write(f.body());
+                        p.stdin().flush();
+                    }
+                    case 'e' -> p.stdin().close();
+                    case 'r' -> {
+                        String[] size = f.text().split(" ");
+                        p.resizeTerminal(Integer.parseInt(size[0]), Integer.parseInt(size[1]));
+                    }
+                    default -> throw new IOException("unknown frame " + f.type());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // The command's side reads until the status: a connection ending before is a command gone.
+            if (p.waitFor(Duration.ZERO).isEmpty()) {
+                p.kill("KILL");
+            }
+        }
+    }
+
+    private static Thread pump(java.io.InputStream from, char type, DataOutputStream to) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[8192];
+            try {
+                for (int n; (n = from.read(buf)) > 0; ) {
+                    Control.writeFrame(to, type, buf, n);
+                }
+            } catch (IOException e) {
+                // The process's stream ended (or the command's side went away).
+            }
+        }, "stevedore-exec-output");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     private String state() {

@@ -26,10 +26,15 @@ class StevedoreCliTest {
     }
 
     static Outcome cli(String... args) {
+        return cliWithInput("", args);
+    }
+
+    static Outcome cliWithInput(String input, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = new StevedoreCli(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8)).run(List.of(args));
+        int status = new StevedoreCli(new java.io.ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))
+                .run(List.of(args));
         return new Outcome(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -72,6 +77,32 @@ class StevedoreCliTest {
         assertThat(o.status()).as(o.err()).isEqualTo(4);
         assertThat(o.out()).isEqualTo("/dev/pts/0\r\nout-tty\r\n24 80\r\nerr\r\n");
         assertThat(o.err()).isEmpty();
+    }
+
+    @Test
+    void execPassesInputOnlyWithIAndATerminalWithT() {
+        Outcome run = cli("run", "-d", "--name", "cli-exec", "busybox:1.36", "sleep", "600");
+        assertThat(run.status()).as(run.err()).isZero();
+        try {
+            Outcome piped = cliWithInput("line one\n", "exec", "-i", "cli-exec", "sh", "-c",
+                    "read a; echo got $a; echo err >&2; exit 6");
+            assertThat(piped.status()).as(piped.err()).isEqualTo(6);
+            assertThat(piped.out()).isEqualTo("got line one\n");
+            assertThat(piped.err()).isEqualTo("err\n");
+            assertThat(cliWithInput("not passed\n", "exec", "cli-exec", "sh", "-c", "cat; echo after-eof").out())
+                    .as("without -i the process reads end of file").isEqualTo("after-eof\n");
+            // The test's standard input is no terminal: the process's still gets one, of 80x24, as with docker.
+            Outcome tty = cliWithInput("echo $TERM; stty size; exit 3\n", "exec", "-it", "cli-exec", "sh");
+            assertThat(tty.status()).as(tty.err()).isEqualTo(3);
+            assertThat(tty.out()).contains("xterm\r\n").contains("24 80\r\n");
+            assertThat(tty.err()).isEmpty();
+            Outcome missing = cli("exec", "cli-exec", "/bin/nope");
+            assertThat(missing.status()).isEqualTo(127);
+            assertThat(missing.err()).isEqualTo("exec \"/bin/nope\": no such file or directory\n");
+            assertThat(cli("exec", "-x", "cli-exec", "true").err()).contains("exec: unknown flag -x");
+        } finally {
+            assertThat(cli("rm", "-f", "cli-exec").status()).isZero();
+        }
     }
 
     @Test
