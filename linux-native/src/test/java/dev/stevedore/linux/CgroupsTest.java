@@ -144,8 +144,8 @@ class CgroupsTest {
         // hugetlb taken off the v2 hierarchy and given back meanwhile: its files are missing until delegated again.
         controls.forEach(p -> p.toFile().delete());
         c.create("stevedore/i/4", Set.of("memory", "pids", "hugetlb"));
-        assertThatThrownBy(() -> c.apply("stevedore/i/4", List.of(new CgroupSettings.Write("hugetlb",
-                List.of("hugetlb.2MB.max"), "4194304", "linux.resources.hugepageLimits[0]", ""))))
+        assertThatThrownBy(() -> c.apply("stevedore/i/4", new CgroupSettings(Set.of(), List.of(new CgroupSettings.Write(
+                "hugetlb", List.of("hugetlb.2MB.max"), "4194304", "linux.resources.hugepageLimits[0]", "")), null)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("has no hugetlb.2MB.max");
         for (Path control : controls) {
             assertThat(Files.readString(control)).as(control.toString()).isEqualTo("+hugetlb");
