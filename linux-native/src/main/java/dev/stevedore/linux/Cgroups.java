@@ -3,10 +3,14 @@ package dev.stevedore.linux;
 import dev.stevedore.spi.ContainerBackendException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -345,45 +349,84 @@ final class Cgroups {
 
     /**
      * Writes settings in order, then attaches the device filter a cgroup on v2 has instead of
-     * device files.
+     * device files. Writes in a row to one file (device rules, one per write) share one open.
      *
      * @throws IllegalArgumentException when the host lacks a file a setting needs, naming the setting
      * @throws ContainerBackendException when the kernel refuses a value
      */
     void apply(String relative, CgroupSettings settings) {
-        for (CgroupSettings.Write w : settings.writes()) {
-            Path dir = dir(w.controller(), relative);
-            Path path = existing(dir, w.files());
-            if (path == null && isV2(w.controller()) && parents.containsKey(dir.getParent())) {
-                // Delegated once per runtime: a controller taken off the v2 hierarchy and given back since
-                // is delegated again.
+        CgroupSettings.Write previous = null;
+        Path path = null;
+        FileChannel open = null;
+        Path opened = null;
+        try {
+            for (CgroupSettings.Write w : settings.writes()) {
+                Path dir = dir(w.controller(), relative);
+                if (previous == null || !previous.controller().equals(w.controller())
+                        || !previous.files().equals(w.files())) {
+                    path = file(dir, w);
+                }
+                previous = w;
                 try {
-                    forget(unified);
-                    ensureParents(unified, dir.getParent(), Set.of(w.controller()));
+                    if (path.getFileName().toString().equals(RT_RUNTIME) && !isV2("cpu")) {
+                        reserveRealtime(relative, Long.parseLong(w.value()), realtimePeriod(dir));
+                    }
+                    if (!path.equals(opened)) {
+                        closeQuietly(open);
+                        open = null;
+                        open = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                        opened = path;
+                    }
+                    // One value per write(2): the kernel takes each write as a whole setting.
+                    ByteBuffer value = ByteBuffer.wrap(w.value().getBytes(StandardCharsets.UTF_8));
+                    while (value.hasRemaining()) {
+                        open.write(value);
+                    }
                 } catch (IOException e) {
-                    throw new ContainerBackendException(w.field() + ": cannot delegate the " + w.controller()
-                            + " controller to '" + dir + "': " + e, null, e);
+                    throw new ContainerBackendException(w.field() + ": writing '" + w.value() + "' to '" + path
+                            + "' failed: " + e.getMessage() + (w.hint().isEmpty() ? "" : " (" + w.hint() + ")"),
+                            null, e);
                 }
-                path = existing(dir, w.files());
             }
-            if (path == null) {
-                throw new IllegalArgumentException(w.field() + ": this host cannot apply it: the " + w.controller()
-                        + " cgroup '" + dir + "' has no " + String.join(" nor ", w.files())
-                        + (w.hint().isEmpty() ? "" : " (" + w.hint() + ")"));
-            }
-            try {
-                if (path.getFileName().toString().equals(RT_RUNTIME) && !isV2("cpu")) {
-                    reserveRealtime(relative, Long.parseLong(w.value()), realtimePeriod(dir));
-                }
-                Files.writeString(path, w.value());
-            } catch (IOException e) {
-                throw new ContainerBackendException(w.field() + ": writing '" + w.value() + "' to '" + path
-                        + "' failed: " + e.getMessage() + (w.hint().isEmpty() ? "" : " (" + w.hint() + ")"), null, e);
-            }
+        } finally {
+            closeQuietly(open);
         }
         if (settings.devices() != null) {
             settings.devices().attach(dir("devices", relative));
         }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // A cgroup file keeps nothing to flush: every write was taken or refused when made.
+            }
+        }
+    }
+
+    /** @return the file of the cgroup directory a write goes to */
+    private Path file(Path dir, CgroupSettings.Write w) {
+        Path path = existing(dir, w.files());
+        if (path == null && isV2(w.controller()) && parents.containsKey(dir.getParent())) {
+            // Delegated once per runtime: a controller taken off the v2 hierarchy and given back since
+            // is delegated again.
+            try {
+                forget(unified);
+                ensureParents(unified, dir.getParent(), Set.of(w.controller()));
+            } catch (IOException e) {
+                throw new ContainerBackendException(w.field() + ": cannot delegate the " + w.controller()
+                        + " controller to '" + dir + "': " + e, null, e);
+            }
+            path = existing(dir, w.files());
+        }
+        if (path == null) {
+            throw new IllegalArgumentException(w.field() + ": this host cannot apply it: the " + w.controller()
+                    + " cgroup '" + dir + "' has no " + String.join(" nor ", w.files())
+                    + (w.hint().isEmpty() ? "" : " (" + w.hint() + ")"));
+        }
+        return path;
     }
 
     /** @return the first of the files that exists in the directory, or null */
