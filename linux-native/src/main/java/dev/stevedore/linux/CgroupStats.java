@@ -21,14 +21,30 @@ final class CgroupStats {
      *     others are -1
      */
     static ContainerStats read(Cgroups cgroups, String relative, Set<String> controllers) {
-        boolean memV2 = cgroups.isV2("memory");
-        Path memory = cgroups.dir("memory", relative);
-        long usage = number(memory.resolve(memV2 ? "memory.current" : "memory.usage_in_bytes"));
-        long peak = number(memory.resolve(memV2 ? "memory.peak" : "memory.max_usage_in_bytes"));
-        long oomKills = key(memory.resolve(memV2 ? "memory.events" : "memory.oom_control"), "oom_kill");
         // Minus the helper, which is in the cgroup as the container's parent; unknown without a pids cgroup (rootless).
-        long inCgroup = number(cgroups.dir("pids", relative).resolve("pids.current"));
-        long pids = inCgroup < 0 ? -1 : Math.max(0, inCgroup - 1);
+        long inCgroup = controllers.contains("pids") ? number(cgroups.dir("pids", relative).resolve("pids.current")) : -1;
+        return read(cgroups, relative, controllers, inCgroup < 0 ? -1 : Math.max(0, inCgroup - 1));
+    }
+
+    /**
+     * The usage a container leaves once its helper (its processes' parent) has exited: as
+     * {@link #read}, without asking the cgroup for the number of processes, which is none.
+     */
+    static ContainerStats readFinal(Cgroups cgroups, String relative, Set<String> controllers) {
+        return read(cgroups, relative, controllers, controllers.contains("pids") ? 0 : -1);
+    }
+
+    private static ContainerStats read(Cgroups cgroups, String relative, Set<String> controllers, long pids) {
+        long usage = -1;
+        long peak = -1;
+        long oomKills = -1;
+        if (controllers.contains("memory")) {
+            boolean v2 = cgroups.isV2("memory");
+            Path memory = cgroups.dir("memory", relative);
+            usage = number(memory.resolve(v2 ? "memory.current" : "memory.usage_in_bytes"));
+            peak = number(memory.resolve(v2 ? "memory.peak" : "memory.max_usage_in_bytes"));
+            oomKills = key(memory.resolve(v2 ? "memory.events" : "memory.oom_control"), "oom_kill");
+        }
         long cpu = -1;
         if (controllers.contains("cpuacct")) {
             Path dir = cgroups.dir("cpuacct", relative);
@@ -49,7 +65,8 @@ final class CgroupStats {
                 read = 0;
                 written = 0;
                 for (String line : text.split("\n")) {
-                    String[] f = line.trim().split("\\s+");
+                    // Fields are separated by one space (the kernel's format): no regular expression needed.
+                    String[] f = line.trim().split(" ");
                     if (v2) {
                         for (String field : f) {
                             read += field.startsWith("rbytes=") ? Long.parseLong(field.substring(7)) : 0;

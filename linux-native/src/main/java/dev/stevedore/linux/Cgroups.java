@@ -3,9 +3,14 @@ package dev.stevedore.linux;
 import dev.stevedore.spi.ContainerBackendException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -13,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -58,6 +64,15 @@ final class Cgroups {
     private final Map<String, Path> v1;
     private final Map<Path, String> v1Options;
     private final String unavailableReason;
+    /**
+     * The directories above containers' cgroups known to exist, with what {@link #ensureParents}
+     * set up in them: the v2 controllers enabled for children (empty on v1).
+     */
+    private final Map<Path, Set<String>> parents = new ConcurrentHashMap<>();
+    /** {@link #controllersFor} by the controllers settings need. */
+    private final Map<Set<String>, Set<String>> joined = new ConcurrentHashMap<>();
+    /** {@link #roots(Set)} by controllers. */
+    private final Map<Set<String>, List<Path>> rootsOf = new ConcurrentHashMap<>();
 
     /** The controllers a v1 mount may carry; its other options (noprefix, xattr...) are not controllers. */
     private static final Set<String> V1_CONTROLLERS = Set.of("cpu", "cpuacct", "cpuset", "memory", "devices",
@@ -194,18 +209,28 @@ final class Cgroups {
      *     always work) and those its settings write to
      */
     Set<String> controllersFor(CgroupSettings settings) {
-        Set<String> wanted = new java.util.TreeSet<>(DEFAULTS);
-        wanted.addAll(settings.controllers());
-        return available(wanted);
+        // Asked for every container, with the few sets of controllers its settings need.
+        return joined.computeIfAbsent(settings.controllers(), needed -> {
+            Set<String> wanted = new java.util.TreeSet<>(DEFAULTS);
+            wanted.addAll(needed);
+            return java.util.Collections.unmodifiableSet(available(wanted));
+        });
     }
 
     /** @return the hierarchy roots that hold the given controllers */
     List<Path> roots(Set<String> controllers) {
-        return controllers.stream().map(this::root).distinct().toList();
+        List<Path> roots = rootsOf.get(controllers);
+        if (roots == null) {
+            roots = controllers.stream().map(this::root).distinct().toList();
+            rootsOf.put(Set.copyOf(controllers), roots);
+        }
+        return roots;
     }
 
     /**
-     * Creates a cgroup in the hierarchy of every given controller.
+     * Creates a cgroup in the hierarchy of every given controller. Its parents are made (and set up
+     * to hand controllers and CPUs down) the first time this instance needs them; after that only
+     * the cgroup itself is made, as a container start is on the caller's path.
      *
      * @param relative the path below each hierarchy's root, such as {@code stevedore/ab12/7}
      * @param controllers v1 controller names, each of which {@link #has} must allow
@@ -215,41 +240,104 @@ final class Cgroups {
         List<Path> procs = new ArrayList<>();
         try {
             for (Path root : roots(controllers)) {
-                Path dir = root;
-                for (Path part : Path.of(relative)) {
-                    if (root.equals(unified)) {
-                        enableV2(dir, controllers);
-                    }
-                    dir = dir.resolve(part.toString());
-                    Files.createDirectories(dir);
-                    if (root.equals(v1.get("cpuset"))) {
-                        inheritCpuset(dir);
-                    }
+                Path dir = root.resolve(relative);
+                try {
+                    makeLeaf(root, dir, controllers);
+                } catch (NoSuchFileException e) {
+                    // A parent this instance made was removed meanwhile (a runtime closing): make it again.
+                    forget(root);
+                    makeLeaf(root, dir, controllers);
                 }
                 procs.add(dir.resolve("cgroup.procs"));
             }
             return procs;
         } catch (IOException e) {
-            remove(relative);
+            remove(relative, controllers);
             throw new ContainerBackendException("cannot create cgroup '" + relative + "': " + e, null, e);
         }
     }
 
-    /** cgroup v2 gives a child controllers only when every ancestor delegates them. */
-    private void enableV2(Path dir, Set<String> controllers) throws IOException {
-        StringBuilder enable = new StringBuilder();
+    private void makeLeaf(Path root, Path dir, Set<String> controllers) throws IOException {
+        ensureParents(root, dir.getParent(), controllers);
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+            // Left by an earlier run under the same name: use it, as it is set up like a new one.
+            if (root.equals(v1.get("cpuset"))) {
+                inheritCpuset(dir);
+            }
+        }
+    }
+
+    /** Makes every directory from the root down to {@code parent}, each set up for children. */
+    private void ensureParents(Path root, Path parent, Set<String> controllers) throws IOException {
+        boolean unifiedRoot = root.equals(unified);
+        Set<String> delegated = unifiedRoot ? v2Names(controllers) : Set.of();
+        Set<String> known = parents.get(parent);
+        if (known != null && known.containsAll(delegated)) {
+            return;
+        }
+        List<Path> chain = new ArrayList<>();
+        for (Path d = parent; d.startsWith(root); d = d.getParent()) {
+            chain.add(0, d);
+            if (d.equals(root)) {
+                break;
+            }
+        }
+        for (Path d : chain) {
+            Set<String> done = parents.get(d);
+            if (done != null && done.containsAll(delegated)) {
+                continue;
+            }
+            if (!d.equals(root)) {
+                Files.createDirectories(d);
+            }
+            if (unifiedRoot) {
+                enableV2(d, delegated);
+            } else if (root.equals(v1.get("cpuset")) && !d.equals(root)) {
+                // A v1 cpuset cgroup starts with no CPUs, which no process may join, unless its parent says
+                // to clone its own: from here down, the kernel copies them into every new child. (The
+                // host's root keeps its flag.)
+                inheritCpuset(d);
+                Files.writeString(d.resolve("cgroup.clone_children"), "1");
+            }
+            parents.merge(d, delegated, (a, b) -> {
+                Set<String> union = new java.util.TreeSet<>(a);
+                union.addAll(b);
+                return Set.copyOf(union);
+            });
+        }
+    }
+
+    /** Forgets what was made at and below a directory, after it was removed. */
+    private void forget(Path dir) {
+        parents.keySet().removeIf(p -> p.startsWith(dir));
+    }
+
+    /** @return the v2 names of the controllers on the v2 hierarchy that have a v2 controller, sorted */
+    private Set<String> v2Names(Set<String> controllers) {
+        Set<String> names = new java.util.TreeSet<>();
         for (String c : controllers) {
             String name = V2_NAMES.get(c);
             if (isV2(c) && !name.isEmpty()) {
-                enable.append(enable.length() == 0 ? "+" : " +").append(name);
+                names.add(name);
             }
         }
-        if (enable.length() > 0) {
+        return java.util.Collections.unmodifiableSet(names);
+    }
+
+    /** cgroup v2 gives a child controllers only when every ancestor delegates them. */
+    private static void enableV2(Path dir, Set<String> names) throws IOException {
+        if (!names.isEmpty()) {
+            StringBuilder enable = new StringBuilder();
+            for (String name : names) {
+                enable.append(enable.length() == 0 ? "+" : " +").append(name);
+            }
             Files.writeString(dir.resolve("cgroup.subtree_control"), enable);
         }
     }
 
-    /** A v1 cpuset cgroup starts with no CPUs and memory nodes, which no process may join: copy the parent's. */
+    /** A v1 cpuset cgroup made without the parent's clone flag has no CPUs and memory nodes: copy the parent's. */
     private static void inheritCpuset(Path dir) throws IOException {
         for (String file : List.of("cpuset.cpus", "cpuset.mems")) {
             Path path = dir.resolve(file);
@@ -261,39 +349,95 @@ final class Cgroups {
 
     /**
      * Writes settings in order, then attaches the device filter a cgroup on v2 has instead of
-     * device files.
+     * device files. Writes in a row to one file (device rules, one per write) share one open.
      *
      * @throws IllegalArgumentException when the host lacks a file a setting needs, naming the setting
      * @throws ContainerBackendException when the kernel refuses a value
      */
     void apply(String relative, CgroupSettings settings) {
-        for (CgroupSettings.Write w : settings.writes()) {
-            Path dir = dir(w.controller(), relative);
-            Path path = null;
-            for (String file : w.files()) {
-                if (Files.exists(dir.resolve(file))) {
-                    path = dir.resolve(file);
-                    break;
+        CgroupSettings.Write previous = null;
+        Path path = null;
+        FileChannel open = null;
+        Path opened = null;
+        try {
+            for (CgroupSettings.Write w : settings.writes()) {
+                Path dir = dir(w.controller(), relative);
+                if (previous == null || !previous.controller().equals(w.controller())
+                        || !previous.files().equals(w.files())) {
+                    path = file(dir, w);
+                }
+                previous = w;
+                try {
+                    if (path.getFileName().toString().equals(RT_RUNTIME) && !isV2("cpu")) {
+                        reserveRealtime(relative, Long.parseLong(w.value()), realtimePeriod(dir));
+                    }
+                    if (!path.equals(opened)) {
+                        closeQuietly(open);
+                        open = null;
+                        open = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                        opened = path;
+                    }
+                    // One value per write(2): the kernel takes each write as a whole setting.
+                    ByteBuffer value = ByteBuffer.wrap(w.value().getBytes(StandardCharsets.UTF_8));
+                    while (value.hasRemaining()) {
+                        open.write(value);
+                    }
+                } catch (IOException e) {
+                    throw new ContainerBackendException(w.field() + ": writing '" + w.value() + "' to '" + path
+                            + "' failed: " + e.getMessage() + (w.hint().isEmpty() ? "" : " (" + w.hint() + ")"),
+                            null, e);
                 }
             }
-            if (path == null) {
-                throw new IllegalArgumentException(w.field() + ": this host cannot apply it: the " + w.controller()
-                        + " cgroup '" + dir + "' has no " + String.join(" nor ", w.files())
-                        + (w.hint().isEmpty() ? "" : " (" + w.hint() + ")"));
-            }
-            try {
-                if (path.getFileName().toString().equals(RT_RUNTIME) && !isV2("cpu")) {
-                    reserveRealtime(relative, Long.parseLong(w.value()), realtimePeriod(dir));
-                }
-                Files.writeString(path, w.value());
-            } catch (IOException e) {
-                throw new ContainerBackendException(w.field() + ": writing '" + w.value() + "' to '" + path
-                        + "' failed: " + e.getMessage() + (w.hint().isEmpty() ? "" : " (" + w.hint() + ")"), null, e);
-            }
+        } finally {
+            closeQuietly(open);
         }
         if (settings.devices() != null) {
             settings.devices().attach(dir("devices", relative));
         }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // A cgroup file keeps nothing to flush: every write was taken or refused when made.
+            }
+        }
+    }
+
+    /** @return the file of the cgroup directory a write goes to */
+    private Path file(Path dir, CgroupSettings.Write w) {
+        Path path = existing(dir, w.files());
+        if (path == null && isV2(w.controller()) && parents.containsKey(dir.getParent())) {
+            // Delegated once per runtime: a controller taken off the v2 hierarchy and given back since
+            // is delegated again.
+            try {
+                forget(unified);
+                ensureParents(unified, dir.getParent(), Set.of(w.controller()));
+            } catch (IOException e) {
+                throw new ContainerBackendException(w.field() + ": cannot delegate the " + w.controller()
+                        + " controller to '" + dir + "': " + e, null, e);
+            }
+            path = existing(dir, w.files());
+        }
+        if (path == null) {
+            throw new IllegalArgumentException(w.field() + ": this host cannot apply it: the " + w.controller()
+                    + " cgroup '" + dir + "' has no " + String.join(" nor ", w.files())
+                    + (w.hint().isEmpty() ? "" : " (" + w.hint() + ")"));
+        }
+        return path;
+    }
+
+    /** @return the first of the files that exists in the directory, or null */
+    private static Path existing(Path dir, List<String> files) {
+        for (String file : files) {
+            Path path = dir.resolve(file);
+            if (Files.exists(path)) {
+                return path;
+            }
+        }
+        return null;
     }
 
     private static final String RT_RUNTIME = "cpu.rt_runtime_us";
@@ -406,13 +550,30 @@ final class Cgroups {
     }
 
     /**
-     * Kills what is left in the cgroup and its children, then removes them, deepest first.
-     * Idempotent. A cgroup stays busy for a moment after its last process was killed, hence the retries.
+     * Kills what is left in the cgroup and its children, then removes them, deepest first, in every
+     * hierarchy. Idempotent. A cgroup stays busy for a moment after its last process was killed,
+     * hence the retries.
      */
     void remove(String relative) {
-        for (Path root : roots()) {
+        remove(relative, roots());
+    }
+
+    /**
+     * As {@link #remove(String)}, in the hierarchies of the controllers the cgroup was
+     * {@linkplain #create created} with only.
+     */
+    void remove(String relative, Set<String> controllers) {
+        remove(relative, roots(controllers));
+    }
+
+    private void remove(String relative, List<Path> roots) {
+        for (Path root : roots) {
             Path top = root.resolve(relative);
             long[] realtime = root.equals(v1.get("cpu")) ? realtime(top) : null;
+            // Every directory between a known one and the root is known too: a container's own cgroup never is.
+            if (parents.containsKey(top)) {
+                forget(top);
+            }
             removeTree(top);
             if (realtime != null) {
                 releaseRealtime(root, relative, realtime[0], realtime[1]);

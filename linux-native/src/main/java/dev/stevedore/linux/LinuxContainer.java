@@ -175,9 +175,9 @@ final class LinuxContainer extends LinuxProcess implements ContainerHandle {
         if (terminal != null) {
             terminal.close();
         }
-        finalStats = CgroupStats.read(runtime.cgroups(), cgroup, controllers);
+        finalStats = CgroupStats.readFinal(runtime.cgroups(), cgroup, controllers);
         deleted = true;
-        runtime.removed(this, cgroup, dir);
+        runtime.removed(this, cgroup, controllers, dir);
         LifecycleHooks.runPoststop(id, spec);
     }
 }

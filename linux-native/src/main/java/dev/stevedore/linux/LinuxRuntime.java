@@ -31,7 +31,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * An open Linux backend on one state directory. Each runtime instance owns
@@ -173,7 +172,7 @@ final class LinuxRuntime implements ContainerRuntime {
         } catch (RuntimeException e) {
             if (spare != null) {
                 spare.helper().discard();
-                cgroups.remove(spare.cgroup());
+                cgroups.remove(spare.cgroup(), spare.controllers());
             }
             ids.remove(id);
             deleteTree(dir);
@@ -265,7 +264,7 @@ final class LinuxRuntime implements ContainerRuntime {
         try {
             helper = spawnHelper(stdio);
         } catch (RuntimeException e) {
-            cgroups.remove(cgroup);
+            cgroups.remove(cgroup, controllers);
             throw e;
         }
         Spare spare = new Spare(stdio, beforeClone.steps(), controllers, helper, cgroup, procs);
@@ -288,7 +287,7 @@ final class LinuxRuntime implements ContainerRuntime {
 
     private void discard(Spare spare) {
         spare.helper().discard();
-        cgroups.remove(spare.cgroup());
+        cgroups.remove(spare.cgroup(), spare.controllers());
     }
 
     private <T> T onDirectLauncher(java.util.concurrent.Callable<T> task) {
@@ -387,9 +386,9 @@ final class LinuxRuntime implements ContainerRuntime {
         return rootless;
     }
 
-    void removed(LinuxContainer container, String cgroup, Path dir) {
+    void removed(LinuxContainer container, String cgroup, Set<String> controllers, Path dir) {
         try {
-            cgroups.remove(cgroup);
+            cgroups.remove(cgroup, controllers);
         } finally {
             deleteTree(dir);
             containers.remove(container.id(), container);
@@ -523,13 +522,8 @@ final class LinuxRuntime implements ContainerRuntime {
     }
 
     private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            FileTrees.delete(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove '" + dir + "'", e);
         }

@@ -6,11 +6,11 @@ import dev.stevedore.spi.Snapshotter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -78,12 +78,28 @@ public final class OverlaySnapshotter implements Snapshotter {
                 options.add("lowerdir+=" + lowers.get(i).toAbsolutePath());
             }
             if (!readOnly) {
-                options.add("upperdir=" + Files.createDirectories(snapshotDir.resolve("upper")).toAbsolutePath());
+                Path upper = snapshotDir.resolve("upper");
+                try {
+                    Files.createDirectory(upper);
+                } catch (NoSuchFileException e) {
+                    Files.createDirectories(upper);
+                } catch (FileAlreadyExistsException e) {
+                    // Prepared before: the container's changes stay.
+                    if (!Files.isDirectory(upper, LinkOption.NOFOLLOW_LINKS)) {
+                        throw e;
+                    }
+                }
+                options.add("upperdir=" + upper.toAbsolutePath());
                 // The work directory is scratch space; a volatile mount leaves a marker there that
                 // would refuse the next mount.
                 Path work = snapshotDir.resolve("work");
-                remove(work);
-                options.add("workdir=" + Files.createDirectories(work).toAbsolutePath());
+                try {
+                    Files.createDirectory(work);
+                } catch (FileAlreadyExistsException e) {
+                    remove(work);
+                    Files.createDirectory(work);
+                }
+                options.add("workdir=" + work.toAbsolutePath());
                 // A snapshot lives as long as its container, which a host crash ends anyway: skip the
                 // sync of the upper file system at unmount, which would add milliseconds to every exit.
                 options.add("volatile");
@@ -180,11 +196,8 @@ public final class OverlaySnapshotter implements Snapshotter {
 
     @Override
     public void remove(Path snapshotDir) {
-        if (!Files.exists(snapshotDir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
         try {
-            deleteTree(snapshotDir);
+            FileTrees.delete(snapshotDir);
         } catch (IOException e) {
             Rootless rootless = ROOTLESS ? Rootless.detect() : null;
             if (rootless == null || !rootless.usesTools()) {
@@ -193,24 +206,6 @@ public final class OverlaySnapshotter implements Snapshotter {
             // Users of subordinate ids in the container made files there that only a namespace's root may remove.
             rootless.removeAsNamespaceRoot(snapshotDir);
         }
-    }
-
-    /**
-     * overlayfs makes the directories of its work directory (work/work, work/incompat...) with mode
-     * 000: root walks them anyway, their owner (the rootless caller) opens each up first.
-     */
-    private static void deleteTree(Path p) throws IOException {
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            if (!Files.isReadable(p) || !Files.isWritable(p) || !Files.isExecutable(p)) {
-                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
-            }
-            try (DirectoryStream<Path> children = Files.newDirectoryStream(p)) {
-                for (Path child : children) {
-                    deleteTree(child);
-                }
-            }
-        }
-        Files.deleteIfExists(p);
     }
 
     static boolean kernelAtLeast(int[] version) {

@@ -93,4 +93,62 @@ class CgroupsTest {
                 .hasMessage("linux.resources.pids.limit: this host cannot apply it: the pids cgroup '"
                         + dir.resolve("pids/stevedore/i/c") + "' has no pids.max");
     }
+
+    @Test
+    void parentsAreMadeOnceAndAgainAfterTheyWereRemoved(@TempDir Path dir) throws IOException {
+        Cgroups c = Cgroups.detect(List.of(line(dir.resolve("memory"), "cgroup", "rw,memory"),
+                line(dir.resolve("pids"), "cgroup", "rw,pids")));
+        Set<String> controllers = Set.of("memory", "pids");
+        c.create("stevedore/i/1", controllers);
+        c.create("stevedore/i/2", controllers);
+        assertThat(dir.resolve("memory/stevedore/i/1")).isDirectory();
+        assertThat(dir.resolve("pids/stevedore/i/2")).isDirectory();
+
+        c.remove("stevedore/i/1", controllers);
+        assertThat(dir.resolve("memory/stevedore/i/1")).doesNotExist();
+        assertThat(dir.resolve("pids/stevedore/i/1")).doesNotExist();
+        assertThat(dir.resolve("memory/stevedore/i/2")).as("a sibling stays").isDirectory();
+
+        c.remove("stevedore/i");
+        assertThat(dir.resolve("memory/stevedore/i")).doesNotExist();
+        c.create("stevedore/i/3", controllers);
+        assertThat(dir.resolve("memory/stevedore/i/3")).as("the removed parent is made again").isDirectory();
+
+        // Removed behind this instance's back (another process): noticed when the cgroup cannot be made.
+        Files.delete(dir.resolve("pids/stevedore/i/3"));
+        Files.delete(dir.resolve("pids/stevedore/i"));
+        c.create("stevedore/i/4", controllers);
+        assertThat(dir.resolve("pids/stevedore/i/4")).isDirectory();
+    }
+
+    @Test
+    void v2ParentsDelegateControllersOnceUnlessMoreAreAsked(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("cgroup.controllers"), "cpu io memory hugetlb pids\n");
+        Cgroups c = Cgroups.detect(List.of(line(dir, "cgroup2", "rw")));
+        List<Path> controls = List.of(dir.resolve("cgroup.subtree_control"),
+                dir.resolve("stevedore/cgroup.subtree_control"), dir.resolve("stevedore/i/cgroup.subtree_control"));
+        c.create("stevedore/i/1", Set.of("memory", "pids", "freezer"));
+        for (Path control : controls) {
+            assertThat(Files.readString(control)).as(control.toString()).isEqualTo("+memory +pids");
+            Files.delete(control);
+        }
+        c.create("stevedore/i/2", Set.of("memory", "pids"));
+        assertThat(controls).as("delegated already").allMatch(p -> !Files.exists(p));
+        c.create("stevedore/i/3", Set.of("memory", "pids", "hugetlb"));
+        for (Path control : controls) {
+            assertThat(Files.readString(control)).as(control.toString()).isEqualTo("+hugetlb +memory +pids");
+        }
+        assertThat(dir.resolve("stevedore/i/3/cgroup.subtree_control")).as("a container's own cgroup delegates nothing")
+                .doesNotExist();
+
+        // hugetlb taken off the v2 hierarchy and given back meanwhile: its files are missing until delegated again.
+        controls.forEach(p -> p.toFile().delete());
+        c.create("stevedore/i/4", Set.of("memory", "pids", "hugetlb"));
+        assertThatThrownBy(() -> c.apply("stevedore/i/4", new CgroupSettings(Set.of(), List.of(new CgroupSettings.Write(
+                "hugetlb", List.of("hugetlb.2MB.max"), "4194304", "linux.resources.hugepageLimits[0]", "")), null)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("has no hugetlb.2MB.max");
+        for (Path control : controls) {
+            assertThat(Files.readString(control)).as(control.toString()).isEqualTo("+hugetlb");
+        }
+    }
 }

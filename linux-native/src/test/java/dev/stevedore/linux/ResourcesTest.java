@@ -179,6 +179,24 @@ class ResourcesTest {
     }
 
     @Test
+    void aCpusetCgroupGetsItsParentsCpusWhenTheSpecSetsNone() throws IOException {
+        for (int i = 0; i < 2; i++) {
+            ContainerHandle c = runtime.create(nextId(), sh("grep Cpus_allowed_list /proc/self/status",
+                    "{\"cpu\": {\"mems\": \"0\"}}"), List.of(), Stdio.pipes());
+            try {
+                String parent = runtime.cgroups().read("cpuset", "stevedore/" + runtime.instance(), "cpuset.cpus");
+                assertThat(read(c, "cpuset", "cpuset.cpus")).as("container " + i).isEqualTo(parent).isNotBlank();
+                c.stdin().close();
+                c.start();
+                assertThat(out(c)).isEqualTo("Cpus_allowed_list:\t" + parent + "\n");
+            } finally {
+                c.delete();
+            }
+            assertThat(runtime.cgroups().dir("cpuset", ((LinuxContainer) c).cgroup())).doesNotExist();
+        }
+    }
+
+    @Test
     void deviceRulesDenyOpeningADeviceNodeTheRuntimesOwnStayUsable() throws IOException {
         String script = "exec 2>&1; mknod /tmp/tun c 10 200 && { (: < /tmp/tun) 2>/dev/null && echo opened "
                 + "|| echo denied; }; echo x > /dev/null && echo null-ok; rm /tmp/tun";
@@ -289,6 +307,7 @@ class ResourcesTest {
             c.delete();
         }
         ContainerStats deleted = c.stats();
+        assertThat(deleted.pids()).isZero();
         assertThat(deleted.cpuNanos()).isGreaterThan(10_000_000L);
         assertThat(deleted.memoryPeakBytes()).isPositive();
         assertThat(deleted.ioWriteBytes()).isGreaterThanOrEqualTo(4L << 20);
