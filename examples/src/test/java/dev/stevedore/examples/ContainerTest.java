@@ -227,7 +227,9 @@ class ContainerTest {
     @Test
     void pauseFreezesTheProcessesUntilResume() throws Exception {
         try (Container c = Containers.image(BusyboxImage.NAME)
-                .withCommand("sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.01; done").start()) {
+                // Renamed into place: the freezer may stop the shell between truncating a file and writing it.
+                .withCommand("sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/n.new; mv /tmp/n.new /tmp/n; "
+                        + "sleep 0.01; done").start()) {
             Thread.sleep(200);
             c.pause();
             assertThat(c.state()).isEqualTo(ContainerState.PAUSED);
