@@ -34,7 +34,6 @@ import java.util.stream.Stream;
  * @param devices the device rules for a cgroup on v2, attached after the writes; null when none
  */
 record CgroupSettings(Set<String> controllers, List<Write> writes, DeviceFilter devices) {
-    private static final System.Logger LOG = System.getLogger(CgroupSettings.class.getName());
 
     /**
      * One write: the first of {@code files} that exists in the container's cgroup of
@@ -162,7 +161,7 @@ record CgroupSettings(Set<String> controllers, List<Write> writes, DeviceFilter 
                 }
             }
             if (m.kernel() != null && m.kernel() != 0) {
-                LOG.log(Level.WARNING, "{0}.kernel is ignored: kernels no longer limit kernel memory apart "
+                log().log(Level.WARNING, "{0}.kernel is ignored: kernels no longer limit kernel memory apart "
                         + "(it is counted in the memory limit)", f);
             }
             Long tcp = limitOrNull(m.kernelTCP(), f + ".kernelTCP");
@@ -526,5 +525,10 @@ record CgroupSettings(Set<String> controllers, List<Write> writes, DeviceFilter 
             set.set(from, to + 1);
         }
         return set;
+    }
+
+    /** Looked up when needed: the first lookup starts the logging system, which a container's start need not wait for. */
+    private static System.Logger log() {
+        return System.getLogger(CgroupSettings.class.getName());
     }
 }

@@ -40,7 +40,6 @@ import java.util.regex.Pattern;
  * runtime removes what it left.
  */
 final class LinuxRuntime implements ContainerRuntime {
-    private static final System.Logger LOG = System.getLogger(LinuxRuntime.class.getName());
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
@@ -84,7 +83,7 @@ final class LinuxRuntime implements ContainerRuntime {
         this.cgroups = cgroups;
         this.rootless = rootless;
         if (rootless != null) {
-            LOG.log(Level.INFO, "rootless: containers run in a user namespace, {0}, without cgroups of their own",
+            log().log(Level.INFO, "rootless: containers run in a user namespace, {0}, without cgroups of their own",
                     rootless.description());
         }
         this.instance = HexFormat.of().toHexDigits(new SecureRandom().nextInt());
@@ -243,7 +242,7 @@ final class LinuxRuntime implements ContainerRuntime {
             try {
                 spare = prepareSpare(stdio, beforeClone, controllers);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "cannot prepare a helper in advance: {0}", e.getMessage());
+                log().log(Level.WARNING, "cannot prepare a helper in advance: {0}", e.getMessage());
                 return;
             }
             synchronized (spares) {
@@ -352,7 +351,7 @@ final class LinuxRuntime implements ContainerRuntime {
         try {
             fresh = spawnHelper(stdio);
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "cannot start a helper in advance: {0}", e.getMessage());
+            log().log(Level.WARNING, "cannot start a helper in advance: {0}", e.getMessage());
             return;
         }
         synchronized (spares) {
@@ -440,7 +439,7 @@ final class LinuxRuntime implements ContainerRuntime {
                 if (l == null) {
                     continue;
                 }
-                LOG.log(Level.INFO, "removing containers left by a dead runtime in ''{0}''", stateDir.resolve(other));
+                log().log(Level.INFO, "removing containers left by a dead runtime in ''{0}''", stateDir.resolve(other));
                 cgroups.remove("stevedore/" + other);
                 deleteTree(stateDir.resolve(other));
                 deleteTree(volatileDir.resolve(other));
@@ -449,7 +448,7 @@ final class LinuxRuntime implements ContainerRuntime {
             } catch (OverlappingFileLockException e) {
                 // Another runtime of this JVM holds it: alive.
             } catch (IOException e) {
-                LOG.log(Level.WARNING, "cannot remove leftovers of runtime ''{0}'': {1}", other, e);
+                log().log(Level.WARNING, "cannot remove leftovers of runtime ''{0}'': {1}", other, e);
             }
         }
     }
@@ -517,7 +516,7 @@ final class LinuxRuntime implements ContainerRuntime {
         } catch (java.nio.file.DirectoryNotEmptyException e) {
             // Another runtime on the same state directory still uses it.
         } catch (IOException e) {
-            LOG.log(Level.DEBUG, "cannot remove ''{0}'': {1}", dir, e);
+            log().log(Level.DEBUG, "cannot remove ''{0}'': {1}", dir, e);
         }
     }
 
@@ -527,5 +526,10 @@ final class LinuxRuntime implements ContainerRuntime {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove '" + dir + "'", e);
         }
+    }
+
+    /** Looked up when needed: the first lookup starts the logging system, which a container's start need not wait for. */
+    private static System.Logger log() {
+        return System.getLogger(LinuxRuntime.class.getName());
     }
 }
