@@ -7,6 +7,8 @@ import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -569,8 +571,17 @@ public final class NetworkManager implements AutoCloseable {
             if (create) {
                 Files.writeString(file, s, StandardCharsets.UTF_8);
             } else {
-                Files.writeString(file, s, StandardCharsets.UTF_8, StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING);
+                // In place (the container has the file bind-mounted, so no rename), and never empty:
+                // the new lines first, then the old ones' excess cut, so a reader in the container
+                // (a name lookup) never finds no localhost or no peers while a peer comes or goes.
+                byte[] bytes = s.toString().getBytes(StandardCharsets.UTF_8);
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    ByteBuffer buf = ByteBuffer.wrap(bytes);
+                    while (buf.hasRemaining()) {
+                        ch.write(buf, buf.position());
+                    }
+                    ch.truncate(bytes.length);
+                }
             }
         } catch (NoSuchFileException e) {
             // Its container is being removed.
