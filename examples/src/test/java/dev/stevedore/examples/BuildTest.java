@@ -85,4 +85,27 @@ class BuildTest {
         assertThatThrownBy(() -> Images.build(dir.resolve("nope"))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("is not a directory");
     }
+
+    @Test
+    void runMountsKeepACacheBetweenBuildsAndOutOfTheImage(@TempDir Path dir) throws Exception {
+        // A cache id of its own, so that other runs of this test do not share the cache.
+        String id = "build-test-" + java.util.UUID.randomUUID();
+        Files.writeString(dir.resolve("Dockerfile"), "FROM " + BusyboxImage.NAME + "\n"
+                + "RUN --mount=type=cache,id=" + id + ",target=/var/cache/app --mount=type=tmpfs,target=/scratch \\\n"
+                + "    sh -c 'echo run >> /var/cache/app/log && wc -l < /var/cache/app/log > /runs"
+                + " && grep -c \" /scratch tmpfs \" /proc/mounts > /tmpfs && touch /scratch/x'\n");
+        Images.fromContext(dir).withTag("run-mount:1").withNoCache().build();
+        Images.fromContext(dir).withTag("run-mount:2").withNoCache().build();
+        String probe = "cat /runs /tmpfs; ls -A /var/cache/app /scratch 2>&1; ls -d /var/cache/app /scratch 2>&1";
+        assertThat(Containers.image("run-mount:1").withCommand("sh", "-c", probe).run().stdout())
+                .as("the cache and the tmpfs stay out of the layer, their mount points too")
+                .isEqualTo("1\n1\nls: /var/cache/app: No such file or directory\nls: /scratch: No such file or directory\n"
+                        + "ls: /var/cache/app: No such file or directory\nls: /scratch: No such file or directory\n");
+        assertThat(Containers.image("run-mount:2").withCommand("cat", "/runs").run().stdout())
+                .as("the second build saw the first one's cache").isEqualTo("2\n");
+        Files.writeString(dir.resolve("Dockerfile"), "FROM " + BusyboxImage.NAME + "\n"
+                + "RUN --mount=type=bind,target=/src true\n");
+        assertThatThrownBy(() -> Images.fromContext(dir).build()).isInstanceOf(StevedoreException.class)
+                .hasMessageContaining("Dockerfile:2").hasMessageContaining("RUN --mount=type=bind is not supported");
+    }
 }

@@ -3,6 +3,7 @@ package dev.stevedore.internal.build;
 import dev.stevedore.internal.layer.RootfsView;
 import dev.stevedore.internal.build.ImageBuilder.ImageState;
 import dev.stevedore.internal.build.ImageBuilder.LayerRef;
+import dev.stevedore.internal.engine.ContainerConfig;
 import dev.stevedore.internal.engine.ImageUsers;
 import dev.stevedore.internal.layer.LayerWriteOptions;
 import dev.stevedore.internal.store.ImageNotFoundException;
@@ -732,9 +733,6 @@ final class Build {
         if (!network.equals("none") && !network.equals("host")) {
             throw fail(run, "RUN --network=" + network + " is not supported: use none, host or default");
         }
-        if (!run.mounts().isEmpty()) {
-            throw fail(run, "RUN --mount is not supported by this builder: copy what the command needs with COPY");
-        }
         Map<String, String> args = new TreeMap<>();
         s.args.forEach((k, v) -> {
             if (v != null && !PROXY_ARGS.contains(k)) {
@@ -777,6 +775,14 @@ final class Build {
         });
         userIds(s, run); // fails with the line when USER names nobody the image knows
         String cwd = Optional.ofNullable(c.workingDir()).orElse("/");
+        List<ContainerConfig.Volume> mounts = new ArrayList<>();
+        for (String m : run.mounts()) {
+            try {
+                mounts.add(RunMounts.parse(m, cwd, builder::cacheMount));
+            } catch (IllegalArgumentException e) {
+                throw fail(run, e.getMessage());
+            }
+        }
         List<Path> layerDirs = builder.unpacked(s.image.layers(), lease);
         Path tarDir = builder.newTempDir("run");
         try {
@@ -785,7 +791,7 @@ final class Build {
             try (OutputStream out = Files.newOutputStream(tar)) {
                 status = builder.runner().run(new RunStepExecutor.RunSpec(layerDirs, argv, env,
                         Optional.ofNullable(c.user()).orElse(""), cwd,
-                        network), out, (bytes, length, stderr) -> options.listener().output(step, bytes, length, stderr));
+                        network, mounts), out, (bytes, length, stderr) -> options.listener().output(step, bytes, length, stderr));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the changes of RUN at line " + run.line(), e);
             } catch (IllegalArgumentException | IllegalStateException | dev.stevedore.spi.ContainerBackendException e) {

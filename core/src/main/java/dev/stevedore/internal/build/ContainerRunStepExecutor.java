@@ -36,7 +36,8 @@ public final class ContainerRunStepExecutor implements RunStepExecutor, AutoClos
 
     /**
      * What the runtime creates in a root file system to mount over (its {@code /proc}, {@code /dev},
-     * {@code /sys} and the files it binds); when the command left them empty they are not changes of its own.
+     * {@code /sys} and the files it binds, and the targets of {@code RUN --mount}); when the command left
+     * them empty they are not changes of its own.
      */
     private static final Set<String> MOUNT_POINTS = Set.of("proc/", "dev/", "sys/", "etc/hosts", "etc/resolv.conf",
             "etc/hostname");
@@ -87,6 +88,7 @@ public final class ContainerRunStepExecutor implements RunStepExecutor, AutoClos
                 b.workingDir = spec.workingDir();
                 b.hostname = "buildkitsandbox";
                 b.network = spec.network().equals("host") ? ContainerConfig.Network.HOST : ContainerConfig.Network.NONE;
+                b.volumes.addAll(spec.mounts());
             });
             ImageConfig.Config image = ImageConfig.Config.EMPTY.withEnv(spec.env());
             Spec runtimeSpec = RuntimeSpecs.assemble(config, image, "the build step", view::readText, rootfs,
@@ -111,7 +113,9 @@ public final class ContainerRunStepExecutor implements RunStepExecutor, AutoClos
                 try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tar), 1 << 16)) {
                     snapshotter.writeChanges(snapshot.resolve("snapshot"), spec.layers(), out);
                 }
-                withoutMountPoints(tar, view, changes);
+                Set<String> mountPoints = new java.util.HashSet<>(MOUNT_POINTS);
+                spec.mounts().forEach(m -> mountPoints.add(m.target().substring(1) + "/"));
+                withoutMountPoints(tar, view, mountPoints, changes);
             }
             return status;
         } catch (IOException e) {
@@ -142,13 +146,14 @@ public final class ContainerRunStepExecutor implements RunStepExecutor, AutoClos
     }
 
     /** Copies the tar, leaving out the empty mount points the runtime made that the image did not have. */
-    private static void withoutMountPoints(Path tar, RootfsView image, OutputStream changes) throws IOException {
+    private static void withoutMountPoints(Path tar, RootfsView image, Set<String> mountPoints, OutputStream changes)
+            throws IOException {
         Set<String> names = new java.util.HashSet<>();
         Set<String> candidates = new java.util.HashSet<>();
         try (TarArchiveInputStream in = new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(tar), 1 << 16))) {
             for (TarArchiveEntry e; (e = in.getNextTarEntry()) != null;) {
                 names.add(e.getName());
-                if (MOUNT_POINTS.contains(e.getName()) && e.getSize() == 0
+                if (mountPoints.contains(e.getName()) && e.getSize() == 0
                         && image.lookup("/" + e.getName(), false).isEmpty()) {
                     candidates.add(e.getName());
                 }

@@ -120,6 +120,43 @@ public final class ImageBuilder {
                         .digest(c.toString().getBytes(StandardCharsets.UTF_8))))));
     }
 
+    /**
+     * The directory of a {@code RUN --mount=type=cache}, kept in the store by its id between builds;
+     * made on first use, owned and moded as the mount asks, and put in place whole (by a rename) so
+     * that builds running at once agree on it.
+     */
+    Path cacheMount(RunMounts.CacheDir cache) {
+        Path dir = store.root().resolve("build-cache").resolve("mounts").resolve(HexFormat.of().formatHex(
+                Digest.newMessageDigest(Digest.SHA256).digest(cache.id().getBytes(StandardCharsets.UTF_8))));
+        if (Files.isDirectory(dir)) {
+            return dir;
+        }
+        Path made = newTempDir("cache-mount");
+        try {
+            Files.createDirectories(dir.getParent());
+            Files.setPosixFilePermissions(made, java.nio.file.attribute.PosixFilePermissions.fromString(
+                    permissions(cache.mode())));
+            Files.setAttribute(made, "unix:uid", (int) cache.uid());
+            Files.setAttribute(made, "unix:gid", (int) cache.gid());
+            Files.move(made, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
+            deleteTree(made);
+        } catch (IOException e) {
+            deleteTree(made);
+            throw new UncheckedIOException("cannot make the cache mount '" + cache.id() + "' in '" + dir + "'", e);
+        }
+        return dir;
+    }
+
+    private static String permissions(int mode) {
+        StringBuilder s = new StringBuilder();
+        for (int shift = 6; shift >= 0; shift -= 3) {
+            int bits = mode >> shift;
+            s.append((bits & 4) != 0 ? 'r' : '-').append((bits & 2) != 0 ? 'w' : '-').append((bits & 1) != 0 ? 'x' : '-');
+        }
+        return s.toString();
+    }
+
     /** A new empty directory on the store's file system, so it can be renamed into the layer cache. */
     Path newTempDir(String purpose) {
         try {

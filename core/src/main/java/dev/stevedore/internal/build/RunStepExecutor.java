@@ -1,5 +1,6 @@
 package dev.stevedore.internal.build;
 
+import dev.stevedore.internal.engine.ContainerConfig;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,13 +20,15 @@ public interface RunStepExecutor {
      * @param user the user as USER gives it ({@code name}, {@code uid}, {@code name:group}...), empty for root
      * @param workingDir the working directory (created if missing)
      * @param network {@code none} or {@code host}
+     * @param mounts what {@code RUN --mount} adds: cache directories and tmpfs, whose content stays out of the layer
      */
     record RunSpec(List<Path> layers, List<String> argv, List<String> env, String user, String workingDir,
-            String network) {
+            String network, List<ContainerConfig.Volume> mounts) {
         public RunSpec {
             layers = List.copyOf(layers);
             argv = List.copyOf(argv);
             env = List.copyOf(env);
+            mounts = List.copyOf(mounts);
         }
     }
 
