@@ -355,9 +355,10 @@ class LinuxContainerTest {
         List<String> after = openDescriptors();
         List<String> added = new java.util.ArrayList<>(after);
         added.removeAll(descriptorsBefore);
-        // Spares are replaced meanwhile (new sockets and pipes): the numbers tell.
+        // Spares are replaced meanwhile (new sockets and pipes) and one may be in the making (its socket and
+        // pipe): the numbers tell, with that slack. A leak grows with the 25 containers measured.
         assertThat(after.size()).as("descriptors of this JVM, with these opened meanwhile: " + added)
-                .isLessThanOrEqualTo(descriptorsBefore.size());
+                .isLessThanOrEqualTo(descriptorsBefore.size() + 3);
         assertThat(zombieChildren()).as("children exited but not reaped").isEmpty();
     }
 
