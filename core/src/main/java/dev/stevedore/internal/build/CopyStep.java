@@ -35,6 +35,8 @@ final class CopyStep {
     private final Build.StageState stage;
     private final Instruction instruction;
     private final boolean add;
+    /** COPY --parents: each source keeps its path from the context (or image) root, or from a {@code /./} in it. */
+    private final boolean parents;
     private final List<String> sources;
     private final List<Heredoc> inline;
     private final String destination;
@@ -68,12 +70,11 @@ final class CopyStep {
             chmod = mode(c.chmod());
             checksum = Optional.empty();
             excludes = DockerIgnore.parse(String.join("\n", c.excludes()), "--exclude");
-            if (c.parents()) {
-                throw build.fail(i, "COPY --parents is not supported by this builder");
-            }
+            parents = c.parents();
         } else {
             Instruction.Add a = (Instruction.Add) i;
             add = true;
+            parents = false;
             sources = a.sources();
             inline = a.inlineSources();
             destination = a.destination();
@@ -265,11 +266,11 @@ final class CopyStep {
         }
         Optional<RootfsView.Entry> existing = view.lookup(dest, true);
         boolean existingDir = existing.isPresent() && existing.get().isDirectory();
-        if (count > 1 && !dirSyntax && !existingDir) {
+        if (count > 1 && !dirSyntax && !existingDir && !parents) {
             throw build.fail(instruction, "when " + keyword + " takes more than one file, the destination must be a directory and end with a / ('"
                     + destination + "' does not)");
         }
-        boolean intoDir = dirSyntax || existingDir || count > 1;
+        boolean intoDir = dirSyntax || existingDir || count > 1 || parents;
         String canonical = existingDir ? existing.get().path() : view.canonicalParent(dest);
         CopyPlan plan = new CopyPlan();
         for (Heredoc h : inline) {
@@ -284,13 +285,48 @@ final class CopyStep {
                     plan.add(new CopyPlan.PutFile(intoDir ? child(canonical, name) : canonical, 0600,
                             new CopyPlan.HostFile(download, () -> sha256(download))));
                 } else if (o instanceof Node n) {
-                    planNode(plan, ctx, n, canonical, intoDir, view);
+                    if (parents) {
+                        planNode(plan, ctx, n, keptTarget(canonical, sources.get(s), n.path()), false, view);
+                    } else {
+                        planNode(plan, ctx, n, canonical, intoDir, view);
+                    }
                 } else {
-                    planEntry(plan, fromSource.view(), (RootfsView.Entry) o, canonical, intoDir, view);
+                    RootfsView.Entry e = (RootfsView.Entry) o;
+                    if (parents) {
+                        planEntry(plan, fromSource.view(), e, keptTarget(canonical, sources.get(s),
+                                e.path().substring(1)), false, view);
+                    } else {
+                        planEntry(plan, fromSource.view(), e, canonical, intoDir, view);
+                    }
                 }
             }
         }
         return new Prepared(plan, view, owner, chmod, fromSource == null ? lineage : null);
+    }
+
+    private static String keptTarget(String destination, String source, String path) {
+        String kept = keptPath(source, path);
+        return kept.isEmpty() ? destination : child(destination, kept);
+    }
+
+    /**
+     * What COPY --parents keeps of a matched path (relative to the context or image root): all of it,
+     * or, as with rsync --relative, only what follows a {@code /./} in the source pattern.
+     */
+    static String keptPath(String source, String path) {
+        String s = source;
+        while (s.startsWith("/") || s.startsWith("./")) {
+            s = s.substring(s.startsWith("/") ? 1 : 2);
+        }
+        int pivot = s.indexOf("/./");
+        if (pivot < 0) {
+            return path;
+        }
+        String dropped = Build.normalizeAbsolute("/" + s.substring(0, pivot)).substring(1);
+        if (dropped.isEmpty() || path.equals(dropped)) {
+            return dropped.isEmpty() ? path : "";
+        }
+        return path.startsWith(dropped + "/") ? path.substring(dropped.length() + 1) : path;
     }
 
     /** Creates the planned files in a new directory, which {@link #write} turns into the layer. */

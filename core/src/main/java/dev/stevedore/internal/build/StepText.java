@@ -43,6 +43,9 @@ final class StepText {
             if (c.link()) {
                 flags.add("--link");
             }
+            if (c.parents()) {
+                flags.add("--parents");
+            }
             c.excludes().forEach(x -> flags.add("--exclude=" + x));
             return copy("COPY", flags, c.sources(), c.inlineSources(), c.destination());
         } else if (i instanceof Instruction.Add a) {

@@ -160,6 +160,31 @@ class ImageBuilderTest {
     }
 
     @Test
+    void copyParentsKeepsTheSourcesPathsOrWhatFollowsADotSlash() throws IOException {
+        Path ctx = context("""
+                FROM busybox
+                COPY --parents ./x/a.txt y/a.txt /parents/
+                COPY --parents x/./deep/*.txt /pivot
+                COPY --parents x/deep /tree/
+                COPY x/a.txt y/a.txt /plain/
+                """, "x/a.txt", "XA", "y/a.txt", "YA", "x/deep/b.txt", "B", "x/deep/c.txt", "C");
+        BuildResult r = f.build(ctx);
+        List<dev.stevedore.oci.image.Descriptor> layers = f.manifest(r).layers();
+        Map<String, Entry> parents = f.layer(layers.get(1));
+        assertThat(parents.get("parents/x/a.txt").content()).isEqualTo("XA");
+        assertThat(parents.get("parents/y/a.txt").content()).isEqualTo("YA");
+        assertThat(f.layer(layers.get(2))).as("only what follows /./").containsKeys("pivot/deep/b.txt",
+                "pivot/deep/c.txt").doesNotContainKey("pivot/x/");
+        assertThat(f.layer(layers.get(3))).as("a directory keeps its own name and parents")
+                .containsKeys("tree/x/deep/", "tree/x/deep/b.txt", "tree/x/deep/c.txt");
+        assertThat(f.layer(layers.get(4))).as("without --parents, one name").containsKey("plain/a.txt")
+                .doesNotContainKey("plain/x/");
+        assertThat(CopyStep.keptPath("./x/./y/*.txt", "x/y/a.txt")).isEqualTo("y/a.txt");
+        assertThat(CopyStep.keptPath("/x/./", "x")).isEmpty();
+        assertThat(CopyStep.keptPath("x/a.txt", "x/a.txt")).isEqualTo("x/a.txt");
+    }
+
+    @Test
     void copyWithSeveralSourcesNeedsADirectoryDestination() {
         Path ctx = context("FROM busybox\n\nCOPY a b /dest\n", "a", "1", "b", "2");
         assertThatThrownBy(() -> f.build(ctx)).isInstanceOf(DockerfileException.class)
