@@ -4,6 +4,7 @@ import dev.stevedore.internal.layer.RootfsView;
 import dev.stevedore.internal.build.ImageBuilder.ImageState;
 import dev.stevedore.internal.build.ImageBuilder.LayerRef;
 import dev.stevedore.internal.engine.ContainerConfig;
+import dev.stevedore.internal.engine.EngineCore;
 import dev.stevedore.internal.engine.ImageUsers;
 import dev.stevedore.internal.layer.LayerWriteOptions;
 import dev.stevedore.internal.store.ImageNotFoundException;
@@ -673,7 +674,7 @@ final class Build {
 
     BuildContext contextFiles() {
         if (contextFiles == null) {
-            contextFiles = contextScan != null ? ImageBuilder.joined(contextScan) : scanContext();
+            contextFiles = contextScan != null ? EngineCore.joined(contextScan) : scanContext();
         }
         return contextFiles;
     }

@@ -208,24 +208,9 @@ public final class ImageBuilder {
     private static final java.util.concurrent.ForkJoinPool FILE_IO = new java.util.concurrent.ForkJoinPool(
             Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
 
-    /** Starts work on the file-I/O threads; {@link #joined} gives its result or its failure. */
+    /** Starts work on the file-I/O threads; {@link dev.stevedore.internal.engine.EngineCore#joined} gives its result or its failure. */
     static <T> java.util.concurrent.CompletableFuture<T> inBackground(java.util.function.Supplier<T> work) {
         return java.util.concurrent.CompletableFuture.supplyAsync(work, FILE_IO);
-    }
-
-    /** @return the work's result; its failure as the work threw it */
-    static <T> T joined(java.util.concurrent.CompletableFuture<T> work) {
-        try {
-            return work.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw e;
-        }
     }
 
     /** Runs an action whose parallel streams use the file-I/O threads. */

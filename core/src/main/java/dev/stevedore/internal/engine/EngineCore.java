@@ -277,8 +277,12 @@ public final class EngineCore implements AutoCloseable {
         return new Host(backend, backendProblem, chosen, why[0]);
     }
 
-    /** @return the future's value; its failure as thrown by the work itself */
-    private static <T> T joined(CompletableFuture<T> work) {
+    /**
+     * @param work background work
+     * @param <T> its result's type
+     * @return the future's value; its failure as thrown by the work itself
+     */
+    public static <T> T joined(CompletableFuture<T> work) {
         try {
             return work.join();
         } catch (java.util.concurrent.CompletionException e) {
