@@ -95,15 +95,19 @@ public final class EngineCore implements AutoCloseable {
 
     private EngineCore(Path root, ContainerBackend backend, Snapshotter snapshotter, boolean startContainers) {
         this.root = root.toAbsolutePath().normalize();
-        AtomicInteger threads = new AtomicInteger();
-        this.io = Executors.newCachedThreadPool(r -> daemon(r, "stevedore-io-" + threads.incrementAndGet()));
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "stevedore-timer"));
-        this.cleaner = Executors.newSingleThreadExecutor(r -> daemon(r, "stevedore-cleanup"));
+        this.io = Executors.newCachedThreadPool(new Daemons("stevedore-io-", true));
+        this.timer = Executors.newSingleThreadScheduledExecutor(new Daemons("stevedore-timer", false));
+        this.cleaner = Executors.newSingleThreadExecutor(new Daemons("stevedore-cleanup", false));
         // On a fresh JVM, opening the store and looking up the backend on the class path are mostly class
         // loading, which two threads do faster than one.
         Path storeRoot = this.root;
-        CompletableFuture<ContentStore> storeOpening = CompletableFuture.supplyAsync(() -> ContentStore.open(storeRoot),
-                io);
+        Task<ContentStore> storeOpening = new Task<>() {
+            @Override
+            ContentStore compute() {
+                return ContentStore.open(storeRoot);
+            }
+        };
+        io.execute(storeOpening);
         // Nearly every command reads the image index soon: Jackson's start (its classes, then the first
         // document of a type) goes on meanwhile on another thread.
         io.execute(EngineCore::warmUpJson);
@@ -114,7 +118,7 @@ public final class EngineCore implements AutoCloseable {
         if (startContainers) {
             startContainers();
         }
-        this.store = joined(storeOpening);
+        this.store = joined(storeOpening.result);
         boolean rootUser = HostChecks.effectiveUid() == 0;
         ExtractOptions extract = rootUser ? ExtractOptions.defaults() : ExtractOptions.rootless();
         if (!rootUser) {
@@ -132,7 +136,7 @@ public final class EngineCore implements AutoCloseable {
             throw new UncheckedIOException("cannot create the engine's directories in '" + this.root + "'", e);
         }
         ProcessHandle self = ProcessHandle.current();
-        this.owner = self.pid() + " " + self.info().startInstant().map(Object::toString).orElse("?");
+        this.owner = self.pid() + " " + started(self);
         removeLeftovers();
         removeStalePortForwards();
     }
@@ -189,13 +193,25 @@ public final class EngineCore implements AutoCloseable {
                 return;
             }
             Path runDir = root.resolve("run");
-            runtimeOpening = hostLookup(true).thenApplyAsync(host -> {
-                if (host.backendProblem() != null) {
-                    throw new ContainerException("this host cannot run containers: " + host.backendProblem());
+            // One task looks the backend up (unless a lookup runs already) and opens it.
+            Task<ContainerRuntime> opening = new Task<>() {
+                @Override
+                ContainerRuntime compute() {
+                    Host host = host();
+                    if (host.backendProblem() != null) {
+                        throw new ContainerException("this host cannot run containers: " + host.backendProblem());
+                    }
+                    io.execute(new Runnable() {
+                        @Override
+                        public void run() {
+                            DefaultSeccomp.profile();
+                        }
+                    });
+                    return host.backend().open(runDir);
                 }
-                io.execute(DefaultSeccomp::profile);
-                return host.backend().open(runDir);
-            }, io);
+            };
+            runtimeOpening = opening.result;
+            io.execute(opening);
         }
     }
 
@@ -209,45 +225,31 @@ public final class EngineCore implements AutoCloseable {
             String snapshotterChoice) {}
 
     /**
-     * Looks the backend and snapshotter up once: found by a service loader, which reads every jar of
-     * the class path (tens of milliseconds in a fresh JVM), so not before something needs them.
-     *
-     * @param inBackground whether to look them up on another thread when no lookup has started
+     * Looks the backend and snapshotter up once, on the calling thread unless another one does already:
+     * found by a service loader, which reads every jar of the class path (tens of milliseconds in a
+     * fresh JVM), so not before something needs them.
      */
-    private CompletableFuture<Host> hostLookup(boolean inBackground) {
+    private Host host() {
         CompletableFuture<Host> lookup = hostLookup;
-        if (lookup != null) {
-            return lookup;
-        }
-        synchronized (hostLock) {
-            if (hostLookup != null) {
-                return hostLookup;
+        if (lookup == null) {
+            Task<Host> work = null;
+            synchronized (hostLock) {
+                if (hostLookup == null) {
+                    work = new Task<>() {
+                        @Override
+                        Host compute() {
+                            return lookUpHost();
+                        }
+                    };
+                    hostLookup = work.result;
+                }
+                lookup = hostLookup;
             }
-            lookup = new CompletableFuture<>();
-            hostLookup = lookup;
-        }
-        CompletableFuture<Host> result = lookup;
-        Runnable work = () -> {
-            try {
-                result.complete(lookUpHost());
-            } catch (RuntimeException | Error e) {
-                result.completeExceptionally(e);
-            }
-        };
-        if (inBackground) {
-            try {
-                io.execute(work);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            if (work != null) {
                 work.run();
             }
-        } else {
-            work.run();
         }
-        return result;
-    }
-
-    private Host host() {
-        return joined(hostLookup(false));
+        return joined(lookup);
     }
 
     private Host lookUpHost() {
@@ -307,10 +309,49 @@ public final class EngineCore implements AutoCloseable {
         }
     }
 
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
+    /**
+     * Work on the io threads whose outcome a future gives. The work on the first container's path is
+     * written as classes rather than lambdas: in a fresh JVM a lambda's first use makes its class at run
+     * time, which costs several times what loading a class from the jar does.
+     */
+    private abstract static class Task<T> implements Runnable {
+        final CompletableFuture<T> result = new CompletableFuture<>();
+
+        abstract T compute();
+
+        @Override
+        public final void run() {
+            try {
+                result.complete(compute());
+            } catch (RuntimeException | Error e) {
+                result.completeExceptionally(e);
+            }
+        }
+    }
+
+    /** Daemon threads of one pool: numbered, or one with the name as is. */
+    private static final class Daemons implements java.util.concurrent.ThreadFactory {
+        private final String name;
+        private final boolean numbered;
+        private final AtomicInteger count = new AtomicInteger();
+
+        Daemons(String name, boolean numbered) {
+            this.name = name;
+            this.numbered = numbered;
+        }
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, numbered ? name + count.incrementAndGet() : name);
+            t.setDaemon(true);
+            return t;
+        }
+    }
+
+    /** @return when a process started, as its owner file records it, or "?" when the system does not say */
+    private static String started(ProcessHandle process) {
+        Optional<java.time.Instant> start = process.info().startInstant();
+        return start.isPresent() ? start.get().toString() : "?";
     }
 
     private static Snapshotter chooseSnapshotter(Path stateDir, String[] why) {
@@ -560,7 +601,9 @@ public final class EngineCore implements AutoCloseable {
     private void removeLeftovers() {
         List<Path> dirs = new ArrayList<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(containersDir)) {
-            stream.forEach(dirs::add);
+            for (Path dir : stream) {
+                dirs.add(dir);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list '" + containersDir + "'", e);
         }
@@ -578,8 +621,7 @@ public final class EngineCore implements AutoCloseable {
         String[] parts = recorded.strip().split(" ", 2);
         try {
             Optional<ProcessHandle> ph = ProcessHandle.of(Long.parseLong(parts[0]));
-            return ph.isPresent() && ph.get().isAlive() && parts.length == 2
-                    && ph.get().info().startInstant().map(Object::toString).orElse("?").equals(parts[1]);
+            return ph.isPresent() && ph.get().isAlive() && parts.length == 2 && started(ph.get()).equals(parts[1]);
         } catch (NumberFormatException e) {
             return false;
         }
@@ -699,15 +741,18 @@ public final class EngineCore implements AutoCloseable {
         synchronized (pending) {
             pending[0]++;
         }
-        Runnable task = () -> {
-            try {
-                work.run();
-            } catch (RuntimeException e) {
-                log().log(Level.WARNING, "container cleanup failed: {0}", e.getMessage());
-            } finally {
-                synchronized (pending) {
-                    pending[0]--;
-                    pending.notifyAll();
+        Runnable task = new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    work.run();
+                } catch (RuntimeException e) {
+                    log().log(Level.WARNING, "container cleanup failed: {0}", e.getMessage());
+                } finally {
+                    synchronized (pending) {
+                        pending[0]--;
+                        pending.notifyAll();
+                    }
                 }
             }
         };

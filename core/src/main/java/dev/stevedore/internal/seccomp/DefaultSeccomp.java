@@ -74,7 +74,12 @@ public final class DefaultSeccomp {
                 continue;
             }
             // Names of other architectures are skipped, as libseccomp does for Docker.
-            List<String> names = rule.names().stream().filter(n -> table.number(n).isPresent()).toList();
+            List<String> names = new ArrayList<>(rule.names().size());
+            for (String name : rule.names()) {
+                if (table.numbers().containsKey(name)) {
+                    names.add(name);
+                }
+            }
             if (!names.isEmpty()) {
                 calls.add(new Seccomp.Syscall(names, rule.action(), rule.errnoRet(), rule.args(), null));
             }
@@ -164,8 +169,10 @@ public final class DefaultSeccomp {
                 if (excludes.archesOrEmpty().contains(arch)) {
                     return false;
                 }
-                if (excludes.capsOrEmpty().stream().anyMatch(capabilities::contains)) {
-                    return false;
+                for (String cap : excludes.capsOrEmpty()) {
+                    if (capabilities.contains(cap)) {
+                        return false;
+                    }
                 }
             }
             return true;

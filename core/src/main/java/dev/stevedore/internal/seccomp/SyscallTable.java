@@ -1,9 +1,7 @@
 package dev.stevedore.internal.seccomp;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -16,8 +14,16 @@ import java.util.OptionalInt;
  */
 public final class SyscallTable {
 
-    private static final SyscallTable X86_64 = load("amd64", "SCMP_ARCH_X86_64", 0xC000003E, "syscalls-x86_64.txt");
-    private static final SyscallTable AARCH64 = load("arm64", "SCMP_ARCH_AARCH64", 0xC00000B7, "syscalls-aarch64.txt");
+    private static final int AUDIT_ARCH_X86_64 = 0xC000003E;
+
+    /** Each table in a holder of its own: a container needs its host's only. */
+    private static final class X86 {
+        static final SyscallTable TABLE = load("amd64", "SCMP_ARCH_X86_64", AUDIT_ARCH_X86_64, "syscalls-x86_64.txt");
+    }
+
+    private static final class Arm {
+        static final SyscallTable TABLE = load("arm64", "SCMP_ARCH_AARCH64", 0xC00000B7, "syscalls-aarch64.txt");
+    }
 
     private final String arch;
     private final String seccompArch;
@@ -25,20 +31,20 @@ public final class SyscallTable {
     private final Map<String, Integer> numbers;
     private final int highest;
 
-    private SyscallTable(String arch, String seccompArch, int auditArch, Map<String, Integer> numbers) {
+    private SyscallTable(String arch, String seccompArch, int auditArch, Map<String, Integer> numbers, int highest) {
         this.arch = arch;
         this.seccompArch = seccompArch;
         this.auditArch = auditArch;
         this.numbers = Map.copyOf(numbers);
-        this.highest = numbers.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
+        this.highest = highest;
     }
 
     public static SyscallTable x86_64() {
-        return X86_64;
+        return X86.TABLE;
     }
 
     public static SyscallTable aarch64() {
-        return AARCH64;
+        return Arm.TABLE;
     }
 
     /**
@@ -48,8 +54,8 @@ public final class SyscallTable {
     public static SyscallTable host() {
         String arch = System.getProperty("os.arch");
         return switch (arch) {
-            case "amd64", "x86_64" -> X86_64;
-            case "aarch64", "arm64" -> AARCH64;
+            case "amd64", "x86_64" -> X86.TABLE;
+            case "aarch64", "arm64" -> Arm.TABLE;
             default -> throw new IllegalStateException("seccomp filters are supported on x86_64 and aarch64, not on '"
                     + arch + "'");
         };
@@ -72,7 +78,7 @@ public final class SyscallTable {
 
     /** @return whether calls with the x32 bit set are another ABI sharing this architecture value */
     public boolean hasX32Abi() {
-        return this == X86_64;
+        return auditArch == AUDIT_ARCH_X86_64;
     }
 
     /**
@@ -95,22 +101,44 @@ public final class SyscallTable {
     }
 
     private static SyscallTable load(String arch, String seccompArch, int auditArch, String resource) {
-        Map<String, Integer> numbers = new HashMap<>();
+        Map<String, Integer> numbers = new HashMap<>(512);
+        int highest = -1;
         try (InputStream in = SyscallTable.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException("resource " + resource + " is missing from the stevedore jar");
             }
-            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                if (line.isBlank() || line.startsWith("#")) {
+            // Parsed by hand: a regular expression per line was most of what loading the table cost in a
+            // fresh JVM, where the first container waits for it.
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            int lineNumber = 0;
+            for (int start = 0; start < text.length(); ) {
+                int end = text.indexOf('\n', start);
+                if (end < 0) {
+                    end = text.length();
+                }
+                lineNumber++;
+                String line = text.substring(start, end).strip();
+                start = end + 1;
+                if (line.isEmpty() || line.charAt(0) == '#') {
                     continue;
                 }
-                String[] parts = line.trim().split("\\s+");
-                numbers.put(parts[0], Integer.parseInt(parts[1]));
+                int space = line.indexOf(' ');
+                int number;
+                try {
+                    number = space < 0 ? -1 : Integer.parseInt(line.substring(space + 1).strip());
+                } catch (NumberFormatException e) {
+                    number = -1;
+                }
+                if (number < 0) {
+                    throw new IllegalStateException("resource " + resource + " line " + lineNumber
+                            + " is not a system call name and number: '" + line + "'");
+                }
+                numbers.put(line.substring(0, space), number);
+                highest = Math.max(highest, number);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read resource " + resource, e);
         }
-        return new SyscallTable(arch, seccompArch, auditArch, numbers);
+        return new SyscallTable(arch, seccompArch, auditArch, numbers, highest);
     }
 }

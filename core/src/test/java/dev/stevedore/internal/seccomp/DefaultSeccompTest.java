@@ -28,11 +28,15 @@ class DefaultSeccompTest {
         assertThat(x86.number("mseal")).hasValue(462);
         assertThat(x86.number("chown32")).as("a 32-bit x86 call").isEmpty();
         assertThat(x86.highest()).isEqualTo(469);
+        assertThat(x86.numbers()).as("every line of the resource but its comments").hasSize(382);
+        assertThat(x86.hasX32Abi()).isTrue();
         SyscallTable arm = SyscallTable.aarch64();
         assertThat(arm.arch()).isEqualTo("arm64");
         assertThat(arm.number("openat")).hasValue(56);
         assertThat(arm.number("mmap")).as("a __NR3264 alias").hasValue(222);
         assertThat(arm.number("open")).as("only openat on arm64").isEmpty();
+        assertThat(arm.numbers()).hasSize(326);
+        assertThat(arm.hasX32Abi()).isFalse();
         assertThat(SyscallTable.host()).isIn(x86, arm);
     }
 
