@@ -47,7 +47,11 @@ import java.util.regex.Pattern;
  */
 public final class EngineCore implements AutoCloseable {
 
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    /** In a holder of its own: compiling it is not for every engine's start to pay, only named containers'. */
+    private static final class Names {
+        static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    }
+
     private static final String OWNER_FILE = "owner";
 
     final Path root;
@@ -562,7 +566,7 @@ public final class EngineCore implements AutoCloseable {
     }
 
     private static String checkName(String name) {
-        if (!NAME.matcher(name).matches()) {
+        if (!Names.NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("container name \"" + name + "\" is invalid: use 1-64 letters, digits,"
                     + " '_', '.' or '-', starting with a letter or digit");
         }

@@ -187,12 +187,18 @@ public final class ImageOps {
             manifestDescriptor = platformManifest(name, descriptor);
         }
         Descriptor md = manifestDescriptor;
-        Image image = parsed.computeIfAbsent(md.digest(), d -> {
+        Digest d = md.digest();
+        Image image = parsed.get(d);
+        if (image == null) {
+            // Not computeIfAbsent, whose function would be a lambda made at run time on the first container's
+            // path; two threads may both parse the same documents, to equal results.
             Manifest manifest = OciJson.read(store.read(d), Manifest.class, "manifest " + d);
             ImageConfig config = OciJson.read(store.read(manifest.config().digest()), ImageConfig.class,
                     "config " + manifest.config().digest());
-            return Image.of(null, md, manifest, config);
-        });
+            Image loaded = Image.of(null, md, manifest, config);
+            Image raced = parsed.putIfAbsent(d, loaded);
+            image = raced != null ? raced : loaded;
+        }
         return Image.of(name, md, image.manifest(), image.config());
     }
 

@@ -272,7 +272,13 @@ public final class Instance {
     /** Starts the process with pipes and runs it to its end, then returns what it wrote. */
     ExecResult runToEnd() {
         begin();
-        Future<byte[]> err = engine.io.submit(() -> handle.stderr().readAllBytes());
+        // Classes rather than lambdas on the first container's path (see EngineCore.Task).
+        Future<byte[]> err = engine.io.submit(new java.util.concurrent.Callable<byte[]>() {
+            @Override
+            public byte[] call() throws IOException {
+                return handle.stderr().readAllBytes();
+            }
+        });
         feedStdin(handle.stdin(), config.stdin);
         ScheduledFuture<?> timeout = config.timeout == null ? null : engine.timer.schedule(() -> {
             killedByUs = true;
@@ -564,14 +570,17 @@ public final class Instance {
             network.removing();
         }
         Path moved = engine.moveToTrash(dir);
-        engine.background(() -> {
-            try {
-                handle.delete();
-            } finally {
+        engine.background(new Runnable() {
+            @Override
+            public void run() {
                 try {
-                    Networking.release(network);
+                    handle.delete();
                 } finally {
-                    engine.release(moved);
+                    try {
+                        Networking.release(network);
+                    } finally {
+                        engine.release(moved);
+                    }
                 }
             }
         });

@@ -145,7 +145,9 @@ public final class RuntimeSpecs {
         }
         merged.putIfAbsent("HOME", home);
         List<String> env = new ArrayList<>();
-        merged.forEach((k, v) -> env.add(k + "=" + v));
+        for (Map.Entry<String, String> e : merged.entrySet()) {
+            env.add(e.getKey() + "=" + e.getValue());
+        }
         return env;
     }
 

@@ -37,7 +37,14 @@ final class StoredImage {
      * path. A whiteout (a 0/0 character device in the unpacked layer) hides lower ones.
      */
     Optional<String> read(String absolutePath) {
-        return files.computeIfAbsent(absolutePath, this::readFromLayers);
+        // Not computeIfAbsent: its function would be a lambda made at run time on the first container's path.
+        Optional<String> known = files.get(absolutePath);
+        if (known != null) {
+            return known;
+        }
+        Optional<String> read = readFromLayers(absolutePath);
+        Optional<String> raced = files.putIfAbsent(absolutePath, read);
+        return raced != null ? raced : read;
     }
 
     private Optional<String> readFromLayers(String absolutePath) {

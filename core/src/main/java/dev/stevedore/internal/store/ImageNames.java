@@ -75,9 +75,12 @@ public final class ImageNames {
 
     /** @return every entry of {@code index.json}, named or not, in file order */
     public List<NamedImage> list() {
-        return index().manifests().stream()
-                .map(d -> new NamedImage(d.annotations().get(Annotations.REF_NAME), d))
-                .collect(Collectors.toList());
+        List<Descriptor> manifests = index().manifests();
+        List<NamedImage> images = new ArrayList<>(manifests.size());
+        for (Descriptor d : manifests) {
+            images.add(new NamedImage(d.annotations().get(Annotations.REF_NAME), d));
+        }
+        return images;
     }
 
     /**
