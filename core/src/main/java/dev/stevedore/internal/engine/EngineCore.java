@@ -102,16 +102,6 @@ public final class EngineCore implements AutoCloseable {
         this.io = Executors.newCachedThreadPool(new Daemons("stevedore-io-", true));
         this.timer = Executors.newSingleThreadScheduledExecutor(new Daemons("stevedore-timer", false));
         this.cleaner = Executors.newSingleThreadExecutor(new Daemons("stevedore-cleanup", false));
-        // On a fresh JVM, opening the store and looking up the backend on the class path are mostly class
-        // loading, which two threads do faster than one.
-        Path storeRoot = this.root;
-        Task<ContentStore> storeOpening = new Task<>() {
-            @Override
-            ContentStore compute() {
-                return ContentStore.open(storeRoot);
-            }
-        };
-        io.execute(storeOpening);
         // Nearly every command reads the image index soon: Jackson's start (its classes, then the first
         // document of a type) goes on meanwhile on another thread.
         io.execute(EngineCore::warmUpJson);
@@ -119,10 +109,13 @@ public final class EngineCore implements AutoCloseable {
         this.givenSnapshotter = snapshotter;
         this.containersDir = this.root.resolve("containers");
         this.volumesDir = this.root.resolve("volumes");
+        // On a fresh JVM, opening the store and looking up the backend on the class path are mostly class
+        // loading, which two threads do faster than one: the lookup goes on on an io thread meanwhile. The
+        // store opens on this one, which has nothing else to do until it is open.
         if (startContainers) {
             startContainers();
         }
-        this.store = joined(storeOpening.result);
+        this.store = ContentStore.open(this.root);
         boolean rootUser = HostChecks.effectiveUid() == 0;
         ExtractOptions extract = rootUser ? ExtractOptions.defaults() : ExtractOptions.rootless();
         if (!rootUser) {
