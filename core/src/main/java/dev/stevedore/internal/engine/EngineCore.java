@@ -104,9 +104,9 @@ public final class EngineCore implements AutoCloseable {
         Path storeRoot = this.root;
         CompletableFuture<ContentStore> storeOpening = CompletableFuture.supplyAsync(() -> ContentStore.open(storeRoot),
                 io);
-        // Nearly every command reads the image index soon: Jackson's start (its classes, then the first
-        // document of a type) goes on meanwhile on another thread.
-        io.execute(EngineCore::warmUpJson);
+        // Nearly every command reads the image index soon, then a manifest and a config: their JSON mappings
+        // (annotations read by reflection, the parser's classes) are made meanwhile on another thread.
+        io.execute(() -> OciJson.prepare(Index.class, Manifest.class, ImageConfig.class));
         this.givenBackend = backend;
         this.givenSnapshotter = snapshotter;
         this.containersDir = this.root.resolve("containers");
@@ -293,17 +293,6 @@ public final class EngineCore implements AutoCloseable {
                 throw error;
             }
             throw e;
-        }
-    }
-
-    /**
-     * Starts Jackson and makes its readers of the documents nearly every command reads first: the index,
-     * then an image's manifest and config. Jackson builds a reader for a type once, by reflection, which is
-     * what its first document of the type costs.
-     */
-    private static void warmUpJson() {
-        for (Class<?> type : List.of(Index.class, Manifest.class, ImageConfig.class)) {
-            OciJson.mapper().readerFor(type);
         }
     }
 
