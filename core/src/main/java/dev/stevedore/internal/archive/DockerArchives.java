@@ -1,6 +1,5 @@
 package dev.stevedore.internal.archive;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stevedore.image.ImageReference;
 import dev.stevedore.internal.layer.LayerCompression;
 import dev.stevedore.internal.store.ContentStore;
@@ -164,7 +163,8 @@ public final class DockerArchives {
         }
         Tars.directory(tar, id + "/");
         Tars.file(tar, id + "/VERSION", "1.0".getBytes(StandardCharsets.US_ASCII));
-        ObjectNode json = OciJson.mapper().createObjectNode().put("id", id);
+        Map<String, String> json = new LinkedHashMap<>();
+        json.put("id", id);
         if (parent != null) {
             json.put("parent", parent);
         }

@@ -102,9 +102,14 @@ public final class EngineCore implements AutoCloseable {
         this.io = Executors.newCachedThreadPool(new Daemons("stevedore-io-", true));
         this.timer = Executors.newSingleThreadScheduledExecutor(new Daemons("stevedore-timer", false));
         this.cleaner = Executors.newSingleThreadExecutor(new Daemons("stevedore-cleanup", false));
-        // Nearly every command reads the image index soon: Jackson's start (its classes, then the first
-        // document of a type) goes on meanwhile on another thread.
-        io.execute(EngineCore::warmUpJson);
+        // Nearly every command reads the image index soon, then a manifest and a config: their JSON mappings
+        // (annotations read by reflection, the parser's classes) are made meanwhile on another thread.
+        io.execute(new Runnable() {
+            @Override
+            public void run() {
+                OciJson.prepare(Index.class, Manifest.class, ImageConfig.class);
+            }
+        });
         this.givenBackend = backend;
         this.givenSnapshotter = snapshotter;
         this.containersDir = this.root.resolve("containers");
@@ -292,17 +297,6 @@ public final class EngineCore implements AutoCloseable {
                 throw error;
             }
             throw e;
-        }
-    }
-
-    /**
-     * Starts Jackson and makes its readers of the documents nearly every command reads first: the index,
-     * then an image's manifest and config. Jackson builds a reader for a type once, by reflection, which is
-     * what its first document of the type costs.
-     */
-    private static void warmUpJson() {
-        for (Class<?> type : List.of(Index.class, Manifest.class, ImageConfig.class)) {
-            OciJson.mapper().readerFor(type);
         }
     }
 

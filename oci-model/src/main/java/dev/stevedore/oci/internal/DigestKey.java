@@ -12,6 +12,15 @@ import dev.stevedore.oci.OciFormatException;
 public final class DigestKey extends KeyDeserializer {
     @Override
     public Object deserializeKey(String key, DeserializationContext ctxt) {
+        return parse(key);
+    }
+
+    /**
+     * @param key a map key
+     * @return the digest it is
+     * @throws OciFormatException relative to the map when the key is not a valid digest
+     */
+    public static Digest parse(String key) {
         String problem = Digest.problem(key);
         if (problem != null) {
             throw OciFormatException.field("", "key \"" + key + "\" is not a valid digest: " + problem);

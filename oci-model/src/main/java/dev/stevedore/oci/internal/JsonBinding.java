@@ -1,0 +1,976 @@
+package dev.stevedore.oci.internal;
+
+import com.fasterxml.jackson.annotation.JsonAnySetter;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.annotation.Nulls;
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import dev.stevedore.oci.OciFormatException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Reads and writes the model's documents by the Jackson annotations they carry, on jackson-core's
+ * streaming parser and generator.
+ *
+ * <p>jackson-databind reads those annotations the same way, but building its mapper and its
+ * deserializers costs a fresh JVM well over 100 ms of CPU, which a command line or the first
+ * container of a program pays in full. This covers what the model uses and nothing more: records
+ * (a property per component, unknown fields kept in the {@code @JsonAnySetter} component),
+ * types made from and written as one string ({@code @JsonCreator} and {@code @JsonValue}), a
+ * record delegating to its one component, lists, sets, maps, and the {@link KeySet} and
+ * {@link DigestKey} mappings. A type outside that is a programming error, refused when first used.
+ *
+ * <p>Reading is strict, as the OCI specs ask: a string is never taken for a number or the other
+ * way round, a primitive may not be null or missing unless it says
+ * {@code @JsonSetter(nulls = AS_EMPTY)}, duplicate keys and trailing content are refused, and every
+ * refusal is an {@link OciFormatException} naming the JSON path.
+ */
+public final class JsonBinding {
+
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+
+    private static final Map<Type, Binding> BINDINGS = new ConcurrentHashMap<>();
+
+    private JsonBinding() {
+    }
+
+    /**
+     * Reads and validates a document.
+     *
+     * @param json the document's bytes
+     * @param type the document type
+     * @param root the name of the document in error messages, such as {@code manifest}
+     * @param <T> the document type
+     * @return the document
+     * @throws OciFormatException when the JSON is malformed or violates the spec
+     */
+    public static <T> T read(byte[] json, Class<T> type, String root) {
+        Binding binding = of(type);
+        JsonParser parser;
+        try {
+            parser = FACTORY.createParser(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Input in = new Input(parser, root);
+        try (parser) {
+            JsonToken first = parser.nextToken();
+            if (first == null) {
+                throw in.fail("the document ends too early" + at(parser.currentTokenLocation()) + ": the JSON is truncated");
+            }
+            if (first == JsonToken.VALUE_NULL) {
+                throw in.fail("expected a document, got null");
+            }
+            Object value = binding.read(in);
+            if (parser.nextToken() != null) {
+                throw in.fail("unexpected content after the end of the document" + at(parser.currentTokenLocation()));
+            }
+            return type.cast(value);
+        } catch (StreamReadException e) {
+            if (e instanceof JsonEOFException || e.getOriginalMessage().startsWith("Unexpected end-of-input")) {
+                throw in.fail("the document ends too early" + at(e.getLocation()) + ": the JSON is truncated", e);
+            }
+            throw in.fail("invalid JSON" + at(e.getLocation()) + ": " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Writes a document, or maps and lists of documents and JSON values.
+     *
+     * @param value the document
+     * @param pretty whether to indent it for people to read
+     * @return its JSON bytes, UTF-8
+     */
+    public static byte[] write(Object value, boolean pretty) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
+        try (JsonGenerator out = FACTORY.createGenerator(bytes, JsonEncoding.UTF8)) {
+            if (pretty) {
+                out.setPrettyPrinter(new DefaultPrettyPrinter());
+            }
+            // As a value of unknown type: a document, or free-form maps and lists of them.
+            Natural.INSTANCE.write(out, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Makes ready the mapping of some types, so that a later first read does not pay for it.
+     *
+     * @param types the document types
+     */
+    public static void prepare(Class<?>... types) {
+        for (Class<?> type : types) {
+            of(type).prepare();
+        }
+    }
+
+    private static String at(JsonLocation location) {
+        return location == null ? "" : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+    }
+
+    private static Binding of(Type type) {
+        Binding known = BINDINGS.get(type);
+        if (known != null) {
+            return known;
+        }
+        // Not computeIfAbsent: a record's binding is made without its components' (they are
+        // resolved on first use), but a collection's is made from its element's, which would
+        // recurse into the map's own computation.
+        Binding made = make(type);
+        Binding raced = BINDINGS.putIfAbsent(type, made);
+        return raced == null ? made : raced;
+    }
+
+    private static Binding make(Type type) {
+        if (type instanceof ParameterizedType p && p.getRawType() instanceof Class<?> raw) {
+            Type[] arguments = p.getActualTypeArguments();
+            if (raw == List.class || raw == Collection.class) {
+                return new ListOf(of(arguments[0]), false);
+            }
+            if (raw == Set.class) {
+                return new ListOf(of(arguments[0]), true);
+            }
+            if (raw == Map.class && arguments[0] == String.class) {
+                return new MapOf(key -> key, of(arguments[1]));
+            }
+        }
+        if (type instanceof Class<?> c) {
+            Binding scalar = Scalar.forClass(c);
+            if (scalar != null) {
+                return scalar;
+            }
+            if (c.isRecord()) {
+                Constructor<?> delegating = delegatingConstructor(c);
+                return delegating != null ? new Delegating(c, delegating) : new RecordOf(c);
+            }
+            Method creator = stringCreator(c);
+            Method value = stringValue(c);
+            if (creator != null && value != null) {
+                return new StringValued(creator, value);
+            }
+        }
+        throw new IllegalArgumentException("no JSON mapping for " + type.getTypeName()
+                + ": the model's types are records, string-valued types, lists, sets and maps");
+    }
+
+    private static Constructor<?> delegatingConstructor(Class<?> record) {
+        for (Constructor<?> constructor : record.getDeclaredConstructors()) {
+            JsonCreator creator = constructor.getAnnotation(JsonCreator.class);
+            if (creator != null && creator.mode() == JsonCreator.Mode.DELEGATING) {
+                return accessible(constructor);
+            }
+        }
+        return null;
+    }
+
+    private static Method stringCreator(Class<?> c) {
+        for (Method m : c.getDeclaredMethods()) {
+            if (Modifier.isStatic(m.getModifiers()) && m.isAnnotationPresent(JsonCreator.class)
+                    && m.getParameterCount() == 1 && m.getParameterTypes()[0] == String.class) {
+                return accessible(m);
+            }
+        }
+        return null;
+    }
+
+    private static Method stringValue(Class<?> c) {
+        for (Method m : c.getMethods()) {
+            if (m.isAnnotationPresent(JsonValue.class) && m.getParameterCount() == 0 && m.getReturnType() == String.class) {
+                return accessible(m);
+            }
+        }
+        return null;
+    }
+
+    private static <T extends java.lang.reflect.AccessibleObject> T accessible(T member) {
+        member.setAccessible(true);
+        return member;
+    }
+
+    /** A parser and the JSON path of the value it is on, for messages. */
+    private static final class Input {
+        final JsonParser parser;
+        private final String root;
+        private final List<Object> path = new ArrayList<>();
+
+        Input(JsonParser parser, String root) {
+            this.parser = parser;
+            this.root = root;
+        }
+
+        /** A failure leaves the path where it happened, so only a value read whole leaves it. */
+        void enter(Object fieldOrIndex) {
+            path.add(fieldOrIndex);
+        }
+
+        void leave() {
+            path.remove(path.size() - 1);
+        }
+
+        String path() {
+            StringBuilder b = new StringBuilder(root);
+            for (Object segment : path) {
+                if (segment instanceof Integer index) {
+                    b.append('[').append(index).append(']');
+                } else {
+                    b.append('.').append(segment);
+                }
+            }
+            return b.toString();
+        }
+
+        OciFormatException fail(String problem) {
+            return new OciFormatException(path(), problem);
+        }
+
+        OciFormatException fail(String problem, Throwable cause) {
+            OciFormatException e = fail(problem);
+            e.initCause(cause);
+            return e;
+        }
+
+        OciFormatException mismatch(String kind) throws IOException {
+            return fail("expected " + kind + ", got " + describe(parser));
+        }
+
+        /**
+         * @return whether the current value starts with {@code token}; false when it is JSON null
+         * @throws OciFormatException when it is some other value
+         */
+        boolean starts(JsonToken token, String kind) throws IOException {
+            JsonToken current = parser.currentToken();
+            if (current == JsonToken.VALUE_NULL) {
+                return false;
+            }
+            if (current != token) {
+                throw mismatch(kind);
+            }
+            return true;
+        }
+
+        /** A problem that a constructor or creator reported about the value being read, or one of its fields. */
+        OciFormatException refused(Throwable problem) {
+            if (problem instanceof OciFormatException e) {
+                String field = e.path();
+                String at = path();
+                String full = field.isEmpty() || field.startsWith("[") ? at + field : at + "." + field;
+                return fail(e, new OciFormatException(full, e.problem()));
+            }
+            if (problem instanceof IllegalArgumentException e) {
+                return fail(e, fail(e.getMessage()));
+            }
+            if (problem instanceof RuntimeException e) {
+                throw e;
+            }
+            if (problem instanceof Error e) {
+                throw e;
+            }
+            return fail(problem, fail(String.valueOf(problem)));
+        }
+
+        private static OciFormatException fail(Throwable cause, OciFormatException e) {
+            e.initCause(cause);
+            return e;
+        }
+
+        Object construct(Constructor<?> constructor, Object... arguments) {
+            try {
+                return constructor.newInstance(arguments);
+            } catch (InvocationTargetException e) {
+                throw refused(e.getCause());
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot make a " + constructor.getDeclaringClass().getName(), e);
+            }
+        }
+
+        private static String describe(JsonParser parser) throws IOException {
+            return switch (parser.currentToken()) {
+                case VALUE_STRING -> {
+                    String text = parser.getText();
+                    yield "the string \"" + (text.length() > 60 ? text.substring(0, 60) + "..." : text) + "\"";
+                }
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "the number " + parser.getText();
+                case VALUE_TRUE -> "true";
+                case VALUE_FALSE -> "false";
+                case VALUE_NULL -> "null";
+                case START_ARRAY -> "an array";
+                default -> "an object";
+            };
+        }
+    }
+
+    private static void writeOrNull(Binding binding, JsonGenerator out, Object value) throws IOException {
+        if (value == null) {
+            out.writeNull();
+        } else {
+            binding.write(out, value);
+        }
+    }
+
+    /** How one Java type is read and written. */
+    private interface Binding {
+        /** Reads the value whose first token is the parser's current one; JSON null reads as null. */
+        Object read(Input in) throws IOException;
+
+        void write(JsonGenerator out, Object value) throws IOException;
+
+        /** @return what a value looks like in JSON, for "expected ..." messages */
+        String kind();
+
+        /** @return whether a non-null value counts as empty for {@code JsonInclude.Include.NON_EMPTY} */
+        default boolean isEmpty(Object value) {
+            return false;
+        }
+
+        /** Resolves what first use would, such as a record's components. */
+        default void prepare() {
+        }
+    }
+
+    /** The JSON scalars; JSON null reads as null, and a primitive's null is its property's business. */
+    private enum Scalar implements Binding {
+        STRING("a string"), BOOLEAN("a boolean"), INT("an integer"), LONG("an integer");
+
+        private final String kind;
+
+        Scalar(String kind) {
+            this.kind = kind;
+        }
+
+        static Binding forClass(Class<?> c) {
+            if (c == String.class) {
+                return STRING;
+            }
+            if (c == boolean.class || c == Boolean.class) {
+                return BOOLEAN;
+            }
+            if (c == int.class || c == Integer.class) {
+                return INT;
+            }
+            if (c == long.class || c == Long.class) {
+                return LONG;
+            }
+            return c == Object.class ? Natural.INSTANCE : null;
+        }
+
+        @Override
+        public Object read(Input in) throws IOException {
+            JsonToken token = in.parser.currentToken();
+            if (token == JsonToken.VALUE_NULL) {
+                return null;
+            }
+            Object value = switch (this) {
+                case STRING -> token == JsonToken.VALUE_STRING ? in.parser.getText() : null;
+                case BOOLEAN -> token == JsonToken.VALUE_TRUE ? Boolean.TRUE : token == JsonToken.VALUE_FALSE ? Boolean.FALSE : null;
+                case INT, LONG -> token == JsonToken.VALUE_NUMBER_INT ? integer(in) : null;
+            };
+            if (value == null) {
+                throw in.mismatch(kind);
+            }
+            return value;
+        }
+
+        private Object integer(Input in) throws IOException {
+            try {
+                return this == INT ? (Object) in.parser.getIntValue() : (Object) in.parser.getLongValue();
+            } catch (InputCoercionException e) {
+                throw in.fail("the number " + in.parser.getText() + " is out of range for a "
+                        + (this == INT ? 32 : 64) + "-bit integer", e);
+            }
+        }
+
+        @Override
+        public void write(JsonGenerator out, Object value) throws IOException {
+            switch (this) {
+                case STRING -> out.writeString((String) value);
+                case BOOLEAN -> out.writeBoolean((Boolean) value);
+                case INT, LONG -> out.writeNumber(((Number) value).longValue());
+            }
+        }
+
+        @Override
+        public String kind() {
+            return kind;
+        }
+
+        @Override
+        public boolean isEmpty(Object value) {
+            return this == STRING && ((String) value).isEmpty();
+        }
+    }
+
+    /** Any JSON, as jackson-databind reads into {@code Object}: maps, lists, strings, numbers, booleans, null. */
+    private static final class Natural implements Binding {
+        static final Natural INSTANCE = new Natural();
+
+        @Override
+        public Object read(Input in) throws IOException {
+            JsonParser p = in.parser;
+            switch (p.currentToken()) {
+                case START_OBJECT -> {
+                    Map<String, Object> map = new LinkedHashMap<>();
+                    for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+                        p.nextToken();
+                        in.enter(name);
+                        map.put(name, read(in));
+                        in.leave();
+                    }
+                    return map;
+                }
+                case START_ARRAY -> {
+                    List<Object> list = new ArrayList<>();
+                    for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
+                        in.enter(i);
+                        list.add(read(in));
+                        in.leave();
+                    }
+                    return list;
+                }
+                case VALUE_STRING -> {
+                    return p.getText();
+                }
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
+                    return p.getNumberValue();
+                }
+                case VALUE_TRUE -> {
+                    return Boolean.TRUE;
+                }
+                case VALUE_FALSE -> {
+                    return Boolean.FALSE;
+                }
+                default -> {
+                    return null;
+                }
+            }
+        }
+
+        @Override
+        public void write(JsonGenerator out, Object value) throws IOException {
+            if (value == null) {
+                out.writeNull();
+            } else if (value instanceof String s) {
+                out.writeString(s);
+            } else if (value instanceof Boolean b) {
+                out.writeBoolean(b);
+            } else if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+                out.writeNumber(((Number) value).longValue());
+            } else if (value instanceof Double d) {
+                out.writeNumber(d);
+            } else if (value instanceof Float f) {
+                out.writeNumber(f);
+            } else if (value instanceof BigInteger i) {
+                out.writeNumber(i);
+            } else if (value instanceof BigDecimal d) {
+                out.writeNumber(d);
+            } else if (value instanceof Map<?, ?> map) {
+                out.writeStartObject();
+                for (Map.Entry<?, ?> e : map.entrySet()) {
+                    out.writeFieldName(String.valueOf(e.getKey()));
+                    write(out, e.getValue());
+                }
+                out.writeEndObject();
+            } else if (value instanceof Collection<?> list) {
+                out.writeStartArray();
+                for (Object element : list) {
+                    write(out, element);
+                }
+                out.writeEndArray();
+            } else {
+                Binding binding = JsonBinding.of(value.getClass());
+                if (binding == INSTANCE) {
+                    throw new IllegalArgumentException("no JSON mapping for a bare java.lang.Object");
+                }
+                binding.write(out, value);
+            }
+        }
+
+        @Override
+        public String kind() {
+            return "any value";
+        }
+    }
+
+    /** A list, or a set keeping document order. */
+    private record ListOf(Binding element, boolean set) implements Binding {
+        @Override
+        public Object read(Input in) throws IOException {
+            if (!in.starts(JsonToken.START_ARRAY, kind())) {
+                return null;
+            }
+            JsonParser p = in.parser;
+            Collection<Object> values = set ? new LinkedHashSet<>() : new ArrayList<>();
+            for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
+                in.enter(i);
+                values.add(element.read(in));
+                in.leave();
+            }
+            return values;
+        }
+
+        @Override
+        public void write(JsonGenerator out, Object value) throws IOException {
+            out.writeStartArray();
+            for (Object e : (Collection<?>) value) {
+                writeOrNull(element, out, e);
+            }
+            out.writeEndArray();
+        }
+
+        @Override
+        public String kind() {
+            return "an array";
+        }
+
+        @Override
+        public void prepare() {
+            element.prepare();
+        }
+
+        @Override
+        public boolean isEmpty(Object value) {
+            return ((Collection<?>) value).isEmpty();
+        }
+    }
+
+    /** A JSON object read as a map, its keys made by a function that may refuse them. */
+    private record MapOf(Function<String, Object> key, Binding value) implements Binding {
+        @Override
+        public Object read(Input in) throws IOException {
+            if (!in.starts(JsonToken.START_OBJECT, kind())) {
+                return null;
+            }
+            JsonParser p = in.parser;
+            Map<Object, Object> map = new LinkedHashMap<>();
+            for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+                Object k;
+                try {
+                    k = key.apply(name);
+                } catch (IllegalArgumentException e) {
+                    throw in.refused(e);
+                }
+                p.nextToken();
+                in.enter(name);
+                map.put(k, value.read(in));
+                in.leave();
+            }
+            return map;
+        }
+
+        @Override
+        public void write(JsonGenerator out, Object map) throws IOException {
+            out.writeStartObject();
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) map).entrySet()) {
+                out.writeFieldName(e.getKey().toString());
+                writeOrNull(value, out, e.getValue());
+            }
+            out.writeEndObject();
+        }
+
+        @Override
+        public String kind() {
+            return "an object";
+        }
+
+        @Override
+        public boolean isEmpty(Object value) {
+            return ((Map<?, ?>) value).isEmpty();
+        }
+
+        @Override
+        public void prepare() {
+            value.prepare();
+        }
+    }
+
+    /** Go's {@code map[string]struct{}}: see {@link KeySet}. */
+    private static final class KeySetOf implements Binding {
+        static final KeySetOf INSTANCE = new KeySetOf();
+
+        @Override
+        public Object read(Input in) throws IOException {
+            if (in.parser.currentToken() == JsonToken.VALUE_NULL) {
+                return null;
+            }
+            try {
+                return KeySet.read(in.parser);
+            } catch (OciFormatException e) {
+                throw in.refused(e);
+            }
+        }
+
+        @Override
+        public void write(JsonGenerator out, Object value) throws IOException {
+            @SuppressWarnings("unchecked")
+            Set<String> keys = (Set<String>) value;
+            KeySet.write(keys, out);
+        }
+
+        @Override
+        public String kind() {
+            return "an object";
+        }
+
+        @Override
+        public boolean isEmpty(Object value) {
+            return ((Set<?>) value).isEmpty();
+        }
+    }
+
+    /** A type made from one string by a {@code @JsonCreator} factory and written as its {@code @JsonValue}. */
+    private record StringValued(Method creator, Method value) implements Binding {
+        @Override
+        public Object read(Input in) throws IOException {
+            if (!in.starts(JsonToken.VALUE_STRING, kind())) {
+                return null;
+            }
+            try {
+                return creator.invoke(null, in.parser.getText());
+            } catch (InvocationTargetException e) {
+                throw in.refused(e.getCause());
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void write(JsonGenerator out, Object v) throws IOException {
+            try {
+                out.writeString((String) value.invoke(v));
+            } catch (InvocationTargetException | IllegalAccessException e) {
+                throw new IllegalStateException("cannot write " + v.getClass().getName() + " as JSON", e);
+            }
+        }
+
+        @Override
+        public String kind() {
+            return "a string";
+        }
+    }
+
+    /** A record that is, in JSON, its one component, as {@code @JsonCreator(mode = DELEGATING)} says. */
+    private static final class Delegating implements Binding {
+        private final Constructor<?> constructor;
+        private final Field component;
+        private final Binding delegate;
+
+        Delegating(Class<?> record, Constructor<?> constructor) {
+            RecordComponent only = record.getRecordComponents()[0];
+            this.constructor = constructor;
+            this.component = field(record, only);
+            this.delegate = of(only.getGenericType());
+        }
+
+        @Override
+        public Object read(Input in) throws IOException {
+            return in.construct(constructor, delegate.read(in));
+        }
+
+        @Override
+        public void write(JsonGenerator out, Object value) throws IOException {
+            delegate.write(out, get(component, value));
+        }
+
+        @Override
+        public String kind() {
+            return delegate.kind();
+        }
+
+        @Override
+        public void prepare() {
+            delegate.prepare();
+        }
+    }
+
+    private static Field field(Class<?> record, RecordComponent component) {
+        try {
+            return accessible(record.getDeclaredField(component.getName()));
+        } catch (NoSuchFieldException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Object get(Field field, Object owner) {
+        try {
+            return field.get(owner);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Which values a property writes, as {@code @JsonInclude} says. */
+    private enum Inclusion {
+        ALWAYS, NON_NULL, NON_EMPTY, NON_DEFAULT, CUSTOM;
+
+        static Inclusion of(JsonInclude.Include include) {
+            return switch (include) {
+                case ALWAYS -> ALWAYS;
+                case NON_EMPTY -> NON_EMPTY;
+                case NON_DEFAULT -> NON_DEFAULT;
+                case CUSTOM -> CUSTOM;
+                default -> NON_NULL;
+            };
+        }
+    }
+
+    /** One record component as a JSON property. */
+    private static final class Property {
+        final String name;
+        final int index;
+        final Field field;
+        final Class<?> primitive;
+        final boolean nullsAsEmpty;
+        final Inclusion inclusion;
+        final Object filter;
+        private final Type type;
+        private final Binding fixed;
+        private Binding binding;
+
+        /** The annotations are read from the field: Jackson's do not target record components. */
+        Property(RecordComponent component, int index, Field field, JsonInclude classInclude) {
+            JsonProperty named = field.getAnnotation(JsonProperty.class);
+            this.name = named != null && !named.value().isEmpty() ? named.value() : component.getName();
+            this.index = index;
+            this.field = field;
+            this.type = component.getGenericType();
+            this.primitive = component.getType().isPrimitive() ? component.getType() : null;
+            JsonSetter setter = field.getAnnotation(JsonSetter.class);
+            this.nullsAsEmpty = setter != null && setter.nulls() == Nulls.AS_EMPTY;
+            JsonInclude include = field.getAnnotation(JsonInclude.class);
+            if (include == null || include.value() == JsonInclude.Include.USE_DEFAULTS) {
+                include = classInclude;
+            }
+            this.inclusion = include == null ? Inclusion.NON_NULL : Inclusion.of(include.value());
+            this.filter = inclusion == Inclusion.CUSTOM ? newFilter(include.valueFilter()) : null;
+            this.fixed = custom(component, field);
+        }
+
+        /** The property-level mappings the model uses; any other is refused rather than ignored. */
+        private static Binding custom(RecordComponent component, Field field) {
+            JsonDeserialize read = field.getAnnotation(JsonDeserialize.class);
+            JsonSerialize write = field.getAnnotation(JsonSerialize.class);
+            if (read == null && write == null) {
+                return null;
+            }
+            if (read != null && read.using() == KeySet.Deserializer.class
+                    && write != null && write.using() == KeySet.Serializer.class) {
+                return KeySetOf.INSTANCE;
+            }
+            if (read != null && read.keyUsing() == DigestKey.class && write == null
+                    && component.getGenericType() instanceof ParameterizedType map && map.getRawType() == Map.class) {
+                return new MapOf(DigestKey::parse, of(map.getActualTypeArguments()[1]));
+            }
+            throw new IllegalArgumentException("no JSON mapping for the custom (de)serializers of "
+                    + component.getDeclaringRecord().getName() + "." + component.getName());
+        }
+
+        private static Object newFilter(Class<?> filter) {
+            try {
+                return accessible(filter.getDeclaredConstructor()).newInstance();
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot make the value filter " + filter.getName(), e);
+            }
+        }
+
+        Binding binding() {
+            Binding b = binding;
+            if (b == null) {
+                b = fixed != null ? fixed : of(type);
+                binding = b;
+            }
+            return b;
+        }
+
+        Object absent() {
+            if (primitive == boolean.class) {
+                return Boolean.FALSE;
+            }
+            if (primitive == int.class) {
+                return 0;
+            }
+            return 0L;
+        }
+
+        boolean writes(Object value) {
+            return switch (inclusion) {
+                case ALWAYS -> true;
+                case NON_NULL -> value != null;
+                case NON_EMPTY -> value != null && !binding().isEmpty(value);
+                case NON_DEFAULT -> value != null && !binding().isEmpty(value) && !isDefault(value);
+                case CUSTOM -> !filter.equals(value);
+            };
+        }
+
+        private static boolean isDefault(Object value) {
+            return value.equals(Boolean.FALSE) || value.equals(0) || value.equals(0L);
+        }
+    }
+
+    /** A record as a JSON object, a property per component. */
+    private static final class RecordOf implements Binding {
+        private final Constructor<?> constructor;
+        private final Property[] properties;
+        private final Map<String, Property> byName;
+        /** The component that takes the fields no other does, or -1. */
+        private final int unknown;
+        private final Field unknownField;
+
+        RecordOf(Class<?> record) {
+            RecordComponent[] components = record.getRecordComponents();
+            Class<?>[] types = new Class<?>[components.length];
+            JsonInclude classInclude = record.getAnnotation(JsonInclude.class);
+            List<Property> properties = new ArrayList<>();
+            int unknown = -1;
+            for (int i = 0; i < components.length; i++) {
+                types[i] = components[i].getType();
+                Field field = field(record, components[i]);
+                if (field.isAnnotationPresent(JsonAnySetter.class)) {
+                    unknown = i;
+                } else {
+                    properties.add(new Property(components[i], i, field, classInclude));
+                }
+            }
+            try {
+                this.constructor = accessible(record.getDeclaredConstructor(types));
+            } catch (NoSuchMethodException e) {
+                throw new IllegalStateException(e);
+            }
+            this.properties = properties.toArray(new Property[0]);
+            this.byName = new HashMap<>();
+            for (Property p : this.properties) {
+                byName.put(p.name, p);
+            }
+            this.unknown = unknown;
+            this.unknownField = unknown < 0 ? null : field(record, components[unknown]);
+        }
+
+        /** Set before the components are prepared, so a type that contains itself ends the walk. */
+        private volatile boolean prepared;
+
+        @Override
+        public void prepare() {
+            if (!prepared) {
+                prepared = true;
+                for (Property p : properties) {
+                    p.binding().prepare();
+                }
+            }
+        }
+
+        @Override
+        public Object read(Input in) throws IOException {
+            if (!in.starts(JsonToken.START_OBJECT, kind())) {
+                return null;
+            }
+            JsonParser p = in.parser;
+            Object[] arguments = new Object[properties.length + (unknown < 0 ? 0 : 1)];
+            Map<String, Object> unknownFields = null;
+            for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+                Property property = byName.get(name);
+                p.nextToken();
+                in.enter(name);
+                if (property != null) {
+                    arguments[property.index] = readProperty(in, property);
+                } else if (unknown >= 0) {
+                    if (unknownFields == null) {
+                        unknownFields = new LinkedHashMap<>();
+                    }
+                    unknownFields.put(name, Natural.INSTANCE.read(in));
+                } else {
+                    p.skipChildren();
+                }
+                in.leave();
+            }
+            for (Property property : properties) {
+                if (property.primitive != null && arguments[property.index] == null) {
+                    if (!property.nullsAsEmpty) {
+                        in.enter(property.name);
+                        throw in.fail("is required");
+                    }
+                    arguments[property.index] = property.absent();
+                }
+            }
+            if (unknown >= 0) {
+                arguments[unknown] = unknownFields;
+            }
+            return in.construct(constructor, arguments);
+        }
+
+        private static Object readProperty(Input in, Property property) throws IOException {
+            if (property.primitive != null && in.parser.currentToken() == JsonToken.VALUE_NULL) {
+                if (property.nullsAsEmpty) {
+                    return property.absent();
+                }
+                throw in.mismatch(property.binding().kind());
+            }
+            return property.binding().read(in);
+        }
+
+        @Override
+        public void write(JsonGenerator out, Object record) throws IOException {
+            out.writeStartObject();
+            for (Property property : properties) {
+                Object value = get(property.field, record);
+                if (property.writes(value)) {
+                    out.writeFieldName(property.name);
+                    writeOrNull(property.binding(), out, value);
+                }
+            }
+            if (unknownField != null && get(unknownField, record) instanceof Map<?, ?> fields) {
+                for (Map.Entry<?, ?> e : fields.entrySet()) {
+                    out.writeFieldName(e.getKey().toString());
+                    Natural.INSTANCE.write(out, e.getValue());
+                }
+            }
+            out.writeEndObject();
+        }
+
+        @Override
+        public String kind() {
+            return "an object";
+        }
+    }
+}
