@@ -59,9 +59,27 @@ public final class EngineCore implements AutoCloseable {
     final ImageOps images;
     private final ContainerBackend givenBackend;
     private final Snapshotter givenSnapshotter;
-    /** The backend and snapshotter, looked up on first need or from {@link #startContainers()} on. */
-    private volatile CompletableFuture<Host> hostLookup;
-    private final Object hostLock = new Object();
+    /**
+     * The backend and the snapshotter, each looked up on first need or from {@link #startContainers()}
+     * on, apart: the backend opens as soon as it is found, while the snapshotter is chosen.
+     */
+    private final Once<Backend> backendLookup = new Once<>() {
+        @Override
+        Backend compute() {
+            return lookUpBackend();
+        }
+    };
+    private final Once<Choice> snapshotterLookup = new Once<>() {
+        @Override
+        Choice compute() {
+            if (givenSnapshotter != null) {
+                return new Choice(givenSnapshotter, "given to the engine");
+            }
+            String[] why = new String[1];
+            Snapshotter chosen = chooseSnapshotter(containersDir, why);
+            return new Choice(chosen, why[0]);
+        }
+    };
     final Path containersDir;
     final Path volumesDir;
     final ExecutorService io;
@@ -199,9 +217,9 @@ public final class EngineCore implements AutoCloseable {
             Task<ContainerRuntime> opening = new Task<>() {
                 @Override
                 ContainerRuntime compute() {
-                    Host host = host();
-                    if (host.backendProblem() != null) {
-                        throw new ContainerException("this host cannot run containers: " + host.backendProblem());
+                    Backend backend = backendLookup.get();
+                    if (backend.problem() != null) {
+                        throw new ContainerException("this host cannot run containers: " + backend.problem());
                     }
                     io.execute(new Runnable() {
                         @Override
@@ -209,76 +227,98 @@ public final class EngineCore implements AutoCloseable {
                             DefaultSeccomp.profile();
                         }
                     });
-                    return host.backend().open(runDir);
+                    return backend.backend().open(runDir);
                 }
             };
             runtimeOpening = opening.result;
             io.execute(opening);
+            snapshotterLookup.start(io);
         }
     }
 
     /**
-     * The backend and snapshotter this engine uses, and why.
+     * The backend this engine uses.
      *
-     * @param backendProblem why no backend is available, or null
-     * @param snapshotterChoice why this snapshotter was chosen, or why none was
+     * @param backend the backend, null when none is available
+     * @param problem why no backend is available, or null
      */
-    private record Host(ContainerBackend backend, String backendProblem, Snapshotter snapshotter,
-            String snapshotterChoice) {}
+    private record Backend(ContainerBackend backend, String problem) {}
 
     /**
-     * Looks the backend and snapshotter up once, on the calling thread unless another one does already:
-     * found by a service loader, which reads every jar of the class path (tens of milliseconds in a
-     * fresh JVM), so not before something needs them.
+     * The snapshotter this engine uses, and why.
+     *
+     * @param snapshotter the snapshotter, null when none is available
+     * @param why why it was chosen, or why none was
      */
-    private Host host() {
-        CompletableFuture<Host> lookup = hostLookup;
-        if (lookup == null) {
-            Task<Host> work = null;
-            synchronized (hostLock) {
-                if (hostLookup == null) {
-                    work = new Task<>() {
-                        @Override
-                        Host compute() {
-                            return lookUpHost();
-                        }
-                    };
-                    hostLookup = work.result;
-                }
-                lookup = hostLookup;
+    private record Choice(Snapshotter snapshotter, String why) {}
+
+    /**
+     * A value found once, on the first thread that needs it unless it is being found already: a
+     * service loader finds the backend and snapshotters by reading every jar of the class path (tens
+     * of milliseconds in a fresh JVM), so not before something needs them.
+     */
+    private abstract static class Once<T> {
+        private final Object lock = new Object();
+        private volatile CompletableFuture<T> result;
+
+        abstract T compute();
+
+        /** @return the value, found on this thread unless another one finds it already */
+        final T get() {
+            Task<T> mine = claim();
+            if (mine != null) {
+                mine.run();
             }
-            if (work != null) {
-                work.run();
+            return joined(result);
+        }
+
+        /** Finds the value on one of these threads unless it is found already. */
+        final void start(ExecutorService threads) {
+            Task<T> mine = claim();
+            if (mine != null) {
+                try {
+                    threads.execute(mine);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    mine.run();
+                }
             }
         }
-        return joined(lookup);
+
+        private Task<T> claim() {
+            if (result != null) {
+                return null;
+            }
+            synchronized (lock) {
+                if (result != null) {
+                    return null;
+                }
+                Task<T> task = new Task<>() {
+                    @Override
+                    T compute() {
+                        return Once.this.compute();
+                    }
+                };
+                result = task.result;
+                return task;
+            }
+        }
     }
 
-    private Host lookUpHost() {
-        ContainerBackend backend = givenBackend;
-        String backendProblem;
-        if (backend != null) {
-            backendProblem = backend.unavailableReason();
-        } else {
-            List<String> reasons = new ArrayList<>();
-            for (ContainerBackend b : ServiceLoader.load(ContainerBackend.class)) {
-                String reason = b.unavailableReason();
-                if (reason == null) {
-                    backend = b;
-                    break;
-                }
-                reasons.add(b.name() + ": " + reason);
+    private Backend lookUpBackend() {
+        if (givenBackend != null) {
+            return new Backend(givenBackend, givenBackend.unavailableReason());
+        }
+        List<String> reasons = new ArrayList<>();
+        for (ContainerBackend b : ServiceLoader.load(ContainerBackend.class)) {
+            String reason = b.unavailableReason();
+            if (reason == null) {
+                return new Backend(b, null);
             }
-            backendProblem = backend != null ? null : reasons.isEmpty()
-                    ? "no container backend on the class path; add the stevedore-linux-native artifact"
-                    : String.join("; ", reasons);
+            reasons.add(b.name() + ": " + reason);
         }
-        if (givenSnapshotter != null) {
-            return new Host(backend, backendProblem, givenSnapshotter, "given to the engine");
-        }
-        String[] why = new String[1];
-        Snapshotter chosen = chooseSnapshotter(containersDir, why);
-        return new Host(backend, backendProblem, chosen, why[0]);
+        return new Backend(null, reasons.isEmpty()
+                ? "no container backend on the class path; add the stevedore-linux-native artifact"
+                : String.join("; ", reasons));
     }
 
     /**
@@ -402,11 +442,12 @@ public final class EngineCore implements AutoCloseable {
 
         @Override
         public String unavailableReason() {
-            Host host = host();
-            if (host.backend() == null || host.backendProblem() != null) {
-                return host.backendProblem();
+            Backend backend = backendLookup.get();
+            if (backend.backend() == null || backend.problem() != null) {
+                return backend.problem();
             }
-            return host.snapshotter() == null ? host.snapshotterChoice() : null;
+            Choice choice = snapshotterLookup.get();
+            return choice.snapshotter() == null ? choice.why() : null;
         }
 
         @Override
@@ -416,8 +457,8 @@ public final class EngineCore implements AutoCloseable {
 
         private synchronized ContainerRunStepExecutor executor() {
             if (executor == null) {
-                Host host = host();
-                executor = new ContainerRunStepExecutor(host.backend(), host.snapshotter(), root.resolve("build"));
+                executor = new ContainerRunStepExecutor(backendLookup.get().backend(), snapshotterLookup.get().snapshotter(),
+                        root.resolve("build"));
             }
             return executor;
         }
@@ -441,22 +482,22 @@ public final class EngineCore implements AutoCloseable {
 
     /** @return the backend, null when none is available */
     public ContainerBackend backend() {
-        return host().backend();
+        return backendLookup.get().backend();
     }
 
     /** @return why no backend is available, or null */
     public String backendProblem() {
-        return host().backendProblem();
+        return backendLookup.get().problem();
     }
 
     /** @return the snapshotter, null when none is available */
     public Snapshotter snapshotter() {
-        return host().snapshotter();
+        return snapshotterLookup.get().snapshotter();
     }
 
     /** @return why this snapshotter was chosen, or why none was */
     public String snapshotterChoice() {
-        return host().snapshotterChoice();
+        return snapshotterLookup.get().why();
     }
 
     ContainerRuntime runtime() {
@@ -479,14 +520,15 @@ public final class EngineCore implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the engine on " + root + " is closed");
         }
-        Host host = host();
-        if (host.backend() == null || host.backendProblem() != null) {
-            throw new ContainerException("this host cannot run containers: " + host.backendProblem()
+        Backend backend = backendLookup.get();
+        if (backend.backend() == null || backend.problem() != null) {
+            throw new ContainerException("this host cannot run containers: " + backend.problem()
                     + " (see Engine.doctor())");
         }
-        if (host.snapshotter() == null) {
+        Choice choice = snapshotterLookup.get();
+        if (choice.snapshotter() == null) {
             throw new ContainerException("no snapshotter can prepare root filesystems in " + root + ": "
-                    + host.snapshotterChoice());
+                    + choice.why());
         }
     }
 
@@ -846,9 +888,10 @@ public final class EngineCore implements AutoCloseable {
 
     @Override
     public String toString() {
-        Host host = host();
-        return "Engine{root=" + root + ", backend=" + (host.backend() == null ? "none" : host.backend().name())
-                + ", snapshotter=" + (host.snapshotter() == null ? "none" : host.snapshotter().name()) + "}";
+        ContainerBackend backend = backend();
+        Snapshotter snapshotter = snapshotter();
+        return "Engine{root=" + root + ", backend=" + (backend == null ? "none" : backend.name())
+                + ", snapshotter=" + (snapshotter == null ? "none" : snapshotter.name()) + "}";
     }
 
     /**
