@@ -10,6 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 
 /**
  * A reader/writer lock that holds across threads and processes: a JVM-wide
@@ -22,6 +23,17 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class FileLocks {
 
     private static final Map<Path, FileLocks> INSTANCES = new ConcurrentHashMap<>();
+
+    /**
+     * A class rather than a constructor reference: the store opens on the first container's path, where a
+     * lambda's first use makes its class at run time, several times what loading one from the jar costs.
+     */
+    private static final Function<Path, FileLocks> OPEN = new Function<>() {
+        @Override
+        public FileLocks apply(Path file) {
+            return new FileLocks(file);
+        }
+    };
 
     private final Path file;
     private final ReentrantReadWriteLock threads = new ReentrantReadWriteLock();
@@ -42,8 +54,9 @@ public final class FileLocks {
 
     /** @return the one instance for a lock file in this JVM */
     public static FileLocks of(Path file) {
-        return INSTANCES.computeIfAbsent(file.toAbsolutePath().normalize(), FileLocks::new);
+        return INSTANCES.computeIfAbsent(file.toAbsolutePath().normalize(), OPEN);
     }
+
 
     /** A held lock; closing releases it. */
     public interface Held extends AutoCloseable {
@@ -64,14 +77,17 @@ public final class FileLocks {
             threads.readLock().unlock();
             throw e;
         }
-        return () -> {
-            synchronized (this) {
-                if (--sharedHolders == 0) {
-                    release(sharedLock);
-                    sharedLock = null;
+        return new Held() {
+            @Override
+            public void close() {
+                synchronized (FileLocks.this) {
+                    if (--sharedHolders == 0) {
+                        release(sharedLock);
+                        sharedLock = null;
+                    }
                 }
+                threads.readLock().unlock();
             }
-            threads.readLock().unlock();
         };
     }
 
@@ -85,9 +101,12 @@ public final class FileLocks {
             threads.writeLock().unlock();
             throw e;
         }
-        return () -> {
-            release(lock);
-            threads.writeLock().unlock();
+        return new Held() {
+            @Override
+            public void close() {
+                release(lock);
+                threads.writeLock().unlock();
+            }
         };
     }
 

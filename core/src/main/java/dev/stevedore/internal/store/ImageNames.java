@@ -34,7 +34,10 @@ import java.util.stream.Collectors;
  */
 public final class ImageNames {
 
-    private static final Pattern HEX_PREFIX = Pattern.compile("(?:sha256:)?([a-f0-9]{1,64})");
+    /** In a holder of its own: only a lookup by id prefix compiles it, not every store's opening. */
+    private static final class Prefixes {
+        static final Pattern HEX_PREFIX = Pattern.compile("(?:sha256:)?([a-f0-9]{1,64})");
+    }
 
     private final ContentStore store;
     private final FileLocks lock;
@@ -231,7 +234,7 @@ public final class ImageNames {
                 }
             }
         }
-        var prefix = HEX_PREFIX.matcher(query);
+        var prefix = Prefixes.HEX_PREFIX.matcher(query);
         if (prefix.matches()) {
             Map<Digest, NamedImage> matches = new HashMap<>();
             for (NamedImage image : images) {
