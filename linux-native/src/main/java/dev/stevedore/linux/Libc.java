@@ -1,5 +1,10 @@
 package dev.stevedore.linux;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
 import jnr.constants.platform.Errno;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
@@ -131,7 +136,7 @@ public interface Libc {
             Libc lib = null;
             Throwable failure = null;
             try {
-                lib = bindLazily();
+                lib = bindByReflection();
             } catch (Throwable t) {
                 failure = t;
             }
@@ -143,25 +148,26 @@ public interface Libc {
         }
 
         /**
-         * Binds the C library with jnr-ffi's reflection loader, which prepares each method on its first
-         * call. Its default loader generates bytecode and compiles machine-code stubs for every method
-         * up front, loading ASM and an assembler to do it: about 60 ms more CPU before the first
-         * container, to save about 0.3 us per call. jnr-ffi chooses between the two only by a system
-         * property read once per JVM ({@code jnr.ffi.asm.enabled}), which would change every other
-         * jnr-ffi library in the application too, so the reflection loader is reached directly. Should
-         * a jnr-ffi version change what this reaches, the default loader binds it instead.
+         * Binds the C library with jnr-ffi's reflection loader, which calls through a proxy. Its
+         * default loader generates bytecode and compiles machine-code stubs for every method, loading
+         * ASM and an assembler to do it: about 45 ms more CPU on the loading thread (60 ms for the
+         * process) before the first container, to save about 0.4 us per call, of which a container
+         * makes about ten. jnr-ffi chooses between the two only by a system property read once per
+         * JVM ({@code jnr.ffi.asm.enabled}), which would change every other jnr-ffi library in the
+         * application too, so the reflection loader is reached directly. Should a jnr-ffi version
+         * change what this reaches, the default loader binds the library instead (LibcTest says so).
          */
-        private static Libc bindLazily() {
+        private static Libc bindByReflection() {
             Object loader;
             Object library;
-            java.lang.reflect.Method load;
+            Method load;
             try {
                 Class<?> loaderClass = Class.forName("jnr.ffi.provider.jffi.ReflectionLibraryLoader");
                 Class<?> libraryClass = Class.forName("jnr.ffi.provider.jffi.NativeLibrary");
                 var newLoader = loaderClass.getDeclaredConstructor();
-                var newLibrary = libraryClass.getDeclaredConstructor(java.util.Collection.class,
-                        java.util.Collection.class, java.util.Map.class);
-                load = loaderClass.getDeclaredMethod("loadLibrary", libraryClass, Class.class, java.util.Map.class,
+                var newLibrary = libraryClass.getDeclaredConstructor(Collection.class,
+                        Collection.class, Map.class);
+                load = loaderClass.getDeclaredMethod("loadLibrary", libraryClass, Class.class, Map.class,
                         boolean.class);
                 newLoader.setAccessible(true);
                 newLibrary.setAccessible(true);
@@ -169,16 +175,27 @@ public interface Libc {
                 loader = newLoader.newInstance();
                 // The C library the JVM runs on is already loaded: its symbols are looked up there
                 // rather than by searching the library path for a file named after "c".
-                library = newLibrary.newInstance(java.util.List.of(LibraryLoader.DEFAULT_LIBRARY), java.util.List.of(),
-                        java.util.Map.of());
+                library = newLibrary.newInstance(List.of(LibraryLoader.DEFAULT_LIBRARY), List.of(),
+                        Map.of());
             } catch (ReflectiveOperationException | RuntimeException e) {
                 return LibraryLoader.create(Libc.class).load(LibraryLoader.DEFAULT_LIBRARY);
             }
             try {
-                return Libc.class.cast(load.invoke(loader, library, Libc.class, java.util.Map.of(), true));
-            } catch (java.lang.reflect.InvocationTargetException e) {
-                throw e.getCause() instanceof RuntimeException r ? r
-                        : new IllegalStateException("jnr-ffi cannot bind the C library", e.getCause());
+                // Binding every method now (failing at once on a missing one) keeps that work here,
+                // off the first container's path.
+                Libc libc = Libc.class.cast(load.invoke(loader, library, Libc.class, Map.of(), true));
+                // The proxy's class initializes on its first call, looking up all its methods: ~1.5 ms
+                // that a call on a descriptor no process has moves off that path too.
+                libc.close(-1);
+                return libc;
+            } catch (InvocationTargetException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (e.getCause() instanceof Error error) {
+                    throw error;
+                }
+                throw new IllegalStateException(e.getCause().toString(), e.getCause());
             } catch (IllegalAccessException e) {
                 return LibraryLoader.create(Libc.class).load(LibraryLoader.DEFAULT_LIBRARY);
             }
