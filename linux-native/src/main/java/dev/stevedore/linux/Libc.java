@@ -173,12 +173,9 @@ public interface Libc {
                 newLibrary.setAccessible(true);
                 load.setAccessible(true);
                 loader = newLoader.newInstance();
-                // The C library the JVM runs on is already loaded: its symbols are looked up there
-                // rather than by searching the library path for a file named after "c".
-                library = newLibrary.newInstance(List.of(LibraryLoader.DEFAULT_LIBRARY), List.of(),
-                        Map.of());
+                library = newLibrary.newInstance(List.of("c"), List.of(), Map.of());
             } catch (ReflectiveOperationException | RuntimeException e) {
-                return LibraryLoader.create(Libc.class).load(LibraryLoader.DEFAULT_LIBRARY);
+                return LibraryLoader.create(Libc.class).load("c");
             }
             try {
                 // Binding every method now (failing at once on a missing one) keeps that work here,
@@ -197,7 +194,7 @@ public interface Libc {
                 }
                 throw new IllegalStateException(e.getCause().toString(), e.getCause());
             } catch (IllegalAccessException e) {
-                return LibraryLoader.create(Libc.class).load(LibraryLoader.DEFAULT_LIBRARY);
+                return LibraryLoader.create(Libc.class).load("c");
             }
         }
     }
