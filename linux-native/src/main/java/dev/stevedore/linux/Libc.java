@@ -178,8 +178,9 @@ public interface Libc {
                 return LibraryLoader.create(Libc.class).load("c");
             }
             try {
-                // Binding every method now (failing at once on a missing one) keeps that work here,
-                // off the first container's path.
+                // Binding every method now loads the classes their argument conversions need (and
+                // fails at once on a missing symbol): ~15 ms kept off the first container's path.
+                // jnr-ffi makes each method's invoker again on its first call, a fraction of that.
                 Libc libc = Libc.class.cast(load.invoke(loader, library, Libc.class, Map.of(), true));
                 // The proxy's class initializes on its first call, looking up all its methods: ~1.5 ms
                 // that a call on a descriptor no process has moves off that path too.
