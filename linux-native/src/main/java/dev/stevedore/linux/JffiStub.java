@@ -19,7 +19,27 @@ final class JffiStub {
     /** The system property jffi reads, once, when it loads its stub. */
     static final String BOOT_PATH = "jffi.boot.library.path";
 
+    /** Where the C library binding keeps the stub when it loads; null to leave it to jffi. */
+    private static volatile Path keptIn;
+
     private JffiStub() {
+    }
+
+    /**
+     * Names the directory the stub is kept in when the C library binding loads (once per JVM, so
+     * only a runtime that comes before it matters); costs nothing until then. The latest one named
+     * is used, as the one most likely to still exist.
+     *
+     * @param dir a directory only the caller can write, such as the one the helper is extracted to
+     */
+    static void keepIn(Path dir) {
+        keptIn = dir.toAbsolutePath();
+    }
+
+    /** Runs {@code load} as {@link #withBootPath(Path, Supplier)} does, in the directory {@link #keepIn} named. */
+    static <T> T withBootPath(Supplier<T> load) {
+        Path dir = keptIn;
+        return dir == null ? load.get() : withBootPath(dir, load);
     }
 
     /**

@@ -136,7 +136,7 @@ public interface Libc {
             Libc lib = null;
             Throwable failure = null;
             try {
-                lib = bindByReflection();
+                lib = JffiStub.withBootPath(Loaded::bindByReflection);
             } catch (Throwable t) {
                 failure = t;
             }

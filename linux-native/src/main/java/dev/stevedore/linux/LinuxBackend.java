@@ -61,7 +61,8 @@ public final class LinuxBackend implements ContainerBackend {
         // Helpers are spawned through the C library binding, which takes tens of milliseconds to
         // make: made here, where an engine opens its backend ahead of the first container, it stays
         // off that container's path.
-        String libc = JffiStub.withBootPath(stateDir.toAbsolutePath().resolve("bin"), Libc::unavailableReason);
+        JffiStub.keepIn(stateDir.resolve("bin"));
+        String libc = Libc.unavailableReason();
         if (libc != null) {
             throw new ContainerBackendException(libc);
         }

@@ -96,10 +96,11 @@ class JffiStubTest {
         assertThat(out.strip()).isEqualTo(JffiStub.extract(bin).resolve(System.mapLibraryName("jffi-1.2")).toString());
     }
 
-    /** Loads the C library binding as the backend does and prints where the stub jffi mapped lives. */
+    /** Loads the C library binding as a runtime does and prints where the stub jffi mapped lives. */
     static final class LoadsLibc {
         public static void main(String[] args) throws Exception {
-            String reason = JffiStub.withBootPath(Path.of(args[0]), Libc::unavailableReason);
+            JffiStub.keepIn(Path.of(args[0]));
+            String reason = Libc.unavailableReason();
             if (reason != null) {
                 throw new IllegalStateException(reason);
             }
