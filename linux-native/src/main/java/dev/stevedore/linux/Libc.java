@@ -182,9 +182,15 @@ public interface Libc {
                 // fails at once on a missing symbol): ~15 ms kept off the first container's path.
                 // jnr-ffi makes each method's invoker again on its first call, a fraction of that.
                 Libc libc = Libc.class.cast(load.invoke(loader, library, Libc.class, Map.of(), true));
-                // The proxy's class initializes on its first call, looking up all its methods: ~1.5 ms
-                // that a call on a descriptor no process has moves off that path too.
-                libc.close(-1);
+                // First uses that cost milliseconds each, made here rather than by the first
+                // container's spawn: the proxy's class initializing (it looks up all its methods),
+                // the conversion of a string argument (opening "" fails, ENOENT), and jnr-ffi's
+                // native memory for string arrays, with the finalizer thread that frees it.
+                int fd = libc.open("", 0);
+                if (fd >= 0) {
+                    libc.close(fd);
+                }
+                jnr.ffi.Memory.allocateDirect(jnr.ffi.Runtime.getRuntime(libc), 1);
                 return libc;
             } catch (InvocationTargetException e) {
                 if (e.getCause() instanceof RuntimeException r) {
