@@ -136,7 +136,7 @@ public interface Libc {
             Libc lib = null;
             Throwable failure = null;
             try {
-                lib = JffiStub.withBootPath(Loaded::bindByReflection);
+                lib = JffiStub.withBootPath(Loaded::bind);
             } catch (Throwable t) {
                 failure = t;
             }
@@ -147,15 +147,35 @@ public interface Libc {
         private Loaded() {
         }
 
+        private static Libc bind() {
+            Libc libc = bindByReflection();
+            if (libc == null) {
+                libc = LibraryLoader.create(Libc.class).load("c");
+            }
+            // First uses that cost milliseconds each, made here rather than by the first
+            // container's spawn: the conversion of a string argument (opening "" fails, ENOENT),
+            // which with the reflection loader also initializes the proxy's class (it looks up all
+            // its methods), and jnr-ffi's native memory for string arrays, with the finalizer thread
+            // that frees it.
+            int fd = libc.open("", 0);
+            if (fd >= 0) {
+                libc.close(fd);
+            }
+            jnr.ffi.Memory.allocateDirect(jnr.ffi.Runtime.getRuntime(libc), 1);
+            return libc;
+        }
+
         /**
          * Binds the C library with jnr-ffi's reflection loader, which calls through a proxy. Its
          * default loader generates bytecode and compiles machine-code stubs for every method, loading
-         * ASM and an assembler to do it: about 45 ms more CPU on the loading thread (60 ms for the
-         * process) before the first container, to save about 0.4 us per call, of which a container
-         * makes about ten. jnr-ffi chooses between the two only by a system property read once per
-         * JVM ({@code jnr.ffi.asm.enabled}), which would change every other jnr-ffi library in the
-         * application too, so the reflection loader is reached directly. Should a jnr-ffi version
-         * change what this reaches, the default loader binds the library instead (LibcTest says so).
+         * ASM and an assembler to do it: about 35 ms more CPU on the loading thread (50 ms for the
+         * process) before the first container, to save about 0.2-0.4 us per call, of which a
+         * container makes about ten. jnr-ffi chooses between the two only by a system property read
+         * once per JVM ({@code jnr.ffi.asm.enabled}), which would change every other jnr-ffi library
+         * in the application too, so the reflection loader is reached directly.
+         *
+         * @return the library, or null when this jnr-ffi version no longer has what this reaches
+         *     (LibcTest says so), for the default loader to bind it instead
          */
         private static Libc bindByReflection() {
             Object loader;
@@ -165,8 +185,7 @@ public interface Libc {
                 Class<?> loaderClass = Class.forName("jnr.ffi.provider.jffi.ReflectionLibraryLoader");
                 Class<?> libraryClass = Class.forName("jnr.ffi.provider.jffi.NativeLibrary");
                 var newLoader = loaderClass.getDeclaredConstructor();
-                var newLibrary = libraryClass.getDeclaredConstructor(Collection.class,
-                        Collection.class, Map.class);
+                var newLibrary = libraryClass.getDeclaredConstructor(Collection.class, Collection.class, Map.class);
                 load = loaderClass.getDeclaredMethod("loadLibrary", libraryClass, Class.class, Map.class,
                         boolean.class);
                 newLoader.setAccessible(true);
@@ -175,23 +194,13 @@ public interface Libc {
                 loader = newLoader.newInstance();
                 library = newLibrary.newInstance(List.of("c"), List.of(), Map.of());
             } catch (ReflectiveOperationException | RuntimeException e) {
-                return LibraryLoader.create(Libc.class).load("c");
+                return null;
             }
             try {
                 // Binding every method now loads the classes their argument conversions need (and
                 // fails at once on a missing symbol): ~15 ms kept off the first container's path.
                 // jnr-ffi makes each method's invoker again on its first call, a fraction of that.
-                Libc libc = Libc.class.cast(load.invoke(loader, library, Libc.class, Map.of(), true));
-                // First uses that cost milliseconds each, made here rather than by the first
-                // container's spawn: the proxy's class initializing (it looks up all its methods),
-                // the conversion of a string argument (opening "" fails, ENOENT), and jnr-ffi's
-                // native memory for string arrays, with the finalizer thread that frees it.
-                int fd = libc.open("", 0);
-                if (fd >= 0) {
-                    libc.close(fd);
-                }
-                jnr.ffi.Memory.allocateDirect(jnr.ffi.Runtime.getRuntime(libc), 1);
-                return libc;
+                return Libc.class.cast(load.invoke(loader, library, Libc.class, Map.of(), true));
             } catch (InvocationTargetException e) {
                 if (e.getCause() instanceof RuntimeException r) {
                     throw r;
@@ -201,7 +210,7 @@ public interface Libc {
                 }
                 throw new IllegalStateException(e.getCause().toString(), e.getCause());
             } catch (IllegalAccessException e) {
-                return LibraryLoader.create(Libc.class).load("c");
+                return null;
             }
         }
     }
