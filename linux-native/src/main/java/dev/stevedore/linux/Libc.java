@@ -168,11 +168,11 @@ public interface Libc {
         /**
          * Binds the C library with jnr-ffi's reflection loader, which calls through a proxy. Its
          * default loader generates bytecode and compiles machine-code stubs for every method, loading
-         * ASM and an assembler to do it: about 35 ms more CPU on the loading thread (50 ms for the
-         * process) before the first container, to save about 0.2-0.4 us per call, of which a
-         * container makes about ten. jnr-ffi chooses between the two only by a system property read
-         * once per JVM ({@code jnr.ffi.asm.enabled}), which would change every other jnr-ffi library
-         * in the application too, so the reflection loader is reached directly.
+         * ASM and an assembler to do it: about 30 ms more CPU on the loading thread (40 ms for the
+         * process) before the first container, to save 0.2 to 0.5 us per call, of which a container
+         * makes about ten. jnr-ffi chooses between the two only by a system property read once per
+         * JVM ({@code jnr.ffi.asm.enabled}), which would change every other jnr-ffi library in the
+         * application too, so the reflection loader is reached directly.
          *
          * @return the library, or null when this jnr-ffi version no longer has what this reaches
          *     (LibcTest says so), for the default loader to bind it instead
