@@ -4,11 +4,7 @@ import dev.stevedore.spi.ContainerBackendException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * The helper executable, extracted from this jar to a file named by its content hash (two
@@ -41,23 +37,7 @@ final class HelperBinary {
         String hash = buildHash();
         Path target = dir.resolve("helper-" + hash.substring(0, 16));
         try {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            // Comparing the bytes checks the same as hashing the file again, at a fraction of the cost.
-            if (Files.isRegularFile(target) && java.util.Arrays.equals(Files.readAllBytes(target), bytes)) {
-                return target;
-            }
-            Path temp = Files.createTempFile(dir, "helper-", ".tmp");
-            try {
-                Files.write(temp, bytes);
-                Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("r-x------"));
-                try {
-                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(temp);
-            }
+            CachedFile.install(target, bytes, "r-x------");
             return target;
         } catch (IOException e) {
             throw new ContainerBackendException("cannot extract the helper executable to '" + target + "': " + e, null, e);

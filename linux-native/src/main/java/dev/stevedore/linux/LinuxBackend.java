@@ -58,9 +58,10 @@ public final class LinuxBackend implements ContainerBackend {
         if (reason != null) {
             throw new ContainerBackendException(reason);
         }
-        // Helpers are spawned through the C library binding, whose generated code takes tens of
-        // milliseconds to make: made here, where an engine opens its backend ahead of the first
-        // container, it stays off that container's path.
+        // Helpers are spawned through the C library binding, which takes tens of milliseconds to
+        // make: made here, where an engine opens its backend ahead of the first container, it stays
+        // off that container's path.
+        JffiStub.keepIn(stateDir.resolve("bin"));
         String libc = Libc.unavailableReason();
         if (libc != null) {
             throw new ContainerBackendException(libc);

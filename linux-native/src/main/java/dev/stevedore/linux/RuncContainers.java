@@ -56,6 +56,8 @@ final class RuncContainers {
     RuncContainers(Path root, Runc.RuncLog log) {
         this.root = root;
         this.log = log;
+        // Each command is a new JVM: jffi's stub is kept beside the helper rather than copied anew.
+        JffiStub.keepIn(root.resolve("bin"));
     }
 
     /** What create leaves for the other commands, beside the public state. */
