@@ -97,6 +97,11 @@ final class StatCache {
         }
     }
 
+    /** @return whether a digest was recorded or dropped since the cache was loaded or saved */
+    boolean changed() {
+        return dirty;
+    }
+
     /**
      * Writes the cache back when it changed, atomically (a rename), without syncing: it is a hint.
      *
