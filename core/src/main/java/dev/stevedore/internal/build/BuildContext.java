@@ -14,18 +14,16 @@ import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
  * The build context: the files of the context directory that {@code .dockerignore} does not leave
- * out, scanned once (one lstat each, directories in parallel) into a tree, and hashed on demand
+ * out, scanned once (one lstat each) into a tree, and hashed on demand
  * through the {@link StatCache}. Nothing here follows a symbolic link out of the context: links are
  * entries of their own, and a source named through one is followed only while its target stays inside.
  */
@@ -130,24 +128,15 @@ final class BuildContext {
             root = node("", dir);
             root.children = scan(dir);
         } catch (IOException e) {
-            throw unreadableContext(e);
-        } catch (UncheckedIOException e) {
-            throw unreadableContext(e.getCause());
+            throw new UncheckedIOException("cannot read the build context '" + dir + "': " + e.getMessage(), e);
         }
-    }
-
-    private UncheckedIOException unreadableContext(IOException e) {
-        return new UncheckedIOException("cannot read the build context '" + dir + "': " + e.getMessage(), e);
     }
 
     Path directory() {
         return dir;
     }
 
-    /**
-     * The kept entries of a directory, sorted, their directories scanned too: forked to other threads
-     * of the pool when the scan runs in one, since a stat mostly waits for the kernel.
-     */
+    /** The kept entries of a directory, sorted, their directories scanned too. */
     private Node[] scan(Path d) throws IOException {
         List<Node> kept = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(d)) {
@@ -170,29 +159,9 @@ final class BuildContext {
         Node[] sorted = kept.toArray(NO_CHILDREN);
         // Siblings share their parent's path: ordering the paths orders the names.
         Arrays.sort(sorted, (a, b) -> a.path.compareTo(b.path));
-        List<ForkJoinTask<?>> forks = null;
         for (Node n : sorted) {
-            if (n.kind != Kind.DIRECTORY) {
-                continue;
-            }
-            if (ForkJoinTask.inForkJoinPool()) {
-                if (forks == null) {
-                    forks = new ArrayList<>();
-                }
-                forks.add(ForkJoinTask.adapt(() -> {
-                    try {
-                        n.children = scan(n.file);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }).fork());
-            } else {
+            if (n.kind == Kind.DIRECTORY) {
                 n.children = scan(n.file);
-            }
-        }
-        if (forks != null) {
-            for (ForkJoinTask<?> f : forks) {
-                f.join();
             }
         }
         return sorted;
@@ -487,7 +456,7 @@ final class BuildContext {
     /** Persists new digests, forgetting files no longer in the context. */
     void saveStatCache() {
         if (statCache.changed()) {
-            Set<String> files = new HashSet<>();
+            List<String> files = new ArrayList<>();
             for (Node n : tree(root)) {
                 if (n.kind == Kind.FILE) {
                     files.add(n.path);

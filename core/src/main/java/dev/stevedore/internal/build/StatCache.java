@@ -1,18 +1,14 @@
 package dev.stevedore.internal.build;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -25,7 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class StatCache {
 
-    private static final int MAGIC = 0x53544331; // "STC1"
+    /** "STC2": the entries follow as path length (int), UTF-8 path, size, mtime, ctime, inode (longs), sha256. */
+    private static final int MAGIC = 0x53544332;
+    private static final int FIXED = 4 + 4 * 8 + 32;
 
     /** What a file's digest was computed for. */
     record Stat(long size, long mtimeNanos, long ctimeNanos, long inode) {
@@ -57,25 +55,36 @@ final class StatCache {
 
     /** Loads the cache kept in {@code file}, or starts an empty one. */
     static StatCache load(Path file) {
-        Map<String, Entry> entries = new ConcurrentHashMap<>();
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
-            if (in.readInt() != MAGIC) {
-                return new StatCache(file, entries);
-            }
-            int n = in.readInt();
-            for (int i = 0; i < n; i++) {
-                String path = in.readUTF();
-                Stat stat = new Stat(in.readLong(), in.readLong(), in.readLong(), in.readLong());
-                byte[] sha = new byte[32];
-                in.readFully(sha);
-                entries.put(path, new Entry(stat, sha));
-            }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            // First build of this context.
-        } catch (EOFException e) {
-            entries.clear();
+            return new StatCache(file, new ConcurrentHashMap<>()); // first build of this context
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the build stat cache '" + file + "'", e);
+        }
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        if (bytes.length < 8 || in.getInt() != MAGIC) {
+            return new StatCache(file, new ConcurrentHashMap<>());
+        }
+        int n = in.getInt();
+        Map<String, Entry> entries = new ConcurrentHashMap<>(Math.max(16, Math.min(n, bytes.length / FIXED) * 4 / 3 + 1));
+        for (int i = 0; i < n; i++) {
+            if (in.remaining() < FIXED) {
+                entries.clear(); // cut short: nothing in it is worth the doubt
+                break;
+            }
+            int length = in.getInt();
+            if (length < 0 || in.remaining() < length + FIXED - 4) {
+                entries.clear();
+                break;
+            }
+            String path = new String(bytes, in.position(), length, StandardCharsets.UTF_8);
+            in.position(in.position() + length);
+            Stat stat = new Stat(in.getLong(), in.getLong(), in.getLong(), in.getLong());
+            byte[] sha = new byte[32];
+            in.get(sha);
+            entries.put(path, new Entry(stat, sha));
         }
         return new StatCache(file, entries);
     }
@@ -105,31 +114,36 @@ final class StatCache {
     /**
      * Writes the cache back when it changed, atomically (a rename), without syncing: it is a hint.
      *
-     * @param present the context's paths now: entries of other paths are dropped
+     * @param present the context's file paths now: only their entries are written
      */
-    void save(java.util.Set<String> present) {
+    void save(Iterable<String> present) {
         if (!dirty) {
             return;
         }
-        entries.keySet().retainAll(present);
+        ByteBuffer out = ByteBuffer.allocate(1 << 16);
+        out.putInt(MAGIC).putInt(0);
+        int count = 0;
+        for (String path : present) {
+            Entry e = entries.get(path);
+            if (e == null) {
+                continue;
+            }
+            byte[] name = path.getBytes(StandardCharsets.UTF_8);
+            if (out.remaining() < name.length + FIXED) {
+                out = ByteBuffer.allocate(Math.max(out.capacity() * 2, out.position() + name.length + FIXED))
+                        .put(out.flip());
+            }
+            Stat s = e.stat();
+            out.putInt(name.length).put(name).putLong(s.size()).putLong(s.mtimeNanos()).putLong(s.ctimeNanos())
+                    .putLong(s.inode()).put(e.sha256());
+            count++;
+        }
+        out.putInt(4, count);
         try {
             Files.createDirectories(file.getParent());
             Path temp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
             try {
-                Map<String, Entry> snapshot = new HashMap<>(entries);
-                try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(temp), 1 << 16))) {
-                    out.writeInt(MAGIC);
-                    out.writeInt(snapshot.size());
-                    for (Map.Entry<String, Entry> e : snapshot.entrySet()) {
-                        out.writeUTF(e.getKey());
-                        Stat s = e.getValue().stat();
-                        out.writeLong(s.size());
-                        out.writeLong(s.mtimeNanos());
-                        out.writeLong(s.ctimeNanos());
-                        out.writeLong(s.inode());
-                        out.write(e.getValue().sha256());
-                    }
-                }
+                Files.write(temp, Arrays.copyOf(out.array(), out.position()));
                 Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 dirty = false;
             } finally {

@@ -42,6 +42,23 @@ class StatCacheTest {
     }
 
     @Test
+    void aCacheCutShortIsAnEmptyCache() throws Exception {
+        Path file = tmp.resolve("cache");
+        StatCache c = StatCache.load(file);
+        c.put("a", new StatCache.Stat(1, 2, 3, 4), new byte[32], true);
+        c.put("b", new StatCache.Stat(5, 6, 7, 8), new byte[32], true);
+        c.save(List.of("a", "b"));
+        assertThat(StatCache.load(file).get("b", new StatCache.Stat(5, 6, 7, 8))).isNotNull();
+        byte[] whole = Files.readAllBytes(file);
+        for (int cut : new int[] {whole.length - 1, whole.length - 40, 9}) {
+            Files.write(file, java.util.Arrays.copyOf(whole, cut));
+            StatCache damaged = StatCache.load(file);
+            assertThat(damaged.get("a", new StatCache.Stat(1, 2, 3, 4))).as("cut at " + cut).isNull();
+            assertThat(damaged.get("b", new StatCache.Stat(5, 6, 7, 8))).as("cut at " + cut).isNull();
+        }
+    }
+
+    @Test
     void contextHashesOldFilesOnceAndFreshFilesAgain() throws Exception {
         Path ctx = Files.createDirectories(tmp.resolve("ctx"));
         Files.writeString(ctx.resolve("old"), "old");
