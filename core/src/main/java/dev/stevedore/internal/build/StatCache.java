@@ -2,7 +2,6 @@ package dev.stevedore.internal.build;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -63,28 +62,23 @@ final class StatCache {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the build stat cache '" + file + "'", e);
         }
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        if (bytes.length < 8 || in.getInt() != MAGIC) {
+        if (bytes.length < 8 || intAt(bytes, 0) != MAGIC) {
             return new StatCache(file, new ConcurrentHashMap<>());
         }
-        int n = in.getInt();
+        int n = intAt(bytes, 4);
         Map<String, Entry> entries = new ConcurrentHashMap<>(Math.max(16, Math.min(n, bytes.length / FIXED) * 4 / 3 + 1));
+        int at = 8;
         for (int i = 0; i < n; i++) {
-            if (in.remaining() < FIXED) {
+            int length = bytes.length - at < FIXED ? -1 : intAt(bytes, at);
+            if (length < 0 || bytes.length - at < length + FIXED) {
                 entries.clear(); // cut short: nothing in it is worth the doubt
                 break;
             }
-            int length = in.getInt();
-            if (length < 0 || in.remaining() < length + FIXED - 4) {
-                entries.clear();
-                break;
-            }
-            String path = new String(bytes, in.position(), length, StandardCharsets.UTF_8);
-            in.position(in.position() + length);
-            Stat stat = new Stat(in.getLong(), in.getLong(), in.getLong(), in.getLong());
-            byte[] sha = new byte[32];
-            in.get(sha);
-            entries.put(path, new Entry(stat, sha));
+            String path = new String(bytes, at + 4, length, StandardCharsets.UTF_8);
+            at += 4 + length;
+            Stat stat = new Stat(longAt(bytes, at), longAt(bytes, at + 8), longAt(bytes, at + 16), longAt(bytes, at + 24));
+            entries.put(path, new Entry(stat, Arrays.copyOfRange(bytes, at + 32, at + 64)));
+            at += 64;
         }
         return new StatCache(file, entries);
     }
@@ -120,8 +114,8 @@ final class StatCache {
         if (!dirty) {
             return;
         }
-        ByteBuffer out = ByteBuffer.allocate(1 << 16);
-        out.putInt(MAGIC).putInt(0);
+        byte[] out = new byte[1 << 16];
+        int at = 8;
         int count = 0;
         for (String path : present) {
             Entry e = entries.get(path);
@@ -129,21 +123,30 @@ final class StatCache {
                 continue;
             }
             byte[] name = path.getBytes(StandardCharsets.UTF_8);
-            if (out.remaining() < name.length + FIXED) {
-                out = ByteBuffer.allocate(Math.max(out.capacity() * 2, out.position() + name.length + FIXED))
-                        .put(out.flip());
+            if (out.length - at < name.length + FIXED) {
+                out = Arrays.copyOf(out, Math.max(out.length * 2, at + name.length + FIXED));
             }
+            putInt(out, at, name.length);
+            System.arraycopy(name, 0, out, at + 4, name.length);
+            at += 4 + name.length;
             Stat s = e.stat();
-            out.putInt(name.length).put(name).putLong(s.size()).putLong(s.mtimeNanos()).putLong(s.ctimeNanos())
-                    .putLong(s.inode()).put(e.sha256());
+            putLong(out, at, s.size());
+            putLong(out, at + 8, s.mtimeNanos());
+            putLong(out, at + 16, s.ctimeNanos());
+            putLong(out, at + 24, s.inode());
+            System.arraycopy(e.sha256(), 0, out, at + 32, 32);
+            at += 64;
             count++;
         }
-        out.putInt(4, count);
+        putInt(out, 0, MAGIC);
+        putInt(out, 4, count);
         try {
             Files.createDirectories(file.getParent());
             Path temp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
             try {
-                Files.write(temp, Arrays.copyOf(out.array(), out.position()));
+                try (var stream = Files.newOutputStream(temp)) {
+                    stream.write(out, 0, at);
+                }
                 Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 dirty = false;
             } finally {
@@ -152,5 +155,28 @@ final class StatCache {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the build stat cache '" + file + "'", e);
         }
+    }
+
+    // Big-endian by hand: a cold JVM runs these thousands of times before any loop is compiled, and
+    // ByteBuffer's accessors are many calls deep.
+
+    private static int intAt(byte[] b, int i) {
+        return (b[i] & 0xff) << 24 | (b[i + 1] & 0xff) << 16 | (b[i + 2] & 0xff) << 8 | b[i + 3] & 0xff;
+    }
+
+    private static long longAt(byte[] b, int i) {
+        return (long) intAt(b, i) << 32 | intAt(b, i + 4) & 0xffffffffL;
+    }
+
+    private static void putInt(byte[] b, int i, int v) {
+        b[i] = (byte) (v >>> 24);
+        b[i + 1] = (byte) (v >>> 16);
+        b[i + 2] = (byte) (v >>> 8);
+        b[i + 3] = (byte) v;
+    }
+
+    private static void putLong(byte[] b, int i, long v) {
+        putInt(b, i, (int) (v >>> 32));
+        putInt(b, i + 4, (int) v);
     }
 }
