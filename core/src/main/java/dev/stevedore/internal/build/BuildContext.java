@@ -453,15 +453,21 @@ final class BuildContext {
                 + e.getMessage(), e);
     }
 
+    private static void collectFiles(Node directory, List<String> out) {
+        for (Node child : directory.children) {
+            if (child.kind == Kind.FILE) {
+                out.add(child.path);
+            } else if (child.kind == Kind.DIRECTORY) {
+                collectFiles(child, out);
+            }
+        }
+    }
+
     /** Persists new digests, forgetting files no longer in the context. */
     void saveStatCache() {
         if (statCache.changed()) {
             List<String> files = new ArrayList<>();
-            for (Node n : tree(root)) {
-                if (n.kind == Kind.FILE) {
-                    files.add(n.path);
-                }
-            }
+            collectFiles(root, files);
             statCache.save(files);
         }
     }

@@ -208,24 +208,31 @@ final class CopyStep {
                         buffer = new byte[length];
                     }
                 }
-                buffer[at++] = (byte) n.kind().ordinal();
-                buffer[at++] = (byte) (n.mode() >> 8);
-                buffer[at++] = (byte) n.mode();
-                System.arraycopy(path, 0, buffer, at, path.length);
-                at += path.length;
-                buffer[at++] = 0;
-                if (target != null) {
-                    System.arraycopy(target, 0, buffer, at, target.length);
-                    at += target.length;
-                    buffer[at++] = 0;
-                } else if (n.kind() == Kind.FILE) {
-                    System.arraycopy(ctx.digest(n), 0, buffer, at, 32);
-                    at += 32;
-                }
+                at = encode(n, path, target, n.kind() == Kind.FILE ? ctx.digest(n) : null, buffer, at);
             }
             key.update(buffer, 0, at);
         }
         return hex(key.digest());
+    }
+
+    /** Puts an entry's part of the key at {@code at}; @return where the next one goes. */
+    private static int encode(Node n, byte[] path, byte[] target, byte[] digest, byte[] buffer, int at) {
+        buffer[at] = (byte) n.kind().ordinal();
+        buffer[at + 1] = (byte) (n.mode() >> 8);
+        buffer[at + 2] = (byte) n.mode();
+        System.arraycopy(path, 0, buffer, at + 3, path.length);
+        int end = at + 3 + path.length;
+        buffer[end++] = 0;
+        if (target != null) {
+            System.arraycopy(target, 0, buffer, end, target.length);
+            end += target.length;
+            buffer[end++] = 0;
+        }
+        if (digest != null) {
+            System.arraycopy(digest, 0, buffer, end, 32);
+            end += 32;
+        }
+        return end;
     }
 
     private static void update(MessageDigest md, String line) {

@@ -68,19 +68,26 @@ final class StatCache {
         int n = intAt(bytes, 4);
         Map<String, Entry> entries = new ConcurrentHashMap<>(Math.max(16, Math.min(n, bytes.length / FIXED) * 4 / 3 + 1));
         int at = 8;
-        for (int i = 0; i < n; i++) {
-            int length = bytes.length - at < FIXED ? -1 : intAt(bytes, at);
-            if (length < 0 || bytes.length - at < length + FIXED) {
-                entries.clear(); // cut short: nothing in it is worth the doubt
-                break;
-            }
-            String path = new String(bytes, at + 4, length, StandardCharsets.UTF_8);
-            at += 4 + length;
-            Stat stat = new Stat(longAt(bytes, at), longAt(bytes, at + 8), longAt(bytes, at + 16), longAt(bytes, at + 24));
-            entries.put(path, new Entry(stat, Arrays.copyOfRange(bytes, at + 32, at + 64)));
-            at += 64;
+        for (int i = 0; i < n && at >= 0; i++) {
+            at = readEntry(bytes, at, entries);
+        }
+        if (at < 0) {
+            entries.clear(); // cut short: nothing in it is worth the doubt
         }
         return new StatCache(file, entries);
+    }
+
+    /** Reads the entry at {@code at} into the map; @return where the next one starts, or -1 when the bytes end first. */
+    private static int readEntry(byte[] bytes, int at, Map<String, Entry> entries) {
+        int length = bytes.length - at < FIXED ? -1 : intAt(bytes, at);
+        if (length < 0 || bytes.length - at < length + FIXED) {
+            return -1;
+        }
+        String path = new String(bytes, at + 4, length, StandardCharsets.UTF_8);
+        int stat = at + 4 + length;
+        entries.put(path, new Entry(new Stat(longAt(bytes, stat), longAt(bytes, stat + 8), longAt(bytes, stat + 16),
+                longAt(bytes, stat + 24)), Arrays.copyOfRange(bytes, stat + 32, stat + 64)));
+        return stat + 64;
     }
 
     /** @return the digest recorded for the path when its stat data is unchanged, else null */
@@ -119,24 +126,14 @@ final class StatCache {
         int count = 0;
         for (String path : present) {
             Entry e = entries.get(path);
-            if (e == null) {
-                continue;
+            if (e != null) {
+                byte[] name = path.getBytes(StandardCharsets.UTF_8);
+                if (out.length - at < name.length + FIXED) {
+                    out = Arrays.copyOf(out, Math.max(out.length * 2, at + name.length + FIXED));
+                }
+                at = writeEntry(out, at, name, e);
+                count++;
             }
-            byte[] name = path.getBytes(StandardCharsets.UTF_8);
-            if (out.length - at < name.length + FIXED) {
-                out = Arrays.copyOf(out, Math.max(out.length * 2, at + name.length + FIXED));
-            }
-            putInt(out, at, name.length);
-            System.arraycopy(name, 0, out, at + 4, name.length);
-            at += 4 + name.length;
-            Stat s = e.stat();
-            putLong(out, at, s.size());
-            putLong(out, at + 8, s.mtimeNanos());
-            putLong(out, at + 16, s.ctimeNanos());
-            putLong(out, at + 24, s.inode());
-            System.arraycopy(e.sha256(), 0, out, at + 32, 32);
-            at += 64;
-            count++;
         }
         putInt(out, 0, MAGIC);
         putInt(out, 4, count);
@@ -157,8 +154,22 @@ final class StatCache {
         }
     }
 
-    // Big-endian by hand: a cold JVM runs these thousands of times before any loop is compiled, and
-    // ByteBuffer's accessors are many calls deep.
+    /** Writes an entry at {@code at}; @return where the next one goes. */
+    private static int writeEntry(byte[] out, int at, byte[] name, Entry e) {
+        putInt(out, at, name.length);
+        System.arraycopy(name, 0, out, at + 4, name.length);
+        int stat = at + 4 + name.length;
+        putLong(out, stat, e.stat().size());
+        putLong(out, stat + 8, e.stat().mtimeNanos());
+        putLong(out, stat + 16, e.stat().ctimeNanos());
+        putLong(out, stat + 24, e.stat().inode());
+        System.arraycopy(e.sha256(), 0, out, stat + 32, 32);
+        return stat + 64;
+    }
+
+    // A cold JVM interprets a loop of a few thousand turns throughout (only its callees get compiled), so
+    // the loops above only call, and the bytes are big-endian by hand: ByteBuffer's accessors are many
+    // calls deep.
 
     private static int intAt(byte[] b, int i) {
         return (b[i] & 0xff) << 24 | (b[i + 1] & 0xff) << 16 | (b[i + 2] & 0xff) << 8 | b[i + 3] & 0xff;
