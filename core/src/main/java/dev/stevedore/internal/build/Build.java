@@ -160,13 +160,20 @@ final class Build {
             finalState = new ImageState(finalState.config().withConfig(finalState.config().config().withLabels(labels)),
                     finalState.layers());
         }
-        if (contextFiles != null) {
-            contextFiles.saveStatCache();
-        }
+        // Every digest is known by now: the stat cache is written while the image is.
+        BuildContext context = contextFiles;
+        java.util.concurrent.CompletableFuture<BuildContext> saved = context == null || !context.statCacheChanged() ? null
+                : ImageBuilder.inBackground(() -> {
+                    context.saveStatCache();
+                    return context;
+                });
         String outputKey = options.noCache() || last.origin == null ? null
                 : key(last.key, last.origin, "labels " + new TreeMap<>(options.labels()));
         BuildResult result = builder.output(finalState, created, options, lease, ran, cached, outputKey);
         builder.cache().protect(newLayers, result.manifest(), lease);
+        if (saved != null) {
+            EngineCore.joined(saved);
+        }
         return result;
     }
 

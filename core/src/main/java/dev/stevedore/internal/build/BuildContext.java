@@ -463,6 +463,11 @@ final class BuildContext {
         }
     }
 
+    /** @return whether {@link #saveStatCache} has anything to write */
+    boolean statCacheChanged() {
+        return statCache.changed();
+    }
+
     /** Persists new digests, forgetting files no longer in the context. */
     void saveStatCache() {
         if (statCache.changed()) {

@@ -17,6 +17,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * file (mtime changed) is hashed again but gives the same digest, so the cache keys built from it do
  * not change. One file per context directory under the store's {@code build-cache/stat/}; it is only
  * a speed-up, so a damaged or missing one just means hashing everything.
+ *
+ * <p>What a reused digest notices: any write through the file system (it sets the ctime, which no
+ * tool can set back), so also a content change whose mtime was put back ({@code touch -r},
+ * {@code cp -p}, {@code rsync -t}) whatever its size; a file replaced by another (a new inode), a
+ * chmod or chown (ctime). What it cannot notice: a change the kernel does not report in the stat
+ * data, such as a file system that keeps no ctime, or a block device written under a mounted file
+ * system. BuildKit's context transfer compares mode, owner, size and mtime only (so it misses an
+ * in-place rewrite of the same size with the mtime put back); Jib compares mtimes only; Docker's
+ * classic builder hashed every file.
  */
 final class StatCache {
 
