@@ -53,7 +53,7 @@ final class StatCache {
     private record Entry(Stat stat, byte[] sha256) {}
 
     private final Path file;
-    private final Map<String, Entry> entries;
+    private volatile Map<String, Entry> entries;
     private volatile boolean dirty;
 
     private StatCache(Path file, Map<String, Entry> entries) {
@@ -124,7 +124,7 @@ final class StatCache {
     /**
      * Writes the cache back when it changed, atomically (a rename), without syncing: it is a hint.
      *
-     * @param present the context's file paths now: only their entries are written
+     * @param present the context's file paths now: only their entries are written, and kept
      */
     void save(Iterable<String> present) {
         if (!dirty) {
@@ -133,9 +133,11 @@ final class StatCache {
         byte[] out = new byte[1 << 16];
         int at = 8;
         int count = 0;
+        Map<String, Entry> kept = new ConcurrentHashMap<>(entries.size() * 4 / 3 + 1);
         for (String path : present) {
             Entry e = entries.get(path);
             if (e != null) {
+                kept.put(path, e);
                 byte[] name = path.getBytes(StandardCharsets.UTF_8);
                 if (out.length - at < name.length + FIXED) {
                     out = Arrays.copyOf(out, Math.max(out.length * 2, at + name.length + FIXED));
@@ -154,6 +156,9 @@ final class StatCache {
                     stream.write(out, 0, at);
                 }
                 Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                // Paths gone from the context go from memory too (a digest another build records meanwhile may
+                // be lost with the old map: it is only hashed again).
+                entries = kept;
                 dirty = false;
             } finally {
                 Files.deleteIfExists(temp);

@@ -26,6 +26,8 @@ class StatCacheTest {
         c.put("a/b", stat, digest, true);
         c.put("gone", stat, digest, true);
         c.save(java.util.Set.of("a/b"));
+        assertThat(c.get("gone", stat)).as("dropped from memory too").isNull();
+        assertThat(c.get("a/b", stat)).isEqualTo(digest);
         StatCache again = StatCache.load(file);
         assertThat(again.get("a/b", stat)).isEqualTo(digest);
         assertThat(again.get("a/b", new StatCache.Stat(3, 11, 20, 99))).as("mtime changed").isNull();
