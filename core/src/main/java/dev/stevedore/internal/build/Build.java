@@ -7,6 +7,7 @@ import dev.stevedore.internal.engine.ContainerConfig;
 import dev.stevedore.internal.engine.EngineCore;
 import dev.stevedore.internal.engine.ImageUsers;
 import dev.stevedore.internal.layer.LayerWriteOptions;
+import dev.stevedore.internal.store.ImageNames;
 import dev.stevedore.internal.store.ImageNotFoundException;
 import dev.stevedore.internal.store.Lease;
 import dev.stevedore.oci.Digest;
@@ -159,13 +160,20 @@ final class Build {
             finalState = new ImageState(finalState.config().withConfig(finalState.config().config().withLabels(labels)),
                     finalState.layers());
         }
-        if (contextFiles != null) {
-            contextFiles.saveStatCache();
-        }
+        // Every digest is known by now: the stat cache is written while the image is.
+        BuildContext context = contextFiles;
+        java.util.concurrent.CompletableFuture<BuildContext> saved = context == null || !context.statCacheChanged() ? null
+                : ImageBuilder.inBackground(() -> {
+                    context.saveStatCache();
+                    return context;
+                });
         String outputKey = options.noCache() || last.origin == null ? null
                 : key(last.key, last.origin, "labels " + new TreeMap<>(options.labels()));
         BuildResult result = builder.output(finalState, created, options, lease, ran, cached, outputKey);
         builder.cache().protect(newLayers, result.manifest(), lease);
+        if (saved != null) {
+            EngineCore.joined(saved);
+        }
         return result;
     }
 
@@ -279,8 +287,9 @@ final class Build {
         } else {
             Digest manifest;
             try {
-                manifest = builder.imageDigest(from.image());
-                s.image = builder.image(from.image(), platform);
+                ImageNames.NamedImage named = builder.named(from.image());
+                manifest = named.digest();
+                s.image = builder.image(named, from.image(), platform);
             } catch (ImageNotFoundException | IllegalArgumentException | IllegalStateException e) {
                 throw fail(from, "base image " + from.image() + " is not in the store: " + e.getMessage()
                         + " (pull or build it first)");
@@ -706,8 +715,9 @@ final class Build {
             throw fail(i, "--from=" + ref + " names no earlier stage: stage numbers start at 0 and a stage can only copy from the ones before it");
         }
         try {
-            ImageState image = builder.image(ref, platform);
-            return new Source(new RootfsView(builder.unpacked(image.layers(), lease)), "image " + builder.imageDigest(ref));
+            ImageNames.NamedImage named = builder.named(ref);
+            ImageState image = builder.image(named, ref, platform);
+            return new Source(new RootfsView(builder.unpacked(image.layers(), lease)), "image " + named.digest());
         } catch (ImageNotFoundException | IllegalArgumentException | IllegalStateException e) {
             throw fail(i, "--from=" + ref + " is neither an earlier stage nor an image in the store: " + e.getMessage());
         }

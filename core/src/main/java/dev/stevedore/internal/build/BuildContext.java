@@ -13,9 +13,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,44 +23,110 @@ import java.util.regex.Pattern;
 
 /**
  * The build context: the files of the context directory that {@code .dockerignore} does not leave
- * out, scanned once (lstat only) and hashed on demand through the {@link StatCache}. Nothing here
- * follows a symbolic link out of the context: links are entries of their own, and a source named
- * through one is followed only while its target stays inside.
+ * out, scanned once (one lstat each) into a tree, and hashed on demand
+ * through the {@link StatCache}. Nothing here follows a symbolic link out of the context: links are
+ * entries of their own, and a source named through one is followed only while its target stays inside.
  */
 final class BuildContext {
 
     /** What a context entry is. */
     enum Kind { FILE, DIRECTORY, SYMLINK, OTHER }
 
-    /**
-     * One file system object of the context.
-     *
-     * @param path its context-relative path, {@code /}-separated, empty for the context root
-     * @param mode the permission bits (07777)
-     * @param linkTarget a symlink's target, else null
-     */
-    record Node(String path, Path file, Kind kind, int mode, StatCache.Stat stat, String linkTarget) {
+    private static final Node[] NO_CHILDREN = {};
+
+    /** One file system object of the context. */
+    static final class Node {
+        private final String path;
+        private final Path file;
+        private final Kind kind;
+        private final int mode;
+        private final StatCache.Stat stat;
+        private final String linkTarget;
+        /** A directory's entries that the context keeps, in name order; set by the scan. */
+        private Node[] children = NO_CHILDREN;
+        /** The content's sha256 once known: from the stat cache, or hashed in this build. */
+        private volatile byte[] digest;
+
+        Node(String path, Path file, Kind kind, int mode, StatCache.Stat stat, String linkTarget) {
+            this.path = path;
+            this.file = file;
+            this.kind = kind;
+            this.mode = mode;
+            this.stat = stat;
+            this.linkTarget = linkTarget;
+        }
+
+        /** @return its context-relative path, {@code /}-separated, empty for the context root */
+        String path() {
+            return path;
+        }
+
+        Path file() {
+            return file;
+        }
+
+        Kind kind() {
+            return kind;
+        }
+
+        /** @return the permission bits (07777) */
+        int mode() {
+            return mode;
+        }
+
+        StatCache.Stat stat() {
+            return stat;
+        }
+
+        /** @return a symlink's target, else null */
+        String linkTarget() {
+            return linkTarget;
+        }
+
         String name() {
             return path.substring(path.lastIndexOf('/') + 1);
+        }
+
+        /** The entry of this directory with the given context-relative path, by binary search. */
+        private Node child(String childPath) {
+            int lo = 0;
+            int hi = children.length - 1;
+            while (lo <= hi) {
+                int mid = (lo + hi) >>> 1;
+                int c = children[mid].path.compareTo(childPath);
+                if (c == 0) {
+                    return children[mid];
+                } else if (c < 0) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            return null;
         }
     }
 
     private final Path dir;
     private final DockerIgnore ignore;
     private final StatCache statCache;
-    private final Map<String, Node> nodes = new LinkedHashMap<>();
-    private final Map<String, List<String>> children = new LinkedHashMap<>();
-    private final Map<String, byte[]> digests = new java.util.concurrent.ConcurrentHashMap<>();
+    /** What a context-relative path starts at in the text of a scanned path. */
+    private final int relativeFrom;
+    private final Node root;
     /** One read buffer per hashing thread: thousands of small files would otherwise each allocate one. */
     private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[1 << 16]);
+    /** Below this many bytes to hash (and files), hashing stays on the calling thread: a touch needs no pool. */
+    private static final long PARALLEL_FROM_BYTES = 1 << 20;
+    private static final int PARALLEL_FROM_FILES = 64;
 
     BuildContext(Path dir, DockerIgnore ignore, StatCache statCache) {
         this.dir = dir;
         this.ignore = ignore;
         this.statCache = statCache;
+        String text = dir.toString();
+        this.relativeFrom = text.endsWith("/") ? text.length() : text.length() + 1;
         try {
-            nodes.put("", node("", dir));
-            scan(dir, "");
+            root = node("", dir);
+            root.children = scan(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the build context '" + dir + "': " + e.getMessage(), e);
         }
@@ -71,40 +136,38 @@ final class BuildContext {
         return dir;
     }
 
-    private void scan(Path d, String rel) throws IOException {
-        List<String> names = new ArrayList<>();
+    /** The kept entries of a directory, sorted, their directories scanned too. */
+    private Node[] scan(Path d) throws IOException {
+        List<Node> kept = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(d)) {
-            for (Path p : entries) {
-                names.add(p.getFileName().toString());
-            }
-        }
-        Collections.sort(names);
-        List<String> kept = new ArrayList<>(names.size());
-        for (String name : names) {
-            String childRel = rel.isEmpty() ? name : rel + "/" + name;
-            Path child = d.resolve(name);
-            boolean excluded = ignore.excludes(childRel);
-            Node n = null;
-            if (!excluded) {
-                n = node(childRel, child);
-                nodes.put(childRel, n);
-                kept.add(name);
-            }
-            boolean isDir = n != null ? n.kind() == Kind.DIRECTORY
-                    : Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS);
-            if (isDir && (!excluded || !ignore.skipsWholly(childRel))) {
-                if (excluded) {
-                    // An excluded directory whose content a ! pattern takes back: it exists for its children.
-                    nodes.put(childRel, node(childRel, child));
-                    kept.add(name);
+            for (Path child : entries) {
+                // The stream's paths are the directory's path and the name: the text after the context's is the relative path.
+                String rel = child.toString().substring(relativeFrom);
+                if (!ignore.isEmpty() && ignore.excludes(rel)) {
+                    if (!ignore.skipsWholly(rel)) {
+                        // An excluded directory whose content a ! pattern takes back: it exists for its children.
+                        Node n = node(rel, child);
+                        if (n.kind == Kind.DIRECTORY) {
+                            kept.add(n);
+                        }
+                    }
+                    continue;
                 }
-                scan(child, childRel);
+                kept.add(node(rel, child));
             }
         }
-        children.put(rel, kept);
+        Node[] sorted = kept.toArray(NO_CHILDREN);
+        // Siblings share their parent's path: ordering the paths orders the names.
+        Arrays.sort(sorted, (a, b) -> a.path.compareTo(b.path));
+        for (Node n : sorted) {
+            if (n.kind == Kind.DIRECTORY) {
+                n.children = scan(n.file);
+            }
+        }
+        return sorted;
     }
 
-    private static Node node(String rel, Path p) throws IOException {
+    private Node node(String rel, Path p) throws IOException {
         Map<String, Object> a = Files.readAttributes(p, "unix:mode,ino,size,lastModifiedTime,ctime",
                 LinkOption.NOFOLLOW_LINKS);
         int mode = (Integer) a.get("mode");
@@ -117,18 +180,24 @@ final class BuildContext {
         StatCache.Stat stat = new StatCache.Stat((Long) a.get("size"),
                 ((FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS),
                 ((FileTime) a.get("ctime")).to(TimeUnit.NANOSECONDS), (Long) a.get("ino"));
-        return new Node(rel, p, kind, mode & 07777, stat,
+        Node n = new Node(rel, p, kind, mode & 07777, stat,
                 kind == Kind.SYMLINK ? Files.readSymbolicLink(p).toString() : null);
+        if (kind == Kind.FILE) {
+            n.digest = statCache.get(rel, stat);
+        }
+        return n;
     }
 
     /** @return the entry at a context-relative path, or null when missing or ignored */
     Node get(String path) {
-        return nodes.get(path);
-    }
-
-    /** @return the names in a context directory, sorted */
-    List<String> list(String path) {
-        return children.getOrDefault(path, List.of());
+        Node n = root;
+        for (int slash = path.indexOf('/'); n != null && !path.isEmpty(); slash = path.indexOf('/', slash + 1)) {
+            n = n.child(slash < 0 ? path : path.substring(0, slash));
+            if (slash < 0) {
+                break;
+            }
+        }
+        return n;
     }
 
     /** @return whether a pattern has glob characters */
@@ -145,7 +214,7 @@ final class BuildContext {
     List<Node> match(String source) {
         String clean = cleanSource(source);
         if (clean.isEmpty()) {
-            return List.of(nodes.get(""));
+            return List.of(root);
         }
         if (!isPattern(clean)) {
             Node n = resolveInside(clean);
@@ -178,24 +247,24 @@ final class BuildContext {
 
     private void matchFrom(String base, String[] parts, int i, List<Node> out) {
         if (i == parts.length) {
-            out.add(nodes.get(base));
+            out.add(get(base));
             return;
         }
-        Node baseNode = nodes.get(base);
+        Node baseNode = get(base);
         if (baseNode == null || baseNode.kind() != Kind.DIRECTORY) {
             return;
         }
         if (!isPattern(parts[i])) {
             String next = base.isEmpty() ? parts[i] : base + "/" + parts[i];
-            if (nodes.containsKey(next)) {
+            if (baseNode.child(next) != null) {
                 matchFrom(next, parts, i + 1, out);
             }
             return;
         }
         Pattern p = Pattern.compile(DockerIgnore.regex(parts[i]));
-        for (String name : list(base)) {
-            if (p.matcher(name).matches()) {
-                matchFrom(base.isEmpty() ? name : base + "/" + name, parts, i + 1, out);
+        for (Node child : baseNode.children) {
+            if (p.matcher(child.name()).matches()) {
+                matchFrom(child.path, parts, i + 1, out);
             }
         }
     }
@@ -205,7 +274,7 @@ final class BuildContext {
      * resolve inside the context; a link that would lead out is returned as the link itself.
      */
     private Node resolveInside(String clean) {
-        Node n = nodes.get(clean);
+        Node n = get(clean);
         if (n != null && n.kind() != Kind.SYMLINK) {
             return n;
         }
@@ -213,7 +282,7 @@ final class BuildContext {
         if (resolved == null) {
             return n;
         }
-        Node target = nodes.get(resolved);
+        Node target = get(resolved);
         return target != null ? target : n;
     }
 
@@ -225,7 +294,7 @@ final class BuildContext {
         String current = "";
         for (int i = 0; i < parts.length; i++) {
             String next = current.isEmpty() ? parts[i] : current + "/" + parts[i];
-            Node n = nodes.get(next);
+            Node n = get(next);
             if (n == null) {
                 return null;
             }
@@ -253,43 +322,46 @@ final class BuildContext {
     /** Every entry below a directory, depth first in name order (the directory itself not included). */
     List<Node> tree(Node directory) {
         List<Node> out = new ArrayList<>();
-        collect(directory.path(), out);
+        collect(directory, out);
         return out;
     }
 
-    private void collect(String path, List<Node> out) {
-        for (String name : list(path)) {
-            Node child = nodes.get(path.isEmpty() ? name : path + "/" + name);
+    private static void collect(Node directory, List<Node> out) {
+        for (Node child : directory.children) {
             out.add(child);
-            if (child.kind() == Kind.DIRECTORY) {
-                collect(child.path(), out);
+            if (child.kind == Kind.DIRECTORY) {
+                collect(child, out);
             }
         }
     }
 
-    /** Makes sure every given file has its content digest, hashing the ones the stat cache does not know, in parallel. */
+    /**
+     * Makes sure every given file has its content digest, hashing the ones the stat cache does not know:
+     * in parallel when there are many, or much, to read.
+     */
     void hashAll(List<Node> files) {
-        List<Node> missing = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
+        Set<Node> missing = new LinkedHashSet<>();
+        long bytes = 0;
         for (Node n : files) {
-            if (n.kind() == Kind.FILE && !digests.containsKey(n.path()) && seen.add(n.path())) {
-                byte[] known = statCache.get(n.path(), n.stat());
-                if (known != null) {
-                    digests.put(n.path(), known);
-                } else {
-                    missing.add(n);
-                }
+            if (n.kind == Kind.FILE && knownDigest(n) == null && missing.add(n)) {
+                bytes += n.stat.size();
             }
         }
-        ImageBuilder.onFileThreads(() -> missing.parallelStream().forEach(n -> digests.put(n.path(), hash(n))));
+        if (missing.size() < PARALLEL_FROM_FILES && bytes < PARALLEL_FROM_BYTES) {
+            for (Node n : missing) {
+                n.digest = hash(n);
+            }
+        } else {
+            ImageBuilder.onFileThreads(() -> missing.parallelStream().forEach(n -> n.digest = hash(n)));
+        }
     }
 
     /** @return a file's sha256, as raw bytes */
     byte[] digest(Node file) {
-        byte[] d = digests.get(file.path());
+        byte[] d = knownDigest(file);
         if (d == null) {
             hashAll(List.of(file));
-            d = digests.get(file.path());
+            d = file.digest;
         }
         return d;
     }
@@ -299,12 +371,13 @@ final class BuildContext {
         return knownDigest(file) != null;
     }
 
+    /** The digest hashed in this build or found at the scan, else one another build of the same builder recorded since. */
     private byte[] knownDigest(Node n) {
-        byte[] d = digests.get(n.path());
+        byte[] d = n.digest;
         if (d == null) {
-            d = statCache.get(n.path(), n.stat());
+            d = statCache.get(n.path, n.stat);
             if (d != null) {
-                digests.put(n.path(), d);
+                n.digest = d;
             }
         }
         return d;
@@ -316,11 +389,11 @@ final class BuildContext {
             @Override
             public void writeTo(Path target) throws IOException {
                 if (knownDigest(file) != null) {
-                    Files.copy(file.file(), target, LinkOption.NOFOLLOW_LINKS);
+                    Files.copy(file.file, target, LinkOption.NOFOLLOW_LINKS);
                 } else {
                     try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
                             StandardOpenOption.WRITE)) {
-                        digests.put(file.path(), hash(file, out));
+                        file.digest = hash(file, out);
                     }
                 }
             }
@@ -380,8 +453,27 @@ final class BuildContext {
                 + e.getMessage(), e);
     }
 
+    private static void collectFiles(Node directory, List<String> out) {
+        for (Node child : directory.children) {
+            if (child.kind == Kind.FILE) {
+                out.add(child.path);
+            } else if (child.kind == Kind.DIRECTORY) {
+                collectFiles(child, out);
+            }
+        }
+    }
+
+    /** @return whether {@link #saveStatCache} has anything to write */
+    boolean statCacheChanged() {
+        return statCache.changed();
+    }
+
     /** Persists new digests, forgetting files no longer in the context. */
     void saveStatCache() {
-        statCache.save(nodes.keySet());
+        if (statCache.changed()) {
+            List<String> files = new ArrayList<>();
+            collectFiles(root, files);
+            statCache.save(files);
+        }
     }
 }

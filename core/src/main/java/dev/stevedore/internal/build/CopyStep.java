@@ -193,15 +193,46 @@ final class CopyStep {
         if (!taken.isEmpty()) {
             BuildContext ctx = build.contextFiles();
             ctx.hashAll(taken);
+            // Per entry its kind and mode, its path and a link's target (ended by a NUL, which no path has), a
+            // file's digest: thousands of entries, gathered in one buffer so the digest is fed in big pieces.
+            byte[] buffer = new byte[1 << 16];
+            int at = 0;
             for (Node n : taken) {
-                update(key, n.kind() + " " + n.path() + " " + Integer.toOctalString(n.mode())
-                        + (n.kind() == Kind.SYMLINK ? " -> " + n.linkTarget() : ""));
-                if (n.kind() == Kind.FILE) {
-                    key.update(ctx.digest(n));
+                byte[] path = n.path().getBytes(StandardCharsets.UTF_8);
+                byte[] target = n.kind() == Kind.SYMLINK ? n.linkTarget().getBytes(StandardCharsets.UTF_8) : null;
+                int length = 3 + path.length + 1 + (target != null ? target.length + 1 : 0) + 32;
+                if (buffer.length - at < length) {
+                    key.update(buffer, 0, at);
+                    at = 0;
+                    if (buffer.length < length) {
+                        buffer = new byte[length];
+                    }
                 }
+                at = encode(n, path, target, n.kind() == Kind.FILE ? ctx.digest(n) : null, buffer, at);
             }
+            key.update(buffer, 0, at);
         }
         return hex(key.digest());
+    }
+
+    /** Puts an entry's part of the key at {@code at}; @return where the next one goes. */
+    private static int encode(Node n, byte[] path, byte[] target, byte[] digest, byte[] buffer, int at) {
+        buffer[at] = (byte) n.kind().ordinal();
+        buffer[at + 1] = (byte) (n.mode() >> 8);
+        buffer[at + 2] = (byte) n.mode();
+        System.arraycopy(path, 0, buffer, at + 3, path.length);
+        int end = at + 3 + path.length;
+        buffer[end++] = 0;
+        if (target != null) {
+            System.arraycopy(target, 0, buffer, end, target.length);
+            end += target.length;
+            buffer[end++] = 0;
+        }
+        if (digest != null) {
+            System.arraycopy(digest, 0, buffer, end, 32);
+            end += 32;
+        }
+        return end;
     }
 
     private static void update(MessageDigest md, String line) {

@@ -345,9 +345,13 @@ public final class ImageBuilder {
         }
     }
 
-    /** The image a name (or digest) gives in the store, for this platform. */
-    ImageState image(String reference, Platform platform) {
-        ImageNames.NamedImage named = store.names().resolve(reference);
+    /** The store's entry for a name (or digest): its digest identifies the image in cache keys. */
+    ImageNames.NamedImage named(String reference) {
+        return store.names().resolve(reference);
+    }
+
+    /** The image an entry of the store names, for this platform. */
+    ImageState image(ImageNames.NamedImage named, String reference, Platform platform) {
         Descriptor d = named.descriptor();
         if (MediaTypes.isIndex(d.mediaType())) {
             Index index = OciJson.read(store.read(d.digest()), Index.class, reference);
@@ -369,11 +373,6 @@ public final class ImageBuilder {
             refs.add(new LayerRef(manifest.layers().get(i), config.rootfs().diffIds().get(i)));
         }
         return new ImageState(config, refs);
-    }
-
-    /** The manifest digest a reference resolves to, which identifies the image in cache keys. */
-    Digest imageDigest(String reference) {
-        return store.names().resolve(reference).digest();
     }
 
     /**

@@ -1,18 +1,13 @@
 package dev.stevedore.internal.build;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -22,10 +17,21 @@ import java.util.concurrent.ConcurrentHashMap;
  * file (mtime changed) is hashed again but gives the same digest, so the cache keys built from it do
  * not change. One file per context directory under the store's {@code build-cache/stat/}; it is only
  * a speed-up, so a damaged or missing one just means hashing everything.
+ *
+ * <p>What a reused digest notices: any write through the file system (it sets the ctime, which no
+ * tool can set back), so also a content change whose mtime was put back ({@code touch -r},
+ * {@code cp -p}, {@code rsync -t}) whatever its size; a file replaced by another (a new inode), a
+ * chmod or chown (ctime). What it cannot notice: a change the kernel does not report in the stat
+ * data, such as a file system that keeps no ctime, or a block device written under a mounted file
+ * system. BuildKit's context transfer compares mode, owner, size and mtime only (so it misses an
+ * in-place rewrite of the same size with the mtime put back); Jib compares mtimes only; Docker's
+ * classic builder hashed every file.
  */
 final class StatCache {
 
-    private static final int MAGIC = 0x53544331; // "STC1"
+    /** "STC2": the entries follow as path length (int), UTF-8 path, size, mtime, ctime, inode (longs), sha256. */
+    private static final int MAGIC = 0x53544332;
+    private static final int FIXED = 4 + 4 * 8 + 32;
 
     /** What a file's digest was computed for. */
     record Stat(long size, long mtimeNanos, long ctimeNanos, long inode) {
@@ -47,7 +53,7 @@ final class StatCache {
     private record Entry(Stat stat, byte[] sha256) {}
 
     private final Path file;
-    private final Map<String, Entry> entries;
+    private volatile Map<String, Entry> entries;
     private volatile boolean dirty;
 
     private StatCache(Path file, Map<String, Entry> entries) {
@@ -57,27 +63,40 @@ final class StatCache {
 
     /** Loads the cache kept in {@code file}, or starts an empty one. */
     static StatCache load(Path file) {
-        Map<String, Entry> entries = new ConcurrentHashMap<>();
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
-            if (in.readInt() != MAGIC) {
-                return new StatCache(file, entries);
-            }
-            int n = in.readInt();
-            for (int i = 0; i < n; i++) {
-                String path = in.readUTF();
-                Stat stat = new Stat(in.readLong(), in.readLong(), in.readLong(), in.readLong());
-                byte[] sha = new byte[32];
-                in.readFully(sha);
-                entries.put(path, new Entry(stat, sha));
-            }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            // First build of this context.
-        } catch (EOFException e) {
-            entries.clear();
+            return new StatCache(file, new ConcurrentHashMap<>()); // first build of this context
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the build stat cache '" + file + "'", e);
         }
+        if (bytes.length < 8 || intAt(bytes, 0) != MAGIC) {
+            return new StatCache(file, new ConcurrentHashMap<>());
+        }
+        int n = intAt(bytes, 4);
+        Map<String, Entry> entries = new ConcurrentHashMap<>(Math.max(16, Math.min(n, bytes.length / FIXED) * 4 / 3 + 1));
+        int at = 8;
+        for (int i = 0; i < n && at >= 0; i++) {
+            at = readEntry(bytes, at, entries);
+        }
+        if (at < 0) {
+            entries.clear(); // cut short: nothing in it is worth the doubt
+        }
         return new StatCache(file, entries);
+    }
+
+    /** Reads the entry at {@code at} into the map; @return where the next one starts, or -1 when the bytes end first. */
+    private static int readEntry(byte[] bytes, int at, Map<String, Entry> entries) {
+        int length = bytes.length - at < FIXED ? -1 : intAt(bytes, at);
+        if (length < 0 || bytes.length - at < length + FIXED) {
+            return -1;
+        }
+        String path = new String(bytes, at + 4, length, StandardCharsets.UTF_8);
+        int stat = at + 4 + length;
+        entries.put(path, new Entry(new Stat(longAt(bytes, stat), longAt(bytes, stat + 8), longAt(bytes, stat + 16),
+                longAt(bytes, stat + 24)), Arrays.copyOfRange(bytes, stat + 32, stat + 64)));
+        return stat + 64;
     }
 
     /** @return the digest recorded for the path when its stat data is unchanged, else null */
@@ -97,35 +116,49 @@ final class StatCache {
         }
     }
 
+    /** @return whether a digest was recorded or dropped since the cache was loaded or saved */
+    boolean changed() {
+        return dirty;
+    }
+
     /**
      * Writes the cache back when it changed, atomically (a rename), without syncing: it is a hint.
      *
-     * @param present the context's paths now: entries of other paths are dropped
+     * @param present the context's file paths now: only their entries are written, and kept
      */
-    void save(java.util.Set<String> present) {
+    void save(Iterable<String> present) {
         if (!dirty) {
             return;
         }
-        entries.keySet().retainAll(present);
+        byte[] out = new byte[1 << 16];
+        int at = 8;
+        int count = 0;
+        Map<String, Entry> kept = new ConcurrentHashMap<>(entries.size() * 4 / 3 + 1);
+        for (String path : present) {
+            Entry e = entries.get(path);
+            if (e != null) {
+                kept.put(path, e);
+                byte[] name = path.getBytes(StandardCharsets.UTF_8);
+                if (out.length - at < name.length + FIXED) {
+                    out = Arrays.copyOf(out, Math.max(out.length * 2, at + name.length + FIXED));
+                }
+                at = writeEntry(out, at, name, e);
+                count++;
+            }
+        }
+        putInt(out, 0, MAGIC);
+        putInt(out, 4, count);
         try {
             Files.createDirectories(file.getParent());
             Path temp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
             try {
-                Map<String, Entry> snapshot = new HashMap<>(entries);
-                try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(temp), 1 << 16))) {
-                    out.writeInt(MAGIC);
-                    out.writeInt(snapshot.size());
-                    for (Map.Entry<String, Entry> e : snapshot.entrySet()) {
-                        out.writeUTF(e.getKey());
-                        Stat s = e.getValue().stat();
-                        out.writeLong(s.size());
-                        out.writeLong(s.mtimeNanos());
-                        out.writeLong(s.ctimeNanos());
-                        out.writeLong(s.inode());
-                        out.write(e.getValue().sha256());
-                    }
+                try (var stream = Files.newOutputStream(temp)) {
+                    stream.write(out, 0, at);
                 }
                 Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                // Paths gone from the context go from memory too (a digest another build records meanwhile may
+                // be lost with the old map: it is only hashed again).
+                entries = kept;
                 dirty = false;
             } finally {
                 Files.deleteIfExists(temp);
@@ -133,5 +166,42 @@ final class StatCache {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the build stat cache '" + file + "'", e);
         }
+    }
+
+    /** Writes an entry at {@code at}; @return where the next one goes. */
+    private static int writeEntry(byte[] out, int at, byte[] name, Entry e) {
+        putInt(out, at, name.length);
+        System.arraycopy(name, 0, out, at + 4, name.length);
+        int stat = at + 4 + name.length;
+        putLong(out, stat, e.stat().size());
+        putLong(out, stat + 8, e.stat().mtimeNanos());
+        putLong(out, stat + 16, e.stat().ctimeNanos());
+        putLong(out, stat + 24, e.stat().inode());
+        System.arraycopy(e.sha256(), 0, out, stat + 32, 32);
+        return stat + 64;
+    }
+
+    // A cold JVM interprets a loop of a few thousand turns throughout (only its callees get compiled), so
+    // the loops above only call, and the bytes are big-endian by hand: ByteBuffer's accessors are many
+    // calls deep.
+
+    private static int intAt(byte[] b, int i) {
+        return (b[i] & 0xff) << 24 | (b[i + 1] & 0xff) << 16 | (b[i + 2] & 0xff) << 8 | b[i + 3] & 0xff;
+    }
+
+    private static long longAt(byte[] b, int i) {
+        return (long) intAt(b, i) << 32 | intAt(b, i + 4) & 0xffffffffL;
+    }
+
+    private static void putInt(byte[] b, int i, int v) {
+        b[i] = (byte) (v >>> 24);
+        b[i + 1] = (byte) (v >>> 16);
+        b[i + 2] = (byte) (v >>> 8);
+        b[i + 3] = (byte) v;
+    }
+
+    private static void putLong(byte[] b, int i, long v) {
+        putInt(b, i, (int) (v >>> 32));
+        putInt(b, i + 4, (int) v);
     }
 }

@@ -193,6 +193,8 @@ class InstructionParserTest {
                 arguments("FROM a\nENTRYPOINT", "Dockerfile:2: ENTRYPOINT requires a command: write ENTRYPOINT [\"executable\", \"arg\"] or ENTRYPOINT command"),
                 arguments("FROM a\nCMD [\"a\", [\"b\"]]", "Dockerfile:2: the JSON array [\"a\", [\"b\"]] holds something other than strings: the exec form takes strings only, such as [\"echo\", \"hi\"]"),
                 arguments("FROM a\nRUN [1]", "Dockerfile:2: the JSON array [1] holds something other than strings: the exec form takes strings only, such as [\"echo\", \"hi\"]"),
+                arguments("FROM a\nRUN [\"a\", -1.5e+3, true, false, null, {\"k\": [0, {}]}, []]",
+                        "Dockerfile:2: the JSON array [\"a\", -1.5e+3, true, false, null, {\"k\": [0, {}]}, []] holds something other than strings: the exec form takes strings only, such as [\"echo\", \"hi\"]"),
                 arguments("FROM a\nSHELL /bin/sh -c", "Dockerfile:2: SHELL requires the arguments in JSON form, such as SHELL [\"/bin/sh\", \"-c\"]"),
                 arguments("FROM a\nSHELL [\"/bin/sh\", \"-c\"", "Dockerfile:2: SHELL requires the arguments in JSON form, such as SHELL [\"/bin/sh\", \"-c\"]"),
                 arguments("FROM a\nSHELL []", "Dockerfile:2: SHELL requires at least one argument"),

@@ -26,6 +26,8 @@ class StatCacheTest {
         c.put("a/b", stat, digest, true);
         c.put("gone", stat, digest, true);
         c.save(java.util.Set.of("a/b"));
+        assertThat(c.get("gone", stat)).as("dropped from memory too").isNull();
+        assertThat(c.get("a/b", stat)).isEqualTo(digest);
         StatCache again = StatCache.load(file);
         assertThat(again.get("a/b", stat)).isEqualTo(digest);
         assertThat(again.get("a/b", new StatCache.Stat(3, 11, 20, 99))).as("mtime changed").isNull();
@@ -39,6 +41,23 @@ class StatCacheTest {
         Path file = tmp.resolve("cache");
         Files.write(file, new byte[] {'S', 'T', 'C', '1', 0, 0, 0, 5, 1});
         assertThat(StatCache.load(file).get("x", new StatCache.Stat(0, 0, 0, 0))).isNull();
+    }
+
+    @Test
+    void aCacheCutShortIsAnEmptyCache() throws Exception {
+        Path file = tmp.resolve("cache");
+        StatCache c = StatCache.load(file);
+        c.put("a", new StatCache.Stat(1, 2, 3, 4), new byte[32], true);
+        c.put("b", new StatCache.Stat(5, 6, 7, 8), new byte[32], true);
+        c.save(List.of("a", "b"));
+        assertThat(StatCache.load(file).get("b", new StatCache.Stat(5, 6, 7, 8))).isNotNull();
+        byte[] whole = Files.readAllBytes(file);
+        for (int cut : new int[] {whole.length - 1, whole.length - 40, 9}) {
+            Files.write(file, java.util.Arrays.copyOf(whole, cut));
+            StatCache damaged = StatCache.load(file);
+            assertThat(damaged.get("a", new StatCache.Stat(1, 2, 3, 4))).as("cut at " + cut).isNull();
+            assertThat(damaged.get("b", new StatCache.Stat(5, 6, 7, 8))).as("cut at " + cut).isNull();
+        }
     }
 
     @Test
