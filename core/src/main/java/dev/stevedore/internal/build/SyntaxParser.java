@@ -1,5 +1,8 @@
 package dev.stevedore.internal.build;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,6 +35,7 @@ final class SyntaxParser {
     private static final Pattern WHITESPACE = Pattern.compile("[\\t\\u000B\\f\\r ]+");
     private static final Pattern HEREDOC = Pattern.compile("\\d*<<(-?)([^<]*)");
     private static final Set<String> HEREDOC_KEYWORDS = Set.of("run", "copy", "add");
+    private static final JsonFactory JSON = new JsonFactory();
 
     private final String fileName;
     private final List<String> lines;
@@ -251,206 +255,30 @@ final class SyntaxParser {
         if (!text.startsWith("[")) {
             return Optional.empty();
         }
-        JsonArray array = new JsonArray(text);
-        if (!array.read()) {
+        List<String> strings = new ArrayList<>();
+        boolean onlyStrings = true;
+        try (JsonParser p = JSON.createParser(text)) {
+            p.nextToken();
+            JsonToken t;
+            while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                if (t == JsonToken.VALUE_STRING) {
+                    strings.add(p.getText());
+                } else {
+                    onlyStrings = false;
+                    p.skipChildren();
+                }
+            }
+            if (p.nextToken() != null) {
+                return Optional.empty();
+            }
+        } catch (IOException notJson) {
             return Optional.empty();
         }
-        if (!array.onlyStrings) {
+        if (!onlyStrings) {
             throw error(line, "the JSON array " + text + " holds something other than strings: the exec form "
                     + "takes strings only, such as [\"echo\", \"hi\"]");
         }
-        return Optional.of(array.strings);
-    }
-
-    /**
-     * Reads a text that may be one JSON array (RFC 8259, strictly, as Docker's Go decoder does), keeping
-     * its top-level strings and noting whether it holds anything else. Written here rather than through a
-     * JSON library: a command-line build of a Dockerfile with an exec form would start that library for
-     * a line.
-     */
-    private static final class JsonArray {
-        private final String text;
-        private int at;
-        final List<String> strings = new ArrayList<>();
-        boolean onlyStrings = true;
-
-        JsonArray(String text) {
-            this.text = text;
-        }
-
-        /** @return whether the whole text is one JSON array */
-        boolean read() {
-            at = 1;
-            space();
-            if (peek() == ']') {
-                at++;
-            } else {
-                int c = ',';
-                while (c == ',') {
-                    space();
-                    if (peek() == '"') {
-                        String s = string();
-                        if (s == null) {
-                            return false;
-                        }
-                        strings.add(s);
-                    } else if (value()) {
-                        onlyStrings = false;
-                    } else {
-                        return false;
-                    }
-                    space();
-                    c = next();
-                }
-                if (c != ']') {
-                    return false;
-                }
-            }
-            space();
-            return at == text.length();
-        }
-
-        private boolean value() {
-            space();
-            int c = peek();
-            if (c == '"') {
-                return string() != null;
-            } else if (c == '[' || c == '{') {
-                at++;
-                int close = c == '[' ? ']' : '}';
-                space();
-                if (peek() == close) {
-                    at++;
-                    return true;
-                }
-                int sep = ',';
-                while (sep == ',') {
-                    if (close == '}') {
-                        space();
-                        if (peek() != '"' || string() == null) {
-                            return false;
-                        }
-                        space();
-                        if (next() != ':') {
-                            return false;
-                        }
-                    }
-                    if (!value()) {
-                        return false;
-                    }
-                    space();
-                    sep = next();
-                }
-                return sep == close;
-            } else if (c == 't') {
-                return literal("true");
-            } else if (c == 'f') {
-                return literal("false");
-            } else if (c == 'n') {
-                return literal("null");
-            }
-            return number();
-        }
-
-        private boolean literal(String word) {
-            if (!text.startsWith(word, at)) {
-                return false;
-            }
-            at += word.length();
-            return true;
-        }
-
-        /** -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
-        private boolean number() {
-            if (peek() == '-') {
-                at++;
-            }
-            if (peek() == '0') {
-                at++;
-            } else if (!digits()) {
-                return false;
-            }
-            if (peek() == '.') {
-                at++;
-                if (!digits()) {
-                    return false;
-                }
-            }
-            if (peek() == 'e' || peek() == 'E') {
-                at++;
-                if (peek() == '+' || peek() == '-') {
-                    at++;
-                }
-                return digits();
-            }
-            return true;
-        }
-
-        private boolean digits() {
-            int start = at;
-            while (peek() >= '0' && peek() <= '9') {
-                at++;
-            }
-            return at > start;
-        }
-
-        /** @return the string starting at the quote under {@code at}, decoded; null when it is not valid JSON */
-        private String string() {
-            at++;
-            StringBuilder out = new StringBuilder();
-            while (true) {
-                int c = next();
-                if (c == '"') {
-                    return out.toString();
-                } else if (c < 0x20) {
-                    return null; // the end of the text, or a control character JSON wants escaped
-                } else if (c != '\\') {
-                    out.append((char) c);
-                    continue;
-                }
-                int e = next();
-                switch (e) {
-                    case '"', '\\', '/' -> out.append((char) e);
-                    case 'b' -> out.append('\b');
-                    case 'f' -> out.append('\f');
-                    case 'n' -> out.append('\n');
-                    case 'r' -> out.append('\r');
-                    case 't' -> out.append('\t');
-                    case 'u' -> {
-                        if (at + 4 > text.length()) {
-                            return null;
-                        }
-                        int code = 0;
-                        for (int k = 0; k < 4; k++) {
-                            int digit = Character.digit(text.charAt(at++), 16);
-                            if (digit < 0) {
-                                return null;
-                            }
-                            code = code * 16 + digit;
-                        }
-                        out.append((char) code);
-                    }
-                    default -> {
-                        return null;
-                    }
-                }
-            }
-        }
-
-        private void space() {
-            while (at < text.length() && " \t\n\r".indexOf(text.charAt(at)) >= 0) {
-                at++;
-            }
-        }
-
-        /** @return the character at {@code at}, or -1 at the end */
-        private int peek() {
-            return at < text.length() ? text.charAt(at) : -1;
-        }
-
-        private int next() {
-            return at < text.length() ? text.charAt(at++) : -1;
-        }
+        return Optional.of(strings);
     }
 
     /** ENV and LABEL: {@code key value...} (old form) or {@code k=v k2="v 2"}, values verbatim. */
