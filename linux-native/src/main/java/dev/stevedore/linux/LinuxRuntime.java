@@ -548,7 +548,9 @@ final class LinuxRuntime implements ContainerRuntime {
     private void removeLeftovers() {
         List<Path> locks = new ArrayList<>();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(stateDir, "*.lock")) {
-            dir.forEach(locks::add);
+            for (Path lockFile : dir) {
+                locks.add(lockFile);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list '" + stateDir + "'", e);
         }
