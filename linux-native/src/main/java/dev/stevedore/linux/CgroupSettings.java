@@ -48,11 +48,13 @@ record CgroupSettings(Set<String> controllers, List<Write> writes, DeviceFilter 
     record Host(BitSet cpus, BitSet mems, Set<String> hugepageSizes) {
         static Host detect() {
             Set<String> sizes = new TreeSet<>();
-            try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/sys/kernel/mm/hugepages"),
-                    "hugepages-*kB")) {
+            // Names matched by hand, not by a glob or a regex: this runs as a runtime opens, in a fresh JVM.
+            try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/sys/kernel/mm/hugepages"))) {
                 for (Path p : dir) {
-                    String kb = p.getFileName().toString().replaceAll("\\D", "");
-                    sizes.add(pageSize(Long.parseLong(kb)));
+                    String name = p.getFileName().toString();
+                    if (name.startsWith("hugepages-") && name.endsWith("kB")) {
+                        sizes.add(pageSize(Long.parseLong(name.substring("hugepages-".length(), name.length() - 2))));
+                    }
                 }
             } catch (IOException e) {
                 // No huge pages on this kernel: every page size is then refused.

@@ -215,15 +215,20 @@ public final class OverlaySnapshotter implements Snapshotter {
     }
 
     static boolean kernelAtLeast(int[] version) {
-        String release = System.getProperty("os.version");
+        return releaseAtLeast(System.getProperty("os.version"), version);
+    }
+
+    /** @param release a kernel release such as {@code 6.8.0-45-generic} */
+    static boolean releaseAtLeast(String release, int[] version) {
         int at = 0;
         for (int i = 0; i < version.length; i++) {
-            // The leading digits of each dot- or dash-separated part; a part without any counts as 0.
+            // Each dot- or dash-separated part that is a number; any other part, or a missing one, counts as 0.
+            at = Math.min(at, release.length());
             int end = at;
             while (end < release.length() && release.charAt(end) != '.' && release.charAt(end) != '-') {
                 end++;
             }
-            String part = release.substring(Math.min(at, release.length()), end);
+            String part = release.substring(at, end);
             at = end + 1;
             boolean digits = !part.isEmpty();
             for (int c = 0; c < part.length(); c++) {
