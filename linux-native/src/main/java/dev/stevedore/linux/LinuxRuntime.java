@@ -266,7 +266,11 @@ final class LinuxRuntime implements ContainerRuntime {
         // Without a fitting spare, this container's helper is prepared on the other thread, so the caller
         // does not wait for the spares of later containers being prepared.
         if (spare == null) {
-            spare = onDirectLauncher(new Prepare(stdio, beforeClone, controllers));
+            // Only spawning must happen on a launcher thread: with the helper spawned at opening, the rest is done
+            // here rather than handed over to a thread that has to be woken.
+            Helper first = takeFirstHelper(stdio);
+            spare = first != null ? prepareSpare(stdio, beforeClone, controllers, first)
+                    : onDirectLauncher(new Prepare(stdio, beforeClone, controllers));
         }
         return spare;
     }
