@@ -92,8 +92,8 @@ final class LinuxRuntime implements ContainerRuntime {
             log().log(Level.INFO, "rootless: containers run in a user namespace, {0}, without cgroups of their own",
                     rootless.description());
         }
-        // Only unique among the runtimes on this state directory (a taken name fails to be created, never
-        // shared), not secret: a SecureRandom's seeding would cost the first container milliseconds.
+        // 32 random bits keep instances apart on a state directory; nothing relies on them being unpredictable,
+        // and a SecureRandom's seeding would cost the first container milliseconds.
         this.instance = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         try {
             Files.createDirectories(this.stateDir);
