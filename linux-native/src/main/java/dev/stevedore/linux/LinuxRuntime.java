@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -29,7 +30,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
@@ -92,9 +92,7 @@ final class LinuxRuntime implements ContainerRuntime {
             log().log(Level.INFO, "rootless: containers run in a user namespace, {0}, without cgroups of their own",
                     rootless.description());
         }
-        // 32 random bits keep instances apart on a state directory; nothing relies on them being unpredictable,
-        // and a SecureRandom's seeding would cost the first container milliseconds.
-        this.instance = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        this.instance = HexFormat.of().toHexDigits(new SecureRandom().nextInt());
         try {
             Files.createDirectories(this.stateDir);
         } catch (IOException e) {
