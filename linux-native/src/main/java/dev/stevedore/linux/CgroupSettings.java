@@ -15,7 +15,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * A container's {@code linux.resources} as cgroup file writes, for v1 or v2 per controller as the
@@ -49,11 +48,13 @@ record CgroupSettings(Set<String> controllers, List<Write> writes, DeviceFilter 
     record Host(BitSet cpus, BitSet mems, Set<String> hugepageSizes) {
         static Host detect() {
             Set<String> sizes = new TreeSet<>();
-            try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/sys/kernel/mm/hugepages"),
-                    "hugepages-*kB")) {
+            // Names matched by hand, not by a glob or a regex: this runs as a runtime opens, in a fresh JVM.
+            try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/sys/kernel/mm/hugepages"))) {
                 for (Path p : dir) {
-                    String kb = p.getFileName().toString().replaceAll("\\D", "");
-                    sizes.add(pageSize(Long.parseLong(kb)));
+                    String name = p.getFileName().toString();
+                    if (name.startsWith("hugepages-") && name.endsWith("kB")) {
+                        sizes.add(pageSize(Long.parseLong(name.substring("hugepages-".length(), name.length() - 2))));
+                    }
                 }
             } catch (IOException e) {
                 // No huge pages on this kernel: every page size is then refused.
@@ -77,9 +78,17 @@ record CgroupSettings(Set<String> controllers, List<Write> writes, DeviceFilter 
     }
 
     /** Devices the runtime creates in a container's /dev, allowed after the spec's rules as runc does. */
-    private static final List<DeviceFilter.Rule> ALLOWED_DEVICES = Stream.of("c *:* m", "b *:* m", "c 1:3 rwm",
-            "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm")
-            .map(line -> DeviceFilter.Rule.parse(true, line)).toList();
+    private static final List<DeviceFilter.Rule> ALLOWED_DEVICES = allowed("c *:* m", "b *:* m", "c 1:3 rwm",
+            "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm");
+
+    /** A loop, not a stream: this is loaded on the first container's path, where a stream pipeline costs milliseconds. */
+    private static List<DeviceFilter.Rule> allowed(String... lines) {
+        List<DeviceFilter.Rule> rules = new ArrayList<>(lines.length);
+        for (String line : lines) {
+            rules.add(DeviceFilter.Rule.parse(true, line));
+        }
+        return List.copyOf(rules);
+    }
 
     private static final String WEIGHT_HINT = "weights need the BFQ I/O scheduler (CFQ before Linux 5.0) on the "
             + "device";
@@ -449,7 +458,10 @@ record CgroupSettings(Set<String> controllers, List<Write> writes, DeviceFilter 
         }
 
         void rdma(Map<String, Resources.Rdma> rdma) {
-            rdma.forEach((device, r) -> {
+            // Loops rather than lambdas: every container's settings pass here, the first in a fresh JVM included.
+            for (Map.Entry<String, Resources.Rdma> entry : rdma.entrySet()) {
+                String device = entry.getKey();
+                Resources.Rdma r = entry.getValue();
                 String f = "linux.resources.rdma." + device;
                 if (!device.matches("[^\\s/]+")) {
                     throw refuse(f, "'" + device + "' is not an RDMA device name");
@@ -463,11 +475,13 @@ record CgroupSettings(Set<String> controllers, List<Write> writes, DeviceFilter 
                     line.append(" hca_object=").append(r.hcaObjects());
                 }
                 write("rdma", f, line.toString(), "", "rdma.max");
-            });
+            }
         }
 
         void unified(Map<String, String> unified) {
-            unified.forEach((key, value) -> {
+            for (Map.Entry<String, String> entry : unified.entrySet()) {
+                String key = entry.getKey();
+                String value = entry.getValue();
                 String f = "linux.resources.unified." + key;
                 Matcher m = Pattern.compile("([a-z_]+)\\.[A-Za-z0-9_.]+").matcher(key);
                 if (!m.matches()) {
@@ -480,7 +494,7 @@ record CgroupSettings(Set<String> controllers, List<Write> writes, DeviceFilter 
                 }
                 controllers.add(controller);
                 write(controller, f, value, "", key);
-            });
+            }
         }
 
         private static void onlyV1(boolean v2, String field) {

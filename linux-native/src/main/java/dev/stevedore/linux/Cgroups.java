@@ -74,6 +74,17 @@ final class Cgroups {
     /** {@link #roots(Set)} by controllers. */
     private final Map<Set<String>, List<Path>> rootsOf = new ConcurrentHashMap<>();
 
+    /** Merges what two set-ups of a directory delegated (a class: a lambda is made at run time, in the first container's time). */
+    private static final java.util.function.BiFunction<Set<String>, Set<String>, Set<String>> UNION =
+            new java.util.function.BiFunction<>() {
+                @Override
+                public Set<String> apply(Set<String> a, Set<String> b) {
+                    Set<String> union = new java.util.TreeSet<>(a);
+                    union.addAll(b);
+                    return Set.copyOf(union);
+                }
+            };
+
     /** The controllers a v1 mount may carry; its other options (noprefix, xattr...) are not controllers. */
     private static final Set<String> V1_CONTROLLERS = Set.of("cpu", "cpuacct", "cpuset", "memory", "devices",
             "freezer", "net_cls", "net_prio", "blkio", "perf_event", "hugetlb", "pids", "rdma", "misc");
@@ -84,7 +95,14 @@ final class Cgroups {
         this.unifiedControllers = unifiedControllers;
         this.v1 = v1;
         this.v1Options = v1Options;
-        List<String> missing = REQUIRED.stream().filter(c -> !has(c)).sorted().toList();
+        // Loops rather than streams and lambdas in this class: it is on the first container's path, where
+        // each lambda is a class made at run time.
+        List<String> missing = new ArrayList<>();
+        for (String c : new java.util.TreeSet<>(REQUIRED)) {
+            if (!has(c)) {
+                missing.add(c);
+            }
+        }
         this.unavailableReason = failure != null ? failure : missing.isEmpty() ? null : "no cgroup hierarchy has the "
                 + String.join(" and ", missing) + " controller" + (missing.size() > 1 ? "s" : "")
                 + (unified == null ? "" : " (the cgroup2 mount at '" + unified + "' has only: "
@@ -157,7 +175,11 @@ final class Cgroups {
     /** @return the controllers of {@code wanted} this host has, always including the required ones */
     Set<String> available(Set<String> wanted) {
         Set<String> result = new java.util.TreeSet<>(REQUIRED);
-        wanted.stream().filter(this::has).forEach(result::add);
+        for (String c : wanted) {
+            if (has(c)) {
+                result.add(c);
+            }
+        }
         return result;
     }
 
@@ -210,18 +232,27 @@ final class Cgroups {
      */
     Set<String> controllersFor(CgroupSettings settings) {
         // Asked for every container, with the few sets of controllers its settings need.
-        return joined.computeIfAbsent(settings.controllers(), needed -> {
+        Set<String> needed = settings.controllers();
+        Set<String> result = joined.get(needed);
+        if (result == null) {
             Set<String> wanted = new java.util.TreeSet<>(DEFAULTS);
             wanted.addAll(needed);
-            return java.util.Collections.unmodifiableSet(available(wanted));
-        });
+            result = java.util.Collections.unmodifiableSet(available(wanted));
+            Set<String> raced = joined.putIfAbsent(needed, result);
+            result = raced == null ? result : raced;
+        }
+        return result;
     }
 
     /** @return the hierarchy roots that hold the given controllers */
     List<Path> roots(Set<String> controllers) {
         List<Path> roots = rootsOf.get(controllers);
         if (roots == null) {
-            roots = controllers.stream().map(this::root).distinct().toList();
+            Set<Path> distinct = new java.util.LinkedHashSet<>();
+            for (String c : controllers) {
+                distinct.add(root(c));
+            }
+            roots = List.copyOf(distinct);
             rootsOf.put(Set.copyOf(controllers), roots);
         }
         return roots;
@@ -301,11 +332,7 @@ final class Cgroups {
                 inheritCpuset(d);
                 Files.writeString(d.resolve("cgroup.clone_children"), "1");
             }
-            parents.merge(d, delegated, (a, b) -> {
-                Set<String> union = new java.util.TreeSet<>(a);
-                union.addAll(b);
-                return Set.copyOf(union);
-            });
+            parents.merge(d, delegated, UNION);
         }
     }
 

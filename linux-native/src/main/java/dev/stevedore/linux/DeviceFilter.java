@@ -48,15 +48,36 @@ final class DeviceFilter {
          *     {@code TYPE MAJOR:MINOR ACCESS} with {@code *} for any number
          */
         static Rule parse(boolean allow, String line) {
-            String[] f = line.trim().split("\\s+");
+            // Taken apart by hand, not with regexes: the runtime's own rules are parsed as it opens, in a fresh JVM.
+            java.util.StringTokenizer tokens = new java.util.StringTokenizer(line, " \t\n\u000B\f\r");
+            String[] f = new String[Math.max(1, tokens.countTokens())];
+            f[0] = "";
+            for (int i = 0; tokens.hasMoreTokens(); i++) {
+                f[i] = tokens.nextToken();
+            }
             if (f[0].equals("a")) {
                 return new Rule(allow, 'a', -1, -1, ALL);
             }
-            if (f.length != 3 || f[0].length() != 1 || !f[1].matches("(\\*|\\d+):(\\*|\\d+)")) {
+            int colon = f.length == 3 ? f[1].indexOf(':') : -1;
+            if (colon < 0 || f[0].length() != 1 || !numberOrAny(f[1].substring(0, colon))
+                    || !numberOrAny(f[1].substring(colon + 1))) {
                 throw new IllegalArgumentException("'" + line + "' is not a device rule (TYPE MAJOR:MINOR ACCESS)");
             }
-            String[] numbers = f[1].split(":");
-            return new Rule(allow, f[0].charAt(0), number(numbers[0]), number(numbers[1]), access(f[2]));
+            return new Rule(allow, f[0].charAt(0), number(f[1].substring(0, colon)), number(f[1].substring(colon + 1)),
+                    access(f[2]));
+        }
+
+        /** @return whether {@code s} is {@code *} or ASCII digits */
+        private static boolean numberOrAny(String s) {
+            if (s.equals("*")) {
+                return true;
+            }
+            for (int i = 0; i < s.length(); i++) {
+                if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                    return false;
+                }
+            }
+            return !s.isEmpty();
         }
 
         static int access(String letters) {

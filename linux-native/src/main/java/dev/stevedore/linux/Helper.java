@@ -61,7 +61,13 @@ final class Helper {
         this.executable = executable;
         this.channel = channel;
         // As with the JDK's onExit: the connection goes with the helper.
-        process.whenReaped(this::closeChannel);
+        // A class, not a method reference: one is made at run time, in the first container's time.
+        process.whenReaped(new Runnable() {
+            @Override
+            public void run() {
+                closeChannel();
+            }
+        });
     }
 
     /**

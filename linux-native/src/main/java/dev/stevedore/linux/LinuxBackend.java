@@ -13,6 +13,12 @@ import java.nio.file.Path;
  * caller (see {@link Rootless}) and no cgroup of its own.
  */
 public final class LinuxBackend implements ContainerBackend {
+    /**
+     * The hierarchies found by {@link #unavailableReason}, which an engine asks before {@link #open}:
+     * reading the mount table once is enough for both. A runtime keeps state in its instance, so each
+     * {@link #open} takes it and the next one detects anew.
+     */
+    private volatile Cgroups cgroups;
 
     /** Creates the backend; nothing is touched until {@link #open}. */
     public LinuxBackend() {
@@ -35,7 +41,16 @@ public final class LinuxBackend implements ContainerBackend {
         if (euid != 0) {
             return userNamespacesUnavailable(euid);
         }
-        return Cgroups.detect().unavailableReason();
+        return cgroups().unavailableReason();
+    }
+
+    private Cgroups cgroups() {
+        Cgroups detected = cgroups;
+        if (detected == null) {
+            detected = Cgroups.detect();
+            cgroups = detected;
+        }
+        return detected;
     }
 
     /** A rootless runtime needs user namespaces and nothing else a user could lack; cgroups are optional. */
@@ -66,7 +81,9 @@ public final class LinuxBackend implements ContainerBackend {
         if (libc != null) {
             throw new ContainerBackendException(libc);
         }
-        return new LinuxRuntime(stateDir, Cgroups.detect(), effectiveUid() == 0 ? null : Rootless.detect());
+        Cgroups detected = cgroups();
+        cgroups = null;
+        return new LinuxRuntime(stateDir, detected, effectiveUid() == 0 ? null : Rootless.detect());
     }
 
     /** @return the effective uid from {@code /proc/self/status}, or -1 if unreadable */
@@ -80,7 +97,12 @@ public final class LinuxBackend implements ContainerBackend {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("Uid:") || line.startsWith("Gid:")) {
-                    ids[line.startsWith("Uid:") ? 0 : 1] = Long.parseLong(line.split("\\s+")[2]);
+                    // "Uid:\treal\teffective\t...": split by hand, as a regex costs a fresh JVM milliseconds.
+                    int real = line.indexOf('\t') + 1;
+                    int effective = line.indexOf('\t', real) + 1;
+                    int end = line.indexOf('\t', effective);
+                    ids[line.startsWith("Uid:") ? 0 : 1] = Long.parseLong(
+                            line.substring(effective, end < 0 ? line.length() : end).trim());
                 }
             }
         } catch (IOException | RuntimeException e) {

@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
@@ -64,6 +65,11 @@ final class LinuxRuntime implements ContainerRuntime {
     private final Deque<Spare> spares = new ArrayDeque<>();
     /** A helper spawned for the next exec, not yet given a plan; guarded by {@link #spares}. */
     private IdleHelper idleExecHelper;
+    /**
+     * The helper spawned when this runtime opened, for the first container (whose namespaces and
+     * cgroups are not known yet, so it is only spawned); guarded by {@link #spares}, null once taken.
+     */
+    private IdleHelper firstHelper;
     static final int SPARES = 2;
     /** How long a helper that has set up a terminal may take to send it; it sends before reporting ready. */
     static final java.time.Duration TERMINAL_TIMEOUT = java.time.Duration.ofSeconds(10);
@@ -114,6 +120,33 @@ final class LinuxRuntime implements ContainerRuntime {
         helperExecutable = HelperBinary.extract(this.stateDir.resolve("bin"));
         launcher = launcherThread("stevedore-launcher-" + instance);
         directLauncher = launcherThread("stevedore-direct-launcher-" + instance);
+        // The first container would otherwise wait for its helper's spawn (the first one is the slowest): it
+        // is made now, meanwhile the caller prepares that container, and on the thread the first
+        // container's helper is prepared on, so that it is ready by then.
+        directLauncher.execute(new Runnable() {
+            @Override
+            public void run() {
+                spawnFirstHelper();
+            }
+        });
+    }
+
+    private void spawnFirstHelper() {
+        Stdio stdio = Stdio.pipes();
+        Helper helper;
+        try {
+            helper = spawnHelper(stdio);
+        } catch (RuntimeException e) {
+            log().log(Level.WARNING, "cannot start a helper in advance: {0}", e.getMessage());
+            return;
+        }
+        synchronized (spares) {
+            if (!closed) {
+                firstHelper = new IdleHelper(stdio, helper);
+                return;
+            }
+        }
+        helper.discard();
     }
 
     /**
@@ -121,10 +154,13 @@ final class LinuxRuntime implements ContainerRuntime {
      * started on threads that live as long as the runtime.
      */
     private static ExecutorService launcherThread(String name) {
-        return Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
+        return Executors.newSingleThreadExecutor(new ThreadFactory() {
+            @Override
+            public Thread newThread(Runnable r) {
+                Thread t = new Thread(r, name);
+                t.setDaemon(true);
+                return t;
+            }
         });
     }
 
@@ -156,14 +192,19 @@ final class LinuxRuntime implements ContainerRuntime {
             Plan beforeClone = plan.beforeClone();
             if (console == null) {
                 spare = takeSpare(stdio, beforeClone, controllers);
-                refill = () -> refill(stdio, beforeClone, controllers);
+                refill = new Refill(stdio, beforeClone, controllers);
             } else {
                 // A helper connects to the console socket before it clones, so one prepared in advance cannot
                 // serve a terminal: this one is made now, and the spares stay as they are.
-                spare = onDirectLauncher(() -> prepareSpare(Stdio.pipes(), beforeClone, controllers));
+                spare = onDirectLauncher(new Prepare(Stdio.pipes(), beforeClone, controllers));
             }
             cgroups.apply(spare.cgroup(), settings);
-            Helper helper = spare.helper().begin(plan.afterClone(), pid -> LifecycleHooks.runCreate(id, spec, pid));
+            Helper helper = spare.helper().begin(plan.afterClone(), new java.util.function.LongConsumer() {
+                @Override
+                public void accept(long pid) {
+                    LifecycleHooks.runCreate(id, spec, pid);
+                }
+            });
             LinuxContainer container = new LinuxContainer(this, id, spec, spare.cgroup(), controllers, spare.procs(),
                     dir, helper, console == null ? null : console.receive(TERMINAL_TIMEOUT));
             containers.put(id, container);
@@ -208,7 +249,7 @@ final class LinuxRuntime implements ContainerRuntime {
     private record Spare(Stdio stdio, List<Plan.Step> beforeClone, Set<String> controllers, Helper helper,
             String cgroup, List<Path> procs) {
         boolean fits(Stdio stdio, Plan beforeClone, Set<String> controllers) {
-            return this.stdio.equals(stdio) && this.beforeClone.equals(beforeClone.steps())
+            return sameStreams(this.stdio, stdio) && this.beforeClone.equals(beforeClone.steps())
                     && this.controllers.equals(controllers);
         }
     }
@@ -223,9 +264,74 @@ final class LinuxRuntime implements ContainerRuntime {
         // Without a fitting spare, this container's helper is prepared on the other thread, so the caller
         // does not wait for the spares of later containers being prepared.
         if (spare == null) {
-            spare = onDirectLauncher(() -> prepareSpare(stdio, beforeClone, controllers));
+            // Only spawning must happen on a launcher thread: with the helper spawned at opening, the rest is done
+            // here rather than handed over to a thread that has to be woken.
+            Helper first = takeFirstHelper(stdio);
+            spare = first != null ? prepareSpare(stdio, beforeClone, controllers, first)
+                    : onDirectLauncher(new Prepare(stdio, beforeClone, controllers));
         }
         return spare;
+    }
+
+    /** Prepares a container's helper on the direct launcher, with the one spawned at opening if it is there. */
+    private final class Prepare implements java.util.concurrent.Callable<Spare> {
+        private final Stdio stdio;
+        private final Plan beforeClone;
+        private final Set<String> controllers;
+
+        Prepare(Stdio stdio, Plan beforeClone, Set<String> controllers) {
+            this.stdio = stdio;
+            this.beforeClone = beforeClone;
+            this.controllers = controllers;
+        }
+
+        @Override
+        public Spare call() {
+            return prepareSpare(stdio, beforeClone, controllers, takeFirstHelper(stdio));
+        }
+    }
+
+    /** Keeps the spares like the container just created; a class, not a lambda, as it is on the first container's path. */
+    private final class Refill implements Runnable {
+        private final Stdio stdio;
+        private final Plan beforeClone;
+        private final Set<String> controllers;
+
+        Refill(Stdio stdio, Plan beforeClone, Set<String> controllers) {
+            this.stdio = stdio;
+            this.beforeClone = beforeClone;
+            this.controllers = controllers;
+        }
+
+        @Override
+        public void run() {
+            refill(stdio, beforeClone, controllers);
+        }
+    }
+
+    /**
+     * {@code a.equals(b)}, without a record's equals, whose first call links a method handle
+     * (milliseconds, on the first container's path).
+     */
+    static boolean sameStreams(Stdio a, Stdio b) {
+        return a.stdin().equals(b.stdin()) && a.stdout().equals(b.stdout()) && a.stderr().equals(b.stderr());
+    }
+
+    /** @return the helper spawned at opening if it has the streams asked for and still runs, else null */
+    private Helper takeFirstHelper(Stdio stdio) {
+        IdleHelper first;
+        synchronized (spares) {
+            first = firstHelper;
+            firstHelper = null;
+        }
+        if (first == null) {
+            return null;
+        }
+        if (!sameStreams(first.stdio(), stdio) || !first.helper().process.isAlive()) {
+            first.helper().discard();
+            return null;
+        }
+        return first.helper();
     }
 
     /** Keeps {@link #SPARES} spares like the last container asked for; other ones go. */
@@ -233,14 +339,22 @@ final class LinuxRuntime implements ContainerRuntime {
         List<Spare> stale = new ArrayList<>();
         int missing;
         synchronized (spares) {
-            spares.removeIf(s -> !s.fits(stdio, beforeClone, controllers) && stale.add(s));
+            for (java.util.Iterator<Spare> it = spares.iterator(); it.hasNext();) {
+                Spare s = it.next();
+                if (!s.fits(stdio, beforeClone, controllers)) {
+                    it.remove();
+                    stale.add(s);
+                }
+            }
             missing = closed ? 0 : SPARES - spares.size();
         }
-        stale.forEach(this::discard);
+        for (Spare s : stale) {
+            discard(s);
+        }
         for (int i = 0; i < missing; i++) {
             Spare spare;
             try {
-                spare = prepareSpare(stdio, beforeClone, controllers);
+                spare = prepareSpare(stdio, beforeClone, controllers, null);
             } catch (RuntimeException e) {
                 log().log(Level.WARNING, "cannot prepare a helper in advance: {0}", e.getMessage());
                 return;
@@ -255,16 +369,27 @@ final class LinuxRuntime implements ContainerRuntime {
         }
     }
 
-    private Spare prepareSpare(Stdio stdio, Plan beforeClone, Set<String> controllers) {
+    /** @param spawned a helper spawned for {@code stdio} and given nothing yet, or null to spawn one */
+    private Spare prepareSpare(Stdio stdio, Plan beforeClone, Set<String> controllers, Helper spawned) {
         long n = sequence.incrementAndGet();
         String cgroup = "stevedore/" + instance + "/" + n;
-        List<Path> procs = cgroups.create(cgroup, controllers);
-        Helper helper;
+        List<Path> procs;
         try {
-            helper = spawnHelper(stdio);
+            procs = cgroups.create(cgroup, controllers);
         } catch (RuntimeException e) {
-            cgroups.remove(cgroup, controllers);
+            if (spawned != null) {
+                spawned.discard();
+            }
             throw e;
+        }
+        Helper helper = spawned;
+        if (helper == null) {
+            try {
+                helper = spawnHelper(stdio);
+            } catch (RuntimeException e) {
+                cgroups.remove(cgroup, controllers);
+                throw e;
+            }
         }
         Spare spare = new Spare(stdio, beforeClone.steps(), controllers, helper, cgroup, procs);
         try {
@@ -311,7 +436,7 @@ final class LinuxRuntime implements ContainerRuntime {
     Helper launch(Plan plan, Stdio stdio) {
         Helper helper = null;
         synchronized (spares) {
-            if (idleExecHelper != null && idleExecHelper.stdio().equals(stdio)) {
+            if (idleExecHelper != null && sameStreams(idleExecHelper.stdio(), stdio)) {
                 helper = idleExecHelper.helper();
                 idleExecHelper = null;
             }
@@ -338,7 +463,7 @@ final class LinuxRuntime implements ContainerRuntime {
     private void refillExecHelper(Stdio stdio) {
         Helper stale;
         synchronized (spares) {
-            if (closed || (idleExecHelper != null && idleExecHelper.stdio().equals(stdio))) {
+            if (closed || (idleExecHelper != null && sameStreams(idleExecHelper.stdio(), stdio))) {
                 return;
             }
             stale = idleExecHelper == null ? null : idleExecHelper.helper();
@@ -425,7 +550,9 @@ final class LinuxRuntime implements ContainerRuntime {
     private void removeLeftovers() {
         List<Path> locks = new ArrayList<>();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(stateDir, "*.lock")) {
-            dir.forEach(locks::add);
+            for (Path lockFile : dir) {
+                locks.add(lockFile);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list '" + stateDir + "'", e);
         }
@@ -485,6 +612,10 @@ final class LinuxRuntime implements ContainerRuntime {
             if (idleExecHelper != null) {
                 idleExecHelper.helper().discard();
                 idleExecHelper = null;
+            }
+            if (firstHelper != null) {
+                firstHelper.helper().discard();
+                firstHelper = null;
             }
         }
         try {

@@ -48,7 +48,13 @@ public final class OverlaySnapshotter implements Snapshotter {
     @Override
     public String unavailableReason(Path stateDir) {
         try {
-            if (Files.readAllLines(Path.of("/proc/filesystems")).stream().noneMatch(l -> l.endsWith("\toverlay"))) {
+            // A loop and no regex here and in kernelAtLeast: an engine asks this while it opens, in a fresh JVM,
+            // where a stream with its lambda, or a regex, costs milliseconds.
+            boolean overlay = false;
+            for (String line : Files.readAllLines(Path.of("/proc/filesystems"))) {
+                overlay |= line.endsWith("\toverlay");
+            }
+            if (!overlay) {
                 return "the kernel has no overlay filesystem (not in /proc/filesystems; try 'modprobe overlay')";
             }
         } catch (IOException e) {
@@ -209,9 +215,26 @@ public final class OverlaySnapshotter implements Snapshotter {
     }
 
     static boolean kernelAtLeast(int[] version) {
-        String[] parts = System.getProperty("os.version").split("[.-]");
+        return releaseAtLeast(System.getProperty("os.version"), version);
+    }
+
+    /** @param release a kernel release such as {@code 6.8.0-45-generic} */
+    static boolean releaseAtLeast(String release, int[] version) {
+        int at = 0;
         for (int i = 0; i < version.length; i++) {
-            int actual = i < parts.length && parts[i].matches("\\d+") ? Integer.parseInt(parts[i]) : 0;
+            // Each dot- or dash-separated part that is a number; any other part, or a missing one, counts as 0.
+            at = Math.min(at, release.length());
+            int end = at;
+            while (end < release.length() && release.charAt(end) != '.' && release.charAt(end) != '-') {
+                end++;
+            }
+            String part = release.substring(at, end);
+            at = end + 1;
+            boolean digits = !part.isEmpty();
+            for (int c = 0; c < part.length(); c++) {
+                digits &= part.charAt(c) >= '0' && part.charAt(c) <= '9';
+            }
+            int actual = digits ? Integer.parseInt(part) : 0;
             if (actual != version[i]) {
                 return actual > version[i];
             }

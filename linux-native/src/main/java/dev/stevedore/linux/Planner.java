@@ -203,11 +203,12 @@ final class Planner {
         for (Mount m : mounts) {
             destinations.add(clean(m.destination(), "mounts"));
         }
-        etcFiles.forEach((dest, file) -> {
-            if (!destinations.contains(dest)) {
-                mounts.add(Mount.bind(file.toString(), dest, false));
+        // Loops rather than lambdas on a container's path: in a fresh JVM each lambda is a class made at run time.
+        for (Map.Entry<String, Path> etc : etcFiles.entrySet()) {
+            if (!destinations.contains(etc.getKey())) {
+                mounts.add(Mount.bind(etc.getValue().toString(), etc.getKey(), false));
             }
-        });
+        }
         // Host paths are opened before pivot_root and attached after it, so every container path
         // is resolved inside the new root, where symlinks cannot point back to the host.
         int trees = 0;
@@ -224,8 +225,11 @@ final class Planner {
         // Device nodes cannot be made in a user namespace: the host's are bind-mounted, as runc does.
         List<String> deviceBinds = new ArrayList<>();
         if (newUser) {
-            boolean devTmpfsPlanned = mounts.stream().anyMatch(m -> "/dev".equals(Path.of(m.destination()).normalize()
-                    .toString()) && "tmpfs".equals(m.type()));
+            boolean devTmpfsPlanned = false;
+            for (Mount m : mounts) {
+                devTmpfsPlanned |= "/dev".equals(Path.of(m.destination()).normalize().toString())
+                        && "tmpfs".equals(m.type());
+            }
             Set<String> specified = new HashSet<>();
             for (Linux.Device d : linux.devices()) {
                 specified.add(clean(d.path(), "linux.devices"));
@@ -316,7 +320,9 @@ final class Planner {
         if (linux.rootfsPropagation() != null) {
             plan.add(Op.MOUNT, "", "/", "", 0, "", 0, PROPAGATIONS.get(linux.rootfsPropagation()), 0);
         }
-        linux.sysctl().forEach((key, value) -> plan.add(Op.WRITE, sysctlPath(key, namespaces), value));
+        for (Map.Entry<String, String> sysctl : linux.sysctl().entrySet()) {
+            plan.add(Op.WRITE, sysctlPath(sysctl.getKey(), namespaces), sysctl.getValue());
+        }
         // Before masks and read-only remounts: config-linux.md's /dev/console is the terminal bound there.
         addConsole(plan, process, true);
         for (String path : linux.maskedPaths()) {

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import jnr.constants.platform.Errno;
@@ -25,8 +26,7 @@ import jnr.constants.platform.Errno;
  */
 final class SpawnedProcess {
     /** The JVM's environment, which children inherit as the JDK's do. */
-    private static final String[] ENVIRONMENT = System.getenv().entrySet().stream()
-            .map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+    private static final String[] ENVIRONMENT = environment();
     private static final int O_RDONLY = 0;
     private static final int O_WRONLY = 1;
     private static final int O_CREAT = 0100;
@@ -53,7 +53,7 @@ final class SpawnedProcess {
     private final Object exitLock = new Object();
     /** The exit value once reaped. */
     private volatile Integer exitValue;
-    private volatile Runnable whenReaped = () -> { };
+    private volatile Runnable whenReaped;
 
     private SpawnedProcess(int pid, NativeFd[] pipes) {
         this.pid = pid;
@@ -71,6 +71,20 @@ final class SpawnedProcess {
     }
 
     /**
+     * Loops rather than streams and lambdas in this class: the first helper is spawned in a fresh JVM,
+     * where each lambda is a class made at run time.
+     */
+    private static String[] environment() {
+        Map<String, String> env = System.getenv();
+        String[] entries = new String[env.size()];
+        int i = 0;
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            entries[i++] = e.getKey() + "=" + e.getValue();
+        }
+        return entries;
+    }
+
+    /**
      * Starts {@code argv}, the executable first, with the standard streams of {@code stdio}.
      *
      * @param extra becomes the child's descriptor 3 (then closed here), or -1; every other
@@ -78,7 +92,11 @@ final class SpawnedProcess {
      * @throws IOException naming what could not be opened or started
      */
     static SpawnedProcess start(List<String> argv, Stdio stdio, int extra) throws IOException {
-        DUE.removeIf(SpawnedProcess::reaped);
+        for (SpawnedProcess due : DUE) {
+            if (due.reaped()) {
+                DUE.remove(due);
+            }
+        }
         Libc libc = Libc.get();
         int[] childEnds = {-1, -1, -1, extra};
         NativeFd[] pipes = new NativeFd[3];
@@ -98,7 +116,7 @@ final class SpawnedProcess {
                     }
                 }
                 int[] pid = new int[1];
-                check(libc.posix_spawn(pid, argv.get(0), actions, null, argv.toArray(String[]::new), ENVIRONMENT),
+                check(libc.posix_spawn(pid, argv.get(0), actions, null, argv.toArray(new String[0]), ENVIRONMENT),
                         "posix_spawn");
                 started = true;
                 return new SpawnedProcess(pid[0], pipes);
@@ -283,7 +301,10 @@ final class SpawnedProcess {
             if (pipes[0] != null) {
                 pipes[0].close();
             }
-            whenReaped.run();
+            Runnable action = whenReaped;
+            if (action != null) {
+                action.run();
+            }
             return true;
         }
     }

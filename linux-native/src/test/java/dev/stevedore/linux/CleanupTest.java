@@ -119,6 +119,52 @@ class CleanupTest {
         assertThat(fdCount()).as("JVM file descriptors").isLessThanOrEqualTo(fds);
     }
 
+    @Test
+    void aRuntimeOpenedAndClosedWithoutContainersLeavesNoHelperNorDescriptor() throws Exception {
+        java.util.Set<Long> others = childPids();
+        long fds = fdCount();
+        ContainerRuntime runtime = new LinuxBackend().open(tmp.resolve("state-unused"));
+        Path instanceFiles = ((LinuxRuntime) runtime).instanceDir();
+        // The first container's helper is spawned as the runtime opens.
+        assertThat(awaitHelpers(others, 1)).as("helpers spawned at opening").isEqualTo(1);
+        runtime.close();
+        assertThat(helpers(others)).as("helpers left after close").isZero();
+        assertThat(instanceFiles).doesNotExist();
+        for (int i = 0; i < 100 && fdCount() > fds; i++) {
+            Thread.sleep(10);
+        }
+        assertThat(fdCount()).as("JVM file descriptors").isLessThanOrEqualTo(fds);
+    }
+
+    @Test
+    void theFirstContainerRunsInTheHelperSpawnedAtOpening() throws Exception {
+        java.util.Set<Long> others = childPids();
+        try (ContainerRuntime runtime = new LinuxBackend().open(tmp.resolve("state-first"))) {
+            assertThat(awaitHelpers(others, 1)).isEqualTo(1);
+            long early = ProcessHandle.current().children().filter(p -> !others.contains(p.pid())).findFirst()
+                    .orElseThrow().pid();
+            ContainerHandle c = runtime.create("first", TestSpecs.docker(rootfs, "sleep", "10"), List.of(),
+                    Stdio.pipes());
+            try {
+                c.start();
+                assertThat(ProcessHandle.of(c.pid()).flatMap(ProcessHandle::parent).map(ProcessHandle::pid))
+                        .as("the container's parent, its helper").contains(early);
+            } finally {
+                c.delete();
+            }
+        }
+        assertThat(helpers(others)).isZero();
+    }
+
+    /** @return the helpers of this runtime once there are {@code expected}, or how many there are after 10 s */
+    static long awaitHelpers(java.util.Set<Long> others, long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (helpers(others) < expected && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return helpers(others);
+    }
+
     static long helpers(java.util.Set<Long> others) {
         return ProcessHandle.current().children().filter(ProcessHandle::isAlive).filter(p -> !others.contains(p.pid()))
                 .count();

@@ -67,6 +67,10 @@ class DeviceFilterTest {
         assertThatThrownBy(() -> DeviceFilter.Rule.parse(true, "c 1 rwm")).hasMessageContaining("'c 1 rwm' is not a "
                 + "device rule");
         assertThatThrownBy(() -> DeviceFilter.Rule.parse(true, "c 1:3 x")).hasMessageContaining("'x' is not an access");
+        assertThat(DeviceFilter.Rule.parse(true, " c\t1:3  rw ").v1Line()).isEqualTo("c 1:3 rw");
+        for (String bad : List.of("", "c x:1 rwm", "c 1: rwm", "c :3 rwm", "c 1:3:4 rwm", "cb 1:3 rwm", "c 1:3 rwm m")) {
+            assertThatThrownBy(() -> DeviceFilter.Rule.parse(true, bad)).as(bad).hasMessageContaining("is not a device rule");
+        }
     }
 
     /** @return what a shell in a fresh v2 cgroup with these rules (e.g. "deny c 1:5 w") managed to do */

@@ -107,7 +107,12 @@ public final class SeccompCompiler {
 
         // By number, ascending, each with its rules in the profile's order.
         Map<Integer, List<Rule>> rules = new TreeMap<>();
-        boolean otherArchitectures = seccomp.architectures().stream().anyMatch(a -> !a.equals(table.seccompArch()));
+        // Loops rather than streams and lambdas here and below: every container with a profile compiles
+        // one, the first in a fresh JVM included, where each lambda is a class made at run time.
+        boolean otherArchitectures = false;
+        for (String a : seccomp.architectures()) {
+            otherArchitectures |= !a.equals(table.seccompArch());
+        }
         for (int i = 0; i < seccomp.syscalls().size(); i++) {
             Seccomp.Syscall call = seccomp.syscalls().get(i);
             String at = ".syscalls[" + i + "]";
@@ -124,7 +129,12 @@ public final class SeccompCompiler {
                 if (nr.isEmpty()) {
                     throw error(at + ".names[" + j + "]", "\"" + name + "\" is not a syscall on " + table.arch());
                 }
-                rules.computeIfAbsent(nr.getAsInt(), n -> new ArrayList<>()).addAll(split);
+                List<Rule> ofNumber = rules.get(nr.getAsInt());
+                if (ofNumber == null) {
+                    ofNumber = new ArrayList<>();
+                    rules.put(nr.getAsInt(), ofNumber);
+                }
+                ofNumber.addAll(split);
             }
         }
 
@@ -169,10 +179,10 @@ public final class SeccompCompiler {
             }
         }
         search(bpf, starts, outcomes, 0, starts.size());
-        blocks.forEach((nr, label) -> {
-            bpf.bind(label);
-            block(bpf, rules.get(nr), defaultAction);
-        });
+        for (Map.Entry<Integer, Bpf.Label> block : blocks.entrySet()) {
+            bpf.bind(block.getValue());
+            block(bpf, rules.get(block.getKey()), defaultAction);
+        }
         if (bpf.size() > MAX_INSTRUCTIONS) {
             throw error("", "the filter needs " + bpf.size() + " BPF instructions; the kernel accepts at most "
                     + MAX_INSTRUCTIONS);
@@ -271,7 +281,9 @@ public final class SeccompCompiler {
     /** runc's reading of conditions: those sharing an argument are alternatives, the rest must all hold. */
     private static List<Rule> split(int action, List<Seccomp.Arg> args) {
         int[] counts = new int[6];
-        args.forEach(a -> counts[a.index()]++);
+        for (Seccomp.Arg a : args) {
+            counts[a.index()]++;
+        }
         List<Rule> rules = new ArrayList<>();
         List<Seccomp.Arg> together = new ArrayList<>();
         for (Seccomp.Arg arg : args) {
