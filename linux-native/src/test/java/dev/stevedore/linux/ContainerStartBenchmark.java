@@ -241,8 +241,12 @@ public final class ContainerStartBenchmark {
      * controller itself moves, and it returns to the v2 hierarchy once the namespaces are gone.
      */
     static final class CrunShell implements AutoCloseable {
+        // Just after cgroups that used hugetlb on v2 are gone (a daemon's, say), the kernel may still be
+        // releasing them and refuses the move for a moment: the mount is tried for up to 5 s.
+        private static final String MOUNT = "mount -t cgroup -o hugetlb cgroup " + HUGETLB;
         private static final String SCRIPT = "set -e; umount -l " + UNIFIED + "; mkdir -p " + HUGETLB
-                + "; mount -t cgroup -o hugetlb cgroup " + HUGETLB + "; echo ready;"
+                + "; i=0; until " + MOUNT + " 2>/dev/null; do i=$((i+1)); if [ $i -ge 20 ]; then " + MOUNT
+                + "; fi; sleep 0.25; done; echo ready;"
                 + " while read id; do crun run -b \"$1\" \"$id\" >/dev/null 2>&1 && echo 0 || echo $?; done";
         private final java.lang.Process shell;
         private final java.io.BufferedReader out;
