@@ -192,11 +192,11 @@ final class LinuxRuntime implements ContainerRuntime {
             Plan beforeClone = plan.beforeClone();
             if (console == null) {
                 spare = takeSpare(stdio, beforeClone, controllers);
-                refill = new Refill(stdio, beforeClone, controllers);
+                refill = new HelperWork(stdio, beforeClone, controllers);
             } else {
                 // A helper connects to the console socket before it clones, so one prepared in advance cannot
                 // serve a terminal: this one is made now, and the spares stay as they are.
-                spare = onDirectLauncher(new Prepare(Stdio.pipes(), beforeClone, controllers));
+                spare = onDirectLauncher(new HelperWork(Stdio.pipes(), beforeClone, controllers));
             }
             cgroups.apply(spare.cgroup(), settings);
             Helper helper = spare.helper().begin(plan.afterClone(), new java.util.function.LongConsumer() {
@@ -268,18 +268,23 @@ final class LinuxRuntime implements ContainerRuntime {
             // here rather than handed over to a thread that has to be woken.
             Helper first = takeFirstHelper(stdio);
             spare = first != null ? prepareSpare(stdio, beforeClone, controllers, first)
-                    : onDirectLauncher(new Prepare(stdio, beforeClone, controllers));
+                    : onDirectLauncher(new HelperWork(stdio, beforeClone, controllers));
         }
         return spare;
     }
 
-    /** Prepares a container's helper on the direct launcher, with the one spawned at opening if it is there. */
-    private final class Prepare implements java.util.concurrent.Callable<Spare> {
+    /**
+     * The helper work for containers of one shape (streams, plan before the clone, cgroup controllers):
+     * preparing a helper on the direct launcher, with the one spawned at opening if it is there
+     * ({@link #call}), or keeping the spares like it ({@link #run}). A class, not lambdas, as it is on
+     * the first container's path.
+     */
+    private final class HelperWork implements java.util.concurrent.Callable<Spare>, Runnable {
         private final Stdio stdio;
         private final Plan beforeClone;
         private final Set<String> controllers;
 
-        Prepare(Stdio stdio, Plan beforeClone, Set<String> controllers) {
+        HelperWork(Stdio stdio, Plan beforeClone, Set<String> controllers) {
             this.stdio = stdio;
             this.beforeClone = beforeClone;
             this.controllers = controllers;
@@ -288,19 +293,6 @@ final class LinuxRuntime implements ContainerRuntime {
         @Override
         public Spare call() {
             return prepareSpare(stdio, beforeClone, controllers, takeFirstHelper(stdio));
-        }
-    }
-
-    /** Keeps the spares like the container just created; a class, not a lambda, as it is on the first container's path. */
-    private final class Refill implements Runnable {
-        private final Stdio stdio;
-        private final Plan beforeClone;
-        private final Set<String> controllers;
-
-        Refill(Stdio stdio, Plan beforeClone, Set<String> controllers) {
-            this.stdio = stdio;
-            this.beforeClone = beforeClone;
-            this.controllers = controllers;
         }
 
         @Override
