@@ -59,7 +59,7 @@ final class Build {
     private final List<Descriptor> newLayers = new ArrayList<>();
     private BuildContext contextFiles;
     /** The context being scanned in the background since the build started, or null. */
-    private java.util.concurrent.CompletableFuture<BuildContext> contextScan;
+    private BuildContext.Scan contextScan;
     private int stepNumber;
     private int ran;
     private int cached;
@@ -141,7 +141,8 @@ final class Build {
     BuildResult run() {
         if (mayReadContext()) {
             // Listing the context (a stat of each file) goes on while the base image is looked up.
-            contextScan = ImageBuilder.inBackground(this::scanContext);
+            contextScan = new BuildContext.Scan(context, () -> DockerIgnore.read(context), () -> builder.statCache(context));
+            ImageBuilder.startOnFileThread(contextScan);
         }
         resolveGlobals();
         List<Dockerfile.Stage> stages = dockerfile.stages();
@@ -683,13 +684,10 @@ final class Build {
 
     BuildContext contextFiles() {
         if (contextFiles == null) {
-            contextFiles = contextScan != null ? EngineCore.joined(contextScan) : scanContext();
+            contextFiles = contextScan != null ? contextScan.result()
+                    : BuildContext.scan(context, DockerIgnore.read(context), builder.statCache(context));
         }
         return contextFiles;
-    }
-
-    private BuildContext scanContext() {
-        return new BuildContext(context, DockerIgnore.read(context), builder.statCache(context));
     }
 
     /** @return whether a COPY or ADD may take files from the context */

@@ -213,6 +213,11 @@ public final class ImageBuilder {
         return java.util.concurrent.CompletableFuture.supplyAsync(work, FILE_IO);
     }
 
+    /** Starts work on a file-I/O thread that reports its outcome its own way. */
+    static void startOnFileThread(Runnable work) {
+        FILE_IO.execute(work);
+    }
+
     /** Runs an action whose parallel streams use the file-I/O threads. */
     static void onFileThreads(Runnable action) {
         try {

@@ -1,6 +1,7 @@
 package dev.stevedore.internal.build;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ class BuildContextTest {
         Files.createDirectories(ctx.resolve("out/keep"));
         Files.writeString(ctx.resolve("out/keep/k"), "k");
         Files.writeString(ctx.resolve("out/drop"), "d");
-        BuildContext c = new BuildContext(ctx, DockerIgnore.parse("skip\nout\n!out/keep\n", ".dockerignore"),
+        BuildContext c = BuildContext.scan(ctx, DockerIgnore.parse("skip\nout\n!out/keep\n", ".dockerignore"),
                 StatCache.load(tmp.resolve("s")));
 
         assertThat(c.tree(c.get("")).stream().map(BuildContext.Node::path)).containsExactly(
@@ -49,6 +50,39 @@ class BuildContextTest {
         assertThat(c.get("out/drop")).as("ignored, though its directory is taken back for what is kept").isNull();
         assertThat(c.match("a/*").stream().map(BuildContext.Node::path)).containsExactly("a/b", "a/link", "a/z");
         assertThat(c.match("a/link/c")).extracting(BuildContext.Node::path).containsExactly("a/b/c");
+    }
+
+    /** A scan that a second thread joins lists each directory once, into the tree one thread makes alone. */
+    @Test
+    void aScanSharedByTwoThreadsGivesTheSameTree() throws Exception {
+        Path ctx = Files.createDirectories(tmp.resolve("wide"));
+        for (int d = 0; d < 30; d++) {
+            Path dir = Files.createDirectories(ctx.resolve("d" + d + "/sub"));
+            for (int f = 0; f < 20; f++) {
+                Files.writeString(dir.resolve("f" + f), d + "/" + f);
+                Files.writeString(dir.getParent().resolve("g" + f), "g" + f);
+            }
+        }
+        BuildContext one = BuildContext.scan(ctx, DockerIgnore.NONE, StatCache.load(tmp.resolve("s1")));
+        List<String> alone = one.tree(one.get("")).stream().map(BuildContext.Node::path).toList();
+        for (int round = 0; round < 20; round++) {
+            BuildContext.Scan scan = new BuildContext.Scan(ctx, () -> DockerIgnore.NONE,
+                    () -> StatCache.load(tmp.resolve("s2")));
+            Thread other = new Thread(scan);
+            other.start();
+            BuildContext shared = scan.result();
+            assertThat(shared.tree(shared.get("")).stream().map(BuildContext.Node::path)).containsExactlyElementsOf(alone);
+            other.join();
+        }
+        assertThat(alone).hasSize(30 * 2 + 30 * 40);
+    }
+
+    @Test
+    void aContextThatCannotBeListedIsNamed() {
+        Path missing = tmp.resolve("gone");
+        assertThatThrownBy(() -> BuildContext.scan(missing, DockerIgnore.NONE, StatCache.load(tmp.resolve("s"))))
+                .isInstanceOf(java.io.UncheckedIOException.class)
+                .hasMessageStartingWith("cannot read the build context '" + missing + "'");
     }
 
     /**
@@ -69,7 +103,7 @@ class BuildContextTest {
         }
         Thread.sleep(200); // setting the mtime set the ctime: let it age past the racy window
         Path cacheFile = tmp.resolve("stat");
-        BuildContext first = new BuildContext(ctx, DockerIgnore.NONE, StatCache.load(cacheFile));
+        BuildContext first = BuildContext.scan(ctx, DockerIgnore.NONE, StatCache.load(cacheFile));
         first.hashAll(first.tree(first.get("")));
         first.saveStatCache();
         byte[] one = first.digest(first.get("longer"));
@@ -85,7 +119,7 @@ class BuildContextTest {
         Thread.sleep(200);
 
         StatCache reloaded = StatCache.load(cacheFile);
-        BuildContext second = new BuildContext(ctx, DockerIgnore.NONE, reloaded);
+        BuildContext second = BuildContext.scan(ctx, DockerIgnore.NONE, reloaded);
         assertThat(second.hasDigest(second.get("longer"))).as("size changed").isFalse();
         assertThat(second.hasDigest(second.get("replaced"))).as("another inode").isFalse();
         assertThat(second.hasDigest(second.get("in-place"))).as("same size and inode, ctime changed").isFalse();
@@ -97,7 +131,7 @@ class BuildContextTest {
         assertThat(second.digest(second.get("touched"))).as("a touch gives the same digest").isEqualTo(one);
         second.saveStatCache();
 
-        BuildContext third = new BuildContext(ctx, DockerIgnore.NONE, StatCache.load(cacheFile));
+        BuildContext third = BuildContext.scan(ctx, DockerIgnore.NONE, StatCache.load(cacheFile));
         assertThat(third.tree(third.get(""))).allMatch(third::hasDigest);
     }
 
@@ -107,9 +141,9 @@ class BuildContextTest {
         for (int i = 0; i < 100; i++) {
             Files.writeString(ctx.resolve("f" + i), "content " + i);
         }
-        BuildContext many = new BuildContext(ctx, DockerIgnore.NONE, StatCache.load(tmp.resolve("a")));
+        BuildContext many = BuildContext.scan(ctx, DockerIgnore.NONE, StatCache.load(tmp.resolve("a")));
         many.hashAll(many.tree(many.get("")));
-        BuildContext few = new BuildContext(ctx, DockerIgnore.NONE, StatCache.load(tmp.resolve("b")));
+        BuildContext few = BuildContext.scan(ctx, DockerIgnore.NONE, StatCache.load(tmp.resolve("b")));
         for (int i = 0; i < 100; i++) {
             BuildContext.Node n = few.get("f" + i);
             few.hashAll(List.of(n, n));

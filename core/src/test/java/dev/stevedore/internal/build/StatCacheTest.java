@@ -67,11 +67,11 @@ class StatCacheTest {
         Files.setLastModifiedTime(ctx.resolve("old"), FileTime.from(Instant.parse("2020-01-01T00:00:00Z")));
         Thread.sleep(200); // setting the mtime set the ctime: let it age past the racy window
         Path cacheFile = tmp.resolve("stat");
-        BuildContext first = new BuildContext(ctx, DockerIgnore.NONE, StatCache.load(cacheFile));
+        BuildContext first = BuildContext.scan(ctx, DockerIgnore.NONE, StatCache.load(cacheFile));
         first.hashAll(List.of(first.get("old")));
         first.saveStatCache();
         Files.writeString(ctx.resolve("fresh"), "fresh");
-        BuildContext second = new BuildContext(ctx, DockerIgnore.NONE, StatCache.load(cacheFile));
+        BuildContext second = BuildContext.scan(ctx, DockerIgnore.NONE, StatCache.load(cacheFile));
         StatCache reloaded = StatCache.load(cacheFile);
         assertThat(reloaded.get("old", second.get("old").stat())).as("kept across builders").isNotNull();
         second.hashAll(List.of(second.get("fresh")));
