@@ -1,5 +1,10 @@
 package dev.stevedore.linux;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
 import jnr.constants.platform.Errno;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
@@ -143,16 +148,70 @@ public interface Libc {
         }
 
         private static Libc bind() {
-            Libc libc = LibraryLoader.create(Libc.class).load("c");
+            Libc libc = bindByReflection();
+            if (libc == null) {
+                libc = LibraryLoader.create(Libc.class).load("c");
+            }
             // First uses that cost milliseconds each, made here rather than by the first
             // container's spawn: the conversion of a string argument (opening "" fails, ENOENT),
-            // and jnr-ffi's native memory for string arrays, with the finalizer thread that frees it.
+            // which with the reflection loader also initializes the proxy's class (it looks up all
+            // its methods), and jnr-ffi's native memory for string arrays, with the finalizer thread
+            // that frees it.
             int fd = libc.open("", 0);
             if (fd >= 0) {
                 libc.close(fd);
             }
             jnr.ffi.Memory.allocateDirect(jnr.ffi.Runtime.getRuntime(libc), 1);
             return libc;
+        }
+
+        /**
+         * Binds the C library with jnr-ffi's reflection loader, which calls through a proxy. Its
+         * default loader generates bytecode and compiles machine-code stubs for every method, loading
+         * ASM and an assembler to do it: about 30 ms more CPU on the loading thread (40 ms for the
+         * process) before the first container, to save 0.2 to 0.5 us per call, of which a container
+         * makes about ten. jnr-ffi chooses between the two only by a system property read once per
+         * JVM ({@code jnr.ffi.asm.enabled}), which would change every other jnr-ffi library in the
+         * application too, so the reflection loader is reached directly.
+         *
+         * @return the library, or null when this jnr-ffi version no longer has what this reaches
+         *     (LibcTest says so), for the default loader to bind it instead
+         */
+        private static Libc bindByReflection() {
+            Object loader;
+            Object library;
+            Method load;
+            try {
+                Class<?> loaderClass = Class.forName("jnr.ffi.provider.jffi.ReflectionLibraryLoader");
+                Class<?> libraryClass = Class.forName("jnr.ffi.provider.jffi.NativeLibrary");
+                var newLoader = loaderClass.getDeclaredConstructor();
+                var newLibrary = libraryClass.getDeclaredConstructor(Collection.class, Collection.class, Map.class);
+                load = loaderClass.getDeclaredMethod("loadLibrary", libraryClass, Class.class, Map.class,
+                        boolean.class);
+                newLoader.setAccessible(true);
+                newLibrary.setAccessible(true);
+                load.setAccessible(true);
+                loader = newLoader.newInstance();
+                library = newLibrary.newInstance(List.of("c"), List.of(), Map.of());
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return null;
+            }
+            try {
+                // Binding every method now loads the classes their argument conversions need (and
+                // fails at once on a missing symbol): ~15 ms kept off the first container's path.
+                // jnr-ffi makes each method's invoker again on its first call, a fraction of that.
+                return Libc.class.cast(load.invoke(loader, library, Libc.class, Map.of(), true));
+            } catch (InvocationTargetException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (e.getCause() instanceof Error error) {
+                    throw error;
+                }
+                throw new IllegalStateException(e.getCause().toString(), e.getCause());
+            } catch (IllegalAccessException e) {
+                return null;
+            }
         }
     }
 }
