@@ -157,17 +157,12 @@ public final class JsonBinding {
         if (known != null) {
             return known;
         }
-        // One thread makes bindings at a time: a reader needing a type that the warm-up thread is making
-        // waits for it rather than read the same annotations again. The lock is reentrant, as a list's
-        // binding is made from its element's.
-        synchronized (BINDINGS) {
-            known = BINDINGS.get(type);
-            if (known == null) {
-                known = make(type);
-                BINDINGS.put(type, known);
-            }
-            return known;
-        }
+        // Not computeIfAbsent: a record's binding is made without its components' (they are
+        // resolved on first use), but a collection's is made from its element's, which would
+        // recurse into the map's own computation.
+        Binding made = make(type);
+        Binding raced = BINDINGS.putIfAbsent(type, made);
+        return raced == null ? made : raced;
     }
 
     private static Binding make(Type type) {
