@@ -267,9 +267,7 @@ public final class JsonBinding {
         }
 
         OciFormatException fail(String problem, Throwable cause) {
-            OciFormatException e = fail(problem);
-            e.initCause(cause);
-            return e;
+            return withCause(fail(problem), cause);
         }
 
         OciFormatException mismatch(String kind) throws IOException {
@@ -297,10 +295,10 @@ public final class JsonBinding {
                 String field = e.path();
                 String at = path();
                 String full = field.isEmpty() || field.startsWith("[") ? at + field : at + "." + field;
-                return fail(e, new OciFormatException(full, e.problem()));
+                return withCause(new OciFormatException(full, e.problem()), e);
             }
             if (problem instanceof IllegalArgumentException e) {
-                return fail(e, fail(e.getMessage()));
+                return fail(e.getMessage(), e);
             }
             if (problem instanceof RuntimeException e) {
                 throw e;
@@ -308,17 +306,19 @@ public final class JsonBinding {
             if (problem instanceof Error e) {
                 throw e;
             }
-            return fail(problem, fail(String.valueOf(problem)));
+            return fail(String.valueOf(problem), problem);
         }
 
-        private static OciFormatException fail(Throwable cause, OciFormatException e) {
+        private static OciFormatException withCause(OciFormatException e, Throwable cause) {
             e.initCause(cause);
             return e;
         }
 
-        Object construct(Constructor<?> constructor, Object... arguments) {
+        /** Calls a constructor, or a static factory when {@code constructor} is a method, on what was read. */
+        Object construct(java.lang.reflect.Executable constructor, Object... arguments) {
             try {
-                return constructor.newInstance(arguments);
+                return constructor instanceof Method factory ? factory.invoke(null, arguments)
+                        : ((Constructor<?>) constructor).newInstance(arguments);
             } catch (InvocationTargetException e) {
                 throw refused(e.getCause());
             } catch (ReflectiveOperationException e) {
@@ -666,13 +666,7 @@ public final class JsonBinding {
             if (!in.starts(JsonToken.VALUE_STRING, kind())) {
                 return null;
             }
-            try {
-                return creator.invoke(null, in.parser.getText());
-            } catch (InvocationTargetException e) {
-                throw in.refused(e.getCause());
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
+            return in.construct(creator, in.parser.getText());
         }
 
         @Override
