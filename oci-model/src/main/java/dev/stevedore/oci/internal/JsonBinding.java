@@ -1,12 +1,5 @@
 package dev.stevedore.oci.internal;
 
-import com.fasterxml.jackson.annotation.JsonAnySetter;
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.annotation.JsonSetter;
-import com.fasterxml.jackson.annotation.JsonValue;
-import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -18,8 +11,6 @@ import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
-import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
-import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import dev.stevedore.oci.OciFormatException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -28,7 +19,6 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
@@ -51,7 +41,8 @@ import java.util.function.Function;
  *
  * <p>jackson-databind reads those annotations the same way, but building its mapper and its
  * deserializers costs a fresh JVM well over 100 ms of CPU, which a command line or the first
- * container of a program pays in full. This covers what the model uses and nothing more: records
+ * container of a program pays in full. What the annotations say comes from {@link JsonFacts},
+ * which the build reads from them ahead of time. This covers what the model uses and nothing more: records
  * (a property per component, unknown fields kept in the {@code @JsonAnySetter} component),
  * types made from and written as one string ({@code @JsonCreator} and {@code @JsonValue}), a
  * record delegating to its one component, lists, sets, maps, and the {@link KeySet} and
@@ -182,47 +173,22 @@ public final class JsonBinding {
             if (scalar != null) {
                 return scalar;
             }
-            if (c.isRecord()) {
-                Constructor<?> delegating = delegatingConstructor(c);
-                return delegating != null ? new Delegating(c, delegating) : new RecordOf(c);
-            }
-            Method creator = stringCreator(c);
-            Method value = stringValue(c);
-            if (creator != null && value != null) {
-                return new StringValued(creator, value);
+            JsonFacts facts = JsonFacts.of(c);
+            if (facts != null) {
+                try {
+                    return switch (facts.kind()) {
+                        case RECORD -> new RecordOf(c, facts.properties());
+                        case DELEGATING -> new Delegating(c);
+                        case STRING_VALUED -> new StringValued(accessible(c.getDeclaredMethod(facts.creator(), String.class)),
+                                accessible(c.getMethod(facts.value())));
+                    };
+                } catch (NoSuchMethodException e) {
+                    throw new IllegalStateException(e);
+                }
             }
         }
         throw new IllegalArgumentException("no JSON mapping for " + type.getTypeName()
                 + ": the model's types are records, string-valued types, lists, sets and maps");
-    }
-
-    private static Constructor<?> delegatingConstructor(Class<?> record) {
-        for (Constructor<?> constructor : record.getDeclaredConstructors()) {
-            JsonCreator creator = constructor.getAnnotation(JsonCreator.class);
-            if (creator != null && creator.mode() == JsonCreator.Mode.DELEGATING) {
-                return accessible(constructor);
-            }
-        }
-        return null;
-    }
-
-    private static Method stringCreator(Class<?> c) {
-        for (Method m : c.getDeclaredMethods()) {
-            if (Modifier.isStatic(m.getModifiers()) && m.isAnnotationPresent(JsonCreator.class)
-                    && m.getParameterCount() == 1 && m.getParameterTypes()[0] == String.class) {
-                return accessible(m);
-            }
-        }
-        return null;
-    }
-
-    private static Method stringValue(Class<?> c) {
-        for (Method m : c.getMethods()) {
-            if (m.isAnnotationPresent(JsonValue.class) && m.getParameterCount() == 0 && m.getReturnType() == String.class) {
-                return accessible(m);
-            }
-        }
-        return null;
     }
 
     private static <T extends java.lang.reflect.AccessibleObject> T accessible(T member) {
@@ -690,9 +656,13 @@ public final class JsonBinding {
         private final Field component;
         private final Binding delegate;
 
-        Delegating(Class<?> record, Constructor<?> constructor) {
+        Delegating(Class<?> record) {
             RecordComponent only = record.getRecordComponents()[0];
-            this.constructor = constructor;
+            try {
+                this.constructor = accessible(record.getDeclaredConstructor(only.getType()));
+            } catch (NoSuchMethodException e) {
+                throw new IllegalStateException(e);
+            }
             this.component = field(record, only);
             this.delegate = of(only.getGenericType());
         }
@@ -735,20 +705,6 @@ public final class JsonBinding {
     }
 
     /** Which values a property writes, as {@code @JsonInclude} says. */
-    private enum Inclusion {
-        ALWAYS, NON_NULL, NON_EMPTY, NON_DEFAULT, CUSTOM;
-
-        static Inclusion of(JsonInclude.Include include) {
-            return switch (include) {
-                case ALWAYS -> ALWAYS;
-                case NON_EMPTY -> NON_EMPTY;
-                case NON_DEFAULT -> NON_DEFAULT;
-                case CUSTOM -> CUSTOM;
-                default -> NON_NULL;
-            };
-        }
-    }
-
     /** One record component as a JSON property. */
     private static final class Property {
         final String name;
@@ -756,55 +712,35 @@ public final class JsonBinding {
         final Field field;
         final Class<?> primitive;
         final boolean nullsAsEmpty;
-        final Inclusion inclusion;
+        final JsonFacts.Inclusion inclusion;
         final Object filter;
         private final Type type;
         private final Binding fixed;
         private Binding binding;
 
-        /** The annotations are read from the field: Jackson's do not target record components. */
-        Property(RecordComponent component, int index, Field field, JsonInclude classInclude) {
-            JsonProperty named = field.getAnnotation(JsonProperty.class);
-            this.name = named != null && !named.value().isEmpty() ? named.value() : component.getName();
+        Property(RecordComponent component, int index, Field field, JsonFacts.Property facts) {
+            this.name = facts.name();
             this.index = index;
             this.field = field;
             this.type = component.getGenericType();
             this.primitive = component.getType().isPrimitive() ? component.getType() : null;
-            JsonSetter setter = field.getAnnotation(JsonSetter.class);
-            this.nullsAsEmpty = setter != null && setter.nulls() == Nulls.AS_EMPTY;
-            JsonInclude include = field.getAnnotation(JsonInclude.class);
-            if (include == null || include.value() == JsonInclude.Include.USE_DEFAULTS) {
-                include = classInclude;
-            }
-            this.inclusion = include == null ? Inclusion.NON_NULL : Inclusion.of(include.value());
-            this.filter = inclusion == Inclusion.CUSTOM ? newFilter(include.valueFilter()) : null;
-            this.fixed = custom(component, field);
+            this.nullsAsEmpty = facts.nullsAsEmpty();
+            this.inclusion = facts.inclusion();
+            this.filter = facts.filter() == null ? null : newFilter(component.getDeclaringRecord(), facts.filter());
+            this.fixed = switch (facts.custom()) {
+                case NONE -> null;
+                case KEY_SET -> KeySetOf.INSTANCE;
+                case DIGEST_KEYS -> new MapOf(DigestKey::parse,
+                        of(((ParameterizedType) type).getActualTypeArguments()[1]));
+            };
         }
 
-        /** The property-level mappings the model uses; any other is refused rather than ignored. */
-        private static Binding custom(RecordComponent component, Field field) {
-            JsonDeserialize read = field.getAnnotation(JsonDeserialize.class);
-            JsonSerialize write = field.getAnnotation(JsonSerialize.class);
-            if (read == null && write == null) {
-                return null;
-            }
-            if (read != null && read.using() == KeySet.Deserializer.class
-                    && write != null && write.using() == KeySet.Serializer.class) {
-                return KeySetOf.INSTANCE;
-            }
-            if (read != null && read.keyUsing() == DigestKey.class && write == null
-                    && component.getGenericType() instanceof ParameterizedType map && map.getRawType() == Map.class) {
-                return new MapOf(DigestKey::parse, of(map.getActualTypeArguments()[1]));
-            }
-            throw new IllegalArgumentException("no JSON mapping for the custom (de)serializers of "
-                    + component.getDeclaringRecord().getName() + "." + component.getName());
-        }
-
-        private static Object newFilter(Class<?> filter) {
+        private static Object newFilter(Class<?> record, String filter) {
             try {
-                return accessible(filter.getDeclaredConstructor()).newInstance();
+                return accessible(Class.forName(filter, true, record.getClassLoader()).getDeclaredConstructor())
+                        .newInstance();
             } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("cannot make the value filter " + filter.getName(), e);
+                throw new IllegalStateException("cannot make the value filter " + filter, e);
             }
         }
 
@@ -851,19 +787,17 @@ public final class JsonBinding {
         private final int unknown;
         private final Field unknownField;
 
-        RecordOf(Class<?> record) {
+        RecordOf(Class<?> record, List<JsonFacts.Property> facts) {
             RecordComponent[] components = record.getRecordComponents();
             Class<?>[] types = new Class<?>[components.length];
-            JsonInclude classInclude = record.getAnnotation(JsonInclude.class);
             List<Property> properties = new ArrayList<>();
             int unknown = -1;
             for (int i = 0; i < components.length; i++) {
                 types[i] = components[i].getType();
-                Field field = field(record, components[i]);
-                if (field.isAnnotationPresent(JsonAnySetter.class)) {
+                if (facts.get(i).unknown()) {
                     unknown = i;
                 } else {
-                    properties.add(new Property(components[i], i, field, classInclude));
+                    properties.add(new Property(components[i], i, field(record, components[i]), facts.get(i)));
                 }
             }
             try {

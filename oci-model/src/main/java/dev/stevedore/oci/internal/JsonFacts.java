@@ -1,0 +1,362 @@
+package dev.stevedore.oci.internal;
+
+import com.fasterxml.jackson.annotation.JsonAnySetter;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.annotation.Nulls;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.AnnotatedElement;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * What a type's Jackson annotations say about its JSON form, as much as {@link JsonBinding} needs.
+ *
+ * <p>Reading annotations is dear in a fresh JVM: each annotation type becomes a proxy class made at
+ * run time, and the first one sets up the JDK's proxy machinery, about 25 ms of CPU before the first
+ * document is read. So the build reads them once: {@link #main} writes, for each package, a table
+ * of its annotated types ({@value #TABLE}, beside their classes), and at run time a type is looked
+ * up there first. A type missing from it (a build that skipped the step), or whose components no
+ * longer match it, has its annotations read as before.
+ *
+ * @param kind how the type maps to JSON
+ * @param properties a record's components, in order (the {@code @JsonAnySetter} one too)
+ * @param creator a string-valued type's static factory method
+ * @param value a string-valued type's method giving the string
+ */
+public record JsonFacts(Kind kind, List<Property> properties, String creator, String value) {
+
+    /** The table's resource name, in each package that has annotated types. */
+    static final String TABLE = "json-facts.txt";
+
+    private static final String HEADER = "# Written by the build from the Jackson annotations of this package's types"
+            + " (dev.stevedore.oci.internal.JsonFacts); one type per T line, its components on P lines.";
+
+    /** Tables by package name; a package without one maps to an empty table. */
+    private static final Map<String, Map<String, JsonFacts>> TABLES = new ConcurrentHashMap<>();
+
+    enum Kind {
+        /** An object, a property per component. */
+        RECORD,
+        /** A record written as its one component ({@code @JsonCreator(mode = DELEGATING)}). */
+        DELEGATING,
+        /** Made from and written as a string ({@code @JsonCreator} factory, {@code @JsonValue}). */
+        STRING_VALUED
+    }
+
+    /** When a property is written, after {@code @JsonInclude}. */
+    enum Inclusion {
+        ALWAYS, NON_NULL, NON_EMPTY, NON_DEFAULT, CUSTOM;
+
+        static Inclusion of(JsonInclude.Include include) {
+            return switch (include) {
+                case ALWAYS -> ALWAYS;
+                case NON_EMPTY -> NON_EMPTY;
+                case NON_DEFAULT -> NON_DEFAULT;
+                case CUSTOM -> CUSTOM;
+                default -> NON_NULL;
+            };
+        }
+    }
+
+    /** The property-level (de)serializers the model uses. */
+    enum Custom {
+        NONE,
+        /** {@link KeySet}'s serializer and deserializer. */
+        KEY_SET,
+        /** A map whose keys {@link DigestKey} reads. */
+        DIGEST_KEYS
+    }
+
+    /**
+     * One record component.
+     *
+     * @param component the component's name
+     * @param name its JSON name
+     * @param unknown whether it is the {@code @JsonAnySetter} map of unknown fields (then nothing else counts)
+     * @param inclusion when it is written
+     * @param filter the binary name of the {@code valueFilter} class of a {@code CUSTOM} inclusion, or null
+     * @param nullsAsEmpty {@code @JsonSetter(nulls = AS_EMPTY)}
+     * @param custom its (de)serializers
+     */
+    record Property(String component, String name, boolean unknown, Inclusion inclusion, String filter,
+            boolean nullsAsEmpty, Custom custom) {
+    }
+
+    /**
+     * @param type a type to read or write
+     * @return its facts, from its package's table or else from its annotations; null when it is neither a
+     *     record nor a string-valued type
+     * @throws IllegalArgumentException when its annotations ask for what {@link JsonBinding} does not do
+     */
+    static JsonFacts of(Class<?> type) {
+        return of(type, table(type));
+    }
+
+    /** @return the type's facts from {@code table}, unless missing or stale there, else from its annotations */
+    static JsonFacts of(Class<?> type, Map<String, JsonFacts> table) {
+        JsonFacts known = table.get(type.getName());
+        return known != null && known.matches(type) ? known : fromAnnotations(type);
+    }
+
+    /** @return the table of the type's package, empty when it has none */
+    static Map<String, JsonFacts> table(Class<?> type) {
+        Map<String, JsonFacts> table = TABLES.get(type.getPackageName());
+        if (table == null) {
+            table = load(type);
+            TABLES.putIfAbsent(type.getPackageName(), table);
+        }
+        return table;
+    }
+
+    private static Map<String, JsonFacts> load(Class<?> type) {
+        try (InputStream in = type.getResourceAsStream(TABLE)) {
+            if (in == null) {
+                return Map.of();
+            }
+            return parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the JSON facts of package " + type.getPackageName(), e);
+        }
+    }
+
+    /** A stale table (compiled without the build's step) must not be trusted. */
+    private boolean matches(Class<?> type) {
+        if (kind != Kind.RECORD) {
+            return type.isRecord() == (kind == Kind.DELEGATING);
+        }
+        RecordComponent[] components = type.getRecordComponents();
+        if (components == null || components.length != properties.size()) {
+            return false;
+        }
+        for (int i = 0; i < components.length; i++) {
+            if (!components[i].getName().equals(properties.get(i).component())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Reads a type's annotations.
+     *
+     * @return its facts, or null when it is neither a record nor a string-valued type
+     */
+    static JsonFacts fromAnnotations(Class<?> type) {
+        if (type.isRecord()) {
+            for (Constructor<?> constructor : type.getDeclaredConstructors()) {
+                JsonCreator creator = constructor.getAnnotation(JsonCreator.class);
+                if (creator != null && creator.mode() == JsonCreator.Mode.DELEGATING) {
+                    return new JsonFacts(Kind.DELEGATING, List.of(), null, null);
+                }
+            }
+            JsonInclude classInclude = type.getAnnotation(JsonInclude.class);
+            List<Property> properties = new ArrayList<>();
+            for (RecordComponent component : type.getRecordComponents()) {
+                properties.add(property(type, component, classInclude));
+            }
+            return new JsonFacts(Kind.RECORD, List.copyOf(properties), null, null);
+        }
+        Method creator = stringCreator(type);
+        Method value = stringValue(type);
+        return creator != null && value != null
+                ? new JsonFacts(Kind.STRING_VALUED, List.of(), creator.getName(), value.getName()) : null;
+    }
+
+    /** The annotations are read from the field: Jackson's do not target record components. */
+    private static Property property(Class<?> record, RecordComponent component, JsonInclude classInclude) {
+        Field field;
+        try {
+            field = record.getDeclaredField(component.getName());
+        } catch (NoSuchFieldException e) {
+            throw new IllegalStateException(e);
+        }
+        if (field.isAnnotationPresent(JsonAnySetter.class)) {
+            return new Property(component.getName(), component.getName(), true, Inclusion.NON_NULL, null, false,
+                    Custom.NONE);
+        }
+        JsonProperty named = field.getAnnotation(JsonProperty.class);
+        String name = named != null && !named.value().isEmpty() ? named.value() : component.getName();
+        JsonSetter setter = field.getAnnotation(JsonSetter.class);
+        JsonInclude include = field.getAnnotation(JsonInclude.class);
+        if (include == null || include.value() == JsonInclude.Include.USE_DEFAULTS) {
+            include = classInclude;
+        }
+        Inclusion inclusion = include == null ? Inclusion.NON_NULL : Inclusion.of(include.value());
+        return new Property(component.getName(), name, false, inclusion,
+                inclusion == Inclusion.CUSTOM ? include.valueFilter().getName() : null,
+                setter != null && setter.nulls() == Nulls.AS_EMPTY, custom(component, field));
+    }
+
+    /** The property-level mappings the model uses; any other is refused rather than ignored. */
+    private static Custom custom(RecordComponent component, Field field) {
+        JsonDeserialize read = field.getAnnotation(JsonDeserialize.class);
+        JsonSerialize write = field.getAnnotation(JsonSerialize.class);
+        if (read == null && write == null) {
+            return Custom.NONE;
+        }
+        if (read != null && read.using() == KeySet.Deserializer.class
+                && write != null && write.using() == KeySet.Serializer.class) {
+            return Custom.KEY_SET;
+        }
+        if (read != null && read.keyUsing() == DigestKey.class && write == null
+                && component.getGenericType() instanceof ParameterizedType map && map.getRawType() == Map.class) {
+            return Custom.DIGEST_KEYS;
+        }
+        throw new IllegalArgumentException("no JSON mapping for the custom (de)serializers of "
+                + component.getDeclaringRecord().getName() + "." + component.getName());
+    }
+
+    private static Method stringCreator(Class<?> c) {
+        for (Method m : c.getDeclaredMethods()) {
+            if (Modifier.isStatic(m.getModifiers()) && m.isAnnotationPresent(JsonCreator.class)
+                    && m.getParameterCount() == 1 && m.getParameterTypes()[0] == String.class) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private static Method stringValue(Class<?> c) {
+        for (Method m : c.getMethods()) {
+            if (m.isAnnotationPresent(JsonValue.class) && m.getParameterCount() == 0 && m.getReturnType() == String.class) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    // The table: "T <binary name> <kind> [creator value]", then for a record "P <component> <JSON name>
+    // <inclusion> <filter or -> <nulls as empty> <custom>" per component, or "A <component>" for the
+    // unknown fields. Names never hold spaces (Java names; the build refuses JSON names that do).
+
+    static Map<String, JsonFacts> parse(BufferedReader in) throws IOException {
+        Map<String, JsonFacts> table = new HashMap<>();
+        String type = null;
+        JsonFacts facts = null;
+        List<Property> properties = new ArrayList<>();
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            if (line.isEmpty() || line.charAt(0) == '#') {
+                continue;
+            }
+            String[] f = line.split(" ");
+            switch (f[0]) {
+                case "T" -> {
+                    if (type != null) {
+                        table.put(type, new JsonFacts(facts.kind, List.copyOf(properties), facts.creator, facts.value));
+                    }
+                    type = f[1];
+                    Kind kind = Kind.valueOf(f[2]);
+                    facts = new JsonFacts(kind, List.of(), kind == Kind.STRING_VALUED ? f[3] : null,
+                            kind == Kind.STRING_VALUED ? f[4] : null);
+                    properties.clear();
+                }
+                case "P" -> properties.add(new Property(f[1], f[2], false, Inclusion.valueOf(f[3]),
+                        f[4].equals("-") ? null : f[4], f[5].equals("1"), Custom.valueOf(f[6])));
+                case "A" -> properties.add(new Property(f[1], f[1], true, Inclusion.NON_NULL, null, false, Custom.NONE));
+                default -> throw new IOException("unexpected line in " + TABLE + ": " + line);
+            }
+        }
+        if (type != null) {
+            table.put(type, new JsonFacts(facts.kind, List.copyOf(properties), facts.creator, facts.value));
+        }
+        return table;
+    }
+
+    void write(String type, Writer out) throws IOException {
+        out.write("T " + type + " " + kind + (kind == Kind.STRING_VALUED ? " " + creator + " " + value : "") + "\n");
+        for (Property p : properties) {
+            if (p.unknown()) {
+                out.write("A " + p.component() + "\n");
+                continue;
+            }
+            if (p.name().isEmpty() || p.name().chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException(type + "." + p.component() + ": the JSON name \"" + p.name()
+                        + "\" is empty or holds white space, which the table of JSON facts cannot hold");
+            }
+            out.write("P " + p.component() + " " + p.name() + " " + p.inclusion() + " "
+                    + (p.filter() == null ? "-" : p.filter()) + " " + (p.nullsAsEmpty() ? 1 : 0) + " " + p.custom() + "\n");
+        }
+    }
+
+    /**
+     * Writes the tables of a module's compiled classes: run by the build after compiling, with the
+     * module's classes and dependencies on the class path.
+     *
+     * @param args the classes directory
+     * @throws Exception when a class cannot be loaded or its annotations cannot be mapped
+     */
+    public static void main(String[] args) throws Exception {
+        Path classes = Path.of(args[0]);
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        Map<String, Map<String, JsonFacts>> tables = new TreeMap<>();
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(classes)) {
+            files = walk.sorted().toList();
+        }
+        for (Path file : files) {
+            String relative = classes.relativize(file).toString();
+            if (file.getFileName().toString().equals(TABLE)) {
+                Files.delete(file);
+            } else if (relative.endsWith(".class") && !relative.endsWith("module-info.class")
+                    && !relative.endsWith("package-info.class")) {
+                Class<?> type = Class.forName(relative.substring(0, relative.length() - 6).replace('/', '.'), false,
+                        loader);
+                JsonFacts facts = annotated(type) ? fromAnnotations(type) : null;
+                if (facts != null) {
+                    tables.computeIfAbsent(type.getPackageName(), p -> new TreeMap<>()).put(type.getName(), facts);
+                }
+            }
+        }
+        for (Map.Entry<String, Map<String, JsonFacts>> table : tables.entrySet()) {
+            Path file = classes.resolve(table.getKey().replace('.', '/')).resolve(TABLE);
+            try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                out.write(HEADER + "\n");
+                for (Map.Entry<String, JsonFacts> e : table.getValue().entrySet()) {
+                    e.getValue().write(e.getKey(), out);
+                }
+            }
+        }
+    }
+
+    /** Types without Jackson annotations cost nothing to look at at run time, so they stay out of the tables. */
+    static boolean annotated(Class<?> type) {
+        List<AnnotatedElement> elements = new ArrayList<>(List.of(type));
+        elements.addAll(List.of(type.getDeclaredFields()));
+        elements.addAll(List.of(type.getDeclaredMethods()));
+        elements.addAll(List.of(type.getDeclaredConstructors()));
+        for (AnnotatedElement element : elements) {
+            for (Annotation a : element.getDeclaredAnnotations()) {
+                if (a.annotationType().getPackageName().startsWith("com.fasterxml.jackson.")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}
