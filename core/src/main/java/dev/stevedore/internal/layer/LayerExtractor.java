@@ -31,6 +31,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -120,6 +121,31 @@ public final class LayerExtractor {
         } finally {
             if (extractor.writers != null) {
                 extractor.writers.shutdownNow();
+                extractor.awaitWritersGone();
+            }
+        }
+    }
+
+    /**
+     * A refused layer returns only once its writers are gone: none may still create a file in the
+     * target when the caller, told of the failure, cleans it up. (They were interrupted; a file
+     * system that holds one longer than a minute is not waited for.)
+     */
+    private void awaitWritersGone() {
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        try {
+            for (;;) {
+                try {
+                    writers.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }
