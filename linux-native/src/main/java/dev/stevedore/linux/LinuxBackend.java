@@ -73,10 +73,9 @@ public final class LinuxBackend implements ContainerBackend {
         if (reason != null) {
             throw new ContainerBackendException(reason);
         }
-        // The C library binding takes a fresh JVM ~100 ms of CPU to make: made in the background, while
-        // the JDK starts the first helpers. Without it containers still run; what needs it fails, saying why.
+        // The C library binding is made once the first container is set up (see LinuxRuntime.create): until
+        // then the JDK starts helpers. Without it containers still run; what needs it fails, saying why.
         JffiStub.keepIn(stateDir.resolve("bin"));
-        LibcBinding.startInBackground();
         Cgroups detected = cgroups();
         cgroups = null;
         return new LinuxRuntime(stateDir, detected, effectiveUid() == 0 ? null : Rootless.detect());
