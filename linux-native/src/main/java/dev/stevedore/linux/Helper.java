@@ -173,12 +173,7 @@ final class Helper {
     /** The accept failed: the helper exited first (which closed the server socket), or is ended now. */
     private static ContainerBackendException notConnected(Path executable, Path socket, JdkProcess process,
             IOException e) {
-        process.destroy();
-        try {
-            process.awaitExit(KILLED_EXIT_NANOS, false);
-        } catch (InterruptedException impossible) {
-            throw new AssertionError("an uninterruptible wait was interrupted", impossible);
-        }
+        end(process);
         process.closePipes();
         Integer status = process.exitValue();
         return new ContainerBackendException("the helper '" + executable + "' (pid " + process.pid() + ") "
@@ -399,6 +394,10 @@ final class Helper {
 
     /** Kills the helper and waits (briefly, uninterrupted) until it is gone. */
     private void end() {
+        end(process);
+    }
+
+    private static void end(ChildProcess process) {
         process.destroy();
         try {
             process.awaitExit(KILLED_EXIT_NANOS, false);
