@@ -20,7 +20,10 @@ interface ChildProcess {
     /** @return the pipe of its standard error; when that is no pipe, an empty stream */
     InputStream stderr();
 
-    /** Sets what to do once the child is reaped (keep it short); called once, before it can exit. */
+    /**
+     * Sets what to do once the child is reaped; keep it short, as it may run under the lock that
+     * reaps the child. Set right after the start, before anything waited for the child.
+     */
     void whenReaped(Runnable action);
 
     /** @return whether the child runs */
