@@ -19,19 +19,20 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Helpers started by the JDK, as a fresh JVM starts them until the C library binding is made
  * ({@link Helper#jdkStartOnly} forces it here): containers end to end, early failures, nothing
- * left behind, and which way a helper is started.
+ * left behind; and in fresh JVMs, which way a helper is started before and after the binding, and
+ * without jnr-ffi. {@link HelperSpawnTest} has helpers started with posix_spawn, once bound.
  */
 class JdkStartTest {
     @TempDir
@@ -48,20 +49,10 @@ class JdkStartTest {
         runtime = new LinuxBackend().open(tmp.resolve("state"));
     }
 
+    /** Set for the whole class: the runtime prepares helpers in the background, between tests too. */
     @AfterAll
     static void close() {
-        Helper.jdkStartOnly = true;
         runtime.close();
-        Helper.jdkStartOnly = false;
-    }
-
-    @BeforeEach
-    void jdkStart() {
-        Helper.jdkStartOnly = true;
-    }
-
-    @AfterEach
-    void defaultStart() {
         Helper.jdkStartOnly = false;
     }
 
@@ -126,11 +117,14 @@ class JdkStartTest {
     }
 
     @Test
-    void killAndStop() {
-        ContainerHandle c = create(Stdio.discard(), "trap 'exit 42' USR1; sleep 30 & wait");
+    void killAndStop() throws IOException {
+        ContainerHandle c = create(Stdio.pipes(), "trap 'exit 42' USR1; echo trapped; sleep 30 & wait");
         try {
+            c.stdin().close();
             c.start();
-            assertThat(c.waitFor(Duration.ofMillis(100))).isEmpty();
+            assertThat(new BufferedReader(new InputStreamReader(c.stdout(), StandardCharsets.UTF_8)).readLine())
+                    .isEqualTo("trapped");
+            assertThat(c.waitFor(Duration.ofMillis(50))).isEmpty();
             c.kill(10);
             assertThat(c.waitFor(Duration.ofSeconds(10))).as("SIGUSR1, relayed by the helper").hasValue(42);
         } finally {
@@ -171,6 +165,7 @@ class JdkStartTest {
     }
 
     @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aHelperThatExitsBeforeItConnectsGivesItsStatusNotAWait() throws IOException {
         Path helper = script("exits", "exit 7");
         Path socket = tmp.resolve("early.sock");
@@ -182,6 +177,7 @@ class JdkStartTest {
     }
 
     @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void theRealHelperRefusesAParentThatIsNotItsJvmBeforeConnecting() throws IOException {
         Path real = HelperBinary.extract(tmp.resolve("real"));
         // Exec keeps the pid, and so the JVM as the parent, but says another pid is the JVM's.
@@ -295,21 +291,5 @@ class JdkStartTest {
                 first exit 4 out 'hello' helper JdkProcess
                 then exit 4 out '' helper JdkProcess
                 terminal refused: the C library could not be loaded: java.lang.NoClassDefFoundError: jnr/ffi/""");
-    }
-
-    @Test
-    void theCLibraryOnceBoundStartsHelpersWithPosixSpawnUnlessTheJdkIsForced() throws IOException {
-        assertThat(Libc.get()).as("bound, or this test says why not").isNotNull();
-        assertThat(LibcBinding.bound()).isTrue();
-        Path helper = script("ends", "exit 0");
-        Helper.jdkStartOnly = false;
-        // posix_spawn hands the helper a connected socket: this stand-in needs not connect.
-        Helper spawned = Helper.spawn(helper, tmp.resolve("n.sock"), Stdio.discard());
-        assertThat(spawned.process).isInstanceOf(SpawnedProcess.class);
-        assertThat(spawned.waitFor()).isZero();
-        Helper.jdkStartOnly = true;
-        assertThatThrownBy(() -> Helper.spawn(helper, tmp.resolve("j.sock"), Stdio.discard()))
-                .as("started by the JDK, the stand-in would have to connect itself")
-                .hasMessageContaining("exited with status 0 before it connected");
     }
 }
