@@ -6,9 +6,12 @@
  * step + path + errno. It stays the container's parent to relay signals and the exit status, and
  * dies with the JVM (PR_SET_PDEATHSIG), taking the container with it.
  *
- * Usage: stevedore-helper SOCKET_FD JVM_PID [CONTROL EXIT_FILE]
+ * Usage: stevedore-helper SOCKET_FD|SOCKET_PATH JVM_PID [CONTROL EXIT_FILE]
  *   SOCKET_FD is the descriptor of a Unix socket the JVM connected for it before spawning it, so a
  *   helper that dies at any point leaves the JVM an end of file, never a wait for a connection.
+ *   SOCKET_PATH (absolute) is a Unix socket the JVM listens on, which the helper connects to
+ *   itself: so a JVM that starts it without native calls (java.lang.ProcessBuilder, which passes
+ *   no descriptor beyond 2); that JVM stops waiting for the connection when the helper exits.
  *   With CONTROL and EXIT_FILE (the runc-style command line), the helper outlives the JVM: it
  *   listens on the Unix socket CONTROL for later commands (each connection replaces the previous
  *   one as the receiver of messages) and writes the exit status to EXIT_FILE when the child ends.
@@ -467,13 +470,27 @@ static void install_seccomp(struct op *o) {
  */
 static int console_fd = -1;
 
-static void connect_console(const char *path) {
+/* Returns a close-on-exec socket connected to the Unix socket at path, or -1 with errno set. */
+static int connect_unix(const char *path) {
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
-    if (strlen(path) >= sizeof addr.sun_path) fail("connect to the console socket", path, "", ENAMETOOLONG);
+    if (strlen(path) >= sizeof addr.sun_path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
     strcpy(addr.sun_path, path);
-    console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (console_fd < 0 || connect(console_fd, (struct sockaddr *) &addr, sizeof addr) < 0)
-        fail("connect to the console socket", path, "", errno);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && connect(fd, (struct sockaddr *) &addr, sizeof addr) < 0) {
+        int err = errno;
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    return fd;
+}
+
+static void connect_console(const char *path) {
+    console_fd = connect_unix(path);
+    if (console_fd < 0) fail("connect to the console socket", path, "", errno);
 }
 
 static void send_fd(int sock, int fd, const char *name) {
@@ -823,22 +840,32 @@ static void write_exit_file(const char *path, int status) {
 
 int main(int argc, char **argv) {
     if (argc != 3 && argc != 5) {
-        fprintf(stderr, "usage: %s SOCKET_FD JVM_PID [CONTROL EXIT_FILE]\n", argv[0]);
+        fprintf(stderr, "usage: %s SOCKET_FD|SOCKET_PATH JVM_PID [CONTROL EXIT_FILE]\n", argv[0]);
         return 2;
     }
-    int detached = argc == 5, listener = -1, sock = num(argv[1]);
+    int detached = argc == 5, listener = -1, sock;
     if (!detached) prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != (pid_t) num(argv[2])) return 1;
     /*
      * posix_spawn keeps whatever the JVM opened without close-on-exec (the JDK's own files and
      * sockets, which its children close themselves): none of it is ours to hold.
      */
-    if (sock < 3 || fcntl(sock, F_SETFD, FD_CLOEXEC) < 0) {
-        fprintf(stderr, "stevedore-helper: %s is not the descriptor of a socket\n", argv[1]);
-        return 2;
+    if (argv[1][0] == '/') {
+        syscall(SYS_close_range, 3, ~0U, 0);
+        sock = connect_unix(argv[1]);
+        if (sock < 0) {
+            fprintf(stderr, "stevedore-helper: cannot connect to %s: %s\n", argv[1], strerror(errno));
+            return 2;
+        }
+    } else {
+        sock = num(argv[1]);
+        if (sock < 3 || fcntl(sock, F_SETFD, FD_CLOEXEC) < 0) {
+            fprintf(stderr, "stevedore-helper: %s is not the descriptor of a socket\n", argv[1]);
+            return 2;
+        }
+        if (sock > 3) syscall(SYS_close_range, 3, sock - 1, 0);
+        syscall(SYS_close_range, sock + 1, ~0U, 0);
     }
-    if (sock > 3) syscall(SYS_close_range, 3, sock - 1, 0);
-    syscall(SYS_close_range, sock + 1, ~0U, 0);
     if (detached) {
         /* Its own session: a terminal's signals to the command line's process group spare it. */
         setsid();

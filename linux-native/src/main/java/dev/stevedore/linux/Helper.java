@@ -22,8 +22,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One running helper: the process (whose exit status is the container process's) and the
- * socket Java talks to it over, connected before the helper starts: a helper that dies at any
- * point leaves an end of file, never a wait for a connection.
+ * socket Java talks to it over. Started with posix_spawn once the C library binding is made, the
+ * helper gets the socket connected before it starts; started by the JDK meanwhile, it connects
+ * itself, and its exit ends the wait for that. Either way a helper that dies at any point leaves an
+ * end of file or an error naming its status, never a wait.
  */
 final class Helper {
 
@@ -43,7 +45,13 @@ final class Helper {
     /** The longest wait for a killed helper to be gone. */
     private static final long KILLED_EXIT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
-    final SpawnedProcess process;
+    /**
+     * Tests set it to start every helper through the JDK, as a fresh JVM does until the C library
+     * binding is made.
+     */
+    static volatile boolean jdkStartOnly;
+
+    final ChildProcess process;
     private final Path executable;
     private final SocketChannel channel;
     private volatile long pid;
@@ -56,7 +64,7 @@ final class Helper {
     /** The exit status the helper reported, before it exits itself; null until read. */
     private volatile Integer reported;
 
-    private Helper(SpawnedProcess process, Path executable, SocketChannel channel) {
+    private Helper(ChildProcess process, Path executable, SocketChannel channel) {
         this.process = process;
         this.executable = executable;
         this.channel = channel;
@@ -87,7 +95,16 @@ final class Helper {
         return spawn(executable, socket, stdio, List.of(control.toString(), exitFile.toString()));
     }
 
+    /**
+     * posix_spawn when the C library binding is made; otherwise the JDK starts the helper, rather
+     * than wait for the binding: a fresh JVM's first containers do not depend on it.
+     */
     private static Helper spawn(Path executable, Path socket, Stdio stdio, List<String> detached) {
+        return !jdkStartOnly && LibcBinding.bound() ? spawnNative(executable, socket, stdio, detached)
+                : spawnJdk(executable, socket, stdio, detached);
+    }
+
+    private static Helper spawnNative(Path executable, Path socket, Stdio stdio, List<String> detached) {
         int helperEnd = -1;
         SocketChannel channel = null;
         try {
@@ -112,6 +129,59 @@ final class Helper {
             throw new ContainerBackendException("cannot start the helper '" + executable + "': " + e.getMessage(),
                     null, e);
         }
+    }
+
+    /**
+     * The helper connects to {@code socket} itself; the wait for that ends when it exits, as the
+     * server socket is closed then.
+     */
+    private static Helper spawnJdk(Path executable, Path socket, Stdio stdio, List<String> detached) {
+        JdkProcess process = null;
+        try {
+            try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                server.bind(UnixDomainSocketAddress.of(socket));
+                List<String> argv = new ArrayList<>(List.of(executable.toString(), socket.toString(),
+                        Long.toString(JVM_PID)));
+                argv.addAll(detached);
+                process = JdkProcess.start(argv, stdio);
+                process.whenReaped(new Runnable() {
+                    @Override
+                    public void run() {
+                        closeQuietly(server);
+                    }
+                });
+                SocketChannel channel;
+                try {
+                    channel = server.accept();
+                } catch (IOException e) {
+                    throw notConnected(executable, socket, process, e);
+                }
+                return new Helper(process, executable, channel);
+            } finally {
+                Files.deleteIfExists(socket);
+            }
+        } catch (IOException e) {
+            if (process != null) {
+                process.destroy();
+                process.closePipes();
+            }
+            throw new ContainerBackendException("cannot start the helper '" + executable + "': " + e.getMessage(),
+                    null, e);
+        }
+    }
+
+    /** The accept failed: the helper exited first (which closed the server socket), or is ended now. */
+    private static ContainerBackendException notConnected(Path executable, Path socket, JdkProcess process,
+            IOException e) {
+        end(process);
+        process.closePipes();
+        Integer status = process.exitValue();
+        return new ContainerBackendException("the helper '" + executable + "' (pid " + process.pid() + ") "
+                + (status == null ? "did not exit" : "exited with status " + status) + " before it connected to '"
+                + socket + "'" + (e instanceof java.nio.channels.ClosedChannelException
+                        && !(e instanceof java.nio.channels.ClosedByInterruptException) ? ""
+                        : " (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")"),
+                null, e);
     }
 
     /** @return a new socket connected to the listening {@code socket}, for the helper */
@@ -324,6 +394,10 @@ final class Helper {
 
     /** Kills the helper and waits (briefly, uninterrupted) until it is gone. */
     private void end() {
+        end(process);
+    }
+
+    private static void end(ChildProcess process) {
         process.destroy();
         try {
             process.awaitExit(KILLED_EXIT_NANOS, false);

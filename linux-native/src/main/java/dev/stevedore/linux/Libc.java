@@ -142,6 +142,7 @@ public interface Libc {
             }
             LIBC = lib;
             FAILURE = failure;
+            LibcBinding.attempted();
         }
 
         private Loaded() {

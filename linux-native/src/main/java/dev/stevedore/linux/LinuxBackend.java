@@ -73,14 +73,9 @@ public final class LinuxBackend implements ContainerBackend {
         if (reason != null) {
             throw new ContainerBackendException(reason);
         }
-        // Helpers are spawned through the C library binding, which takes tens of milliseconds to
-        // make: made here, where an engine opens its backend ahead of the first container, it stays
-        // off that container's path.
+        // The C library binding is made once the first container is set up (see LinuxRuntime.create): until
+        // then the JDK starts helpers. Without it containers still run; what needs it fails, saying why.
         JffiStub.keepIn(stateDir.resolve("bin"));
-        String libc = Libc.unavailableReason();
-        if (libc != null) {
-            throw new ContainerBackendException(libc);
-        }
         Cgroups detected = cgroups();
         cgroups = null;
         return new LinuxRuntime(stateDir, detected, effectiveUid() == 0 ? null : Rootless.detect());

@@ -23,7 +23,7 @@ import jnr.constants.platform.Errno;
  * pid only: the JDK reaps its own children by pid too); a child whose exit is due but that nobody
  * waits for is handed to {@link #reapLater()}, and reaped when a later child is started.
  */
-final class SpawnedProcess {
+final class SpawnedProcess implements ChildProcess {
     /** The JVM's environment, which children inherit as the JDK's do. */
     private static final String[] ENVIRONMENT = environment();
     private static final int O_RDONLY = 0;
@@ -173,34 +173,41 @@ final class SpawnedProcess {
         }
     }
 
-    long pid() {
+    @Override
+    public long pid() {
         return pid;
     }
 
-    OutputStream stdin() {
+    @Override
+    public OutputStream stdin() {
         return stdin;
     }
 
-    InputStream stdout() {
+    @Override
+    public InputStream stdout() {
         return stdout;
     }
 
-    InputStream stderr() {
+    @Override
+    public InputStream stderr() {
         return stderr;
     }
 
     /** Sets what to do once the child is reaped (under the lock that reaps it, so keep it short); called once. */
-    void whenReaped(Runnable action) {
+    @Override
+    public void whenReaped(Runnable action) {
         whenReaped = action;
     }
 
     /** @return whether the child runs; it is reaped if it has exited */
-    boolean isAlive() {
+    @Override
+    public boolean isAlive() {
         return !reaped();
     }
 
     /** Sends a signal unless the child has exited. */
-    void signal(int signal) {
+    @Override
+    public void signal(int signal) {
         synchronized (exitLock) {
             if (!reaped()) {
                 Libc.get().kill(pid, signal);
@@ -208,24 +215,28 @@ final class SpawnedProcess {
         }
     }
 
-    void destroy() {
+    @Override
+    public void destroy() {
         signal(SIGKILL);
     }
 
     /** @return the exit value, as the JDK's: the exit code, or 128 + the signal that ended it; null until reaped */
-    Integer exitValue() {
+    @Override
+    public Integer exitValue() {
         return exitValue;
     }
 
     /** Its exit is due and nobody waits for it: the next child started reaps it. */
-    void reapLater() {
+    @Override
+    public void reapLater() {
         if (exitValue == null) {
             DUE.add(this);
         }
     }
 
     /** Closes the parent's ends of the pipes, which nobody is to read or write. */
-    void closePipes() {
+    @Override
+    public void closePipes() {
         closePipes(pipes);
     }
 
@@ -244,7 +255,8 @@ final class SpawnedProcess {
      * @param nanos the longest wait; {@code Long.MAX_VALUE}: no limit
      * @return whether it exited in time
      */
-    boolean awaitExit(long nanos, boolean interruptible) throws InterruptedException {
+    @Override
+    public boolean awaitExit(long nanos, boolean interruptible) throws InterruptedException {
         int pidfd;
         synchronized (exitLock) {
             if (reaped()) {

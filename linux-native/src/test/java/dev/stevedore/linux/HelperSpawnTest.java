@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,12 @@ import org.junit.jupiter.api.io.TempDir;
 class HelperSpawnTest {
     @TempDir
     Path tmp;
+
+    /** Once the C library is bound, helpers are started with posix_spawn, whose socket these stand-ins need. */
+    @BeforeAll
+    static void bound() {
+        assertThat(Libc.get()).isNotNull();
+    }
 
     /** A stand-in helper; {@code $DIR} is its directory, where it may leave what it saw. */
     private Path script(String body) throws IOException {
@@ -49,6 +56,7 @@ class HelperSpawnTest {
         assertThat(new String(helper.stdout().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("through stdin\n");
         assertThat(new String(helper.stderr().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("err\n");
         assertThat(helper.waitFor()).isEqualTo(3);
+        assertThat(helper.process).isInstanceOf(SpawnedProcess.class);
         assertThat(helper.process.isAlive()).isFalse();
         assertThat(tmp.resolve("h.sock")).as("the socket file goes once connected").doesNotExist();
     }
