@@ -1,6 +1,7 @@
 package dev.stevedore.internal.build;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.stevedore.internal.fs.TempFiles;
 import dev.stevedore.internal.store.ContentStore;
 import dev.stevedore.internal.store.ImageNotFoundException;
 import dev.stevedore.internal.store.Lease;
@@ -137,7 +138,7 @@ final class BuildCache {
     private static void write(Path dir, String key, byte[] content) {
         try {
             Files.createDirectories(dir);
-            Path temp = Files.createTempFile(dir, key, ".tmp");
+            Path temp = TempFiles.create(dir, key, ".tmp");
             try {
                 Files.write(temp, content);
                 Files.move(temp, dir.resolve(key + ".json"), StandardCopyOption.ATOMIC_MOVE,

@@ -1,5 +1,6 @@
 package dev.stevedore.internal.build;
 
+import dev.stevedore.internal.fs.TempFiles;
 import dev.stevedore.internal.layer.ExtractOptions;
 import dev.stevedore.internal.layer.LayerCompression;
 import dev.stevedore.internal.layer.LayerDigests;
@@ -160,7 +161,7 @@ public final class ImageBuilder {
     /** A new empty directory on the store's file system, so it can be renamed into the layer cache. */
     Path newTempDir(String purpose) {
         try {
-            return Files.createTempDirectory(tmp, ProcessHandle.current().pid() + "-" + purpose + "-");
+            return TempFiles.createDirectory(tmp, ProcessHandle.current().pid() + "-" + purpose + "-");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a directory in '" + tmp + "'", e);
         }
