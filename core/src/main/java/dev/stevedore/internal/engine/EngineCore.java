@@ -581,17 +581,17 @@ public final class EngineCore implements AutoCloseable {
         requireContainers();
         // The backend opens and the seccomp profile is resolved while the image is looked up.
         startContainers();
-        // On a fresh engine the backend may still be opening: the image is looked up meanwhile.
+        // On a fresh engine the backend may still be opening: the image is looked up, the state directory
+        // made and the runtime spec assembled meanwhile (Instance.create waits for the backend only to create).
         Image image = images.inspectOrPull(config.image);
         StoredImage stored = images.unpacked(image);
-        ContainerRuntime rt = runtime();
         String id = config.name != null ? checkName(config.name) : Ids.next();
         Path dir = stateDir(id, config.name == null, !pipes);
         try {
             // Docker names the host after the container unless it shares the host's network.
             ContainerConfig effective = config.hostname != null || config.network == ContainerConfig.Network.HOST
                     ? config : config.with(b -> b.hostname = id);
-            Instance instance = Instance.create(this, id, dir, effective, stored, rt, pipes);
+            Instance instance = Instance.create(this, id, dir, effective, stored, pipes);
             instances.put(id, instance);
             return instance;
         } catch (RuntimeException e) {
