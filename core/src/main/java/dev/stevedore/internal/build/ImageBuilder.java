@@ -95,7 +95,9 @@ public final class ImageBuilder {
                     + "': put one in the context directory or name it in the build options");
         }
         Dockerfile dockerfile = DockerfileParser.parse(dockerfilePath);
-        dockerfile.warnings().forEach(options.listener()::warning);
+        for (String warning : dockerfile.warnings()) {
+            options.listener().warning(warning);
+        }
         try (Lease lease = store.lease("build of " + context)) {
             Build build = new Build(this, context, dockerfile, options, lease);
             return build.run();
@@ -116,9 +118,19 @@ public final class ImageBuilder {
 
     /** The statistics cache of a context directory, shared by the builds of this builder. */
     StatCache statCache(Path context) {
-        return statCaches.computeIfAbsent(context, c -> StatCache.load(store.root().resolve("build-cache")
-                .resolve("stat").resolve(HexFormat.of().formatHex(Digest.newMessageDigest(Digest.SHA256)
-                        .digest(c.toString().getBytes(StandardCharsets.UTF_8))))));
+        StatCache cache = statCaches.get(context);
+        if (cache == null) {
+            // Not computeIfAbsent with a lambda (see Build): builds of one context that start together may each
+            // load it, and all use the one stored first.
+            StatCache loaded = StatCache.load(store.root().resolve("build-cache").resolve("stat").resolve(
+                    HexFormat.of().formatHex(Digest.newMessageDigest(Digest.SHA256)
+                            .digest(context.toString().getBytes(StandardCharsets.UTF_8)))));
+            cache = statCaches.putIfAbsent(context, loaded);
+            if (cache == null) {
+                cache = loaded;
+            }
+        }
+        return cache;
     }
 
     /**
