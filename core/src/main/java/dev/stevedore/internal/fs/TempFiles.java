@@ -50,6 +50,7 @@ public final class TempFiles {
      * @param suffix the end of its name
      * @return the file and its open channel
      * @throws IOException when the file cannot be created
+     * @throws IllegalArgumentException when the prefix or suffix holds a {@code /}
      */
     public static Created createOpen(Path dir, String prefix, String suffix) throws IOException {
         while (true) {
@@ -97,6 +98,11 @@ public final class TempFiles {
     }
 
     private static String name(String prefix, String suffix) {
+        if (prefix.indexOf('/') >= 0 || suffix.indexOf('/') >= 0) {
+            // As the JDK's: a name, not a path that would put the file elsewhere.
+            throw new IllegalArgumentException("a temporary file's prefix and suffix may not hold '/': \"" + prefix
+                    + "\", \"" + suffix + "\"");
+        }
         return prefix + Long.toUnsignedString(ThreadLocalRandom.current().nextLong()) + suffix;
     }
 }

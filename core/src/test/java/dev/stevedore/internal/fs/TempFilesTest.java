@@ -66,4 +66,12 @@ class TempFilesTest {
         assertThatThrownBy(() -> TempFiles.createDirectory(dir.resolve("missing"), "x"))
                 .isInstanceOf(NoSuchFileException.class);
     }
+
+    @Test
+    void aPrefixOrSuffixThatIsAPathIsRefused() {
+        assertThatThrownBy(() -> TempFiles.create(dir, "../x", ".tmp")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'/'");
+        assertThatThrownBy(() -> TempFiles.createDirectory(dir, "a/b")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(dir).isEmptyDirectory();
+    }
 }
