@@ -62,7 +62,13 @@ public final class Engine implements AutoCloseable {
             synchronized (DEFAULT_LOCK) {
                 if (defaultEngine == null) {
                     Engine created = new Engine(EngineCore.open(defaultRoot(), null, null, forContainers));
-                    Runtime.getRuntime().addShutdownHook(new Thread(created::close, "stevedore-shutdown"));
+                    // A class rather than a method reference: every program's first engine links it (see EngineCore.Task).
+                    Runtime.getRuntime().addShutdownHook(new Thread(new Runnable() {
+                        @Override
+                        public void run() {
+                            created.close();
+                        }
+                    }, "stevedore-shutdown"));
                     defaultEngine = created;
                 }
                 e = defaultEngine;

@@ -1,5 +1,6 @@
 package dev.stevedore.internal.archive;
 
+import dev.stevedore.internal.fs.TempFiles;
 import dev.stevedore.internal.store.ContentStore;
 import dev.stevedore.internal.store.ImageGraph;
 import dev.stevedore.internal.store.ImageNames;
@@ -81,7 +82,7 @@ public final class OciArchives {
                 }
             }
             merged.addAll(plan.entries());
-            Path temp = Files.createTempFile(dir, ".index.json", ".tmp");
+            Path temp = TempFiles.create(dir, ".index.json", ".tmp");
             Files.write(temp, OciJson.write(existing.withManifests(merged)));
             Files.move(temp, indexFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return plan.entries();
@@ -97,7 +98,7 @@ public final class OciArchives {
             return;
         }
         Files.createDirectories(target.getParent());
-        Path temp = Files.createTempFile(target.getParent(), "." + blob.digest().encoded(), ".tmp");
+        Path temp = TempFiles.create(target.getParent(), "." + blob.digest().encoded(), ".tmp");
         try {
             try (InputStream in = store.openVerified(blob)) {
                 Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);

@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -33,6 +34,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** One build: the plan and the execution of its steps. */
 final class Build {
@@ -54,6 +57,13 @@ final class Build {
     private final LayerWriteOptions layerOptions;
     private final Platform platform;
     private final Map<String, String> globals = new LinkedHashMap<>();
+    /** The global build arguments as {@link Dockerfile#expand} takes them. */
+    private final Function<String, String> globalValues = new Function<>() {
+        @Override
+        public String apply(String name) {
+            return globals.get(name);
+        }
+    };
     private final Set<String> usedArgs = new java.util.HashSet<>();
     private final Map<Integer, StageState> built = new TreeMap<>();
     private final List<Descriptor> newLayers = new ArrayList<>();
@@ -104,6 +114,14 @@ final class Build {
             return view;
         }
 
+        /** Its variables as {@link Dockerfile#expand} takes them. */
+        final Function<String, String> variables = new Function<>() {
+            @Override
+            public String apply(String name) {
+                return variable(name);
+            }
+        };
+
         /** A variable as instructions after the FROM see it: ENV wins over ARG. */
         String variable(String name) {
             List<String> env = config().config().env();
@@ -141,7 +159,19 @@ final class Build {
     BuildResult run() {
         if (mayReadContext()) {
             // Listing the context (a stat of each file) goes on while the base image is looked up.
-            contextScan = new BuildContext.Scan(context, () -> DockerIgnore.read(context), () -> builder.statCache(context));
+            // Classes rather than lambdas here and on the rest of a cached build's path: in a fresh JVM each
+            // lambda's first use links a call site, which an unchanged rebuild's main thread paid dozens of times.
+            contextScan = new BuildContext.Scan(context, new Supplier<DockerIgnore>() {
+                @Override
+                public DockerIgnore get() {
+                    return DockerIgnore.read(context);
+                }
+            }, new Supplier<StatCache>() {
+                @Override
+                public StatCache get() {
+                    return builder.statCache(context);
+                }
+            });
             ImageBuilder.startOnFileThread(contextScan);
         }
         resolveGlobals();
@@ -201,7 +231,7 @@ final class Build {
         globals.put("BUILDARCH", platform.architecture());
         globals.put("BUILDVARIANT", "");
         for (Instruction.Arg arg : dockerfile.globalArgs()) {
-            Instruction.Arg expanded = dockerfile.expand(arg, globals::get);
+            Instruction.Arg expanded = dockerfile.expand(arg, globalValues);
             for (Instruction.ArgDefinition d : expanded.definitions()) {
                 String value = options.buildArgs().containsKey(d.name()) ? options.buildArgs().get(d.name())
                         : d.defaultValue().orElse(null);
@@ -236,19 +266,26 @@ final class Build {
             return;
         }
         Dockerfile.Stage stage = dockerfile.stages().get(index);
-        String from = dockerfile.expand(stage.from(), globals::get).image();
-        stageNamed(from, index).ifPresent(i -> need(i, needed));
+        String from = dockerfile.expand(stage.from(), globalValues).image();
+        Optional<Integer> base = stageNamed(from, index);
+        if (base.isPresent()) {
+            need(base.get(), needed);
+        }
         for (Instruction i : stage.instructions()) {
-            Optional<String> copyFrom = i instanceof Instruction.Copy c ? c.from() : Optional.empty();
             // A --from with variables is resolved when its step runs, which builds the stage then.
-            copyFrom.flatMap(ref -> stageNamed(ref, index)).ifPresent(j -> need(j, needed));
+            if (i instanceof Instruction.Copy c && c.from().isPresent()) {
+                Optional<Integer> source = stageNamed(c.from().get(), index);
+                if (source.isPresent()) {
+                    need(source.get(), needed);
+                }
+            }
         }
     }
 
     /** The index of an earlier stage a FROM or --from names (by name, or by number for --from). */
     private Optional<Integer> stageNamed(String ref, int before) {
         for (Dockerfile.Stage s : dockerfile.stages().subList(0, before)) {
-            if (s.from().stageName().map(n -> n.equals(ref.toLowerCase(Locale.ROOT))).orElse(false)
+            if (s.from().stageName().isPresent() && s.from().stageName().get().equals(ref.toLowerCase(Locale.ROOT))
                     || ref.equals(String.valueOf(s.index()))) {
                 return Optional.of(s.index());
             }
@@ -256,9 +293,24 @@ final class Build {
         return Optional.empty();
     }
 
+    /** @return whether an environment ({@code NAME=value} entries) sets a variable */
+    private static boolean sets(List<String> env, String name) {
+        for (String e : env) {
+            if (e.startsWith(name + "=")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void warnUnusedArgs() {
-        List<String> unused = options.buildArgs().keySet().stream()
-                .filter(a -> !usedArgs.contains(a) && !PROXY_ARGS.contains(a)).sorted().toList();
+        List<String> unused = new ArrayList<>();
+        for (String a : options.buildArgs().keySet()) {
+            if (!usedArgs.contains(a) && !PROXY_ARGS.contains(a)) {
+                unused.add(a);
+            }
+        }
+        Collections.sort(unused);
         if (!unused.isEmpty()) {
             options.listener().warning("build arguments " + unused + " were not consumed: no ARG declares them");
         }
@@ -267,7 +319,7 @@ final class Build {
     // ---------------------------------------------------------------- stages
 
     private void buildStage(StageState s) {
-        Instruction.From from = dockerfile.expand(s.stage.from(), globals::get);
+        Instruction.From from = dockerfile.expand(s.stage.from(), globalValues);
         if (from.image().isEmpty()) {
             throw fail(from, "FROM names no image (a variable expanded to nothing?)");
         }
@@ -297,7 +349,7 @@ final class Build {
             }
             ImageConfig.Config c = s.image.config().config();
             triggers = c.onBuild();
-            if (c.env().stream().noneMatch(e -> e.startsWith("PATH="))) {
+            if (!sets(c.env(), "PATH")) {
                 c = c.withEnv(append(c.env(), DEFAULT_PATH));
             }
             // A new image does not inherit its base's triggers: they ran here.
@@ -365,10 +417,10 @@ final class Build {
 
     private void execute(StageState s, Instruction raw) {
         if (raw instanceof Instruction.Arg arg) {
-            declareArgs(s, dockerfile.expand(arg, s::variable));
+            declareArgs(s, dockerfile.expand(arg, s.variables));
             return;
         }
-        Instruction i = dockerfile.expand(raw, s::variable);
+        Instruction i = dockerfile.expand(raw, s.variables);
         String text = StepText.of(i);
         BuildListener.Step step = step(s, i, text);
         if (i instanceof Instruction.Run run) {
@@ -743,11 +795,11 @@ final class Build {
             throw fail(run, "RUN --network=" + network + " is not supported: use none, host or default");
         }
         Map<String, String> args = new TreeMap<>();
-        s.args.forEach((k, v) -> {
-            if (v != null && !PROXY_ARGS.contains(k)) {
-                args.put(k, v);
+        for (Map.Entry<String, String> a : s.args.entrySet()) {
+            if (a.getValue() != null && !PROXY_ARGS.contains(a.getKey())) {
+                args.put(a.getKey(), a.getValue());
             }
-        });
+        }
         String key = key(s.key, step.text(), "args " + args + " network " + network);
         if (fromCache(s, key, step)) {
             return;
@@ -778,7 +830,7 @@ final class Build {
             }
         });
         argEnv.forEach((k, v) -> {
-            if (env.stream().noneMatch(e -> e.startsWith(k + "="))) {
+            if (!sets(env, k)) {
                 env.add(k + "=" + v);
             }
         });

@@ -1,6 +1,7 @@
 package dev.stevedore.internal.build;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.stevedore.internal.fs.TempFiles;
 import dev.stevedore.internal.store.ContentStore;
 import dev.stevedore.internal.store.ImageNotFoundException;
 import dev.stevedore.internal.store.Lease;
@@ -137,7 +138,7 @@ final class BuildCache {
     private static void write(Path dir, String key, byte[] content) {
         try {
             Files.createDirectories(dir);
-            Path temp = Files.createTempFile(dir, key, ".tmp");
+            Path temp = TempFiles.create(dir, key, ".tmp");
             try {
                 Files.write(temp, content);
                 Files.move(temp, dir.resolve(key + ".json"), StandardCopyOption.ATOMIC_MOVE,
@@ -156,6 +157,11 @@ final class BuildCache {
      */
     void protect(List<Descriptor> newLayers, Descriptor image, Lease lease) {
         Index current = currentIndex();
+        if (newLayers.isEmpty() && current != null && knows(current, image)) {
+            // A build whose steps all came from the cache: the name reaches everything already, and nothing is
+            // rewritten, so there is nothing to hold either.
+            return;
+        }
         Map<Digest, Descriptor> layers = new LinkedHashMap<>();
         List<Descriptor> images = new ArrayList<>();
         if (current != null && !current.manifests().isEmpty()) {
@@ -178,8 +184,7 @@ final class BuildCache {
         for (Descriptor l : newLayers) {
             layers.putIfAbsent(l.digest(), l);
         }
-        boolean imageKnown = current != null && current.manifests().stream().anyMatch(d -> d.digest().equals(image.digest()));
-        if (layers.size() == before && imageKnown) {
+        if (layers.size() == before && current != null && knows(current, image)) {
             return;
         }
         images.add(image);
@@ -198,6 +203,15 @@ final class BuildCache {
         byte[] indexBytes = OciJson.write(Index.of(manifests));
         Descriptor indexDescriptor = Descriptor.of(MediaTypes.IMAGE_INDEX, store.put(indexBytes, lease), indexBytes.length);
         store.names().tag(NAME, indexDescriptor);
+    }
+
+    private static boolean knows(Index current, Descriptor image) {
+        for (Descriptor d : current.manifests()) {
+            if (d.digest().equals(image.digest())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Index currentIndex() {

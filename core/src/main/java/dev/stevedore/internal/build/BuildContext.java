@@ -14,6 +14,7 @@ import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -119,7 +120,19 @@ final class BuildContext {
     private final int relativeFrom;
     private final Node root;
     /** One read buffer per hashing thread: thousands of small files would otherwise each allocate one. */
-    private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[1 << 16]);
+    private static final ThreadLocal<byte[]> BUFFER = new ThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[1 << 16];
+        }
+    };
+    /** Siblings share their parent's path: ordering the paths orders the names. A class, not a lambda: see Build. */
+    private static final Comparator<Node> BY_PATH = new Comparator<>() {
+        @Override
+        public int compare(Node a, Node b) {
+            return a.path.compareTo(b.path);
+        }
+    };
     /** Below this many bytes to hash (and files), hashing stays on the calling thread: a touch needs no pool. */
     private static final long PARALLEL_FROM_BYTES = 1 << 20;
     private static final int PARALLEL_FROM_FILES = 64;
@@ -269,8 +282,7 @@ final class BuildContext {
             }
         }
         Node[] sorted = kept.toArray(NO_CHILDREN);
-        // Siblings share their parent's path: ordering the paths orders the names.
-        Arrays.sort(sorted, (a, b) -> a.path.compareTo(b.path));
+        Arrays.sort(sorted, BY_PATH);
         for (Node n : sorted) {
             if (n.kind == Kind.DIRECTORY) {
                 scan.queue(n);

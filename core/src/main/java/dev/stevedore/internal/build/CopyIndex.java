@@ -1,5 +1,6 @@
 package dev.stevedore.internal.build;
 
+import dev.stevedore.internal.fs.TempFiles;
 import dev.stevedore.oci.Digest;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -57,7 +58,7 @@ record CopyIndex(Digest diffId, Users.Ids owner, Map<String, String> files) {
     void write(Path file) {
         try {
             Files.createDirectories(file.getParent());
-            Path temp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
+            Path temp = TempFiles.create(file.getParent(), file.getFileName().toString(), ".tmp");
             try {
                 try (BufferedWriter out = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
                     out.write(diffId + " " + owner.uid() + " " + owner.gid() + "\n");

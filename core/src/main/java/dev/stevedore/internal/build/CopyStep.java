@@ -120,8 +120,12 @@ final class CopyStep {
             fromSource = build.fromSource(stage, instruction, from.get());
             keyLines.add(fromSource.identity());
         }
-        if (checksum.isPresent() && sources.stream().anyMatch(s -> !isUrl(s))) {
-            throw build.fail(instruction, "ADD --checksum only applies to URL sources");
+        if (checksum.isPresent()) {
+            for (String s : sources) {
+                if (!isUrl(s)) {
+                    throw build.fail(instruction, "ADD --checksum only applies to URL sources");
+                }
+            }
         }
         for (String source : sources) {
             List<Object> matched = new ArrayList<>();
@@ -189,7 +193,9 @@ final class CopyStep {
     String sourceKey() {
         match();
         MessageDigest key = Digest.newMessageDigest(Digest.SHA256);
-        keyLines.forEach(line -> update(key, line));
+        for (String line : keyLines) {
+            update(key, line);
+        }
         if (!taken.isEmpty()) {
             BuildContext ctx = build.contextFiles();
             ctx.hashAll(taken);
@@ -380,7 +386,9 @@ final class CopyStep {
 
     /** Deletes what the step downloaded, whether it ran or was taken from the cache. */
     void discardDownloads() {
-        downloads.forEach(ImageBuilder::deleteTree);
+        for (Path download : downloads) {
+            ImageBuilder.deleteTree(download);
+        }
     }
 
     private void planNode(CopyPlan plan, BuildContext ctx, Node n, String dest, boolean intoDir, RootfsView view) {

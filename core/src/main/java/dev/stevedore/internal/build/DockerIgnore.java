@@ -31,7 +31,11 @@ final class DockerIgnore {
 
     private DockerIgnore(List<Rule> rules) {
         this.rules = List.copyOf(rules);
-        this.hasExceptions = rules.stream().anyMatch(Rule::exception);
+        boolean exceptions = false;
+        for (Rule r : rules) {
+            exceptions |= r.exception();
+        }
+        this.hasExceptions = exceptions;
     }
 
     /** Reads {@code .dockerignore} from a context directory; none there means nothing is ignored. */

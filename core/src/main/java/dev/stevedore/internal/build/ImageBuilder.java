@@ -1,5 +1,6 @@
 package dev.stevedore.internal.build;
 
+import dev.stevedore.internal.fs.TempFiles;
 import dev.stevedore.internal.layer.ExtractOptions;
 import dev.stevedore.internal.layer.LayerCompression;
 import dev.stevedore.internal.layer.LayerDigests;
@@ -94,7 +95,9 @@ public final class ImageBuilder {
                     + "': put one in the context directory or name it in the build options");
         }
         Dockerfile dockerfile = DockerfileParser.parse(dockerfilePath);
-        dockerfile.warnings().forEach(options.listener()::warning);
+        for (String warning : dockerfile.warnings()) {
+            options.listener().warning(warning);
+        }
         try (Lease lease = store.lease("build of " + context)) {
             Build build = new Build(this, context, dockerfile, options, lease);
             return build.run();
@@ -115,9 +118,19 @@ public final class ImageBuilder {
 
     /** The statistics cache of a context directory, shared by the builds of this builder. */
     StatCache statCache(Path context) {
-        return statCaches.computeIfAbsent(context, c -> StatCache.load(store.root().resolve("build-cache")
-                .resolve("stat").resolve(HexFormat.of().formatHex(Digest.newMessageDigest(Digest.SHA256)
-                        .digest(c.toString().getBytes(StandardCharsets.UTF_8))))));
+        StatCache cache = statCaches.get(context);
+        if (cache == null) {
+            // Not computeIfAbsent with a lambda (see Build): builds of one context that start together may each
+            // load it, and all use the one stored first.
+            StatCache loaded = StatCache.load(store.root().resolve("build-cache").resolve("stat").resolve(
+                    HexFormat.of().formatHex(Digest.newMessageDigest(Digest.SHA256)
+                            .digest(context.toString().getBytes(StandardCharsets.UTF_8)))));
+            cache = statCaches.putIfAbsent(context, loaded);
+            if (cache == null) {
+                cache = loaded;
+            }
+        }
+        return cache;
     }
 
     /**
@@ -160,7 +173,7 @@ public final class ImageBuilder {
     /** A new empty directory on the store's file system, so it can be renamed into the layer cache. */
     Path newTempDir(String purpose) {
         try {
-            return Files.createTempDirectory(tmp, ProcessHandle.current().pid() + "-" + purpose + "-");
+            return TempFiles.createDirectory(tmp, ProcessHandle.current().pid() + "-" + purpose + "-");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a directory in '" + tmp + "'", e);
         }

@@ -75,7 +75,7 @@ public sealed interface Instruction {
     record From(int line, String image, Optional<String> stageName, Optional<String> platform) implements Instruction {
         @Override
         public From expand(VariableExpander x) {
-            return new From(line, x.word(image), stageName, platform.map(x::word));
+            return new From(line, x.word(image), stageName, word(x, platform));
         }
     }
 
@@ -87,8 +87,11 @@ public sealed interface Instruction {
 
         @Override
         public Arg expand(VariableExpander x) {
-            return new Arg(line, definitions.stream()
-                    .map(d -> new ArgDefinition(d.name(), d.defaultValue().map(x::word))).toList());
+            List<ArgDefinition> expanded = new ArrayList<>(definitions.size());
+            for (ArgDefinition d : definitions) {
+                expanded.add(new ArgDefinition(d.name(), word(x, d.defaultValue())));
+            }
+            return new Arg(line, expanded);
         }
     }
 
@@ -100,7 +103,7 @@ public sealed interface Instruction {
 
         @Override
         public Env expand(VariableExpander x) {
-            return new Env(line, variables.stream().map(kv -> kv.expand(x)).toList());
+            return new Env(line, expandPairs(x, variables));
         }
     }
 
@@ -112,7 +115,7 @@ public sealed interface Instruction {
 
         @Override
         public Label expand(VariableExpander x) {
-            return new Label(line, labels.stream().map(kv -> kv.expand(x)).toList());
+            return new Label(line, expandPairs(x, labels));
         }
     }
 
@@ -131,7 +134,7 @@ public sealed interface Instruction {
 
         @Override
         public Run expand(VariableExpander x) {
-            return new Run(line, command, heredocs, mounts.stream().map(x::word).toList(), network, security);
+            return new Run(line, command, heredocs, words(x, mounts), network, security);
         }
 
         /**
@@ -179,7 +182,7 @@ public sealed interface Instruction {
         @Override
         public Copy expand(VariableExpander x) {
             return new Copy(line, words(x, sources), expandHeredocs(x, inlineSources), x.word(destination),
-                    from.map(x::word), chown.map(x::word), chmod.map(x::word), link, parents, words(x, excludes));
+                    word(x, from), word(x, chown), word(x, chmod), link, parents, words(x, excludes));
         }
     }
 
@@ -199,7 +202,7 @@ public sealed interface Instruction {
         @Override
         public Add expand(VariableExpander x) {
             return new Add(line, words(x, sources), expandHeredocs(x, inlineSources), x.word(destination),
-                    chown.map(x::word), chmod.map(x::word), link, checksum.map(x::word), keepGitDir,
+                    word(x, chown), word(x, chmod), link, word(x, checksum), keepGitDir,
                     words(x, excludes));
         }
     }
@@ -300,12 +303,34 @@ public sealed interface Instruction {
     /** {@code MAINTAINER name} (deprecated: a label is the modern way). */
     record Maintainer(int line, String name) implements Instruction {}
 
+    // Loops rather than streams and method references: every build expands its instructions on its main
+    // thread, where in a fresh JVM each lambda's first use links a call site.
+
+    private static Optional<String> word(VariableExpander x, Optional<String> value) {
+        return value.isPresent() ? Optional.ofNullable(x.word(value.get())) : value;
+    }
+
     private static List<String> words(VariableExpander x, List<String> words) {
-        return words.stream().map(x::word).toList();
+        List<String> out = new ArrayList<>(words.size());
+        for (String w : words) {
+            out.add(x.word(w));
+        }
+        return out;
+    }
+
+    private static List<KeyValue> expandPairs(VariableExpander x, List<KeyValue> pairs) {
+        List<KeyValue> out = new ArrayList<>(pairs.size());
+        for (KeyValue kv : pairs) {
+            out.add(kv.expand(x));
+        }
+        return out;
     }
 
     private static List<Heredoc> expandHeredocs(VariableExpander x, List<Heredoc> heredocs) {
-        return heredocs.stream()
-                .map(h -> h.expand() ? new Heredoc(h.name(), x.heredoc(h.content()), true) : h).toList();
+        List<Heredoc> out = new ArrayList<>(heredocs.size());
+        for (Heredoc h : heredocs) {
+            out.add(h.expand() ? new Heredoc(h.name(), x.heredoc(h.content()), true) : h);
+        }
+        return out;
     }
 }

@@ -377,7 +377,8 @@ final class InstructionParser {
         }
 
         boolean bool(String key) {
-            return value(key).map(Boolean::parseBoolean).orElse(false);
+            Optional<String> v = value(key);
+            return v.isPresent() && Boolean.parseBoolean(v.get());
         }
 
         List<String> list(String key) {

@@ -1,5 +1,6 @@
 package dev.stevedore.internal.build;
 
+import dev.stevedore.internal.fs.TempFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -150,7 +151,7 @@ final class StatCache {
         putInt(out, 4, count);
         try {
             Files.createDirectories(file.getParent());
-            Path temp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
+            Path temp = TempFiles.create(file.getParent(), file.getFileName().toString(), ".tmp");
             try {
                 try (var stream = Files.newOutputStream(temp)) {
                     stream.write(out, 0, at);

@@ -2,7 +2,7 @@ package dev.stevedore.internal.build;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
+import java.util.Optional;
 
 /**
  * An expanded instruction written back as Dockerfile text: what progress shows, what the image's
@@ -13,21 +13,41 @@ final class StepText {
     private StepText() {}
 
     static String of(Instruction i) {
+        // Loops rather than lambdas and streams: every build writes its steps' text on its main thread, where
+        // in a fresh JVM each lambda's first use spins a class and streams load their framework.
         if (i instanceof Instruction.From f) {
-            return "FROM " + f.platform().map(p -> "--platform=" + p + " ").orElse("") + f.image()
-                    + f.stageName().map(n -> " AS " + n).orElse("");
+            StringBuilder s = new StringBuilder("FROM ");
+            if (f.platform().isPresent()) {
+                s.append("--platform=").append(f.platform().get()).append(' ');
+            }
+            s.append(f.image());
+            if (f.stageName().isPresent()) {
+                s.append(" AS ").append(f.stageName().get());
+            }
+            return s.toString();
         } else if (i instanceof Instruction.Arg a) {
-            return "ARG " + a.definitions().stream().map(d -> d.name() + d.defaultValue().map(v -> "=" + v).orElse(""))
-                    .collect(Collectors.joining(" "));
+            StringBuilder s = new StringBuilder("ARG ");
+            for (Instruction.ArgDefinition d : a.definitions()) {
+                if (s.length() > 4) {
+                    s.append(' ');
+                }
+                s.append(d.name());
+                if (d.defaultValue().isPresent()) {
+                    s.append('=').append(d.defaultValue().get());
+                }
+            }
+            return s.toString();
         } else if (i instanceof Instruction.Env e) {
             return "ENV " + pairs(e.variables());
         } else if (i instanceof Instruction.Label l) {
             return "LABEL " + pairs(l.labels());
         } else if (i instanceof Instruction.Run r) {
             List<String> flags = new ArrayList<>();
-            r.mounts().forEach(m -> flags.add("--mount=" + m));
-            r.network().ifPresent(n -> flags.add("--network=" + n));
-            r.security().ifPresent(s -> flags.add("--security=" + s));
+            for (String m : r.mounts()) {
+                flags.add("--mount=" + m);
+            }
+            flag(flags, "--network=", r.network());
+            flag(flags, "--security=", r.security());
             String cmd = r.command().execForm() ? json(r.command().arguments())
                     : r.heredocs().isEmpty() ? r.command().shellText() : r.shellScript();
             return "RUN " + (flags.isEmpty() ? "" : String.join(" ", flags) + " ") + cmd;
@@ -37,26 +57,26 @@ final class StepText {
             return "ENTRYPOINT " + command(e.command());
         } else if (i instanceof Instruction.Copy c) {
             List<String> flags = new ArrayList<>();
-            c.from().ifPresent(v -> flags.add("--from=" + v));
-            c.chown().ifPresent(v -> flags.add("--chown=" + v));
-            c.chmod().ifPresent(v -> flags.add("--chmod=" + v));
+            flag(flags, "--from=", c.from());
+            flag(flags, "--chown=", c.chown());
+            flag(flags, "--chmod=", c.chmod());
             if (c.link()) {
                 flags.add("--link");
             }
             if (c.parents()) {
                 flags.add("--parents");
             }
-            c.excludes().forEach(x -> flags.add("--exclude=" + x));
+            excludes(flags, c.excludes());
             return copy("COPY", flags, c.sources(), c.inlineSources(), c.destination());
         } else if (i instanceof Instruction.Add a) {
             List<String> flags = new ArrayList<>();
-            a.chown().ifPresent(v -> flags.add("--chown=" + v));
-            a.chmod().ifPresent(v -> flags.add("--chmod=" + v));
-            a.checksum().ifPresent(v -> flags.add("--checksum=" + v));
+            flag(flags, "--chown=", a.chown());
+            flag(flags, "--chmod=", a.chmod());
+            flag(flags, "--checksum=", a.checksum());
             if (a.link()) {
                 flags.add("--link");
             }
-            a.excludes().forEach(x -> flags.add("--exclude=" + x));
+            excludes(flags, a.excludes());
             return copy("ADD", flags, a.sources(), a.inlineSources(), a.destination());
         } else if (i instanceof Instruction.Workdir w) {
             return "WORKDIR " + w.path();
@@ -75,11 +95,13 @@ final class StepText {
                 return "HEALTHCHECK NONE";
             }
             List<String> flags = new ArrayList<>();
-            h.interval().ifPresent(d -> flags.add("--interval=" + duration(d)));
-            h.timeout().ifPresent(d -> flags.add("--timeout=" + duration(d)));
-            h.startPeriod().ifPresent(d -> flags.add("--start-period=" + duration(d)));
-            h.startInterval().ifPresent(d -> flags.add("--start-interval=" + duration(d)));
-            h.retries().ifPresent(n -> flags.add("--retries=" + n));
+            durationFlag(flags, "--interval=", h.interval());
+            durationFlag(flags, "--timeout=", h.timeout());
+            durationFlag(flags, "--start-period=", h.startPeriod());
+            durationFlag(flags, "--start-interval=", h.startInterval());
+            if (h.retries().isPresent()) {
+                flags.add("--retries=" + h.retries().get());
+            }
             return "HEALTHCHECK " + (flags.isEmpty() ? "" : String.join(" ", flags) + " ") + "CMD "
                     + command(h.test().get());
         } else if (i instanceof Instruction.Onbuild o) {
@@ -88,6 +110,24 @@ final class StepText {
             return "MAINTAINER " + m.name();
         }
         throw new IllegalArgumentException("unknown instruction " + i);
+    }
+
+    private static void flag(List<String> flags, String name, Optional<String> value) {
+        if (value.isPresent()) {
+            flags.add(name + value.get());
+        }
+    }
+
+    private static void durationFlag(List<String> flags, String name, Optional<java.time.Duration> value) {
+        if (value.isPresent()) {
+            flags.add(name + duration(value.get()));
+        }
+    }
+
+    private static void excludes(List<String> flags, List<String> excludes) {
+        for (String x : excludes) {
+            flags.add("--exclude=" + x);
+        }
     }
 
     /** A duration as Docker writes one: {@code 1h2m3s}, {@code 1.5s}, {@code 300ms}. */
@@ -116,20 +156,35 @@ final class StepText {
             String dest) {
         List<String> words = new ArrayList<>(flags);
         words.addAll(sources);
-        inline.forEach(h -> words.add("<<" + h.name()));
+        for (Heredoc h : inline) {
+            words.add("<<" + h.name());
+        }
         words.add(dest);
         StringBuilder s = new StringBuilder(keyword + " " + String.join(" ", words));
-        inline.forEach(h -> s.append('\n').append(h.content()).append(h.name()));
+        for (Heredoc h : inline) {
+            s.append('\n').append(h.content()).append(h.name());
+        }
         return s.toString();
     }
 
     private static String pairs(List<Instruction.KeyValue> kvs) {
-        return kvs.stream().map(kv -> kv.key() + "=" + quoteIfNeeded(kv.value())).collect(Collectors.joining(" "));
+        StringBuilder s = new StringBuilder();
+        for (Instruction.KeyValue kv : kvs) {
+            if (s.length() > 0) {
+                s.append(' ');
+            }
+            s.append(kv.key()).append('=').append(quoteIfNeeded(kv.value()));
+        }
+        return s.toString();
     }
 
     private static String quoteIfNeeded(String v) {
-        return v.isEmpty() || v.chars().anyMatch(c -> Character.isWhitespace(c) || c == '"' || c == '\\')
-                ? "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\"" : v;
+        boolean quote = v.isEmpty();
+        for (int k = 0; k < v.length() && !quote; k++) {
+            char c = v.charAt(k);
+            quote = Character.isWhitespace(c) || c == '"' || c == '\\';
+        }
+        return quote ? "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\"" : v;
     }
 
     static String command(Instruction.Command c) {
@@ -137,7 +192,13 @@ final class StepText {
     }
 
     static String json(List<String> values) {
-        return values.stream().map(v -> "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"")
-                .collect(Collectors.joining(",", "[", "]"));
+        StringBuilder s = new StringBuilder("[");
+        for (String v : values) {
+            if (s.length() > 1) {
+                s.append(',');
+            }
+            s.append('"').append(v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append('"');
+        }
+        return s.append(']').toString();
     }
 }

@@ -53,7 +53,12 @@ final class SyntaxParser {
         if (split.get(split.size() - 1).isEmpty()) {
             split.remove(split.size() - 1);
         }
-        split.replaceAll(l -> l.endsWith("\r") ? l.substring(0, l.length() - 1) : l);
+        for (int i = 0; i < split.size(); i++) {
+            String l = split.get(i);
+            if (l.endsWith("\r")) {
+                split.set(i, l.substring(0, l.length() - 1));
+            }
+        }
         this.lines = split;
     }
 

@@ -1,5 +1,6 @@
 package dev.stevedore.internal.engine;
 
+import dev.stevedore.internal.fs.TempFiles;
 import dev.stevedore.internal.layer.ExtractOptions;
 import dev.stevedore.internal.layer.LayerCompression;
 import dev.stevedore.internal.layer.LayerExtractor;
@@ -45,7 +46,7 @@ final class ContainerFiles {
             Path target = parent.resolve(split[1]);
             if (Files.isDirectory(host, LinkOption.NOFOLLOW_LINKS)) {
                 Path dir = resolve(containerRoot, containerPath, true);
-                Path tar = Files.createTempFile(scratch, "copy-", ".tar");
+                Path tar = TempFiles.create(scratch, "copy-", ".tar");
                 try {
                     try (OutputStream out = Files.newOutputStream(tar)) {
                         LayerWriter.write(host, out, LayerWriteOptions.defaults().withCompression(LayerCompression.NONE)
@@ -88,7 +89,7 @@ final class ContainerFiles {
             Path source = resolve(containerRoot, containerPath, false);
             if (Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) {
                 Files.createDirectories(host);
-                Path tar = Files.createTempFile(scratch, "copy-", ".tar");
+                Path tar = TempFiles.create(scratch, "copy-", ".tar");
                 try {
                     try (OutputStream out = Files.newOutputStream(tar)) {
                         LayerWriter.write(source, out, LayerWriteOptions.defaults()

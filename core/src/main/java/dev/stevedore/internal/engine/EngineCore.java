@@ -91,7 +91,8 @@ public final class EngineCore implements AutoCloseable {
     private final ExecutorService cleaner;
     final ScheduledExecutorService timer;
     final Map<String, Instance> instances = new ConcurrentHashMap<>();
-    private final String owner;
+    /** What this process writes into its containers' owner files: its pid and start time; made on first need. */
+    private volatile String owner;
     /** Cleanup tasks not finished yet; guarded by itself. */
     private final int[] pending = {0};
     private static final String TRASH = ".trash-";
@@ -155,8 +156,6 @@ public final class EngineCore implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the engine's directories in '" + this.root + "'", e);
         }
-        ProcessHandle self = ProcessHandle.current();
-        this.owner = self.pid() + " " + started(self);
         removeLeftovers();
         removeStalePortForwards();
     }
@@ -166,11 +165,19 @@ public final class EngineCore implements AutoCloseable {
      * in the background (a process of nft), since rules added later take precedence meanwhile.
      */
     private void removeStalePortForwards() {
-        try (DirectoryStream<Path> networkFiles = Files.newDirectoryStream(root.resolve("networks"), "*.json")) {
-            if (!networkFiles.iterator().hasNext()) {
-                return;
+        // The names are compared rather than globbed: a glob is a regular expression compiled on every start.
+        boolean any = false;
+        try (DirectoryStream<Path> networkFiles = Files.newDirectoryStream(root.resolve("networks"))) {
+            for (Path file : networkFiles) {
+                if (file.getFileName().toString().endsWith(".json")) {
+                    any = true;
+                    break;
+                }
             }
         } catch (IOException e) {
+            return;
+        }
+        if (!any) {
             return;
         }
         io.execute(() -> {
@@ -379,6 +386,20 @@ public final class EngineCore implements AutoCloseable {
         }
     }
 
+    /**
+     * This process's line of an owner file, made when the first container (or network) needs it: a command
+     * that creates none, such as a build whose steps are all cached, does not format a time.
+     */
+    private String owner() {
+        String o = owner;
+        if (o == null) {
+            ProcessHandle self = ProcessHandle.current();
+            o = self.pid() + " " + started(self);
+            owner = o;
+        }
+        return o;
+    }
+
     /** @return when a process started, as its owner file records it, or "?" when the system does not say */
     private static String started(ProcessHandle process) {
         Optional<java.time.Instant> start = process.info().startInstant();
@@ -543,7 +564,7 @@ public final class EngineCore implements AutoCloseable {
                 throw new IllegalStateException("the engine on " + root + " is closed");
             }
             if (networks == null) {
-                networks = new NetworkManager(root, owner, EngineCore::isAlive);
+                networks = new NetworkManager(root, owner(), EngineCore::isAlive);
             }
             return networks;
         }
@@ -560,17 +581,17 @@ public final class EngineCore implements AutoCloseable {
         requireContainers();
         // The backend opens and the seccomp profile is resolved while the image is looked up.
         startContainers();
-        // On a fresh engine the backend may still be opening: the image is looked up meanwhile.
+        // On a fresh engine the backend may still be opening: the image is looked up, the state directory
+        // made and the runtime spec assembled meanwhile (Instance.create waits for the backend only to create).
         Image image = images.inspectOrPull(config.image);
         StoredImage stored = images.unpacked(image);
-        ContainerRuntime rt = runtime();
         String id = config.name != null ? checkName(config.name) : Ids.next();
         Path dir = stateDir(id, config.name == null, !pipes);
         try {
             // Docker names the host after the container unless it shares the host's network.
             ContainerConfig effective = config.hostname != null || config.network == ContainerConfig.Network.HOST
                     ? config : config.with(b -> b.hostname = id);
-            Instance instance = Instance.create(this, id, dir, effective, stored, rt, pipes);
+            Instance instance = Instance.create(this, id, dir, effective, stored, pipes);
             instances.put(id, instance);
             return instance;
         } catch (RuntimeException e) {
@@ -698,7 +719,7 @@ public final class EngineCore implements AutoCloseable {
         }
         try {
             // Rewriting the owner of a spare keeps its inode.
-            Files.writeString(dir.resolve(OWNER_FILE), owner, StandardCharsets.UTF_8);
+            Files.writeString(dir.resolve(OWNER_FILE), owner(), StandardCharsets.UTF_8);
             if (spare == null) {
                 Files.createDirectory(dir.resolve(ROOTFS));
             }

@@ -109,10 +109,38 @@ public final class HostChecks {
 
     /** @return the effective uid of this process, from {@code /proc/self/status}; -1 when unknown */
     public static long effectiveUid() {
-        for (String line : read(Path.of("/proc/self/status")).split("\n")) {
-            if (line.startsWith("Uid:")) {
-                return Long.parseLong(line.split("\\s+")[2]);
+        return EffectiveUid.VALUE;
+    }
+
+    /** Read once: a JVM does not change its uid, and an engine's start asked for it several times. */
+    private static final class EffectiveUid {
+        static final long VALUE = effectiveUid(read(Path.of("/proc/self/status")));
+    }
+
+    /**
+     * The effective uid in the text of {@code /proc/PID/status}: the second number of its {@code Uid:} line.
+     * Read without regular expressions, whose engine a fresh JVM would otherwise load for this alone.
+     *
+     * @return the uid, or -1 when the text has no such line
+     */
+    static long effectiveUid(String status) {
+        int line = status.startsWith("Uid:") ? 0 : status.indexOf("\nUid:");
+        if (line < 0) {
+            return -1;
+        }
+        int at = status.indexOf(':', line) + 1;
+        for (int field = 0; field < 2; field++) {
+            while (at < status.length() && Character.isWhitespace(status.charAt(at))) {
+                at++;
             }
+            int end = at;
+            while (end < status.length() && !Character.isWhitespace(status.charAt(end))) {
+                end++;
+            }
+            if (field == 1) {
+                return Long.parseLong(status, at, end, 10);
+            }
+            at = end;
         }
         return -1;
     }

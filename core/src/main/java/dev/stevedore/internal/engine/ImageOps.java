@@ -4,6 +4,7 @@ import dev.stevedore.ImageNotFoundException;
 import dev.stevedore.StevedoreException;
 import dev.stevedore.TransferProgress;
 import dev.stevedore.image.ImageReference;
+import dev.stevedore.internal.fs.TempFiles;
 import dev.stevedore.internal.registry.PullResult;
 import dev.stevedore.internal.registry.RegistryClient;
 import dev.stevedore.internal.registry.RegistryException;
@@ -332,7 +333,7 @@ public final class ImageOps {
                 OciArchives.exportLayout(store, images, target);
                 return;
             }
-            Path temp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
+            Path temp = TempFiles.create(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
             try {
                 try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(temp), 1 << 16)) {
                     if (format == ImageFormat.DOCKER_ARCHIVE) {

@@ -70,7 +70,7 @@ public final class Instance {
     }
 
     static Instance create(EngineCore engine, String id, Path dir, ContainerConfig config, StoredImage image,
-            ContainerRuntime runtime, boolean pipes) {
+            boolean pipes) {
         Path rootfs = dir.resolve(EngineCore.ROOTFS);
         Path snapshot = dir.resolve(SNAPSHOT);
         try {
@@ -90,6 +90,9 @@ public final class Instance {
         ContainerHandle handle;
         try {
             try {
+                // Everything above goes on while a fresh engine's backend is still opening on an io thread:
+                // only here is it needed.
+                ContainerRuntime runtime = engine.runtime();
                 // The backend's id is unique per creation: a name can be reused while the previous
                 // container of that name is still being deleted in the background.
                 handle = runtime.create(Ids.next() + "-" + Ids.next(), spec, mounts, stdio);

@@ -1,6 +1,7 @@
 package dev.stevedore.internal.store;
 
 import dev.stevedore.internal.fs.FileTrees;
+import dev.stevedore.internal.fs.TempFiles;
 import dev.stevedore.oci.Digest;
 import dev.stevedore.oci.OciJson;
 import dev.stevedore.oci.image.Descriptor;
@@ -512,9 +513,10 @@ public final class ContentStore {
      * temporary file beside it, flush, rename over it, flush the directory.
      */
     static void writeAtomically(Path target, byte[] content, boolean replace) throws IOException {
-        Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+        TempFiles.Created created = TempFiles.createOpen(target.getParent(), "." + target.getFileName(), ".tmp");
+        Path temp = created.path();
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+            try (FileChannel channel = created.channel()) {
                 ByteBuffer buffer = ByteBuffer.wrap(content);
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);

@@ -1,5 +1,6 @@
 package dev.stevedore.internal.store;
 
+import dev.stevedore.internal.fs.TempFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -37,9 +38,10 @@ final class OwnedFile implements AutoCloseable {
         Path path = null;
         FileChannel channel = null;
         try {
-            path = Files.createTempFile(dir, prefix, suffix).toAbsolutePath().normalize();
+            TempFiles.Created created = TempFiles.createOpen(dir, prefix, suffix);
+            path = created.path().toAbsolutePath().normalize();
             OWNED_HERE.add(path);
-            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            channel = created.channel();
             channel.lock();
             return new OwnedFile(path, channel);
         } catch (IOException e) {

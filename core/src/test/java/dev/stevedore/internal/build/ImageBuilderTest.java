@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stevedore.internal.build.BuildFixture.Entry;
 import dev.stevedore.internal.store.ContentStore;
+import dev.stevedore.oci.image.Descriptor;
 import dev.stevedore.oci.image.ImageConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -477,6 +478,20 @@ class ImageBuilderTest {
     void cachedLayersSurviveGc() {
         Path ctx = context("FROM busybox\nCOPY a /a\n", "a", "kept");
         BuildResult first = f.build(ctx);
+        ContentStore.GcResult gc = f.store.gc();
+        assertThat(gc.removed()).doesNotContain(first.manifest().digest(), f.manifest(first).layers().get(1).digest());
+        assertThat(f.build(ctx).stepsRun()).isZero();
+    }
+
+    @Test
+    void aFullyCachedRebuildLeavesTheCacheNameAsItIsAndStillSurvivesGc() {
+        Path ctx = context("FROM busybox\nCOPY a /a\n", "a", "kept");
+        BuildResult first = f.build(ctx);
+        Descriptor named = f.store.names().resolve(BuildCache.NAME).descriptor();
+        BuildResult again = f.build(ctx);
+        assertThat(again.stepsRun()).isZero();
+        assertThat(again.manifest()).isEqualTo(first.manifest());
+        assertThat(f.store.names().resolve(BuildCache.NAME).descriptor()).isEqualTo(named);
         ContentStore.GcResult gc = f.store.gc();
         assertThat(gc.removed()).doesNotContain(first.manifest().digest(), f.manifest(first).layers().get(1).digest());
         assertThat(f.build(ctx).stepsRun()).isZero();

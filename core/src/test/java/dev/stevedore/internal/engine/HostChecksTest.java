@@ -56,4 +56,20 @@ class HostChecksTest {
         assertThat(check.available()).isFalse();
         assertThat(check.detail()).isEqualTo("v1, controllers: cpu, memory; missing pids: limits on them fail");
     }
+
+    @Test
+    void theEffectiveUidIsTheSecondNumberOfTheUidLine() {
+        assertThat(HostChecks.effectiveUid("Name:\tjava\nUmask:\t0022\nUid:\t1000\t0\t0\t0\nGid:\t5\t5\t5\t5\n"))
+                .isZero();
+        assertThat(HostChecks.effectiveUid("Uid:\t0\t1234\t0\t0\n")).isEqualTo(1234);
+        assertThat(HostChecks.effectiveUid("Name:\tjava\nGid:\t5\t5\t5\t5\n")).isEqualTo(-1);
+        assertThat(HostChecks.effectiveUid("")).isEqualTo(-1);
+    }
+
+    @Test
+    void thisProcessIsTheUidItsStatusGives() throws Exception {
+        String uidLine = Files.readAllLines(Path.of("/proc/self/status")).stream()
+                .filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
+        assertThat(HostChecks.effectiveUid()).isEqualTo(Long.parseLong(uidLine.split("\\s+")[2]));
+    }
 }

@@ -71,7 +71,12 @@ public final class StevedoreCli {
         // Installing a security provider starts the JDK's security framework, which takes a fresh JVM tens of
         // milliseconds: done beside the engine's start. A digest begun meanwhile is the JDK's, which gives
         // the same result.
-        Thread provider = new Thread(NativeSha256::install, "stevedore-sha256");
+        Thread provider = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                NativeSha256.install();
+            }
+        }, "stevedore-sha256");
         provider.setDaemon(true);
         provider.start();
         String env = System.getenv("STEVEDORE_ROOT");
@@ -467,39 +472,30 @@ public final class StevedoreCli {
         }
         String context = null;
         boolean quiet = false;
-        List<java.util.function.UnaryOperator<BuildSpec>> edits = new ArrayList<>();
+        // The options are gathered, then set: lambdas per option would each link a call site in this fresh JVM.
+        List<String> tags = new ArrayList<>();
+        Path dockerfile = null;
+        List<String[]> buildArgs = new ArrayList<>();
+        List<String[]> labels = new ArrayList<>();
+        String target = null;
+        boolean noCache = false;
+        NetworkMode network = null;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
-                case "-t", "--tag" -> {
-                    String v = value(args, ++i, a);
-                    edits.add(b -> b.withTag(v));
-                }
-                case "-f", "--file" -> {
-                    Path f = Path.of(value(args, ++i, a)).toAbsolutePath();
-                    edits.add(b -> b.withDockerfile(f));
-                }
-                case "--build-arg" -> {
-                    String[] kv = pair(value(args, ++i, a), a);
-                    edits.add(b -> b.withBuildArg(kv[0], kv[1]));
-                }
-                case "--label" -> {
-                    String[] kv = pair(value(args, ++i, a), a);
-                    edits.add(b -> b.withLabel(kv[0], kv[1]));
-                }
-                case "--target" -> {
-                    String v = value(args, ++i, a);
-                    edits.add(b -> b.withTarget(v));
-                }
-                case "--no-cache" -> edits.add(BuildSpec::withNoCache);
+                case "-t", "--tag" -> tags.add(value(args, ++i, a));
+                case "-f", "--file" -> dockerfile = Path.of(value(args, ++i, a)).toAbsolutePath();
+                case "--build-arg" -> buildArgs.add(pair(value(args, ++i, a), a));
+                case "--label" -> labels.add(pair(value(args, ++i, a), a));
+                case "--target" -> target = value(args, ++i, a);
+                case "--no-cache" -> noCache = true;
                 case "--network" -> {
                     String v = value(args, ++i, a);
-                    NetworkMode mode = switch (v) {
+                    network = switch (v) {
                         case "none" -> NetworkMode.NONE;
                         case "host" -> NetworkMode.HOST;
                         default -> throw new CliException("--network " + v + ": RUN steps take none or host");
                     };
-                    edits.add(b -> b.withNetworkMode(mode));
                 }
                 case "-q", "--quiet" -> quiet = true;
                 default -> {
@@ -514,11 +510,34 @@ public final class StevedoreCli {
             throw new CliException("usage: stevedore build [OPTIONS] CONTEXT");
         }
         BuildSpec spec = store().fromContext(Path.of(context).toAbsolutePath());
-        for (java.util.function.UnaryOperator<BuildSpec> edit : edits) {
-            spec = edit.apply(spec);
+        for (String tag : tags) {
+            spec = spec.withTag(tag);
+        }
+        if (dockerfile != null) {
+            spec = spec.withDockerfile(dockerfile);
+        }
+        for (String[] kv : buildArgs) {
+            spec = spec.withBuildArg(kv[0], kv[1]);
+        }
+        for (String[] kv : labels) {
+            spec = spec.withLabel(kv[0], kv[1]);
+        }
+        if (target != null) {
+            spec = spec.withTarget(target);
+        }
+        if (noCache) {
+            spec = spec.withNoCache();
+        }
+        if (network != null) {
+            spec = spec.withNetworkMode(network);
         }
         if (!quiet) {
-            spec = spec.withProgress(err::println);
+            spec = spec.withProgress(new java.util.function.Consumer<String>() {
+                @Override
+                public void accept(String line) {
+                    err.println(line);
+                }
+            });
         }
         Image image = spec.build();
         out.println(quiet ? image.digest().toString() : "Built " + (image.name().isPresent() ? image.reference() + " " : "")

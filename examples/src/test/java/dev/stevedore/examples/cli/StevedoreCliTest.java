@@ -59,6 +59,25 @@ class StevedoreCliTest {
     }
 
     @Test
+    void buildTakesEveryOptionItDocuments(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("Alt.dockerfile"), "FROM busybox:1.36 AS one\nARG WHO=nobody\nENV WHO=$WHO\n"
+                + "FROM one AS two\nENV STAGE=two\n");
+        Outcome build = cli("build", "-f", dir.resolve("Alt.dockerfile").toString(), "--target", "one",
+                "-t", "cli-flags:a", "--tag", "cli-flags:b", "--build-arg", "WHO=flags", "--label", "purpose=test",
+                "--network", "none", "--no-cache", "-q", dir.toString());
+        assertThat(build.status()).as(build.err()).isZero();
+        assertThat(build.out()).matches("sha256:[0-9a-f]{64}\n");
+        assertThat(build.err()).as("quiet").isEmpty();
+        Outcome a = cli("inspect", "cli-flags:a");
+        assertThat(a.out()).contains(build.out().strip()).contains("WHO=flags").contains("\"purpose\" : \"test\"")
+                .doesNotContain("STAGE=two");
+        assertThat(cli("inspect", "cli-flags:b").out()).contains(build.out().strip());
+        assertThat(cli("build", "--network", "bridge", dir.toString()).err())
+                .contains("--network bridge: RUN steps take none or host");
+        assertThat(cli("build", "--label", "novalue", dir.toString()).err()).contains("--label novalue: expected NAME=VALUE");
+    }
+
+    @Test
     void runWithDockerFlags(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("in"), "mounted\n");
         // uid 1000 in the container must be able to read the mounted directory.
