@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -30,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
@@ -53,7 +53,7 @@ final class LinuxRuntime implements ContainerRuntime {
     private final FileLock lock;
     private final Path helperExecutable;
     private final Cgroups cgroups;
-    private final CgroupSettings.Host host = CgroupSettings.Host.detect();
+    private final CgroupSettings.Host host;
     /** Prepares spares; see {@link Spare}. */
     private final ExecutorService launcher;
     /** Starts the helpers a caller waits for, which must not queue behind the spares being prepared. */
@@ -70,6 +70,8 @@ final class LinuxRuntime implements ContainerRuntime {
      * cgroups are not known yet, so it is only spawned); guarded by {@link #spares}, null once taken.
      */
     private IdleHelper firstHelper;
+    /** Whether a container has claimed {@link #firstHelper} (it may still be spawning); guarded by {@link #spares}. */
+    private boolean firstHelperClaimed;
     static final int SPARES = 2;
     /** How long a helper that has set up a terminal may take to send it; it sends before reporting ready. */
     static final java.time.Duration TERMINAL_TIMEOUT = java.time.Duration.ofSeconds(10);
@@ -92,43 +94,66 @@ final class LinuxRuntime implements ContainerRuntime {
             log().log(Level.INFO, "rootless: containers run in a user namespace, {0}, without cgroups of their own",
                     rootless.description());
         }
-        this.instance = HexFormat.of().toHexDigits(new SecureRandom().nextInt());
+        // The instance name keeps this runtime's files and cgroups apart from other runtimes': 32 random bits, and
+        // never the name of a lock file already here. Not from SecureRandom, whose set-up costs a fresh JVM
+        // milliseconds of CPU while the first container is prepared.
         try {
             Files.createDirectories(this.stateDir);
         } catch (IOException e) {
             throw new ContainerBackendException("cannot use state directory '" + stateDir + "': " + e, null, e);
         }
         Path chosen = VolatileDir.forState(this.stateDir);
+        String name;
         try {
-            lockChannel = FileChannel.open(this.stateDir.resolve(instance + ".lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
+            FileChannel channel = null;
+            do {
+                name = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+                try {
+                    channel = FileChannel.open(this.stateDir.resolve(name + ".lock"), StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.WRITE);
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    // Another runtime's, alive or left by a dead JVM: another name.
+                }
+            } while (channel == null);
+            lockChannel = channel;
             lock = lockChannel.lock();
             try {
-                Files.createDirectory(chosen.resolve(instance), OWNER_ONLY);
+                Files.createDirectory(chosen.resolve(name), OWNER_ONLY);
             } catch (java.nio.file.NoSuchFileException e) {
                 // Another runtime closing just now removed the empty shared directory: choose again.
                 chosen = VolatileDir.forState(this.stateDir);
-                Files.createDirectory(chosen.resolve(instance), OWNER_ONLY);
+                Files.createDirectory(chosen.resolve(name), OWNER_ONLY);
             }
         } catch (IOException e) {
             throw new ContainerBackendException("cannot use state directory '" + stateDir + "': " + e, null, e);
         }
+        this.instance = name;
         this.volatileDir = chosen;
         this.instanceDir = chosen.resolve(instance);
-        removeLeftovers();
-        resolvConf = readResolvConf();
         helperExecutable = HelperBinary.extract(this.stateDir.resolve("bin"));
         launcher = launcherThread("stevedore-launcher-" + instance);
         directLauncher = launcherThread("stevedore-direct-launcher-" + instance);
         // The first container would otherwise wait for its helper's spawn (the first one is the slowest): it
-        // is made now, meanwhile the caller prepares that container, and on the thread the first
-        // container's helper is prepared on, so that it is ready by then.
+        // is made now, first of all that this runtime does as it opens, meanwhile the caller prepares that
+        // container, and on the thread the first container's helper is prepared on, so that it is ready by then.
         directLauncher.execute(new Runnable() {
             @Override
             public void run() {
                 spawnFirstHelper();
             }
         });
+        try {
+            removeLeftovers();
+            resolvConf = readResolvConf();
+            host = CgroupSettings.Host.detect();
+        } catch (RuntimeException e) {
+            try {
+                close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     private void spawnFirstHelper() {
@@ -178,6 +203,7 @@ final class LinuxRuntime implements ContainerRuntime {
         }
         Path dir = instanceDir.resolve(id);
         Spare spare = null;
+        java.util.concurrent.Future<Placed> placing = null;
         ConsoleSocket console = null;
         Runnable refill = null;
         try {
@@ -187,16 +213,25 @@ final class LinuxRuntime implements ContainerRuntime {
             // An unprivileged user cannot create cgroups: a rootless container joins none (its limits were refused).
             Set<String> controllers = rootless != null ? Set.of() : cgroups.controllersFor(settings);
             console = hasTerminal(spec.process()) ? listenForTerminal() : null;
+            // The first container has no spare: its helper's cgroup is made and joined (milliseconds of waiting
+            // for the kernel) on the launcher while this thread plans.
+            placing = console == null ? placeFirstHelper(stdio, controllers) : null;
             Plan plan = Planner.create(id, spec, rootfs, List.of(), writeEtcFiles(dir, spec),
                     cgroups.containerView(controllers), console == null ? null : console.path(), false);
             Plan beforeClone = plan.beforeClone();
             if (console == null) {
-                spare = takeSpare(stdio, beforeClone, controllers);
+                if (placing != null) {
+                    Placed placed = await(placing);
+                    placing = null;
+                    spare = cloned(placed, beforeClone);
+                } else {
+                    spare = takeSpare(stdio, beforeClone, controllers);
+                }
                 refill = new HelperWork(stdio, beforeClone, controllers);
             } else {
                 // A helper connects to the console socket before it clones, so one prepared in advance cannot
                 // serve a terminal: this one is made now, and the spares stay as they are.
-                spare = onDirectLauncher(new HelperWork(Stdio.pipes(), beforeClone, controllers));
+                spare = cloned(onDirectLauncher(new HelperWork(Stdio.pipes(), beforeClone, controllers)), beforeClone);
             }
             cgroups.apply(spare.cgroup(), settings);
             Helper helper = spare.helper().begin(plan.afterClone(), new java.util.function.LongConsumer() {
@@ -205,14 +240,16 @@ final class LinuxRuntime implements ContainerRuntime {
                     LifecycleHooks.runCreate(id, spec, pid);
                 }
             });
-            LinuxContainer container = new LinuxContainer(this, id, spec, spare.cgroup(), controllers, spare.procs(),
+            LinuxContainer container = new LinuxContainer(this, id, spec, spare.cgroup(), controllers, spare.placed().procs(),
                     dir, helper, console == null ? null : console.receive(TERMINAL_TIMEOUT));
             containers.put(id, container);
             return container;
         } catch (RuntimeException e) {
             if (spare != null) {
-                spare.helper().discard();
-                cgroups.remove(spare.cgroup(), spare.controllers());
+                discard(spare.placed());
+            }
+            if (placing != null) {
+                discardWhenPlaced(placing);
             }
             ids.remove(id);
             deleteTree(dir);
@@ -244,18 +281,48 @@ final class LinuxRuntime implements ContainerRuntime {
     }
 
     /**
+     * A helper already started and moved into a fresh cgroup, not yet cloned: the part of a {@link Spare}
+     * that depends only on the streams and the cgroup controllers.
+     */
+    private record Placed(Stdio stdio, Set<String> controllers, Helper helper, String cgroup, List<Path> procs) {
+    }
+
+    /**
      * A helper already started, moved into a fresh cgroup and cloned (its child waits, in new
      * namespaces, for the rest of the plan). Moving a process between cgroups waits for an RCU grace
      * period (milliseconds) unless another move happened just before, and a new network namespace
      * takes a while too, so spares are prepared on the launcher thread, off the caller's path, for
      * the streams and namespaces last asked for.
      */
-    private record Spare(Stdio stdio, List<Plan.Step> beforeClone, Set<String> controllers, Helper helper,
-            String cgroup, List<Path> procs) {
+    private record Spare(Placed placed, List<Plan.Step> beforeClone) {
         boolean fits(Stdio stdio, Plan beforeClone, Set<String> controllers) {
-            return sameStreams(this.stdio, stdio) && this.beforeClone.equals(beforeClone.steps())
-                    && this.controllers.equals(controllers);
+            return sameStreams(placed.stdio(), stdio) && this.beforeClone.equals(beforeClone.steps())
+                    && placed.controllers().equals(controllers);
         }
+
+        Helper helper() {
+            return placed.helper();
+        }
+
+        String cgroup() {
+            return placed.cgroup();
+        }
+    }
+
+    /**
+     * Claims the helper spawned at opening for the calling container, the first, and places it on the direct
+     * launcher, where that helper is being spawned.
+     *
+     * @return the placing, or null when the first helper was claimed before
+     */
+    private java.util.concurrent.Future<Placed> placeFirstHelper(Stdio stdio, Set<String> controllers) {
+        synchronized (spares) {
+            if (firstHelperClaimed) {
+                return null;
+            }
+            firstHelperClaimed = true;
+        }
+        return directLauncher.submit((java.util.concurrent.Callable<Placed>) new HelperWork(stdio, null, controllers));
     }
 
     private Spare takeSpare(Stdio stdio, Plan beforeClone, Set<String> controllers) {
@@ -265,26 +332,21 @@ final class LinuxRuntime implements ContainerRuntime {
                 spare = spares.poll();
             }
         }
-        // Without a fitting spare, this container's helper is prepared on the other thread, so the caller
+        // Without a fitting spare, this container's helper is placed on the other thread, so the caller
         // does not wait for the spares of later containers being prepared.
-        if (spare == null) {
-            // Only spawning must happen on a launcher thread: with the helper spawned at opening, the rest is done
-            // here rather than handed over to a thread that has to be woken.
-            Helper first = takeFirstHelper(stdio);
-            spare = first != null ? prepareSpare(stdio, beforeClone, controllers, first)
-                    : onDirectLauncher(new HelperWork(stdio, beforeClone, controllers));
-        }
-        return spare;
+        return spare != null ? spare : cloned(onDirectLauncher(new HelperWork(stdio, beforeClone, controllers)),
+                beforeClone);
     }
 
     /**
      * The helper work for containers of one shape (streams, plan before the clone, cgroup controllers):
-     * preparing a helper on the direct launcher, with the one spawned at opening if it is there
+     * placing a helper on the direct launcher, with the one spawned at opening if it is there
      * ({@link #call}), or keeping the spares like it ({@link #run}). A class, not lambdas, as it is on
      * the first container's path.
      */
-    private final class HelperWork implements java.util.concurrent.Callable<Spare>, Runnable {
+    private final class HelperWork implements java.util.concurrent.Callable<Placed>, Runnable {
         private final Stdio stdio;
+        /** Null when the work only places a helper. */
         private final Plan beforeClone;
         private final Set<String> controllers;
 
@@ -295,8 +357,8 @@ final class LinuxRuntime implements ContainerRuntime {
         }
 
         @Override
-        public Spare call() {
-            return prepareSpare(stdio, beforeClone, controllers, takeFirstHelper(stdio));
+        public Placed call() {
+            return place(stdio, controllers, takeFirstHelper(stdio));
         }
 
         @Override
@@ -345,12 +407,12 @@ final class LinuxRuntime implements ContainerRuntime {
             missing = closed ? 0 : SPARES - spares.size();
         }
         for (Spare s : stale) {
-            discard(s);
+            discard(s.placed());
         }
         for (int i = 0; i < missing; i++) {
             Spare spare;
             try {
-                spare = prepareSpare(stdio, beforeClone, controllers, null);
+                spare = cloned(place(stdio, controllers, null), beforeClone);
             } catch (RuntimeException e) {
                 log().log(Level.WARNING, "cannot prepare a helper in advance: {0}", e.getMessage());
                 return;
@@ -361,12 +423,12 @@ final class LinuxRuntime implements ContainerRuntime {
                     continue;
                 }
             }
-            discard(spare);
+            discard(spare.placed());
         }
     }
 
     /** @param spawned a helper spawned for {@code stdio} and given nothing yet, or null to spawn one */
-    private Spare prepareSpare(Stdio stdio, Plan beforeClone, Set<String> controllers, Helper spawned) {
+    private Placed place(Stdio stdio, Set<String> controllers, Helper spawned) {
         long n = sequence.incrementAndGet();
         String cgroup = "stevedore/" + instance + "/" + n;
         List<Path> procs;
@@ -387,32 +449,51 @@ final class LinuxRuntime implements ContainerRuntime {
                 throw e;
             }
         }
-        Spare spare = new Spare(stdio, beforeClone.steps(), controllers, helper, cgroup, procs);
+        Placed placed = new Placed(stdio, controllers, helper, cgroup, procs);
         try {
             for (Path p : procs) {
                 Files.writeString(p, Long.toString(helper.process.pid()));
             }
         } catch (IOException e) {
-            discard(spare);
+            discard(placed);
             throw new ContainerBackendException("cannot move the helper into cgroup '" + cgroup + "': " + e, null, e);
         }
-        try {
-            helper.clone(beforeClone);
-        } catch (RuntimeException e) {
-            discard(spare);
-            throw e;
-        }
-        return spare;
+        return placed;
     }
 
-    private void discard(Spare spare) {
-        spare.helper().discard();
-        cgroups.remove(spare.cgroup(), spare.controllers());
+    private Spare cloned(Placed placed, Plan beforeClone) {
+        try {
+            placed.helper().clone(beforeClone);
+        } catch (RuntimeException e) {
+            discard(placed);
+            throw e;
+        }
+        return new Spare(placed, beforeClone.steps());
+    }
+
+    private void discard(Placed placed) {
+        placed.helper().discard();
+        cgroups.remove(placed.cgroup(), placed.controllers());
+    }
+
+    /** Discards what a placing made, once it is done; one that failed has cleaned up after itself. */
+    private void discardWhenPlaced(java.util.concurrent.Future<Placed> placing) {
+        Placed placed;
+        try {
+            placed = await(placing);
+        } catch (RuntimeException e) {
+            return;
+        }
+        discard(placed);
     }
 
     private <T> T onDirectLauncher(java.util.concurrent.Callable<T> task) {
+        return await(directLauncher.submit(task));
+    }
+
+    private static <T> T await(java.util.concurrent.Future<T> work) {
         try {
-            return directLauncher.submit(task).get();
+            return work.get();
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof RuntimeException) {
                 throw (RuntimeException) e.getCause();
