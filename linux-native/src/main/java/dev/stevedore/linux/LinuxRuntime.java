@@ -66,10 +66,11 @@ final class LinuxRuntime implements ContainerRuntime {
     /** A helper spawned for the next exec, not yet given a plan; guarded by {@link #spares}. */
     private IdleHelper idleExecHelper;
     /**
-     * The helper spawned when this runtime opened, for the first container (whose namespaces and
-     * cgroups are not known yet, so it is only spawned); guarded by {@link #spares}, null once taken.
+     * The helper spawned when this runtime opened, for the first container, whose namespaces are not
+     * known yet: it is placed in a cgroup of the {@linkplain #usualControllers() usual controllers};
+     * guarded by {@link #spares}, null once taken.
      */
-    private IdleHelper firstHelper;
+    private Placed firstHelper;
     /** Whether a container has claimed {@link #firstHelper} (it may still be spawning); guarded by {@link #spares}. */
     private boolean firstHelperClaimed;
     static final int SPARES = 2;
@@ -133,9 +134,10 @@ final class LinuxRuntime implements ContainerRuntime {
         helperExecutable = HelperBinary.extract(this.stateDir.resolve("bin"));
         launcher = launcherThread("stevedore-launcher-" + instance);
         directLauncher = launcherThread("stevedore-direct-launcher-" + instance);
-        // The first container would otherwise wait for its helper's spawn (the first one is the slowest): it
-        // is made now, first of all that this runtime does as it opens, meanwhile the caller prepares that
-        // container, and on the thread the first container's helper is prepared on, so that it is ready by then.
+        // The first container would otherwise wait for its helper's spawn (the first one is the slowest) and its
+        // move into a cgroup: they are done now, first of all that this runtime does as it opens, meanwhile the
+        // caller prepares that container, and on the thread the first container's helper is prepared on, so
+        // that it is ready by then.
         directLauncher.execute(new Runnable() {
             @Override
             public void run() {
@@ -158,20 +160,28 @@ final class LinuxRuntime implements ContainerRuntime {
 
     private void spawnFirstHelper() {
         Stdio stdio = Stdio.pipes();
-        Helper helper;
+        Placed placed;
         try {
-            helper = spawnHelper(stdio);
+            placed = place(stdio, usualControllers(), spawnHelper(stdio));
         } catch (RuntimeException e) {
             log().log(Level.WARNING, "cannot start a helper in advance: {0}", e.getMessage());
             return;
         }
         synchronized (spares) {
             if (!closed) {
-                firstHelper = new IdleHelper(stdio, helper);
+                firstHelper = placed;
                 return;
             }
         }
-        helper.discard();
+        discard(placed);
+    }
+
+    /**
+     * @return the controllers of a container whose resources set only device rules, as nearly all do (the
+     *     runtime spec's and Docker's configurations deny every device but a few)
+     */
+    private Set<String> usualControllers() {
+        return rootless != null ? Set.of() : cgroups.controllersFor(cgroups.has("devices") ? Set.of("devices") : Set.of());
     }
 
     /**
@@ -213,8 +223,9 @@ final class LinuxRuntime implements ContainerRuntime {
             // An unprivileged user cannot create cgroups: a rootless container joins none (its limits were refused).
             Set<String> controllers = rootless != null ? Set.of() : cgroups.controllersFor(settings);
             console = hasTerminal(spec.process()) ? listenForTerminal() : null;
-            // The first container has no spare: its helper's cgroup is made and joined (milliseconds of waiting
-            // for the kernel) on the launcher while this thread plans.
+            // The first container has no spare: its helper, spawned and placed in a cgroup at opening, is taken on
+            // the launcher while this thread plans, and moved to other cgroups there if the container needs other
+            // controllers (a move waits milliseconds for the kernel).
             placing = console == null ? placeFirstHelper(stdio, controllers) : null;
             Plan plan = Planner.create(id, spec, rootfs, List.of(), writeEtcFiles(dir, spec),
                     cgroups.containerView(controllers), console == null ? null : console.path(), false);
@@ -358,7 +369,7 @@ final class LinuxRuntime implements ContainerRuntime {
 
         @Override
         public Placed call() {
-            return place(stdio, controllers, takeFirstHelper(stdio));
+            return placeFirstOrNew(stdio, controllers);
         }
 
         @Override
@@ -376,8 +387,8 @@ final class LinuxRuntime implements ContainerRuntime {
     }
 
     /** @return the helper spawned at opening if it has the streams asked for and still runs, else null */
-    private Helper takeFirstHelper(Stdio stdio) {
-        IdleHelper first;
+    private Placed takeFirstHelper(Stdio stdio) {
+        Placed first;
         synchronized (spares) {
             first = firstHelper;
             firstHelper = null;
@@ -386,10 +397,38 @@ final class LinuxRuntime implements ContainerRuntime {
             return null;
         }
         if (!sameStreams(first.stdio(), stdio) || !first.helper().process.isAlive()) {
-            first.helper().discard();
+            discard(first);
             return null;
         }
-        return first.helper();
+        return first;
+    }
+
+    /** @return a helper placed for the controllers asked for: the one spawned at opening if it is there */
+    private Placed placeFirstOrNew(Stdio stdio, Set<String> controllers) {
+        Placed first = takeFirstHelper(stdio);
+        if (first == null) {
+            return place(stdio, controllers, null);
+        }
+        if (first.controllers().equals(controllers)) {
+            return first;
+        }
+        Placed moved;
+        try {
+            moved = place(stdio, controllers, first.helper());
+        } catch (RuntimeException e) {
+            cgroups.remove(first.cgroup(), first.controllers());
+            throw e;
+        }
+        try {
+            cgroups.leave(first.helper().process.pid(), first.controllers(), controllers);
+        } catch (IOException e) {
+            discard(moved);
+            cgroups.remove(first.cgroup(), first.controllers());
+            throw new ContainerBackendException("cannot move the helper out of cgroup '" + first.cgroup() + "': " + e,
+                    null, e);
+        }
+        cgroups.remove(first.cgroup(), first.controllers());
+        return moved;
     }
 
     /** Keeps {@link #SPARES} spares like the last container asked for; other ones go. */
