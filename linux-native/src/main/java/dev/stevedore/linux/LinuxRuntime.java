@@ -272,11 +272,9 @@ final class LinuxRuntime implements ContainerRuntime {
             // kill its helpers.
             if (refill != null) {
                 launcher.submit(refill);
+            } else {
+                LibcBinding.startInBackground();
             }
-            // Not earlier: its ~100 ms of CPU in a fresh JVM would compete with the first container's setup
-            // (2 cores: first use 163 ms median, against 170 ms when started once the first helper was spawned
-            // and 187 ms when started as the runtime opens). Helpers are started by the JDK until it is made.
-            LibcBinding.startInBackground();
         }
     }
 
@@ -390,6 +388,12 @@ final class LinuxRuntime implements ContainerRuntime {
 
         @Override
         public void run() {
+            // The C library binding starts once the first container is set up, not earlier: its ~100 ms of CPU
+            // in a fresh JVM would compete with that container's setup (2 cores: first use 163 ms median,
+            // against 170 ms when started once the first helper was spawned and 187 ms when started as the
+            // runtime opens). Started here rather than by the caller, whose thread start it would otherwise
+            // wait for. Helpers are started by the JDK until it is made.
+            LibcBinding.startInBackground();
             refill(stdio, beforeClone, controllers);
         }
     }
