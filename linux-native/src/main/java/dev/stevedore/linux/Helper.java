@@ -84,17 +84,7 @@ final class Helper {
      * when the thread that forked it ends, so that must not be a caller's thread.
      */
     static Helper spawn(Path executable, Path socket, Stdio stdio) {
-        return spawn(executable, socket, stdio, List.of(), null);
-    }
-
-    /**
-     * As {@link #spawn(Path, Path, Stdio)}, calling {@code started} with the helper's pid as soon as it
-     * runs: when the JDK starts it, before it has connected, so that what the caller does with the pid
-     * (moving it into a cgroup, which waits for the kernel) overlaps the helper's start. If
-     * {@code started} throws, the helper is ended and the exception passed on.
-     */
-    static Helper spawn(Path executable, Path socket, Stdio stdio, java.util.function.LongConsumer started) {
-        return spawn(executable, socket, stdio, List.of(), started);
+        return spawn(executable, socket, stdio, List.of());
     }
 
     /**
@@ -102,21 +92,19 @@ final class Helper {
      * {@code control} for later commands and writes the exit status to {@code exitFile}.
      */
     static Helper spawnDetached(Path executable, Path socket, Stdio stdio, Path control, Path exitFile) {
-        return spawn(executable, socket, stdio, List.of(control.toString(), exitFile.toString()), null);
+        return spawn(executable, socket, stdio, List.of(control.toString(), exitFile.toString()));
     }
 
     /**
      * posix_spawn when the C library binding is made; otherwise the JDK starts the helper, rather
      * than wait for the binding: a fresh JVM's first containers do not depend on it.
      */
-    private static Helper spawn(Path executable, Path socket, Stdio stdio, List<String> detached,
-            java.util.function.LongConsumer started) {
-        return !jdkStartOnly && LibcBinding.bound() ? spawnNative(executable, socket, stdio, detached, started)
-                : spawnJdk(executable, socket, stdio, detached, started);
+    private static Helper spawn(Path executable, Path socket, Stdio stdio, List<String> detached) {
+        return !jdkStartOnly && LibcBinding.bound() ? spawnNative(executable, socket, stdio, detached)
+                : spawnJdk(executable, socket, stdio, detached);
     }
 
-    private static Helper spawnNative(Path executable, Path socket, Stdio stdio, List<String> detached,
-            java.util.function.LongConsumer started) {
+    private static Helper spawnNative(Path executable, Path socket, Stdio stdio, List<String> detached) {
         int helperEnd = -1;
         SocketChannel channel = null;
         try {
@@ -132,16 +120,7 @@ final class Helper {
             argv.addAll(detached);
             int end = helperEnd;
             helperEnd = -1;
-            Helper helper = new Helper(SpawnedProcess.start(argv, stdio, end), executable, channel);
-            if (started != null) {
-                try {
-                    started.accept(helper.process.pid());
-                } catch (RuntimeException e) {
-                    helper.discard();
-                    throw e;
-                }
-            }
-            return helper;
+            return new Helper(SpawnedProcess.start(argv, stdio, end), executable, channel);
         } catch (IOException e) {
             closeQuietly(channel);
             if (helperEnd >= 0) {
@@ -156,8 +135,7 @@ final class Helper {
      * The helper connects to {@code socket} itself; the wait for that ends when it exits, as the
      * server socket is closed then.
      */
-    private static Helper spawnJdk(Path executable, Path socket, Stdio stdio, List<String> detached,
-            java.util.function.LongConsumer started) {
+    private static Helper spawnJdk(Path executable, Path socket, Stdio stdio, List<String> detached) {
         JdkProcess process = null;
         try {
             try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -172,15 +150,6 @@ final class Helper {
                         closeQuietly(server);
                     }
                 });
-                if (started != null) {
-                    try {
-                        started.accept(process.pid());
-                    } catch (RuntimeException e) {
-                        end(process);
-                        process.closePipes();
-                        throw e;
-                    }
-                }
                 SocketChannel channel;
                 try {
                     channel = server.accept();

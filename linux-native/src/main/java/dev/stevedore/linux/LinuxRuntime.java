@@ -160,7 +160,7 @@ final class LinuxRuntime implements ContainerRuntime {
         Stdio stdio = Stdio.pipes();
         Placed placed;
         try {
-            placed = place(stdio, usualControllers(), null);
+            placed = place(stdio, usualControllers(), spawnHelper(stdio));
         } catch (RuntimeException e) {
             log().log(Level.WARNING, "cannot start a helper in advance: {0}", e.getMessage());
             return;
@@ -499,45 +499,25 @@ final class LinuxRuntime implements ContainerRuntime {
             }
             throw e;
         }
-        Joining joining = new Joining(cgroup, procs);
         Helper helper = spawned;
-        try {
-            if (helper == null) {
-                // Joined as soon as it runs: the move waits for the kernel meanwhile the helper starts.
-                helper = spawnHelper(stdio, joining);
-            } else {
-                joining.accept(helper.process.pid());
-            }
-        } catch (RuntimeException e) {
-            if (spawned != null) {
-                spawned.discard();
-            }
-            cgroups.remove(cgroup, controllers);
-            throw e;
-        }
-        return new Placed(stdio, controllers, helper, cgroup, procs);
-    }
-
-    /** Moves a helper into a cgroup by its pid (a class, not a lambda: it is on the first container's path). */
-    private static final class Joining implements java.util.function.LongConsumer {
-        private final String cgroup;
-        private final List<Path> procs;
-
-        Joining(String cgroup, List<Path> procs) {
-            this.cgroup = cgroup;
-            this.procs = procs;
-        }
-
-        @Override
-        public void accept(long pid) {
+        if (helper == null) {
             try {
-                for (Path p : procs) {
-                    Files.writeString(p, Long.toString(pid));
-                }
-            } catch (IOException e) {
-                throw new ContainerBackendException("cannot move the helper into cgroup '" + cgroup + "': " + e, null, e);
+                helper = spawnHelper(stdio);
+            } catch (RuntimeException e) {
+                cgroups.remove(cgroup, controllers);
+                throw e;
             }
         }
+        Placed placed = new Placed(stdio, controllers, helper, cgroup, procs);
+        try {
+            for (Path p : procs) {
+                Files.writeString(p, Long.toString(helper.process.pid()));
+            }
+        } catch (IOException e) {
+            discard(placed);
+            throw new ContainerBackendException("cannot move the helper into cgroup '" + cgroup + "': " + e, null, e);
+        }
+        return placed;
     }
 
     private Spare cloned(Placed placed, Plan beforeClone) {
@@ -612,13 +592,8 @@ final class LinuxRuntime implements ContainerRuntime {
     }
 
     private Helper spawnHelper(Stdio stdio) {
-        return spawnHelper(stdio, null);
-    }
-
-    /** @param started given the helper's pid as soon as it runs, or null */
-    private Helper spawnHelper(Stdio stdio, java.util.function.LongConsumer started) {
         long n = sequence.incrementAndGet();
-        return Helper.spawn(helperExecutable, instanceDir.resolve(n + ".sock"), stdio, started);
+        return Helper.spawn(helperExecutable, instanceDir.resolve(n + ".sock"), stdio);
     }
 
     private void refillExecHelper(Stdio stdio) {
