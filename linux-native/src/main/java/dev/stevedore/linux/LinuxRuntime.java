@@ -94,8 +94,8 @@ final class LinuxRuntime implements ContainerRuntime {
                     rootless.description());
         }
         // The instance name keeps this runtime's files and cgroups apart from other runtimes': 32 random bits, and
-        // never the name of a lock file already here. Not from SecureRandom, whose set-up costs a fresh JVM
-        // milliseconds of CPU while the first container is prepared.
+        // never the name of a lock file already here. Not from a SecureRandom of our own: the JDK makes one for the
+        // helpers' Unix sockets anyway, and a second one cost a fresh JVM milliseconds more of CPU as it opened.
         try {
             Files.createDirectories(this.stateDir);
         } catch (IOException e) {
