@@ -93,8 +93,6 @@ record CgroupSettings(Set<String> controllers, List<Write> writes, DeviceFilter 
     private static final String WEIGHT_HINT = "weights need the BFQ I/O scheduler (CFQ before Linux 5.0) on the "
             + "device";
 
-    private static final Pattern LIST = Pattern.compile("(\\d+)(?:-(\\d+))?");
-
     /** Translates a container's resources; nothing is written yet. */
     static CgroupSettings of(Resources resources, List<Linux.Device> devices, Cgroups cgroups, Host host) {
         Builder b = new Builder(cgroups);
@@ -527,18 +525,35 @@ record CgroupSettings(Set<String> controllers, List<Write> writes, DeviceFilter 
     static BitSet list(String text) {
         BitSet set = new BitSet();
         for (String part : text.trim().split(",")) {
-            Matcher m = LIST.matcher(part.trim());
-            if (!m.matches()) {
+            // Read by hand, not with a regex: the host's CPUs are read so as a runtime opens, in a fresh JVM.
+            String trimmed = part.trim();
+            int dash = trimmed.indexOf('-');
+            String first = dash < 0 ? trimmed : trimmed.substring(0, dash);
+            String last = dash < 0 ? first : trimmed.substring(dash + 1);
+            if (!digits(first) || !digits(last)) {
                 throw new IllegalArgumentException("'" + part + "' is not a number or range");
             }
-            int from = Integer.parseInt(m.group(1));
-            int to = m.group(2) == null ? from : Integer.parseInt(m.group(2));
+            int from = Integer.parseInt(first);
+            int to = Integer.parseInt(last);
             if (to < from || to > 1 << 16) {
                 throw new IllegalArgumentException("'" + part + "' is not a valid range");
             }
             set.set(from, to + 1);
         }
         return set;
+    }
+
+    /** @return whether the text is a non-empty run of ASCII digits short enough for an int */
+    private static boolean digits(String text) {
+        if (text.isEmpty() || text.length() > 9) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Looked up when needed: the first lookup starts the logging system, which a container's start need not wait for. */

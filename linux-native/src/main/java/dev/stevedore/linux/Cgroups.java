@@ -147,8 +147,14 @@ final class Cgroups {
 
     private static Set<String> controllers(Path v2) {
         try {
-            String names = Files.readString(v2.resolve("cgroup.controllers")).trim();
-            return new LinkedHashSet<>(List.of(names.split("\\s+")));
+            // Split by hand: a regex costs a fresh JVM a millisecond as the backend is looked up.
+            Set<String> names = new LinkedHashSet<>();
+            java.util.StringTokenizer words = new java.util.StringTokenizer(
+                    Files.readString(v2.resolve("cgroup.controllers")));
+            while (words.hasMoreTokens()) {
+                names.add(words.nextToken());
+            }
+            return names;
         } catch (IOException e) {
             return Set.of();
         }
@@ -231,8 +237,15 @@ final class Cgroups {
      *     always work) and those its settings write to
      */
     Set<String> controllersFor(CgroupSettings settings) {
+        return controllersFor(settings.controllers());
+    }
+
+    /**
+     * @param needed the controllers a container's settings write to
+     * @return the controllers that container joins, as {@link #controllersFor(CgroupSettings)}
+     */
+    Set<String> controllersFor(Set<String> needed) {
         // Asked for every container, with the few sets of controllers its settings need.
-        Set<String> needed = settings.controllers();
         Set<String> result = joined.get(needed);
         if (result == null) {
             Set<String> wanted = new java.util.TreeSet<>(DEFAULTS);
@@ -256,6 +269,20 @@ final class Cgroups {
             rootsOf.put(Set.copyOf(controllers), roots);
         }
         return roots;
+    }
+
+    /**
+     * Moves a process back to the root of each hierarchy of {@code from} that none of {@code to}
+     * is in, so that it leaves a cgroup {@linkplain #create created} with {@code from} once it has
+     * joined one created with {@code to}.
+     */
+    void leave(long pid, Set<String> from, Set<String> to) throws IOException {
+        List<Path> kept = roots(to);
+        for (Path root : roots(from)) {
+            if (!kept.contains(root)) {
+                Files.writeString(root.resolve("cgroup.procs"), Long.toString(pid));
+            }
+        }
     }
 
     /**

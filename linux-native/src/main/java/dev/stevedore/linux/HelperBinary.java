@@ -55,7 +55,8 @@ final class HelperBinary {
                         + ".sha256' is missing from the classpath; rebuild stevedore-linux-native");
             }
             String hash = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).strip();
-            if (!hash.matches("[0-9a-f]{64}")) {
+            // oci-model's check, whose patterns the engine has compiled by now, rather than a regex of our own.
+            if (!dev.stevedore.oci.Digest.isValid("sha256:" + hash)) {
                 throw new ContainerBackendException("the helper executable's hash resource holds '" + hash
                         + "', not a SHA-256; rebuild stevedore-linux-native");
             }

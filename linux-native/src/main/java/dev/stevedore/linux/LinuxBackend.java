@@ -88,6 +88,18 @@ public final class LinuxBackend implements ContainerBackend {
 
     /** @return the effective uid and gid from {@code /proc/self/status}; -1 for what is unreadable */
     static long[] effectiveIds() {
+        return EffectiveIds.IDS.clone();
+    }
+
+    /**
+     * Read once: a fresh JVM asked for them on five paths as the first container was prepared, and a Java
+     * program does not change its own ids.
+     */
+    private static final class EffectiveIds {
+        static final long[] IDS = read();
+    }
+
+    private static long[] read() {
         long[] ids = {-1, -1};
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

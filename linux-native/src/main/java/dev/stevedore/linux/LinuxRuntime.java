@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -30,8 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 
 /**
  * An open Linux backend on one state directory. Each runtime instance owns
@@ -41,7 +40,6 @@ import java.util.regex.Pattern;
  * runtime removes what it left.
  */
 final class LinuxRuntime implements ContainerRuntime {
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
@@ -53,7 +51,7 @@ final class LinuxRuntime implements ContainerRuntime {
     private final FileLock lock;
     private final Path helperExecutable;
     private final Cgroups cgroups;
-    private final CgroupSettings.Host host = CgroupSettings.Host.detect();
+    private final CgroupSettings.Host host;
     /** Prepares spares; see {@link Spare}. */
     private final ExecutorService launcher;
     /** Starts the helpers a caller waits for, which must not queue behind the spares being prepared. */
@@ -66,10 +64,13 @@ final class LinuxRuntime implements ContainerRuntime {
     /** A helper spawned for the next exec, not yet given a plan; guarded by {@link #spares}. */
     private IdleHelper idleExecHelper;
     /**
-     * The helper spawned when this runtime opened, for the first container (whose namespaces and
-     * cgroups are not known yet, so it is only spawned); guarded by {@link #spares}, null once taken.
+     * The helper spawned when this runtime opened, for the first container, whose namespaces are not
+     * known yet: it is placed in a cgroup of the {@linkplain #usualControllers() usual controllers};
+     * guarded by {@link #spares}, null once taken.
      */
-    private IdleHelper firstHelper;
+    private Placed firstHelper;
+    /** Whether a container has claimed {@link #firstHelper} (it may still be spawning); guarded by {@link #spares}. */
+    private boolean firstHelperClaimed;
     static final int SPARES = 2;
     /** How long a helper that has set up a terminal may take to send it; it sends before reporting ready. */
     static final java.time.Duration TERMINAL_TIMEOUT = java.time.Duration.ofSeconds(10);
@@ -92,61 +93,93 @@ final class LinuxRuntime implements ContainerRuntime {
             log().log(Level.INFO, "rootless: containers run in a user namespace, {0}, without cgroups of their own",
                     rootless.description());
         }
-        this.instance = HexFormat.of().toHexDigits(new SecureRandom().nextInt());
+        // The instance name keeps this runtime's files and cgroups apart from other runtimes': 32 random bits, and
+        // never the name of a lock file already here. Not from a SecureRandom of our own: the JDK makes one for the
+        // helpers' Unix sockets anyway, and a second one cost a fresh JVM milliseconds more of CPU as it opened.
         try {
             Files.createDirectories(this.stateDir);
         } catch (IOException e) {
             throw new ContainerBackendException("cannot use state directory '" + stateDir + "': " + e, null, e);
         }
         Path chosen = VolatileDir.forState(this.stateDir);
+        String name;
         try {
-            lockChannel = FileChannel.open(this.stateDir.resolve(instance + ".lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
+            FileChannel channel = null;
+            do {
+                name = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+                try {
+                    channel = FileChannel.open(this.stateDir.resolve(name + ".lock"), StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.WRITE);
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    // Another runtime's, alive or left by a dead JVM: another name.
+                }
+            } while (channel == null);
+            lockChannel = channel;
             lock = lockChannel.lock();
             try {
-                Files.createDirectory(chosen.resolve(instance), OWNER_ONLY);
+                Files.createDirectory(chosen.resolve(name), OWNER_ONLY);
             } catch (java.nio.file.NoSuchFileException e) {
                 // Another runtime closing just now removed the empty shared directory: choose again.
                 chosen = VolatileDir.forState(this.stateDir);
-                Files.createDirectory(chosen.resolve(instance), OWNER_ONLY);
+                Files.createDirectory(chosen.resolve(name), OWNER_ONLY);
             }
         } catch (IOException e) {
             throw new ContainerBackendException("cannot use state directory '" + stateDir + "': " + e, null, e);
         }
+        this.instance = name;
         this.volatileDir = chosen;
         this.instanceDir = chosen.resolve(instance);
-        removeLeftovers();
-        resolvConf = readResolvConf();
         helperExecutable = HelperBinary.extract(this.stateDir.resolve("bin"));
         launcher = launcherThread("stevedore-launcher-" + instance);
         directLauncher = launcherThread("stevedore-direct-launcher-" + instance);
-        // The first container would otherwise wait for its helper's spawn (the first one is the slowest): it
-        // is made now, meanwhile the caller prepares that container, and on the thread the first
-        // container's helper is prepared on, so that it is ready by then.
+        // The first container would otherwise wait for its helper's spawn (the first one is the slowest) and its
+        // move into a cgroup: they are done now, first of all that this runtime does as it opens, meanwhile the
+        // caller prepares that container, and on the thread the first container's helper is prepared on, so
+        // that it is ready by then.
         directLauncher.execute(new Runnable() {
             @Override
             public void run() {
                 spawnFirstHelper();
             }
         });
+        try {
+            removeLeftovers();
+            resolvConf = readResolvConf();
+            host = CgroupSettings.Host.detect();
+        } catch (RuntimeException e) {
+            try {
+                close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     private void spawnFirstHelper() {
         Stdio stdio = Stdio.pipes();
-        Helper helper;
+        Placed placed;
         try {
-            helper = spawnHelper(stdio);
+            placed = place(stdio, usualControllers(), spawnHelper(stdio));
         } catch (RuntimeException e) {
             log().log(Level.WARNING, "cannot start a helper in advance: {0}", e.getMessage());
             return;
         }
         synchronized (spares) {
             if (!closed) {
-                firstHelper = new IdleHelper(stdio, helper);
+                firstHelper = placed;
                 return;
             }
         }
-        helper.discard();
+        discard(placed);
+    }
+
+    /**
+     * @return the controllers of a container whose resources set only device rules, as nearly all do (the
+     *     runtime spec's and Docker's configurations deny every device but a few)
+     */
+    private Set<String> usualControllers() {
+        return rootless != null ? Set.of() : cgroups.controllersFor(cgroups.has("devices") ? Set.of("devices") : Set.of());
     }
 
     /**
@@ -169,7 +202,7 @@ final class LinuxRuntime implements ContainerRuntime {
         if (closed) {
             throw new IllegalStateException("this runtime on '" + stateDir + "' is closed");
         }
-        if (id == null || !ID.matcher(id).matches()) {
+        if (!validId(id)) {
             throw new IllegalArgumentException("container id '" + id
                     + "' is invalid: use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit");
         }
@@ -178,6 +211,7 @@ final class LinuxRuntime implements ContainerRuntime {
         }
         Path dir = instanceDir.resolve(id);
         Spare spare = null;
+        java.util.concurrent.Future<Placed> placing = null;
         ConsoleSocket console = null;
         Runnable refill = null;
         try {
@@ -187,16 +221,26 @@ final class LinuxRuntime implements ContainerRuntime {
             // An unprivileged user cannot create cgroups: a rootless container joins none (its limits were refused).
             Set<String> controllers = rootless != null ? Set.of() : cgroups.controllersFor(settings);
             console = hasTerminal(spec.process()) ? listenForTerminal() : null;
+            // The first container has no spare: its helper, spawned and placed in a cgroup at opening, is taken on
+            // the launcher while this thread plans, and moved to other cgroups there if the container needs other
+            // controllers (a move waits milliseconds for the kernel).
+            placing = console == null ? placeFirstHelper(stdio, controllers) : null;
             Plan plan = Planner.create(id, spec, rootfs, List.of(), writeEtcFiles(dir, spec),
                     cgroups.containerView(controllers), console == null ? null : console.path(), false);
             Plan beforeClone = plan.beforeClone();
             if (console == null) {
-                spare = takeSpare(stdio, beforeClone, controllers);
+                if (placing != null) {
+                    Placed placed = await(placing);
+                    placing = null;
+                    spare = cloned(placed, beforeClone);
+                } else {
+                    spare = takeSpare(stdio, beforeClone, controllers);
+                }
                 refill = new HelperWork(stdio, beforeClone, controllers);
             } else {
                 // A helper connects to the console socket before it clones, so one prepared in advance cannot
                 // serve a terminal: this one is made now, and the spares stay as they are.
-                spare = onDirectLauncher(new HelperWork(Stdio.pipes(), beforeClone, controllers));
+                spare = cloned(onDirectLauncher(new HelperWork(Stdio.pipes(), beforeClone, controllers)), beforeClone);
             }
             cgroups.apply(spare.cgroup(), settings);
             Helper helper = spare.helper().begin(plan.afterClone(), new java.util.function.LongConsumer() {
@@ -205,14 +249,16 @@ final class LinuxRuntime implements ContainerRuntime {
                     LifecycleHooks.runCreate(id, spec, pid);
                 }
             });
-            LinuxContainer container = new LinuxContainer(this, id, spec, spare.cgroup(), controllers, spare.procs(),
+            LinuxContainer container = new LinuxContainer(this, id, spec, spare.cgroup(), controllers, spare.placed().procs(),
                     dir, helper, console == null ? null : console.receive(TERMINAL_TIMEOUT));
             containers.put(id, container);
             return container;
         } catch (RuntimeException e) {
             if (spare != null) {
-                spare.helper().discard();
-                cgroups.remove(spare.cgroup(), spare.controllers());
+                discard(spare.placed());
+            }
+            if (placing != null) {
+                discardWhenPlaced(placing);
             }
             ids.remove(id);
             deleteTree(dir);
@@ -226,12 +272,28 @@ final class LinuxRuntime implements ContainerRuntime {
             // kill its helpers.
             if (refill != null) {
                 launcher.submit(refill);
+            } else {
+                LibcBinding.startInBackground();
             }
-            // Not earlier: its ~100 ms of CPU in a fresh JVM would compete with the first container's setup
-            // (2 cores: first use 163 ms median, against 170 ms when started once the first helper was spawned
-            // and 187 ms when started as the runtime opens). Helpers are started by the JDK until it is made.
-            LibcBinding.startInBackground();
         }
+    }
+
+    /**
+     * @return whether the id is 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit; checked
+     *     by hand, as a regex costs the first container of a fresh JVM a millisecond
+     */
+    static boolean validId(String id) {
+        if (id == null || id.isEmpty() || id.length() > 64) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            boolean alnum = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9';
+            if (!alnum && (i == 0 || c != '_' && c != '.' && c != '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static boolean hasTerminal(dev.stevedore.oci.runtime.Process process) {
@@ -244,18 +306,48 @@ final class LinuxRuntime implements ContainerRuntime {
     }
 
     /**
+     * A helper already started and moved into a fresh cgroup, not yet cloned: the part of a {@link Spare}
+     * that depends only on the streams and the cgroup controllers.
+     */
+    private record Placed(Stdio stdio, Set<String> controllers, Helper helper, String cgroup, List<Path> procs) {
+    }
+
+    /**
      * A helper already started, moved into a fresh cgroup and cloned (its child waits, in new
      * namespaces, for the rest of the plan). Moving a process between cgroups waits for an RCU grace
      * period (milliseconds) unless another move happened just before, and a new network namespace
      * takes a while too, so spares are prepared on the launcher thread, off the caller's path, for
      * the streams and namespaces last asked for.
      */
-    private record Spare(Stdio stdio, List<Plan.Step> beforeClone, Set<String> controllers, Helper helper,
-            String cgroup, List<Path> procs) {
+    private record Spare(Placed placed, List<Plan.Step> beforeClone) {
         boolean fits(Stdio stdio, Plan beforeClone, Set<String> controllers) {
-            return sameStreams(this.stdio, stdio) && this.beforeClone.equals(beforeClone.steps())
-                    && this.controllers.equals(controllers);
+            return sameStreams(placed.stdio(), stdio) && this.beforeClone.equals(beforeClone.steps())
+                    && placed.controllers().equals(controllers);
         }
+
+        Helper helper() {
+            return placed.helper();
+        }
+
+        String cgroup() {
+            return placed.cgroup();
+        }
+    }
+
+    /**
+     * Claims the helper spawned at opening for the calling container, the first, and places it on the direct
+     * launcher, where that helper is being spawned.
+     *
+     * @return the placing, or null when the first helper was claimed before
+     */
+    private java.util.concurrent.Future<Placed> placeFirstHelper(Stdio stdio, Set<String> controllers) {
+        synchronized (spares) {
+            if (firstHelperClaimed) {
+                return null;
+            }
+            firstHelperClaimed = true;
+        }
+        return directLauncher.submit((java.util.concurrent.Callable<Placed>) new HelperWork(stdio, null, controllers));
     }
 
     private Spare takeSpare(Stdio stdio, Plan beforeClone, Set<String> controllers) {
@@ -265,26 +357,21 @@ final class LinuxRuntime implements ContainerRuntime {
                 spare = spares.poll();
             }
         }
-        // Without a fitting spare, this container's helper is prepared on the other thread, so the caller
+        // Without a fitting spare, this container's helper is placed on the other thread, so the caller
         // does not wait for the spares of later containers being prepared.
-        if (spare == null) {
-            // Only spawning must happen on a launcher thread: with the helper spawned at opening, the rest is done
-            // here rather than handed over to a thread that has to be woken.
-            Helper first = takeFirstHelper(stdio);
-            spare = first != null ? prepareSpare(stdio, beforeClone, controllers, first)
-                    : onDirectLauncher(new HelperWork(stdio, beforeClone, controllers));
-        }
-        return spare;
+        return spare != null ? spare : cloned(onDirectLauncher(new HelperWork(stdio, beforeClone, controllers)),
+                beforeClone);
     }
 
     /**
      * The helper work for containers of one shape (streams, plan before the clone, cgroup controllers):
-     * preparing a helper on the direct launcher, with the one spawned at opening if it is there
+     * placing a helper on the direct launcher, with the one spawned at opening if it is there
      * ({@link #call}), or keeping the spares like it ({@link #run}). A class, not lambdas, as it is on
      * the first container's path.
      */
-    private final class HelperWork implements java.util.concurrent.Callable<Spare>, Runnable {
+    private final class HelperWork implements java.util.concurrent.Callable<Placed>, Runnable {
         private final Stdio stdio;
+        /** Null when the work only places a helper. */
         private final Plan beforeClone;
         private final Set<String> controllers;
 
@@ -295,12 +382,18 @@ final class LinuxRuntime implements ContainerRuntime {
         }
 
         @Override
-        public Spare call() {
-            return prepareSpare(stdio, beforeClone, controllers, takeFirstHelper(stdio));
+        public Placed call() {
+            return placeFirstOrNew(stdio, controllers);
         }
 
         @Override
         public void run() {
+            // The C library binding starts once the first container is set up, not earlier: its ~100 ms of CPU
+            // in a fresh JVM would compete with that container's setup (2 cores: first use 163 ms median,
+            // against 170 ms when started once the first helper was spawned and 187 ms when started as the
+            // runtime opens). Started here rather than by the caller, whose thread start it would otherwise
+            // wait for. Helpers are started by the JDK until it is made.
+            LibcBinding.startInBackground();
             refill(stdio, beforeClone, controllers);
         }
     }
@@ -314,8 +407,8 @@ final class LinuxRuntime implements ContainerRuntime {
     }
 
     /** @return the helper spawned at opening if it has the streams asked for and still runs, else null */
-    private Helper takeFirstHelper(Stdio stdio) {
-        IdleHelper first;
+    private Placed takeFirstHelper(Stdio stdio) {
+        Placed first;
         synchronized (spares) {
             first = firstHelper;
             firstHelper = null;
@@ -324,10 +417,38 @@ final class LinuxRuntime implements ContainerRuntime {
             return null;
         }
         if (!sameStreams(first.stdio(), stdio) || !first.helper().process.isAlive()) {
-            first.helper().discard();
+            discard(first);
             return null;
         }
-        return first.helper();
+        return first;
+    }
+
+    /** @return a helper placed for the controllers asked for: the one spawned at opening if it is there */
+    private Placed placeFirstOrNew(Stdio stdio, Set<String> controllers) {
+        Placed first = takeFirstHelper(stdio);
+        if (first == null) {
+            return place(stdio, controllers, null);
+        }
+        if (first.controllers().equals(controllers)) {
+            return first;
+        }
+        Placed moved;
+        try {
+            moved = place(stdio, controllers, first.helper());
+        } catch (RuntimeException e) {
+            cgroups.remove(first.cgroup(), first.controllers());
+            throw e;
+        }
+        try {
+            cgroups.leave(first.helper().process.pid(), first.controllers(), controllers);
+        } catch (IOException e) {
+            discard(moved);
+            cgroups.remove(first.cgroup(), first.controllers());
+            throw new ContainerBackendException("cannot move the helper out of cgroup '" + first.cgroup() + "': " + e,
+                    null, e);
+        }
+        cgroups.remove(first.cgroup(), first.controllers());
+        return moved;
     }
 
     /** Keeps {@link #SPARES} spares like the last container asked for; other ones go. */
@@ -345,12 +466,12 @@ final class LinuxRuntime implements ContainerRuntime {
             missing = closed ? 0 : SPARES - spares.size();
         }
         for (Spare s : stale) {
-            discard(s);
+            discard(s.placed());
         }
         for (int i = 0; i < missing; i++) {
             Spare spare;
             try {
-                spare = prepareSpare(stdio, beforeClone, controllers, null);
+                spare = cloned(place(stdio, controllers, null), beforeClone);
             } catch (RuntimeException e) {
                 log().log(Level.WARNING, "cannot prepare a helper in advance: {0}", e.getMessage());
                 return;
@@ -361,12 +482,12 @@ final class LinuxRuntime implements ContainerRuntime {
                     continue;
                 }
             }
-            discard(spare);
+            discard(spare.placed());
         }
     }
 
     /** @param spawned a helper spawned for {@code stdio} and given nothing yet, or null to spawn one */
-    private Spare prepareSpare(Stdio stdio, Plan beforeClone, Set<String> controllers, Helper spawned) {
+    private Placed place(Stdio stdio, Set<String> controllers, Helper spawned) {
         long n = sequence.incrementAndGet();
         String cgroup = "stevedore/" + instance + "/" + n;
         List<Path> procs;
@@ -387,32 +508,51 @@ final class LinuxRuntime implements ContainerRuntime {
                 throw e;
             }
         }
-        Spare spare = new Spare(stdio, beforeClone.steps(), controllers, helper, cgroup, procs);
+        Placed placed = new Placed(stdio, controllers, helper, cgroup, procs);
         try {
             for (Path p : procs) {
                 Files.writeString(p, Long.toString(helper.process.pid()));
             }
         } catch (IOException e) {
-            discard(spare);
+            discard(placed);
             throw new ContainerBackendException("cannot move the helper into cgroup '" + cgroup + "': " + e, null, e);
         }
-        try {
-            helper.clone(beforeClone);
-        } catch (RuntimeException e) {
-            discard(spare);
-            throw e;
-        }
-        return spare;
+        return placed;
     }
 
-    private void discard(Spare spare) {
-        spare.helper().discard();
-        cgroups.remove(spare.cgroup(), spare.controllers());
+    private Spare cloned(Placed placed, Plan beforeClone) {
+        try {
+            placed.helper().clone(beforeClone);
+        } catch (RuntimeException e) {
+            discard(placed);
+            throw e;
+        }
+        return new Spare(placed, beforeClone.steps());
+    }
+
+    private void discard(Placed placed) {
+        placed.helper().discard();
+        cgroups.remove(placed.cgroup(), placed.controllers());
+    }
+
+    /** Discards what a placing made, once it is done; one that failed has cleaned up after itself. */
+    private void discardWhenPlaced(java.util.concurrent.Future<Placed> placing) {
+        Placed placed;
+        try {
+            placed = await(placing);
+        } catch (RuntimeException e) {
+            return;
+        }
+        discard(placed);
     }
 
     private <T> T onDirectLauncher(java.util.concurrent.Callable<T> task) {
+        return await(directLauncher.submit(task));
+    }
+
+    private static <T> T await(java.util.concurrent.Future<T> work) {
         try {
-            return directLauncher.submit(task).get();
+            return work.get();
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof RuntimeException) {
                 throw (RuntimeException) e.getCause();

@@ -233,5 +233,11 @@ class CgroupSettingsTest {
         assertThat(CgroupSettings.Host.pageSize(1048576)).isEqualTo("1GB");
         assertThat(CgroupSettings.Host.pageSize(64)).isEqualTo("64KB");
         assertThat(CgroupSettings.list("0-3,7")).hasToString("{0, 1, 2, 3, 7}");
+        assertThat(CgroupSettings.list(" 5 , 8-9\n")).hasToString("{5, 8, 9}");
+        for (String bad : List.of("", "1-", "-1", "1-2-3", "a", "1,,2", "99999999999")) {
+            assertThatThrownBy(() -> CgroupSettings.list(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageEndingWith("is not a number or range");
+        }
+        assertThatThrownBy(() -> CgroupSettings.list("3-1")).hasMessage("'3-1' is not a valid range");
     }
 }

@@ -95,6 +95,19 @@ class CgroupsTest {
     }
 
     @Test
+    void aProcessLeavesForTheRootOnlyTheHierarchiesItsNewControllersAreNotIn(@TempDir Path dir) throws IOException {
+        Cgroups c = Cgroups.detect(List.of(line(dir.resolve("memory"), "cgroup", "rw,memory"),
+                line(dir.resolve("cpu"), "cgroup", "rw,cpu,cpuacct"), line(dir.resolve("devices"), "cgroup", "rw,devices")));
+        for (String root : List.of("memory", "cpu", "devices")) {
+            Files.createDirectories(dir.resolve(root));
+        }
+        c.leave(42, Set.of("memory", "cpuacct", "devices"), Set.of("memory", "cpu"));
+        assertThat(dir.resolve("devices/cgroup.procs")).as("only in the old set").hasContent("42");
+        assertThat(dir.resolve("memory/cgroup.procs")).as("joined anew in the same hierarchy").doesNotExist();
+        assertThat(dir.resolve("cpu/cgroup.procs")).as("cpu and cpuacct share a hierarchy").doesNotExist();
+    }
+
+    @Test
     void parentsAreMadeOnceAndAgainAfterTheyWereRemoved(@TempDir Path dir) throws IOException {
         Cgroups c = Cgroups.detect(List.of(line(dir.resolve("memory"), "cgroup", "rw,memory"),
                 line(dir.resolve("pids"), "cgroup", "rw,pids")));

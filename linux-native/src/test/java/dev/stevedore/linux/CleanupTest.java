@@ -125,11 +125,14 @@ class CleanupTest {
         long fds = fdCount();
         ContainerRuntime runtime = new LinuxBackend().open(tmp.resolve("state-unused"));
         Path instanceFiles = ((LinuxRuntime) runtime).instanceDir();
-        // The first container's helper is spawned as the runtime opens.
+        String instance = ((LinuxRuntime) runtime).instance();
+        // The first container's helper is spawned, and placed in cgroups, as the runtime opens.
         assertThat(awaitHelpers(others, 1)).as("helpers spawned at opening").isEqualTo(1);
         runtime.close();
         assertThat(helpers(others)).as("helpers left after close").isZero();
         assertThat(instanceFiles).doesNotExist();
+        assertThat(Cgroups.detect().roots()).as("the runtime's cgroups")
+                .noneMatch(r -> Files.exists(r.resolve("stevedore/" + instance)));
         for (int i = 0; i < 100 && fdCount() > fds; i++) {
             Thread.sleep(10);
         }

@@ -1,7 +1,5 @@
 package dev.stevedore.linux.seccomp;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -68,16 +66,22 @@ final class Bpf {
 
     /** @return the program as {@code struct sock_filter[]} in little-endian (x86_64's) byte order */
     byte[] assemble() {
-        ByteBuffer out = ByteBuffer.allocate(insns.size() * 8).order(ByteOrder.LITTLE_ENDIAN);
+        // Bytes written by hand rather than through a ByteBuffer, whose paths a fresh JVM interprets.
+        byte[] out = new byte[insns.size() * 8];
         for (int pc = 0; pc < insns.size(); pc++) {
             Insn insn = insns.get(pc);
             int k = insn.target() == null ? insn.k() : offset(pc, insn.target(), Integer.MAX_VALUE);
-            out.putShort((short) insn.code());
-            out.put((byte) offset(pc, insn.jt(), 255));
-            out.put((byte) offset(pc, insn.jf(), 255));
-            out.putInt(k);
+            int at = pc * 8;
+            out[at] = (byte) insn.code();
+            out[at + 1] = (byte) (insn.code() >>> 8);
+            out[at + 2] = (byte) offset(pc, insn.jt(), 255);
+            out[at + 3] = (byte) offset(pc, insn.jf(), 255);
+            out[at + 4] = (byte) k;
+            out[at + 5] = (byte) (k >>> 8);
+            out[at + 6] = (byte) (k >>> 16);
+            out[at + 7] = (byte) (k >>> 24);
         }
-        return out.array();
+        return out;
     }
 
     private static int offset(int pc, Label label, int max) {

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -105,8 +104,10 @@ public final class SeccompCompiler {
         int defaultAction = action(seccomp.defaultAction(), seccomp.defaultErrnoRet(), ".defaultAction",
                 ".defaultErrnoRet");
 
-        // By number, ascending, each with its rules in the profile's order.
-        Map<Integer, List<Rule>> rules = new TreeMap<>();
+        // By number, each with its rules in the profile's order; an array rather than a sorted map, as the
+        // numbers are dense and the first container of a fresh JVM runs this code interpreted.
+        @SuppressWarnings("unchecked")
+        List<Rule>[] rules = new List[table.highest() + 2];
         // Loops rather than streams and lambdas here and below: every container with a profile compiles
         // one, the first in a fresh JVM included, where each lambda is a class made at run time.
         boolean otherArchitectures = false;
@@ -120,21 +121,19 @@ public final class SeccompCompiler {
             List<Rule> split = split(action, call.args());
             for (int j = 0; j < call.names().size(); j++) {
                 String name = call.names().get(j);
-                OptionalInt nr = table.number(name);
-                if (nr.isEmpty() && otherArchitectures) {
+                Integer nr = table.numbers().get(name);
+                if (nr == null && otherArchitectures) {
                     // Like libseccomp: a name of another listed ABI (chown32 with SCMP_ARCH_X86) has no
                     // native number; those ABIs' calls never pass the architecture check anyway.
                     continue;
                 }
-                if (nr.isEmpty()) {
+                if (nr == null) {
                     throw error(at + ".names[" + j + "]", "\"" + name + "\" is not a syscall on " + table.arch());
                 }
-                List<Rule> ofNumber = rules.get(nr.getAsInt());
-                if (ofNumber == null) {
-                    ofNumber = new ArrayList<>();
-                    rules.put(nr.getAsInt(), ofNumber);
+                if (rules[nr] == null) {
+                    rules[nr] = new ArrayList<>();
                 }
-                ofNumber.addAll(split);
+                rules[nr].addAll(split);
             }
         }
 
@@ -162,8 +161,8 @@ public final class SeccompCompiler {
         List<Integer> starts = new ArrayList<>();
         List<Object> outcomes = new ArrayList<>();
         Map<Integer, Bpf.Label> blocks = new LinkedHashMap<>();
-        for (int nr = 0; nr <= table.highest() + 1; nr++) {
-            List<Rule> list = rules.get(nr);
+        for (int nr = 0; nr < rules.length; nr++) {
+            List<Rule> list = rules[nr];
             Object outcome;
             if (list == null) {
                 outcome = defaultAction;
@@ -181,7 +180,7 @@ public final class SeccompCompiler {
         search(bpf, starts, outcomes, 0, starts.size());
         for (Map.Entry<Integer, Bpf.Label> block : blocks.entrySet()) {
             bpf.bind(block.getValue());
-            block(bpf, rules.get(block.getKey()), defaultAction);
+            block(bpf, rules[block.getKey()], defaultAction);
         }
         if (bpf.size() > MAX_INSTRUCTIONS) {
             throw error("", "the filter needs " + bpf.size() + " BPF instructions; the kernel accepts at most "
