@@ -1,12 +1,12 @@
 package dev.stevedore.examples.cli;
 
+import dev.stevedore.oci.Digest;
 import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;
 import java.security.MessageDigestSpi;
 import java.security.NoSuchAlgorithmException;
 import java.security.NoSuchProviderException;
 import java.security.Provider;
-import java.security.Security;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -41,15 +41,27 @@ public final class NativeSha256 {
 
     private NativeSha256() {}
 
-    /** Puts the SHA-256 that goes native for big inputs first among the providers. */
-    static void install() {
-        Provider p = new Provider(NAME, "1.0", "SHA-256 from libcrypto for big inputs") {
-            {
-                putService(new Service(this, "MessageDigest", "SHA-256", Spi.class.getName(), java.util.List.of("SHA256"),
-                        null));
-            }
-        };
-        Security.insertProviderAt(p, 1);
+    /**
+     * Has the command line's SHA-256 digests made by {@link Sha256Provider}, unless the system property
+     * names another provider already. Not installed among the JDK's providers: that loads all of them,
+     * about 16 ms of CPU for a command that may hash nothing big.
+     */
+    static void use() {
+        if (System.getProperty(Digest.SHA256_PROVIDER_PROPERTY) == null) {
+            System.setProperty(Digest.SHA256_PROVIDER_PROPERTY, Sha256Provider.class.getName());
+        }
+    }
+
+    /** The provider of the SHA-256 that goes native for big inputs, which {@link #use()} names. */
+    public static final class Sha256Provider extends Provider {
+        private static final long serialVersionUID = 1L;
+
+        /** Made by {@link Digest#newMessageDigest}, by its class name. */
+        public Sha256Provider() {
+            super(NAME, "1.0", "SHA-256 from libcrypto for big inputs");
+            putService(new Service(this, "MessageDigest", "SHA-256", Spi.class.getName(), java.util.List.of("SHA256"),
+                    null));
+        }
     }
 
     /** libcrypto, loaded on first use and checked on a known digest; null when it cannot serve. */

@@ -68,17 +68,7 @@ public final class StevedoreCli {
      */
     public static void main(String[] args) {
         CliLogging.install();
-        // Installing a security provider starts the JDK's security framework, which takes a fresh JVM tens of
-        // milliseconds: done beside the engine's start. A digest begun meanwhile is the JDK's, which gives
-        // the same result.
-        Thread provider = new Thread(new Runnable() {
-            @Override
-            public void run() {
-                NativeSha256.install();
-            }
-        }, "stevedore-sha256");
-        provider.setDaemon(true);
-        provider.start();
+        NativeSha256.use();
         String env = System.getenv("STEVEDORE_ROOT");
         if (env != null && System.getProperty(Engine.ROOT_PROPERTY) == null) {
             System.setProperty(Engine.ROOT_PROPERTY, env);

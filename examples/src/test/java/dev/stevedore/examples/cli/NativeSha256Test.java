@@ -2,6 +2,7 @@ package dev.stevedore.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stevedore.oci.Digest;
 import java.security.MessageDigest;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -10,9 +11,9 @@ class NativeSha256Test {
 
     @Test
     void libcryptoDigestsAsTheJdkDoesForEveryWayOfFeedingIt() throws Exception {
-        NativeSha256.install();
+        NativeSha256.use();
         assertThat(NativeSha256.nativeAvailable()).as("libcrypto (Debian's libssl3) loads and passes its probe").isTrue();
-        MessageDigest nativeMd = MessageDigest.getInstance("SHA-256");
+        MessageDigest nativeMd = Digest.newMessageDigest(Digest.SHA256);
         assertThat(nativeMd.getProvider().getName()).isEqualTo("StevedoreNativeSha256");
         MessageDigest jdk = MessageDigest.getInstance("SHA-256", "SUN");
         Random random = new Random(7);
