@@ -101,12 +101,15 @@ public final class BuildBenchmark {
 
     /**
      * Each run of a scenario builds with every tool in turn, so that the load of a shared machine, which
-     * drifts over minutes, weighs on all of them alike.
+     * drifts over minutes, weighs on all of them alike. The order turns by one each run: what a tool
+     * leaves behind (a daemon's cleanup, pages still being written back, a pruned cache being discarded)
+     * slows whichever tool comes next, and that must not always be the same one.
      */
     private void measure(List<Tool> tools) throws Exception {
         for (String scenario : SCENARIOS) {
             for (int i = 0; i < runs; i++) {
-                for (Tool tool : tools) {
+                for (int k = 0; k < tools.size(); k++) {
+                    Tool tool = tools.get((i + k) % tools.size());
                     switch (scenario) {
                         case "cold" -> record(tool.name(), scenario, tool.cold());
                         case "no change" -> record(tool.name(), scenario, time(tool::build));
