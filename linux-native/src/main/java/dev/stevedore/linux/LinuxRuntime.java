@@ -402,6 +402,16 @@ final class LinuxRuntime implements ContainerRuntime {
      * {@code a.equals(b)}, without a record's equals, whose first call links a method handle
      * (milliseconds, on the first container's path).
      */
+    /**
+     * @return whether helpers may be started ahead for these streams: not for a file written from its
+     *     start ({@link ProcessBuilder.Redirect.Type#WRITE}), which each start truncates, so that a helper
+     *     started ahead would empty what an earlier container with the same streams wrote there
+     */
+    static boolean preparable(Stdio stdio) {
+        return stdio.stdout().type() != ProcessBuilder.Redirect.Type.WRITE
+                && stdio.stderr().type() != ProcessBuilder.Redirect.Type.WRITE;
+    }
+
     static boolean sameStreams(Stdio a, Stdio b) {
         return a.stdin().equals(b.stdin()) && a.stdout().equals(b.stdout()) && a.stderr().equals(b.stderr());
     }
@@ -463,7 +473,7 @@ final class LinuxRuntime implements ContainerRuntime {
                     stale.add(s);
                 }
             }
-            missing = closed ? 0 : SPARES - spares.size();
+            missing = closed || !preparable(stdio) ? 0 : SPARES - spares.size();
         }
         for (Spare s : stale) {
             discard(s.placed());
@@ -607,6 +617,9 @@ final class LinuxRuntime implements ContainerRuntime {
         }
         if (stale != null) {
             stale.discard();
+        }
+        if (!preparable(stdio)) {
+            return;
         }
         Helper fresh;
         try {

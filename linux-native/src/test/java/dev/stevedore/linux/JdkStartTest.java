@@ -98,7 +98,6 @@ class JdkStartTest {
         assertThat(Files.readString(out)).as("appended").isEqualTo("before\nout\n");
         assertThat(Files.readString(err)).isEqualTo("err\n");
 
-        // Redirect.to is left out: spares prepared in advance for the same streams truncate its file again.
         Path links = tmp.resolve("links.log");
         ContainerHandle inheriting = create(new Stdio(Redirect.INHERIT, Redirect.appendTo(links.toFile()),
                 Redirect.INHERIT), "readlink /proc/self/fd/0; readlink /proc/self/fd/2");
@@ -114,6 +113,27 @@ class JdkStartTest {
         assertThat(Files.readAllLines(links)).as("the JVM's own stdin and stderr").containsExactly(
                 Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString(),
                 Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString());
+    }
+
+    /** Each start truncates a file written from its start: no helper is started ahead for it, which would empty it. */
+    @Test
+    void aFileWrittenFromItsStartKeepsWhatTheContainerWrote() throws Exception {
+        Path out = tmp.resolve("truncated.log");
+        Files.writeString(out, "before\n");
+        Stdio toFile = new Stdio(Redirect.from(Path.of("/dev/null").toFile()), Redirect.to(out.toFile()),
+                Redirect.to(out.toFile()));
+        for (String word : List.of("one", "two")) {
+            ContainerHandle c = create(toFile, "echo " + word);
+            try {
+                c.start();
+                assertThat(c.waitFor()).isZero();
+            } finally {
+                c.delete();
+            }
+            // What the runtime starts ahead after a container has been created, it has started by now.
+            Thread.sleep(300);
+            assertThat(Files.readString(out)).as("after the container that wrote " + word).isEqualTo(word + "\n");
+        }
     }
 
     @Test
