@@ -258,34 +258,42 @@ public record JsonFacts(Kind kind, List<Property> properties, String creator, St
     static Map<String, JsonFacts> parse(BufferedReader in) throws IOException {
         Map<String, JsonFacts> table = new HashMap<>();
         String type = null;
-        JsonFacts facts = null;
+        JsonFacts head = null;
         List<Property> properties = new ArrayList<>();
         for (String line = in.readLine(); line != null; line = in.readLine()) {
             if (line.isEmpty() || line.charAt(0) == '#') {
                 continue;
             }
             String[] f = line.split(" ");
-            switch (f[0]) {
-                case "T" -> {
-                    if (type != null) {
-                        table.put(type, new JsonFacts(facts.kind, List.copyOf(properties), facts.creator, facts.value));
+            try {
+                switch (f[0]) {
+                    case "T" -> {
+                        put(table, type, head, properties);
+                        Kind kind = Kind.valueOf(f[2]);
+                        boolean string = kind == Kind.STRING_VALUED;
+                        type = f[1];
+                        head = new JsonFacts(kind, List.of(), string ? f[3] : null, string ? f[4] : null);
+                        properties = new ArrayList<>();
                     }
-                    type = f[1];
-                    Kind kind = Kind.valueOf(f[2]);
-                    facts = new JsonFacts(kind, List.of(), kind == Kind.STRING_VALUED ? f[3] : null,
-                            kind == Kind.STRING_VALUED ? f[4] : null);
-                    properties.clear();
+                    case "P" -> properties.add(new Property(f[1], f[2], false, Inclusion.valueOf(f[3]),
+                            f[4].equals("-") ? null : f[4], f[5].equals("1"), Custom.valueOf(f[6])));
+                    case "A" -> properties.add(new Property(f[1], f[1], true, Inclusion.NON_NULL, null, false,
+                            Custom.NONE));
+                    default -> throw new IllegalArgumentException(f[0]);
                 }
-                case "P" -> properties.add(new Property(f[1], f[2], false, Inclusion.valueOf(f[3]),
-                        f[4].equals("-") ? null : f[4], f[5].equals("1"), Custom.valueOf(f[6])));
-                case "A" -> properties.add(new Property(f[1], f[1], true, Inclusion.NON_NULL, null, false, Custom.NONE));
-                default -> throw new IOException("unexpected line in " + TABLE + ": " + line);
+            } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+                throw new IOException("unexpected line in " + TABLE + ": " + line, e);
             }
         }
-        if (type != null) {
-            table.put(type, new JsonFacts(facts.kind, List.copyOf(properties), facts.creator, facts.value));
-        }
+        put(table, type, head, properties);
         return table;
+    }
+
+    /** Adds the type a T line began ({@code head}), with the components read after it. */
+    private static void put(Map<String, JsonFacts> table, String type, JsonFacts head, List<Property> properties) {
+        if (type != null) {
+            table.put(type, new JsonFacts(head.kind, List.copyOf(properties), head.creator, head.value));
+        }
     }
 
     void write(String type, Writer out) throws IOException {
