@@ -1,20 +1,7 @@
 package dev.stevedore.oci.internal;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.exc.InputCoercionException;
-import com.fasterxml.jackson.core.exc.StreamReadException;
-import com.fasterxml.jackson.core.io.JsonEOFException;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import dev.stevedore.oci.OciFormatException;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.stevedore.oci.internal.JsonReader.Token;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
@@ -36,8 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * Reads and writes the model's documents by the Jackson annotations they carry, on jackson-core's
- * streaming parser and generator.
+ * Reads and writes the model's documents by the Jackson annotations they carry, on a JSON reader and
+ * writer of our own ({@link JsonReader}, {@link JsonWriter}).
  *
  * <p>jackson-databind reads those annotations the same way, but building its mapper and its
  * deserializers costs a fresh JVM well over 100 ms of CPU, which a command line or the first
@@ -47,6 +34,8 @@ import java.util.function.Function;
  * types made from and written as one string ({@code @JsonCreator} and {@code @JsonValue}), a
  * record delegating to its one component, lists, sets, maps, and the {@link KeySet} and
  * {@link DigestKey} mappings. A type outside that is a programming error, refused when first used.
+ * jackson-core's streaming parser would do as well, but a fresh JVM spends some 20 ms of CPU making
+ * its factory and loading its classes before it reads the first document.
  *
  * <p>Reading is strict, as the OCI specs ask: a string is never taken for a number or the other
  * way round, a primitive may not be null or missing unless it says
@@ -54,10 +43,6 @@ import java.util.function.Function;
  * refusal is an {@link OciFormatException} naming the JSON path.
  */
 public final class JsonBinding {
-
-    private static final JsonFactory FACTORY = JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
 
     private static final Map<Type, Binding> BINDINGS = new ConcurrentHashMap<>();
 
@@ -76,33 +61,17 @@ public final class JsonBinding {
      */
     public static <T> T read(byte[] json, Class<T> type, String root) {
         Binding binding = of(type);
-        JsonParser parser;
+        JsonReader reader = new JsonReader(json);
+        Input in = new Input(reader, root);
         try {
-            parser = FACTORY.createParser(json);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        Input in = new Input(parser, root);
-        try (parser) {
-            JsonToken first = parser.nextToken();
-            if (first == null) {
-                throw in.fail("the document ends too early" + at(parser.currentTokenLocation()) + ": the JSON is truncated");
-            }
-            if (first == JsonToken.VALUE_NULL) {
+            if (reader.next() == Token.NULL) {
                 throw in.fail("expected a document, got null");
             }
             Object value = binding.read(in);
-            if (parser.nextToken() != null) {
-                throw in.fail("unexpected content after the end of the document" + at(parser.currentTokenLocation()));
-            }
+            reader.next();
             return type.cast(value);
-        } catch (StreamReadException e) {
-            if (e instanceof JsonEOFException || e.getOriginalMessage().startsWith("Unexpected end-of-input")) {
-                throw in.fail("the document ends too early" + at(e.getLocation()) + ": the JSON is truncated", e);
-            }
-            throw in.fail("invalid JSON" + at(e.getLocation()) + ": " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (JsonReader.Failure e) {
+            throw in.fail(e.getMessage(), e);
         }
     }
 
@@ -114,17 +83,10 @@ public final class JsonBinding {
      * @return its JSON bytes, UTF-8
      */
     public static byte[] write(Object value, boolean pretty) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
-        try (JsonGenerator out = FACTORY.createGenerator(bytes, JsonEncoding.UTF8)) {
-            if (pretty) {
-                out.setPrettyPrinter(new DefaultPrettyPrinter());
-            }
-            // As a value of unknown type: a document, or free-form maps and lists of them.
-            Natural.INSTANCE.write(out, value);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        JsonWriter out = new JsonWriter(pretty);
+        // As a value of unknown type: a document, or free-form maps and lists of them.
+        Natural.INSTANCE.write(out, value);
+        return out.toByteArray();
     }
 
     /**
@@ -136,10 +98,6 @@ public final class JsonBinding {
         for (Class<?> type : types) {
             of(type).prepare();
         }
-    }
-
-    private static String at(JsonLocation location) {
-        return location == null ? "" : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
     }
 
     private static Binding of(Type type) {
@@ -196,13 +154,13 @@ public final class JsonBinding {
         return member;
     }
 
-    /** A parser and the JSON path of the value it is on, for messages. */
+    /** A reader and the JSON path of the value it is on, for messages. */
     private static final class Input {
-        final JsonParser parser;
+        final JsonReader parser;
         private final String root;
         private final List<Object> path = new ArrayList<>();
 
-        Input(JsonParser parser, String root) {
+        Input(JsonReader parser, String root) {
             this.parser = parser;
             this.root = root;
         }
@@ -214,6 +172,25 @@ public final class JsonBinding {
 
         void leave() {
             path.remove(path.size() - 1);
+        }
+
+        /**
+         * Moves to the value of the object member just named. Entered first, so that a malformed
+         * value is reported at its own path, as is a value malformed past its first token.
+         */
+        void enterValue(String name) {
+            enter(name);
+            parser.next();
+        }
+
+        /** Moves to an array's next element, entered as {@code index}; false, and not entered, at the array's end. */
+        boolean enterElement(int index) {
+            enter(index);
+            if (parser.next() == Token.END_ARRAY) {
+                leave();
+                return false;
+            }
+            return true;
         }
 
         String path() {
@@ -236,7 +213,7 @@ public final class JsonBinding {
             return withCause(fail(problem), cause);
         }
 
-        OciFormatException mismatch(String kind) throws IOException {
+        OciFormatException mismatch(String kind) {
             return fail("expected " + kind + ", got " + describe(parser));
         }
 
@@ -244,9 +221,9 @@ public final class JsonBinding {
          * @return whether the current value starts with {@code token}; false when it is JSON null
          * @throws OciFormatException when it is some other value
          */
-        boolean starts(JsonToken token, String kind) throws IOException {
-            JsonToken current = parser.currentToken();
-            if (current == JsonToken.VALUE_NULL) {
+        boolean starts(Token token, String kind) {
+            Token current = parser.current();
+            if (current == Token.NULL) {
                 return false;
             }
             if (current != token) {
@@ -292,25 +269,25 @@ public final class JsonBinding {
             }
         }
 
-        private static String describe(JsonParser parser) throws IOException {
-            return switch (parser.currentToken()) {
-                case VALUE_STRING -> {
-                    String text = parser.getText();
+        private static String describe(JsonReader parser) {
+            return switch (parser.current()) {
+                case STRING -> {
+                    String text = parser.text();
                     yield "the string \"" + (text.length() > 60 ? text.substring(0, 60) + "..." : text) + "\"";
                 }
-                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "the number " + parser.getText();
-                case VALUE_TRUE -> "true";
-                case VALUE_FALSE -> "false";
-                case VALUE_NULL -> "null";
+                case INTEGER, DECIMAL -> "the number " + parser.text();
+                case TRUE -> "true";
+                case FALSE -> "false";
+                case NULL -> "null";
                 case START_ARRAY -> "an array";
                 default -> "an object";
             };
         }
     }
 
-    private static void writeOrNull(Binding binding, JsonGenerator out, Object value) throws IOException {
+    private static void writeOrNull(Binding binding, JsonWriter out, Object value) {
         if (value == null) {
-            out.writeNull();
+            out.nullValue();
         } else {
             binding.write(out, value);
         }
@@ -319,9 +296,9 @@ public final class JsonBinding {
     /** How one Java type is read and written. */
     private interface Binding {
         /** Reads the value whose first token is the parser's current one; JSON null reads as null. */
-        Object read(Input in) throws IOException;
+        Object read(Input in);
 
-        void write(JsonGenerator out, Object value) throws IOException;
+        void write(JsonWriter out, Object value);
 
         /** @return what a value looks like in JSON, for "expected ..." messages */
         String kind();
@@ -363,15 +340,15 @@ public final class JsonBinding {
         }
 
         @Override
-        public Object read(Input in) throws IOException {
-            JsonToken token = in.parser.currentToken();
-            if (token == JsonToken.VALUE_NULL) {
+        public Object read(Input in) {
+            Token token = in.parser.current();
+            if (token == Token.NULL) {
                 return null;
             }
             Object value = switch (this) {
-                case STRING -> token == JsonToken.VALUE_STRING ? in.parser.getText() : null;
-                case BOOLEAN -> token == JsonToken.VALUE_TRUE ? Boolean.TRUE : token == JsonToken.VALUE_FALSE ? Boolean.FALSE : null;
-                case INT, LONG -> token == JsonToken.VALUE_NUMBER_INT ? integer(in) : null;
+                case STRING -> token == Token.STRING ? in.parser.text() : null;
+                case BOOLEAN -> token == Token.TRUE ? Boolean.TRUE : token == Token.FALSE ? Boolean.FALSE : null;
+                case INT, LONG -> token == Token.INTEGER ? integer(in) : null;
             };
             if (value == null) {
                 throw in.mismatch(kind);
@@ -379,21 +356,20 @@ public final class JsonBinding {
             return value;
         }
 
-        private Object integer(Input in) throws IOException {
-            try {
-                return this == INT ? (Object) in.parser.getIntValue() : (Object) in.parser.getLongValue();
-            } catch (InputCoercionException e) {
-                throw in.fail("the number " + in.parser.getText() + " is out of range for a "
-                        + (this == INT ? 32 : 64) + "-bit integer", e);
+        private Object integer(Input in) {
+            Number n = in.parser.integer();
+            if (n instanceof Integer || (this == LONG && n instanceof Long)) {
+                return this == INT ? n : (Object) n.longValue();
             }
+            throw in.fail("the number " + in.parser.text() + " is out of range for a " + (this == INT ? 32 : 64) + "-bit integer");
         }
 
         @Override
-        public void write(JsonGenerator out, Object value) throws IOException {
+        public void write(JsonWriter out, Object value) {
             switch (this) {
-                case STRING -> out.writeString((String) value);
-                case BOOLEAN -> out.writeBoolean((Boolean) value);
-                case INT, LONG -> out.writeNumber(((Number) value).longValue());
+                case STRING -> out.string((String) value);
+                case BOOLEAN -> out.bool((Boolean) value);
+                case INT, LONG -> out.number(((Number) value).longValue());
             }
         }
 
@@ -413,14 +389,13 @@ public final class JsonBinding {
         static final Natural INSTANCE = new Natural();
 
         @Override
-        public Object read(Input in) throws IOException {
-            JsonParser p = in.parser;
-            switch (p.currentToken()) {
+        public Object read(Input in) {
+            JsonReader p = in.parser;
+            switch (p.current()) {
                 case START_OBJECT -> {
                     Map<String, Object> map = new LinkedHashMap<>();
-                    for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
-                        p.nextToken();
-                        in.enter(name);
+                    for (String name = p.nextName(); name != null; name = p.nextName()) {
+                        in.enterValue(name);
                         map.put(name, read(in));
                         in.leave();
                     }
@@ -428,23 +403,22 @@ public final class JsonBinding {
                 }
                 case START_ARRAY -> {
                     List<Object> list = new ArrayList<>();
-                    for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
-                        in.enter(i);
+                    for (int i = 0; in.enterElement(i); i++) {
                         list.add(read(in));
                         in.leave();
                     }
                     return list;
                 }
-                case VALUE_STRING -> {
-                    return p.getText();
+                case STRING -> {
+                    return p.text();
                 }
-                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
-                    return p.getNumberValue();
+                case INTEGER, DECIMAL -> {
+                    return p.number();
                 }
-                case VALUE_TRUE -> {
+                case TRUE -> {
                     return Boolean.TRUE;
                 }
-                case VALUE_FALSE -> {
+                case FALSE -> {
                     return Boolean.FALSE;
                 }
                 default -> {
@@ -454,36 +428,36 @@ public final class JsonBinding {
         }
 
         @Override
-        public void write(JsonGenerator out, Object value) throws IOException {
+        public void write(JsonWriter out, Object value) {
             if (value == null) {
-                out.writeNull();
+                out.nullValue();
             } else if (value instanceof String s) {
-                out.writeString(s);
+                out.string(s);
             } else if (value instanceof Boolean b) {
-                out.writeBoolean(b);
+                out.bool(b);
             } else if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
-                out.writeNumber(((Number) value).longValue());
+                out.number(((Number) value).longValue());
             } else if (value instanceof Double d) {
-                out.writeNumber(d);
+                out.number(d);
             } else if (value instanceof Float f) {
-                out.writeNumber(f);
+                out.number(f);
             } else if (value instanceof BigInteger i) {
-                out.writeNumber(i);
+                out.number(i);
             } else if (value instanceof BigDecimal d) {
-                out.writeNumber(d);
+                out.number(d);
             } else if (value instanceof Map<?, ?> map) {
-                out.writeStartObject();
+                out.startObject();
                 for (Map.Entry<?, ?> e : map.entrySet()) {
-                    out.writeFieldName(String.valueOf(e.getKey()));
+                    out.name(String.valueOf(e.getKey()));
                     write(out, e.getValue());
                 }
-                out.writeEndObject();
+                out.endObject();
             } else if (value instanceof Collection<?> list) {
-                out.writeStartArray();
+                out.startArray();
                 for (Object element : list) {
                     write(out, element);
                 }
-                out.writeEndArray();
+                out.endArray();
             } else {
                 Binding binding = JsonBinding.of(value.getClass());
                 if (binding == INSTANCE) {
@@ -502,14 +476,12 @@ public final class JsonBinding {
     /** A list, or a set keeping document order. */
     private record ListOf(Binding element, boolean set) implements Binding {
         @Override
-        public Object read(Input in) throws IOException {
-            if (!in.starts(JsonToken.START_ARRAY, kind())) {
+        public Object read(Input in) {
+            if (!in.starts(Token.START_ARRAY, kind())) {
                 return null;
             }
-            JsonParser p = in.parser;
             Collection<Object> values = set ? new LinkedHashSet<>() : new ArrayList<>();
-            for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
-                in.enter(i);
+            for (int i = 0; in.enterElement(i); i++) {
                 values.add(element.read(in));
                 in.leave();
             }
@@ -517,12 +489,12 @@ public final class JsonBinding {
         }
 
         @Override
-        public void write(JsonGenerator out, Object value) throws IOException {
-            out.writeStartArray();
+        public void write(JsonWriter out, Object value) {
+            out.startArray();
             for (Object e : (Collection<?>) value) {
                 writeOrNull(element, out, e);
             }
-            out.writeEndArray();
+            out.endArray();
         }
 
         @Override
@@ -544,21 +516,20 @@ public final class JsonBinding {
     /** A JSON object read as a map, its keys made by a function that may refuse them. */
     private record MapOf(Function<String, Object> key, Binding value) implements Binding {
         @Override
-        public Object read(Input in) throws IOException {
-            if (!in.starts(JsonToken.START_OBJECT, kind())) {
+        public Object read(Input in) {
+            if (!in.starts(Token.START_OBJECT, kind())) {
                 return null;
             }
-            JsonParser p = in.parser;
+            JsonReader p = in.parser;
             Map<Object, Object> map = new LinkedHashMap<>();
-            for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+            for (String name = p.nextName(); name != null; name = p.nextName()) {
                 Object k;
                 try {
                     k = key.apply(name);
                 } catch (IllegalArgumentException e) {
                     throw in.refused(e);
                 }
-                p.nextToken();
-                in.enter(name);
+                in.enterValue(name);
                 map.put(k, value.read(in));
                 in.leave();
             }
@@ -566,13 +537,13 @@ public final class JsonBinding {
         }
 
         @Override
-        public void write(JsonGenerator out, Object map) throws IOException {
-            out.writeStartObject();
+        public void write(JsonWriter out, Object map) {
+            out.startObject();
             for (Map.Entry<?, ?> e : ((Map<?, ?>) map).entrySet()) {
-                out.writeFieldName(e.getKey().toString());
+                out.name(e.getKey().toString());
                 writeOrNull(value, out, e.getValue());
             }
-            out.writeEndObject();
+            out.endObject();
         }
 
         @Override
@@ -596,19 +567,20 @@ public final class JsonBinding {
         static final KeySetOf INSTANCE = new KeySetOf();
 
         @Override
-        public Object read(Input in) throws IOException {
-            if (in.parser.currentToken() == JsonToken.VALUE_NULL) {
+        public Object read(Input in) {
+            if (in.parser.current() == Token.NULL) {
                 return null;
             }
+            Object json = Natural.INSTANCE.read(in);
             try {
-                return KeySet.read(in.parser);
+                return KeySet.keys(json);
             } catch (OciFormatException e) {
                 throw in.refused(e);
             }
         }
 
         @Override
-        public void write(JsonGenerator out, Object value) throws IOException {
+        public void write(JsonWriter out, Object value) {
             @SuppressWarnings("unchecked")
             Set<String> keys = (Set<String>) value;
             KeySet.write(keys, out);
@@ -628,17 +600,17 @@ public final class JsonBinding {
     /** A type made from one string by a {@code @JsonCreator} factory and written as its {@code @JsonValue}. */
     private record StringValued(Method creator, Method value) implements Binding {
         @Override
-        public Object read(Input in) throws IOException {
-            if (!in.starts(JsonToken.VALUE_STRING, kind())) {
+        public Object read(Input in) {
+            if (!in.starts(Token.STRING, kind())) {
                 return null;
             }
-            return in.construct(creator, in.parser.getText());
+            return in.construct(creator, in.parser.text());
         }
 
         @Override
-        public void write(JsonGenerator out, Object v) throws IOException {
+        public void write(JsonWriter out, Object v) {
             try {
-                out.writeString((String) value.invoke(v));
+                out.string((String) value.invoke(v));
             } catch (InvocationTargetException | IllegalAccessException e) {
                 throw new IllegalStateException("cannot write " + v.getClass().getName() + " as JSON", e);
             }
@@ -668,12 +640,12 @@ public final class JsonBinding {
         }
 
         @Override
-        public Object read(Input in) throws IOException {
+        public Object read(Input in) {
             return in.construct(constructor, delegate.read(in));
         }
 
         @Override
-        public void write(JsonGenerator out, Object value) throws IOException {
+        public void write(JsonWriter out, Object value) {
             delegate.write(out, get(component, value));
         }
 
@@ -828,17 +800,16 @@ public final class JsonBinding {
         }
 
         @Override
-        public Object read(Input in) throws IOException {
-            if (!in.starts(JsonToken.START_OBJECT, kind())) {
+        public Object read(Input in) {
+            if (!in.starts(Token.START_OBJECT, kind())) {
                 return null;
             }
-            JsonParser p = in.parser;
+            JsonReader p = in.parser;
             Object[] arguments = new Object[properties.length + (unknown < 0 ? 0 : 1)];
             Map<String, Object> unknownFields = null;
-            for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+            for (String name = p.nextName(); name != null; name = p.nextName()) {
                 Property property = byName.get(name);
-                p.nextToken();
-                in.enter(name);
+                in.enterValue(name);
                 if (property != null) {
                     arguments[property.index] = readProperty(in, property);
                 } else if (unknown >= 0) {
@@ -866,8 +837,8 @@ public final class JsonBinding {
             return in.construct(constructor, arguments);
         }
 
-        private static Object readProperty(Input in, Property property) throws IOException {
-            if (property.primitive != null && in.parser.currentToken() == JsonToken.VALUE_NULL) {
+        private static Object readProperty(Input in, Property property) {
+            if (property.primitive != null && in.parser.current() == Token.NULL) {
                 if (property.nullsAsEmpty) {
                     return property.absent();
                 }
@@ -877,22 +848,22 @@ public final class JsonBinding {
         }
 
         @Override
-        public void write(JsonGenerator out, Object record) throws IOException {
-            out.writeStartObject();
+        public void write(JsonWriter out, Object record) {
+            out.startObject();
             for (Property property : properties) {
                 Object value = get(property.field, record);
                 if (property.writes(value)) {
-                    out.writeFieldName(property.name);
+                    out.name(property.name);
                     writeOrNull(property.binding(), out, value);
                 }
             }
             if (unknownField != null && get(unknownField, record) instanceof Map<?, ?> fields) {
                 for (Map.Entry<?, ?> e : fields.entrySet()) {
-                    out.writeFieldName(e.getKey().toString());
+                    out.name(e.getKey().toString());
                     Natural.INSTANCE.write(out, e.getValue());
                 }
             }
-            out.writeEndObject();
+            out.endObject();
         }
 
         @Override

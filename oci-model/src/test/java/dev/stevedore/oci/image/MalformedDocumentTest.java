@@ -12,7 +12,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Each case breaks one realistic document in one place and expects the exact message. */
+/**
+ * Each case breaks one realistic document in one place and expects the exact message. Lines and
+ * columns count from 1 and point at the offending character, or at the end of a truncated document.
+ */
 class MalformedDocumentTest {
 
     private static final String MANIFEST = Fixtures.text("busybox-manifest.json");
@@ -62,7 +65,7 @@ class MalformedDocumentTest {
                 manifest("\"size\": 2152262", "\"size\": 2.5",
                         "manifest.layers[0].size: expected an integer, got the number 2.5"),
                 manifest("\"size\": 2152262", "\"size\": 2152262, \"size\": 7",
-                        "manifest.layers[0]: invalid JSON at line 13, column 30: Duplicate field 'size'"),
+                        "manifest.layers[0]: invalid JSON at line 13, column 24: duplicate key \"size\""),
                 manifest("\"size\": 372", "\"bytes\": 372",
                         "manifest.config.size: is required"),
                 manifest("\"mediaType\": \"application/vnd.oci.image.layer.v1.tar+gzip\",", "",
@@ -83,11 +86,11 @@ class MalformedDocumentTest {
                 Arguments.of(MANIFEST.substring(0, MANIFEST.indexOf("\"size\": 2152262")), Manifest.class, "manifest",
                         "manifest.layers[0]: the document ends too early at line 13, column 7: the JSON is truncated"),
                 Arguments.of(MANIFEST + "}", Manifest.class, "manifest",
-                        "manifest: invalid JSON at line 24, column 1: Unexpected close marker '}': no open Object to close"),
+                        "manifest: invalid JSON at line 24, column 1: unexpected '}' with no object open"),
                 Arguments.of(MANIFEST + "{\"schemaVersion\": 2}", Manifest.class, "manifest",
-                        "manifest: unexpected content after the end of the document at line 24, column 1"),
+                        "manifest: invalid JSON at line 24, column 1: unexpected '{' after the end of the document"),
                 Arguments.of("", Manifest.class, "manifest",
-                        "manifest: the document ends too early at line 1, column 0: the JSON is truncated"),
+                        "manifest: the document ends too early at line 1, column 1: the JSON is truncated"),
                 Arguments.of("null", Manifest.class, "manifest", "manifest: expected a document, got null"),
                 Arguments.of("[" + MANIFEST + "]", Manifest.class, "manifest", "manifest: expected an object, got an array"),
                 config("\"type\": \"layers\"", "\"type\": \"layer\"",
@@ -106,7 +109,7 @@ class MalformedDocumentTest {
                         "\"created\": \"2024-09-26 21:31:42\",\n  \"architecture\"",
                         "config.created: \"2024-09-26 21:31:42\" is not an RFC 3339 date-time such as 2024-05-01T12:00:00Z"),
                 config("\"created_by\": \"BusyBox", "\"created\": \"last tuesday\", \"created_by\": \"BusyBox",
-                        "config.history[0]: invalid JSON at line 24, column 16: Duplicate field 'created'"),
+                        "config.history[0]: invalid JSON at line 24, column 7: duplicate key \"created\""),
                 config("\"empty_layer\": true", "\"empty_layer\": \"true\"",
                         "config.history[1].empty_layer: expected a boolean, got the string \"true\""),
                 config("\"Cmd\": [", "\"ExposedPorts\": {\"80/tcp\": {}, \"8080/http\": {}},\n    \"Cmd\": [",
