@@ -15,8 +15,8 @@ import java.util.Set;
  * in an object, accepts one UTF-8 byte order mark at the start, as jackson did, and limits nesting
  * to {@value #MAX_DEPTH} levels and integers to {@value #MAX_DIGITS} digits, jackson's defaults, so
  * that a hostile document can neither overflow the stack of a recursive reader nor make big-number
- * arithmetic slow. A {@code \}{@code u} escape may name a lone surrogate: the grammar allows it,
- * jackson read it and writes it so.
+ * arithmetic slow. A surrogate in a {@code \}{@code u} escape must be half of a pair, as RFC 8259
+ * asks for interoperable strings: jackson took a lone one in a value, but not in a name.
  *
  * <p>Every refusal is a {@link Failure} naming a line and column: both count from 1, lines end at
  * {@code \n}, and columns count characters (not bytes) up to the offending one, or to the end of the
@@ -392,9 +392,19 @@ final class JsonReader {
                     case 't' -> decoded = '\t';
                     case 'u' -> {
                         decoded = hex4(i);
+                        if (Character.isSurrogate(decoded)) {
+                            if (Character.isLowSurrogate(decoded) || !lowSurrogateEscapeAt(i + 6)) {
+                                throw invalid(i, String.format("unpaired surrogate \\u%04X in a string: a \\u escape"
+                                        + " of a surrogate must be a high one followed by a low one", (int) decoded));
+                            }
+                            out[n++] = decoded;
+                            decoded = hex4(i + 6);
+                            i += 6;
+                        }
                         i += 4;
                     }
-                    default -> throw invalid(i + 1, "invalid escape \\" + describe(i + 1).replace("'", "")
+                    default -> throw invalid(i + 1, (e > ' ' && e < 0x7F ? "invalid escape \\" + (char) e
+                            : "invalid escape: " + describe(i + 1) + " after a backslash")
                             + " in a string: expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX");
                 }
                 out[n++] = decoded;
@@ -430,6 +440,13 @@ final class JsonReader {
             value = value << 4 | d;
         }
         return (char) value;
+    }
+
+    private boolean lowSurrogateEscapeAt(int at) {
+        if (at + 1 >= in.length) {
+            throw truncated();
+        }
+        return in[at] == '\\' && in[at + 1] == 'u' && Character.isLowSurrogate(hex4(at));
     }
 
     private static int utf8Length(int lead) {
@@ -519,7 +536,7 @@ final class JsonReader {
         if (c < 0x20 || c == 0x7F) {
             return String.format("U+%04X", c);
         }
-        return "'" + (char) c + "'";
+        return c == '\'' ? "\"'\"" : "'" + (char) c + "'";
     }
 
     private static String shorten(String s) {
