@@ -11,7 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 
-/** Run in a fresh JVM by {@link JsonFactsTest}: reads and writes one document of each kind. */
+/** Run in a fresh JVM by {@link JsonFactsTest}: reads and writes (compact and indented) one document of each kind. */
 public final class ColdRead {
 
     private ColdRead() {
@@ -28,6 +28,7 @@ public final class ColdRead {
         };
         for (Object document : documents) {
             OciJson.write(document);
+            OciJson.writePretty(document);
         }
         System.out.println("read and wrote " + documents.length + " documents");
     }
