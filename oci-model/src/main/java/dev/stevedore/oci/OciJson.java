@@ -25,9 +25,9 @@ import java.nio.charset.StandardCharsets;
  * fields this model does not know, so extensions survive a round trip.
  *
  * <p>The mapping is the Jackson annotations on the model's types. This class applies them itself
- * on Jackson's streaming parser, which starts in a few milliseconds where a jackson-databind
- * mapper takes over a hundred; {@link #mapper()}, configured to read them the same way, is there
- * for free-form JSON such as a registry's answers.
+ * on a strict JSON reader and writer of its own, which start in a few milliseconds where a
+ * jackson-databind mapper takes over a hundred; {@link #mapper()}, configured to read them the same
+ * way, is there for free-form JSON such as a registry's answers.
  */
 public final class OciJson {
 
@@ -52,7 +52,8 @@ public final class OciJson {
      * Reads and validates a document.
      *
      * @param json the document's bytes
-     * @param type the document type
+     * @param type the document type; {@code Object.class} reads any JSON value as maps, lists,
+     *     strings, numbers (Integer, Long or BigInteger when whole, else Double), booleans and nulls
      * @param root the name of the document in error messages, such as {@code manifest}
      * @param <T> the document type
      * @return the document
@@ -66,7 +67,7 @@ public final class OciJson {
      * Reads and validates a document from a string.
      *
      * @param json the document
-     * @param type the document type
+     * @param type the document type, as for {@link #read(byte[], Class, String)}
      * @param root the name of the document in error messages
      * @param <T> the document type
      * @return the document

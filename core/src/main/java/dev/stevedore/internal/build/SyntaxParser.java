@@ -1,9 +1,7 @@
 package dev.stevedore.internal.build;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import java.io.IOException;
+import dev.stevedore.oci.OciFormatException;
+import dev.stevedore.oci.OciJson;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,7 +33,6 @@ final class SyntaxParser {
     private static final Pattern WHITESPACE = Pattern.compile("[\\t\\u000B\\f\\r ]+");
     private static final Pattern HEREDOC = Pattern.compile("\\d*<<(-?)([^<]*)");
     private static final Set<String> HEREDOC_KEYWORDS = Set.of("run", "copy", "add");
-    private static final JsonFactory JSON = new JsonFactory();
 
     private final String fileName;
     private final List<String> lines;
@@ -260,28 +257,20 @@ final class SyntaxParser {
         if (!text.startsWith("[")) {
             return Optional.empty();
         }
-        List<String> strings = new ArrayList<>();
-        boolean onlyStrings = true;
-        try (JsonParser p = JSON.createParser(text)) {
-            p.nextToken();
-            JsonToken t;
-            while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-                if (t == JsonToken.VALUE_STRING) {
-                    strings.add(p.getText());
-                } else {
-                    onlyStrings = false;
-                    p.skipChildren();
-                }
-            }
-            if (p.nextToken() != null) {
-                return Optional.empty();
-            }
-        } catch (IOException notJson) {
+        Object json;
+        try {
+            json = OciJson.read(text, Object.class, "exec form");
+        } catch (OciFormatException notJson) {
             return Optional.empty();
         }
-        if (!onlyStrings) {
-            throw error(line, "the JSON array " + text + " holds something other than strings: the exec form "
-                    + "takes strings only, such as [\"echo\", \"hi\"]");
+        List<String> strings = new ArrayList<>();
+        // JSON that starts with [ is an array.
+        for (Object element : (List<?>) json) {
+            if (!(element instanceof String string)) {
+                throw error(line, "the JSON array " + text + " holds something other than strings: the exec form "
+                        + "takes strings only, such as [\"echo\", \"hi\"]");
+            }
+            strings.add(string);
         }
         return Optional.of(strings);
     }
