@@ -13,7 +13,7 @@ import java.util.Set;
  * and parser classes cost a fresh JVM some 20 ms of CPU. It accepts the JSON grammar and nothing
  * else, refuses invalid UTF-8 (overlong forms and encoded surrogates included) and duplicate names
  * in an object, accepts one UTF-8 byte order mark at the start, as jackson did, and limits nesting
- * to {@value #MAX_DEPTH} levels and integers to {@value #MAX_DIGITS} digits, jackson's defaults, so
+ * to {@value #MAX_DEPTH} levels and numbers to {@value #MAX_DIGITS} digits, jackson's defaults, so
  * that a hostile document can neither overflow the stack of a recursive reader nor make big-number
  * arithmetic slow. A surrogate in a {@code \}{@code u} escape must be half of a pair, as RFC 8259
  * asks for interoperable strings: jackson took a lone one in a value, but not in a name.
@@ -27,7 +27,7 @@ final class JsonReader {
     /** The deepest nesting of objects and arrays read, as jackson's default. */
     static final int MAX_DEPTH = 1000;
 
-    /** The most digits a number may have, as jackson's default. */
+    /** The most digits a number may have, integer, fraction and exponent together. */
     static final int MAX_DIGITS = 1000;
 
     enum Token {
@@ -46,7 +46,7 @@ final class JsonReader {
     private static final byte OBJECT = 1;
     private static final byte ARRAY = 2;
     /** More names than this in an object and their duplicates are looked up in a hash set. */
-    private static final int FEW_NAMES = 8;
+    private static final int FEW_NAMES = 16;
 
     private final byte[] in;
     private int pos;
@@ -57,8 +57,9 @@ final class JsonReader {
     private int tokenStart;
     private String text;
     private int numberEnd;
+    /** How many digits an integer token has. */
     private int digits;
-    /** The value of an integer token of at most 18 digits; otherwise {@code numberEnd} bounds its text. */
+    /** The value of an integer token of at most 18 digits, which a long always holds. */
     private long small;
 
     private byte[] kinds = new byte[16];
