@@ -68,6 +68,7 @@ public final class JsonBinding {
                 throw in.fail("expected a document, got null");
             }
             Object value = binding.read(in);
+            // Refuses anything but white space after the document.
             reader.next();
             return type.cast(value);
         } catch (JsonReader.Failure e) {
@@ -156,12 +157,12 @@ public final class JsonBinding {
 
     /** A reader and the JSON path of the value it is on, for messages. */
     private static final class Input {
-        final JsonReader parser;
+        final JsonReader reader;
         private final String root;
         private final List<Object> path = new ArrayList<>();
 
-        Input(JsonReader parser, String root) {
-            this.parser = parser;
+        Input(JsonReader reader, String root) {
+            this.reader = reader;
             this.root = root;
         }
 
@@ -175,18 +176,19 @@ public final class JsonBinding {
         }
 
         /**
-         * Moves to the value of the object member just named. Entered first, so that a malformed
-         * value is reported at its own path, as is a value malformed past its first token.
+         * Moves to the value of the object member just named. Its path is entered before its first
+         * token is read, so that a malformed value is reported at its own path, whether the problem
+         * is in its first token or further in.
          */
         void enterValue(String name) {
             enter(name);
-            parser.next();
+            reader.next();
         }
 
         /** Moves to an array's next element, entered as {@code index}; false, and not entered, at the array's end. */
         boolean enterElement(int index) {
             enter(index);
-            if (parser.next() == Token.END_ARRAY) {
+            if (reader.next() == Token.END_ARRAY) {
                 leave();
                 return false;
             }
@@ -214,7 +216,7 @@ public final class JsonBinding {
         }
 
         OciFormatException mismatch(String kind) {
-            return fail("expected " + kind + ", got " + describe(parser));
+            return fail("expected " + kind + ", got " + describe(reader));
         }
 
         /**
@@ -222,7 +224,7 @@ public final class JsonBinding {
          * @throws OciFormatException when it is some other value
          */
         boolean starts(Token token, String kind) {
-            Token current = parser.current();
+            Token current = reader.current();
             if (current == Token.NULL) {
                 return false;
             }
@@ -269,13 +271,13 @@ public final class JsonBinding {
             }
         }
 
-        private static String describe(JsonReader parser) {
-            return switch (parser.current()) {
+        private static String describe(JsonReader reader) {
+            return switch (reader.current()) {
                 case STRING -> {
-                    String text = parser.text();
+                    String text = reader.text();
                     yield "the string \"" + (text.length() > 60 ? text.substring(0, 60) + "..." : text) + "\"";
                 }
-                case INTEGER, DECIMAL -> "the number " + parser.text();
+                case INTEGER, DECIMAL -> "the number " + reader.text();
                 case TRUE -> "true";
                 case FALSE -> "false";
                 case NULL -> "null";
@@ -295,7 +297,7 @@ public final class JsonBinding {
 
     /** How one Java type is read and written. */
     private interface Binding {
-        /** Reads the value whose first token is the parser's current one; JSON null reads as null. */
+        /** Reads the value whose first token is the reader's current one; JSON null reads as null. */
         Object read(Input in);
 
         void write(JsonWriter out, Object value);
@@ -341,12 +343,12 @@ public final class JsonBinding {
 
         @Override
         public Object read(Input in) {
-            Token token = in.parser.current();
+            Token token = in.reader.current();
             if (token == Token.NULL) {
                 return null;
             }
             Object value = switch (this) {
-                case STRING -> token == Token.STRING ? in.parser.text() : null;
+                case STRING -> token == Token.STRING ? in.reader.text() : null;
                 case BOOLEAN -> token == Token.TRUE ? Boolean.TRUE : token == Token.FALSE ? Boolean.FALSE : null;
                 case INT, LONG -> token == Token.INTEGER ? integer(in) : null;
             };
@@ -357,11 +359,11 @@ public final class JsonBinding {
         }
 
         private Object integer(Input in) {
-            Number n = in.parser.integer();
+            Number n = in.reader.integer();
             if (n instanceof Integer || (this == LONG && n instanceof Long)) {
                 return this == INT ? n : (Object) n.longValue();
             }
-            throw in.fail("the number " + in.parser.text() + " is out of range for a " + (this == INT ? 32 : 64) + "-bit integer");
+            throw in.fail("the number " + in.reader.text() + " is out of range for a " + (this == INT ? 32 : 64) + "-bit integer");
         }
 
         @Override
@@ -390,7 +392,7 @@ public final class JsonBinding {
 
         @Override
         public Object read(Input in) {
-            JsonReader p = in.parser;
+            JsonReader p = in.reader;
             switch (p.current()) {
                 case START_OBJECT -> {
                     Map<String, Object> map = new LinkedHashMap<>();
@@ -520,7 +522,7 @@ public final class JsonBinding {
             if (!in.starts(Token.START_OBJECT, kind())) {
                 return null;
             }
-            JsonReader p = in.parser;
+            JsonReader p = in.reader;
             Map<Object, Object> map = new LinkedHashMap<>();
             for (String name = p.nextName(); name != null; name = p.nextName()) {
                 Object k;
@@ -568,7 +570,7 @@ public final class JsonBinding {
 
         @Override
         public Object read(Input in) {
-            if (in.parser.current() == Token.NULL) {
+            if (in.reader.current() == Token.NULL) {
                 return null;
             }
             Object json = Natural.INSTANCE.read(in);
@@ -604,7 +606,7 @@ public final class JsonBinding {
             if (!in.starts(Token.STRING, kind())) {
                 return null;
             }
-            return in.construct(creator, in.parser.text());
+            return in.construct(creator, in.reader.text());
         }
 
         @Override
@@ -804,7 +806,7 @@ public final class JsonBinding {
             if (!in.starts(Token.START_OBJECT, kind())) {
                 return null;
             }
-            JsonReader p = in.parser;
+            JsonReader p = in.reader;
             Object[] arguments = new Object[properties.length + (unknown < 0 ? 0 : 1)];
             Map<String, Object> unknownFields = null;
             for (String name = p.nextName(); name != null; name = p.nextName()) {
@@ -838,7 +840,7 @@ public final class JsonBinding {
         }
 
         private static Object readProperty(Input in, Property property) {
-            if (property.primitive != null && in.parser.current() == Token.NULL) {
+            if (property.primitive != null && in.reader.current() == Token.NULL) {
                 if (property.nullsAsEmpty) {
                     return property.absent();
                 }
