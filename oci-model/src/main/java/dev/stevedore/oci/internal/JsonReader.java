@@ -435,7 +435,7 @@ final class JsonReader {
                 throw truncated();
             }
             int d = Character.digit(in[k], 16);
-            if (d < 0 || in[k] < 0) {
+            if (d < 0) {
                 throw invalid(k, "invalid \\u escape: expected 4 hex digits, got " + describe(k));
             }
             value = value << 4 | d;
