@@ -38,7 +38,7 @@ final class JsonWriter {
     }
 
     private final boolean pretty;
-    private byte[] out = new byte[512];
+    private byte[] out = new byte[1024];
     private int size;
     private int depth;
     /** Objects enclosing the current position, for indentation. */
@@ -216,36 +216,54 @@ final class JsonWriter {
 
     private void quoted(String s) {
         int n = s.length();
-        // At most six bytes per character: a six-character escape.
-        room(6 * n + 2);
+        room(n + 2);
         byte[] b = out;
         int i = size;
         b[i++] = '"';
-        for (int k = 0; k < n; k++) {
+        int k = 0;
+        // Most strings are ASCII that needs no escape: one byte per character.
+        for (; k < n; k++) {
             char c = s.charAt(k);
-            if (c < 0x80) {
-                byte escape = ESCAPES[c];
-                if (escape == 0) {
-                    b[i++] = (byte) c;
-                } else if (escape == 'u') {
-                    i = unicodeEscape(b, i, c);
-                } else {
-                    b[i++] = '\\';
-                    b[i++] = escape;
-                }
-            } else if (c < 0x800) {
-                b[i++] = (byte) (0xC0 | c >> 6);
-                b[i++] = (byte) (0x80 | (c & 0x3F));
-            } else if (Character.isSurrogate(c)) {
-                i = unicodeEscape(b, i, c);
-            } else {
-                b[i++] = (byte) (0xE0 | c >> 12);
-                b[i++] = (byte) (0x80 | (c >> 6 & 0x3F));
-                b[i++] = (byte) (0x80 | (c & 0x3F));
+            if (c >= 0x80 || ESCAPES[c] != 0) {
+                break;
+            }
+            b[i++] = (byte) c;
+        }
+        if (k < n) {
+            size = i;
+            // At most six bytes per character, an escape, and the closing quote.
+            room(6 * (n - k) + 1);
+            b = out;
+            for (; k < n; k++) {
+                i = encode(b, i, s.charAt(k));
             }
         }
         b[i++] = '"';
         size = i;
+    }
+
+    private static int encode(byte[] b, int i, char c) {
+        if (c < 0x80) {
+            byte escape = ESCAPES[c];
+            if (escape == 0) {
+                b[i++] = (byte) c;
+            } else if (escape == 'u') {
+                i = unicodeEscape(b, i, c);
+            } else {
+                b[i++] = '\\';
+                b[i++] = escape;
+            }
+        } else if (c < 0x800) {
+            b[i++] = (byte) (0xC0 | c >> 6);
+            b[i++] = (byte) (0x80 | (c & 0x3F));
+        } else if (Character.isSurrogate(c)) {
+            i = unicodeEscape(b, i, c);
+        } else {
+            b[i++] = (byte) (0xE0 | c >> 12);
+            b[i++] = (byte) (0x80 | (c >> 6 & 0x3F));
+            b[i++] = (byte) (0x80 | (c & 0x3F));
+        }
+        return i;
     }
 
     private static int unicodeEscape(byte[] b, int i, char c) {
