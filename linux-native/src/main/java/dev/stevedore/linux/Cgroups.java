@@ -12,14 +12,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 
 /**
  * The cgroup hierarchies containers are placed in, found per controller: a controller bound to a
@@ -224,11 +222,11 @@ final class Cgroups {
 
     /** @return every hierarchy root this host has, one per distinct mount */
     List<Path> roots() {
-        List<Path> roots = new ArrayList<>(v1.values().stream().distinct().toList());
+        Set<Path> roots = new LinkedHashSet<>(v1.values());
         if (unified != null) {
             roots.add(unified);
         }
-        return roots;
+        return new ArrayList<>(roots);
     }
 
     /**
@@ -365,7 +363,11 @@ final class Cgroups {
 
     /** Forgets what was made at and below a directory, after it was removed. */
     private void forget(Path dir) {
-        parents.keySet().removeIf(p -> p.startsWith(dir));
+        for (java.util.Iterator<Path> it = parents.keySet().iterator(); it.hasNext();) {
+            if (it.next().startsWith(dir)) {
+                it.remove();
+            }
+        }
     }
 
     /** @return the v2 names of the controllers on the v2 hierarchy that have a v2 controller, sorted */
@@ -654,12 +656,12 @@ final class Cgroups {
             // Busy or has children: kill and retry below.
         }
         for (int attempt = 0; ; attempt++) {
-            List<Path> dirs;
-            try (Stream<Path> walk = Files.walk(top)) {
-                dirs = walk.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList();
+            List<Path> dirs = new ArrayList<>();
+            try {
+                addDeepestFirst(top, dirs);
             } catch (NoSuchFileException e) {
                 break;
-            } catch (IOException | UncheckedIOException e) {
+            } catch (IOException e) {
                 throw new ContainerBackendException("cannot list cgroup '" + top + "': " + e, null, e);
             }
             boolean removed = true;
@@ -680,6 +682,28 @@ final class Cgroups {
             }
             sleep();
         }
+    }
+
+    /**
+     * Adds {@code dir} and the cgroup directories below it, each after those below it. A walk by hand rather
+     * than {@code Files.walk}: it runs as a fresh JVM's first runtime closes, where a stream pipeline and its
+     * lambdas are dozens of classes to load. A child removed meanwhile is left out.
+     *
+     * @throws NoSuchFileException when {@code dir} itself is gone
+     */
+    private static void addDeepestFirst(Path dir, List<Path> dirs) throws IOException {
+        try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                if (Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    try {
+                        addDeepestFirst(entry, dirs);
+                    } catch (NoSuchFileException e) {
+                        // Removed since it was listed.
+                    }
+                }
+            }
+        }
+        dirs.add(dir);
     }
 
     /** Frozen processes die only once thawed, so a paused container's cgroup is thawed first. */

@@ -229,18 +229,19 @@ final class LinuxRuntime implements ContainerRuntime {
                     cgroups.containerView(controllers), console == null ? null : console.path(), false);
             Plan beforeClone = plan.beforeClone();
             if (console == null) {
-                if (placing != null) {
+                boolean first = placing != null;
+                if (first) {
                     Placed placed = await(placing);
                     placing = null;
                     spare = cloned(placed, beforeClone);
                 } else {
                     spare = takeSpare(stdio, beforeClone, controllers);
                 }
-                refill = new HelperWork(stdio, beforeClone, controllers);
+                refill = new HelperWork(stdio, beforeClone, controllers, !first);
             } else {
                 // A helper connects to the console socket before it clones, so one prepared in advance cannot
                 // serve a terminal: this one is made now, and the spares stay as they are.
-                spare = cloned(onDirectLauncher(new HelperWork(Stdio.pipes(), beforeClone, controllers)), beforeClone);
+                spare = cloned(onDirectLauncher(new HelperWork(Stdio.pipes(), beforeClone, controllers, false)), beforeClone);
             }
             cgroups.apply(spare.cgroup(), settings);
             Helper helper = spare.helper().begin(plan.afterClone(), new java.util.function.LongConsumer() {
@@ -347,7 +348,7 @@ final class LinuxRuntime implements ContainerRuntime {
             }
             firstHelperClaimed = true;
         }
-        return directLauncher.submit((java.util.concurrent.Callable<Placed>) new HelperWork(stdio, null, controllers));
+        return directLauncher.submit((java.util.concurrent.Callable<Placed>) new HelperWork(stdio, null, controllers, false));
     }
 
     private Spare takeSpare(Stdio stdio, Plan beforeClone, Set<String> controllers) {
@@ -359,7 +360,7 @@ final class LinuxRuntime implements ContainerRuntime {
         }
         // Without a fitting spare, this container's helper is placed on the other thread, so the caller
         // does not wait for the spares of later containers being prepared.
-        return spare != null ? spare : cloned(onDirectLauncher(new HelperWork(stdio, beforeClone, controllers)),
+        return spare != null ? spare : cloned(onDirectLauncher(new HelperWork(stdio, beforeClone, controllers, false)),
                 beforeClone);
     }
 
@@ -374,11 +375,14 @@ final class LinuxRuntime implements ContainerRuntime {
         /** Null when the work only places a helper. */
         private final Plan beforeClone;
         private final Set<String> controllers;
+        /** Whether {@link #run} starts the C library binding. */
+        private final boolean startsBinding;
 
-        HelperWork(Stdio stdio, Plan beforeClone, Set<String> controllers) {
+        HelperWork(Stdio stdio, Plan beforeClone, Set<String> controllers, boolean startsBinding) {
             this.stdio = stdio;
             this.beforeClone = beforeClone;
             this.controllers = controllers;
+            this.startsBinding = startsBinding;
         }
 
         @Override
@@ -388,20 +392,20 @@ final class LinuxRuntime implements ContainerRuntime {
 
         @Override
         public void run() {
-            // The C library binding starts once the first container is set up, not earlier: its ~100 ms of CPU
-            // in a fresh JVM would compete with that container's setup (2 cores: first use 163 ms median,
-            // against 170 ms when started once the first helper was spawned and 187 ms when started as the
-            // runtime opens). Started here rather than by the caller, whose thread start it would otherwise
-            // wait for. Helpers are started by the JDK until it is made.
-            LibcBinding.startInBackground();
+            // The C library binding starts with the second container, not earlier: its ~100 ms of CPU in a fresh
+            // JVM would compete with the first container (2 cores: first use 163 ms median, against 170 ms when
+            // started once the first helper was spawned and 187 ms when started as the runtime opens), and a
+            // program that runs one container and exits has no use for it (started with the first container's
+            // spares, it cost that JVM ~40 ms more CPU and ~25 ms more until it exited). Started here rather than
+            // by the caller, whose thread start it would otherwise wait for. Helpers are started by the JDK until
+            // it is made.
+            if (startsBinding) {
+                LibcBinding.startInBackground();
+            }
             refill(stdio, beforeClone, controllers);
         }
     }
 
-    /**
-     * {@code a.equals(b)}, without a record's equals, whose first call links a method handle
-     * (milliseconds, on the first container's path).
-     */
     /**
      * @return whether helpers may be started ahead for these streams: not for a file written from its
      *     start ({@link ProcessBuilder.Redirect.Type#WRITE}), which each start truncates, so that a helper
@@ -412,6 +416,10 @@ final class LinuxRuntime implements ContainerRuntime {
                 && stdio.stderr().type() != ProcessBuilder.Redirect.Type.WRITE;
     }
 
+    /**
+     * {@code a.equals(b)}, without a record's equals, whose first call links a method handle
+     * (milliseconds, on the first container's path).
+     */
     static boolean sameStreams(Stdio a, Stdio b) {
         return a.stdin().equals(b.stdin()) && a.stdout().equals(b.stdout()) && a.stderr().equals(b.stderr());
     }
@@ -607,6 +615,8 @@ final class LinuxRuntime implements ContainerRuntime {
     }
 
     private void refillExecHelper(Stdio stdio) {
+        // An exec is the first container's second helper: as for a second container (see HelperWork.run).
+        LibcBinding.startInBackground();
         Helper stale;
         synchronized (spares) {
             if (closed || (idleExecHelper != null && sameStreams(idleExecHelper.stdio(), stdio))) {
@@ -756,7 +766,10 @@ final class LinuxRuntime implements ContainerRuntime {
             Thread.currentThread().interrupt();
         }
         synchronized (spares) {
-            spares.forEach(s -> s.helper().discard());
+            // Loops rather than lambdas on the way out: a fresh JVM closes its first runtime as it exits.
+            for (Spare s : spares) {
+                s.helper().discard();
+            }
             spares.clear();
             if (idleExecHelper != null) {
                 idleExecHelper.helper().discard();
