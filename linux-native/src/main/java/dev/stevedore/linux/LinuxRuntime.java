@@ -241,19 +241,22 @@ final class LinuxRuntime implements ContainerRuntime {
                     cgroups.containerView(controllers), console == null ? null : console.path(), false);
             Plan beforeClone = plan.beforeClone();
             if (console == null) {
-                boolean first = placing != null;
-                if (first) {
+                if (placing != null) {
                     Placed placed = await(placing);
                     placing = null;
                     spare = cloned(placed, beforeClone);
                 } else {
                     spare = takeSpare(stdio, beforeClone, controllers);
+                    // Spares from the second container on: many programs (a command line's run) run one container
+                    // and exit, and spares prepared with the first cost such a JVM ~30 ms of CPU, meanwhile the
+                    // container ran, and the time it took to exit. The second container's helper is placed as it
+                    // is asked for, as the first one's would have been without the helper spawned at opening.
+                    refill = new HelperWork(stdio, beforeClone, controllers);
                 }
-                refill = new HelperWork(stdio, beforeClone, controllers, !first);
             } else {
                 // A helper connects to the console socket before it clones, so one prepared in advance cannot
                 // serve a terminal: this one is made now, and the spares stay as they are.
-                spare = cloned(onDirectLauncher(new HelperWork(Stdio.pipes(), beforeClone, controllers, false)), beforeClone);
+                spare = cloned(onDirectLauncher(new HelperWork(Stdio.pipes(), beforeClone, controllers)), beforeClone);
             }
             cgroups.apply(spare.cgroup(), settings);
             Helper helper = spare.helper().begin(plan.afterClone(), new java.util.function.LongConsumer() {
@@ -282,11 +285,9 @@ final class LinuxRuntime implements ContainerRuntime {
             }
             // Once this container is set up, so that preparing the next helper does not compete with it
             // for the CPU. submit, not execute: an exception must not end the thread, whose death would
-            // kill its helpers.
+            // kill its helpers. (A container with a terminal made the C library binding for its console.)
             if (refill != null) {
                 launcher.submit(refill);
-            } else {
-                LibcBinding.startInBackground();
             }
         }
     }
@@ -360,7 +361,7 @@ final class LinuxRuntime implements ContainerRuntime {
             }
             firstHelperClaimed = true;
         }
-        return directLauncher.submit((java.util.concurrent.Callable<Placed>) new HelperWork(stdio, null, controllers, false));
+        return directLauncher.submit((java.util.concurrent.Callable<Placed>) new HelperWork(stdio, null, controllers));
     }
 
     private Spare takeSpare(Stdio stdio, Plan beforeClone, Set<String> controllers) {
@@ -372,7 +373,7 @@ final class LinuxRuntime implements ContainerRuntime {
         }
         // Without a fitting spare, this container's helper is placed on the other thread, so the caller
         // does not wait for the spares of later containers being prepared.
-        return spare != null ? spare : cloned(onDirectLauncher(new HelperWork(stdio, beforeClone, controllers, false)),
+        return spare != null ? spare : cloned(onDirectLauncher(new HelperWork(stdio, beforeClone, controllers)),
                 beforeClone);
     }
 
@@ -387,14 +388,11 @@ final class LinuxRuntime implements ContainerRuntime {
         /** Null when the work only places a helper. */
         private final Plan beforeClone;
         private final Set<String> controllers;
-        /** Whether {@link #run} starts the C library binding. */
-        private final boolean startsBinding;
 
-        HelperWork(Stdio stdio, Plan beforeClone, Set<String> controllers, boolean startsBinding) {
+        HelperWork(Stdio stdio, Plan beforeClone, Set<String> controllers) {
             this.stdio = stdio;
             this.beforeClone = beforeClone;
             this.controllers = controllers;
-            this.startsBinding = startsBinding;
         }
 
         @Override
@@ -404,16 +402,14 @@ final class LinuxRuntime implements ContainerRuntime {
 
         @Override
         public void run() {
-            // The C library binding starts with the second container, not earlier: its ~100 ms of CPU in a fresh
-            // JVM would compete with the first container (2 cores: first use 163 ms median, against 170 ms when
-            // started once the first helper was spawned and 187 ms when started as the runtime opens), and a
-            // program that runs one container and exits has no use for it (started with the first container's
-            // spares, it cost that JVM ~40 ms more CPU and ~25 ms more until it exited). Started here rather than
-            // by the caller, whose thread start it would otherwise wait for. Helpers are started by the JDK until
-            // it is made.
-            if (startsBinding) {
-                LibcBinding.startInBackground();
-            }
+            // The C library binding starts with the spares, from the second container on, not earlier: its ~100 ms
+            // of CPU in a fresh JVM would compete with the first container (2 cores: first use 163 ms median,
+            // against 170 ms when started once the first helper was spawned and 187 ms when started as the
+            // runtime opens), and a program that runs one container and exits has no use for it (started once the
+            // first container was set up, it cost that JVM ~40 ms more CPU). Started here rather than by the
+            // caller, whose thread start it would otherwise wait for. Helpers are started by the JDK until it is
+            // made.
+            LibcBinding.startInBackground();
             refill(stdio, beforeClone, controllers);
         }
     }

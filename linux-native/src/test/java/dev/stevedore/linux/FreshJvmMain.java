@@ -22,7 +22,8 @@ public final class FreshJvmMain {
             System.out.println("binding started at open: " + bindingStarted());
             System.out.println("first " + run(runtime, Path.of(args[1]), Stdio.pipes()));
             System.out.println("binding started by the first container: " + bindingStarted());
-            // The same streams: a helper prepared in advance (by the JDK), and the binding starts.
+            // No helper prepared in advance by the first container: this one's is started (by the JDK) now, and
+            // spares and the binding are made from here on.
             System.out.println("second " + run(runtime, Path.of(args[1]), Stdio.pipes()));
             // Waits for the binding the second container started (or makes it, had it not).
             Libc.unavailableReason();
