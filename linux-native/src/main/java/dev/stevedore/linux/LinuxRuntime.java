@@ -132,18 +132,6 @@ final class LinuxRuntime implements ContainerRuntime {
         helperExecutable = HelperBinary.extract(this.stateDir.resolve("bin"));
         launcher = launcherThread("stevedore-launcher-" + instance);
         directLauncher = launcherThread("stevedore-direct-launcher-" + instance);
-        // On the launcher, idle until the first container's spares are prepared, while the caller prepares that
-        // container. A failure is the first container's to report, as it compiles its own profile then.
-        launcher.execute(new Runnable() {
-            @Override
-            public void run() {
-                try {
-                    Planner.compileDefaultSeccomp();
-                } catch (RuntimeException e) {
-                    log().log(Level.DEBUG, "cannot compile the default seccomp profile in advance: {0}", e.toString());
-                }
-            }
-        });
         // The first container would otherwise wait for its helper's spawn (the first one is the slowest) and its
         // move into a cgroup: they are done now, first of all that this runtime does as it opens, meanwhile the
         // caller prepares that container, and on the thread the first container's helper is prepared on, so

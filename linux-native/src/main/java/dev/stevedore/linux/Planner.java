@@ -345,7 +345,7 @@ final class Planner {
         }
         plan.add(Op.GO);
         LifecycleHooks.planAfterGo(plan, id, spec);
-        addProcess(plan, process, seccomp(linux.seccomp()));
+        addProcess(plan, process, seccomp(linux));
         return plan;
     }
 
@@ -388,7 +388,7 @@ final class Planner {
         }
         addConsole(plan, checked, false);
         plan.add(Op.GO);
-        addProcess(plan, checked, seccomp(linux.seccomp()));
+        addProcess(plan, checked, seccomp(linux));
         return plan;
     }
 
@@ -478,16 +478,8 @@ final class Planner {
 
     private static volatile Compiled lastCompiled;
 
-    /**
-     * Compiles the engine's default profile (Docker's, for Docker's capabilities) unless it was compiled last. A
-     * runtime has it done as it opens, off the caller's path: nearly every container has that profile, and its
-     * first compile (with this class's initialization) took a fresh JVM's first container ~2.5 ms.
-     */
-    static void compileDefaultSeccomp() {
-        seccomp(DefaultSeccomp.profile());
-    }
-
-    private static SeccompProgram seccomp(Seccomp source) {
+    private static SeccompProgram seccomp(Linux linux) {
+        Seccomp source = linux.seccomp();
         if (source == null) {
             return null;
         }

@@ -39,17 +39,6 @@ class SeccompPlanTest {
     }
 
     @Test
-    void theDefaultProfileCompiledAheadIsTheOneAContainerWithDockersCapabilitiesGets() {
-        Planner.compileDefaultSeccomp();
-        Spec spec = withSeccomp(DOCKER, DefaultSeccomp.profile(Planner.DEFAULT_CAPABILITIES));
-        assertThat(PlannerTest.plan(spec)).contains(SECCOMP);
-        // Another profile compiled since is not mistaken for it, and the default one is compiled again.
-        Seccomp logged = OciJson.read("{\"defaultAction\": \"SCMP_ACT_LOG\"}", Seccomp.class, "seccomp");
-        assertThat(PlannerTest.plan(withSeccomp(DOCKER, logged))).doesNotContain(SECCOMP);
-        assertThat(PlannerTest.plan(spec)).contains(SECCOMP);
-    }
-
-    @Test
     void withoutLinuxSeccompThereIsNoFilter() {
         assertThat(PlannerTest.plan(DOCKER)).noneMatch(l -> l.startsWith("SECCOMP"));
     }
