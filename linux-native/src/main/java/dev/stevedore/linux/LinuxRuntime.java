@@ -337,19 +337,30 @@ final class LinuxRuntime implements ContainerRuntime {
     }
 
     /**
-     * Claims the helper spawned at opening for the calling container, the first, and places it on the direct
-     * launcher, where that helper is being spawned.
+     * Claims the helper spawned at opening for the calling container, the first: taken at once if it is placed
+     * as that container needs, else placed on the direct launcher, where that helper is being spawned.
      *
      * @return the placing, or null when the first helper was claimed before
      */
     private java.util.concurrent.Future<Placed> placeFirstHelper(Stdio stdio, Set<String> controllers) {
+        Placed ready;
         synchronized (spares) {
             if (firstHelperClaimed) {
                 return null;
             }
             firstHelperClaimed = true;
+            ready = firstHelper;
+            if (ready != null && ready.controllers().equals(controllers) && sameStreams(ready.stdio(), stdio)
+                    && ready.helper().process.isAlive()) {
+                firstHelper = null;
+            } else {
+                ready = null;
+            }
         }
-        return directLauncher.submit((java.util.concurrent.Callable<Placed>) new HelperWork(stdio, null, controllers));
+        // Placed already as this container needs it (as usual): taken here, rather than handed over by the launcher,
+        // whose wake-up the caller would wait for.
+        return ready != null ? java.util.concurrent.CompletableFuture.completedFuture(ready)
+                : directLauncher.submit((java.util.concurrent.Callable<Placed>) new HelperWork(stdio, null, controllers));
     }
 
     private Spare takeSpare(Stdio stdio, Plan beforeClone, Set<String> controllers) {
