@@ -74,7 +74,8 @@ public final class LinuxBackend implements ContainerBackend {
             throw new ContainerBackendException(reason);
         }
         // The C library binding is made once a second container (or an exec) is asked for (see LinuxRuntime's
-        // HelperWork.run): until then the JDK starts helpers. Without it containers still run; what needs it fails, saying why.
+        // HelperWork.run): until then the JDK starts helpers. Without it containers still run; what needs it
+        // fails, saying why.
         JffiStub.keepIn(stateDir.resolve("bin"));
         Cgroups detected = cgroups();
         cgroups = null;
