@@ -12,14 +12,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 
 /**
  * The cgroup hierarchies containers are placed in, found per controller: a controller bound to a
@@ -224,11 +222,11 @@ final class Cgroups {
 
     /** @return every hierarchy root this host has, one per distinct mount */
     List<Path> roots() {
-        List<Path> roots = new ArrayList<>(v1.values().stream().distinct().toList());
+        Set<Path> roots = new LinkedHashSet<>(v1.values());
         if (unified != null) {
             roots.add(unified);
         }
-        return roots;
+        return new ArrayList<>(roots);
     }
 
     /**
@@ -365,7 +363,11 @@ final class Cgroups {
 
     /** Forgets what was made at and below a directory, after it was removed. */
     private void forget(Path dir) {
-        parents.keySet().removeIf(p -> p.startsWith(dir));
+        for (java.util.Iterator<Path> it = parents.keySet().iterator(); it.hasNext();) {
+            if (it.next().startsWith(dir)) {
+                it.remove();
+            }
+        }
     }
 
     /** @return the v2 names of the controllers on the v2 hierarchy that have a v2 controller, sorted */
@@ -645,45 +647,69 @@ final class Cgroups {
         }
     }
 
+    /**
+     * Removes a cgroup, its processes killed first, and the cgroups below it, each after those below it. A
+     * directory is listed only when its processes are gone and it is still busy (it has children): a
+     * container's cgroup has none but dozens of files, and its helper's child may take a moment to die.
+     */
     private void removeTree(Path top) {
-        try {
-            // The common case: the container's processes are gone and it has no child cgroups.
-            Files.deleteIfExists(top);
-            return;
-        } catch (IOException e) {
-            // Busy or has children: kill and retry below.
-        }
         for (int attempt = 0; ; attempt++) {
-            List<Path> dirs;
-            try (Stream<Path> walk = Files.walk(top)) {
-                dirs = walk.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList();
-            } catch (NoSuchFileException e) {
-                break;
-            } catch (IOException | UncheckedIOException e) {
-                throw new ContainerBackendException("cannot list cgroup '" + top + "': " + e, null, e);
-            }
-            boolean removed = true;
-            for (Path dir : dirs) {
-                killAll(dir);
-                try {
-                    Files.deleteIfExists(dir);
-                } catch (IOException e) {
-                    removed = false;
-                }
-            }
-            if (removed) {
-                break;
+            try {
+                // The common case: the container's processes are gone and it has no child cgroups.
+                Files.deleteIfExists(top);
+                return;
+            } catch (IOException e) {
+                // Busy (processes left) or has children: kill, or remove the children, and retry.
             }
             if (attempt == 2000) {
                 throw new ContainerBackendException("cannot remove cgroup '" + top
                         + "': still busy after killing its processes for 2 s");
             }
+            if (!killAll(top)) {
+                List<Path> children;
+                try {
+                    children = subdirectories(top);
+                } catch (NoSuchFileException e) {
+                    return;
+                } catch (IOException e) {
+                    throw new ContainerBackendException("cannot list cgroup '" + top + "': " + e, null, e);
+                }
+                for (Path child : children) {
+                    removeTree(child);
+                }
+                if (!children.isEmpty()) {
+                    continue;
+                }
+            }
             sleep();
         }
     }
 
-    /** Frozen processes die only once thawed, so a paused container's cgroup is thawed first. */
-    private static void killAll(Path dir) {
+    /**
+     * Listed by hand rather than with {@code Files.walk} or {@code Files.list}: it runs as a fresh JVM's first
+     * runtime closes, where a stream pipeline and its lambdas are dozens of classes to load.
+     *
+     * @return the directories in {@code dir}
+     */
+    private static List<Path> subdirectories(Path dir) throws IOException {
+        List<Path> dirs = new ArrayList<>();
+        try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                if (Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    dirs.add(entry);
+                }
+            }
+        }
+        return dirs;
+    }
+
+    /**
+     * Frozen processes die only once thawed, so a paused container's cgroup is thawed first.
+     *
+     * @return whether the cgroup had processes
+     */
+    private static boolean killAll(Path dir) {
+        boolean found = false;
         try {
             if (Files.exists(dir.resolve("freezer.state"))) {
                 Files.writeString(dir.resolve("freezer.state"), "THAWED");
@@ -692,11 +718,16 @@ final class Cgroups {
                 Files.writeString(dir.resolve("cgroup.freeze"), "0");
             }
             for (String pid : Files.readAllLines(dir.resolve("cgroup.procs"))) {
-                ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(ProcessHandle::destroyForcibly);
+                found = true;
+                java.util.Optional<ProcessHandle> process = ProcessHandle.of(Long.parseLong(pid.trim()));
+                if (process.isPresent()) {
+                    process.get().destroyForcibly();
+                }
             }
         } catch (IOException | NumberFormatException e) {
             // Gone already, or not a cgroup directory: removing it reports what matters.
         }
+        return found;
     }
 
     private static void sleep() {

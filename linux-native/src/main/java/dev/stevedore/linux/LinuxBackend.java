@@ -73,8 +73,9 @@ public final class LinuxBackend implements ContainerBackend {
         if (reason != null) {
             throw new ContainerBackendException(reason);
         }
-        // The C library binding is made once the first container is set up (see LinuxRuntime.create): until
-        // then the JDK starts helpers. Without it containers still run; what needs it fails, saying why.
+        // The C library binding is made once a second container (or an exec) is asked for (see LinuxRuntime's
+        // HelperWork.run): until then the JDK starts helpers. Without it containers still run; what needs it
+        // fails, saying why.
         JffiStub.keepIn(stateDir.resolve("bin"));
         Cgroups detected = cgroups();
         cgroups = null;

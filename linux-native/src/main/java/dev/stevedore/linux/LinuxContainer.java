@@ -138,7 +138,11 @@ final class LinuxContainer extends LinuxProcess implements ContainerHandle {
 
     private Helper track(Helper exec) {
         synchronized (execs) {
-            execs.removeIf(h -> !h.process.isAlive());
+            for (java.util.Iterator<Helper> it = execs.iterator(); it.hasNext();) {
+                if (!it.next().process.isAlive()) {
+                    it.remove();
+                }
+            }
             execs.add(exec);
         }
         return exec;
@@ -169,7 +173,11 @@ final class LinuxContainer extends LinuxProcess implements ContainerHandle {
         }
         helper.close();
         synchronized (execs) {
-            execs.forEach(Helper::close);
+            // A loop rather than a method reference: a fresh JVM's first container is deleted as it exits, where each
+            // lambda is a class made at run time.
+            for (Helper exec : execs) {
+                exec.close();
+            }
             execs.clear();
         }
         if (terminal != null) {

@@ -235,8 +235,12 @@ final class LinuxRuntime implements ContainerRuntime {
                     spare = cloned(placed, beforeClone);
                 } else {
                     spare = takeSpare(stdio, beforeClone, controllers);
+                    // Spares from the second container on: many programs (a command line's run) run one container
+                    // and exit, and spares prepared with the first cost such a JVM ~30 ms of CPU, meanwhile the
+                    // container ran, and the time it took to exit. The second container's helper is placed as it
+                    // is asked for, as the first one's would have been without the helper spawned at opening.
+                    refill = new HelperWork(stdio, beforeClone, controllers);
                 }
-                refill = new HelperWork(stdio, beforeClone, controllers);
             } else {
                 // A helper connects to the console socket before it clones, so one prepared in advance cannot
                 // serve a terminal: this one is made now, and the spares stay as they are.
@@ -269,11 +273,9 @@ final class LinuxRuntime implements ContainerRuntime {
             }
             // Once this container is set up, so that preparing the next helper does not compete with it
             // for the CPU. submit, not execute: an exception must not end the thread, whose death would
-            // kill its helpers.
+            // kill its helpers. (A container with a terminal made the C library binding for its console.)
             if (refill != null) {
                 launcher.submit(refill);
-            } else {
-                LibcBinding.startInBackground();
             }
         }
     }
@@ -335,19 +337,30 @@ final class LinuxRuntime implements ContainerRuntime {
     }
 
     /**
-     * Claims the helper spawned at opening for the calling container, the first, and places it on the direct
-     * launcher, where that helper is being spawned.
+     * Claims the helper spawned at opening for the calling container, the first: taken at once if it is placed
+     * as that container needs, else placed on the direct launcher, where that helper is being spawned.
      *
      * @return the placing, or null when the first helper was claimed before
      */
     private java.util.concurrent.Future<Placed> placeFirstHelper(Stdio stdio, Set<String> controllers) {
+        Placed ready;
         synchronized (spares) {
             if (firstHelperClaimed) {
                 return null;
             }
             firstHelperClaimed = true;
+            ready = firstHelper;
+            if (ready != null && ready.controllers().equals(controllers) && sameStreams(ready.stdio(), stdio)
+                    && ready.helper().process.isAlive()) {
+                firstHelper = null;
+            } else {
+                ready = null;
+            }
         }
-        return directLauncher.submit((java.util.concurrent.Callable<Placed>) new HelperWork(stdio, null, controllers));
+        // Placed already as this container needs it (as usual): taken here, rather than handed over by the launcher,
+        // whose wake-up the caller would wait for.
+        return ready != null ? java.util.concurrent.CompletableFuture.completedFuture(ready)
+                : directLauncher.submit((java.util.concurrent.Callable<Placed>) new HelperWork(stdio, null, controllers));
     }
 
     private Spare takeSpare(Stdio stdio, Plan beforeClone, Set<String> controllers) {
@@ -388,20 +401,18 @@ final class LinuxRuntime implements ContainerRuntime {
 
         @Override
         public void run() {
-            // The C library binding starts once the first container is set up, not earlier: its ~100 ms of CPU
-            // in a fresh JVM would compete with that container's setup (2 cores: first use 163 ms median,
+            // The C library binding starts with the spares, from the second container on, not earlier: its ~100 ms
+            // of CPU in a fresh JVM would compete with the first container (2 cores: first use 163 ms median,
             // against 170 ms when started once the first helper was spawned and 187 ms when started as the
-            // runtime opens). Started here rather than by the caller, whose thread start it would otherwise
-            // wait for. Helpers are started by the JDK until it is made.
+            // runtime opens), and a program that runs one container and exits has no use for it (started once the
+            // first container was set up, it cost that JVM ~40 ms more CPU). Started here rather than by the
+            // caller, whose thread start it would otherwise wait for. Helpers are started by the JDK until it is
+            // made.
             LibcBinding.startInBackground();
             refill(stdio, beforeClone, controllers);
         }
     }
 
-    /**
-     * {@code a.equals(b)}, without a record's equals, whose first call links a method handle
-     * (milliseconds, on the first container's path).
-     */
     /**
      * @return whether helpers may be started ahead for these streams: not for a file written from its
      *     start ({@link ProcessBuilder.Redirect.Type#WRITE}), which each start truncates, so that a helper
@@ -412,6 +423,10 @@ final class LinuxRuntime implements ContainerRuntime {
                 && stdio.stderr().type() != ProcessBuilder.Redirect.Type.WRITE;
     }
 
+    /**
+     * {@code a.equals(b)}, without a record's equals, whose first call links a method handle
+     * (milliseconds, on the first container's path).
+     */
     static boolean sameStreams(Stdio a, Stdio b) {
         return a.stdin().equals(b.stdin()) && a.stdout().equals(b.stdout()) && a.stderr().equals(b.stderr());
     }
@@ -607,6 +622,8 @@ final class LinuxRuntime implements ContainerRuntime {
     }
 
     private void refillExecHelper(Stdio stdio) {
+        // An exec is the first container's second helper: as for a second container (see HelperWork.run).
+        LibcBinding.startInBackground();
         Helper stale;
         synchronized (spares) {
             if (closed || (idleExecHelper != null && sameStreams(idleExecHelper.stdio(), stdio))) {
@@ -756,14 +773,19 @@ final class LinuxRuntime implements ContainerRuntime {
             Thread.currentThread().interrupt();
         }
         synchronized (spares) {
-            spares.forEach(s -> s.helper().discard());
+            // Each with its cgroups, in its controllers' hierarchies only: the instance's cgroups are then empty
+            // when removed below, which would otherwise be listed file by file while the helpers' children die.
+            // A loop rather than a lambda: a fresh JVM closes its first runtime as it exits.
+            for (Spare s : spares) {
+                discard(s.placed());
+            }
             spares.clear();
             if (idleExecHelper != null) {
                 idleExecHelper.helper().discard();
                 idleExecHelper = null;
             }
             if (firstHelper != null) {
-                firstHelper.helper().discard();
+                discard(firstHelper);
                 firstHelper = null;
             }
         }

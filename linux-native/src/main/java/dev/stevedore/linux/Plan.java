@@ -1,6 +1,5 @@
 package dev.stevedore.linux;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -93,26 +92,35 @@ final class Plan {
         return steps.stream().map(Step::toString).collect(Collectors.toList());
     }
 
-    /** Encodes the plan as the helper reads it: u32 size, then per op u8 code, u16 argc, (u32 len, bytes)*. */
+    /**
+     * Encodes the plan as the helper reads it: u32 size, then per op u8 code, u16 argc, (u32 len, bytes)*.
+     * Into one buffer sized first: a container's plan has about 50 steps and 150 arguments, and a buffer per
+     * number cost a fresh JVM's first container most of a millisecond.
+     */
     byte[] encode() {
-        ByteArrayOutputStream body = new ByteArrayOutputStream(4096);
+        int size = 4;
+        List<byte[]> args = new ArrayList<>();
         for (Step step : steps) {
-            body.write(step.op().code);
-            body.writeBytes(ByteBuffer.allocate(2).order(ByteOrder.nativeOrder()).putShort((short) step.args().size()).array());
-            for (String arg : step.args()) {
-                byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
-                body.writeBytes(le32(bytes.length));
-                body.writeBytes(bytes);
+            size += 1 + 2;
+            for (String a : step.args()) {
+                byte[] bytes = a.getBytes(StandardCharsets.UTF_8);
+                args.add(bytes);
+                size += 4 + bytes.length;
             }
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(body.size() + 4);
-        out.writeBytes(le32(body.size()));
-        out.writeBytes(body.toByteArray());
-        return out.toByteArray();
-    }
-
-    private static byte[] le32(int value) {
-        return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(value).array();
+        ByteBuffer out = ByteBuffer.allocate(size).order(ByteOrder.nativeOrder());
+        out.putInt(size - 4);
+        int arg = 0;
+        for (Step step : steps) {
+            out.put((byte) step.op().code);
+            out.putShort((short) step.args().size());
+            for (int i = 0; i < step.args().size(); i++) {
+                byte[] bytes = args.get(arg++);
+                out.putInt(bytes.length);
+                out.put(bytes);
+            }
+        }
+        return out.array();
     }
 
     @Override

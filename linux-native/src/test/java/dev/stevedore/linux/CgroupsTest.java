@@ -135,6 +135,29 @@ class CgroupsTest {
     }
 
     @Test
+    void removalTakesTheCgroupsAContainerMadeBelowItsOwn(@TempDir Path dir) throws IOException {
+        Cgroups c = Cgroups.detect(List.of(line(dir.resolve("memory"), "cgroup", "rw,memory"),
+                line(dir.resolve("pids"), "cgroup", "rw,pids")));
+        Set<String> controllers = Set.of("memory", "pids");
+        c.create("stevedore/i/1", controllers);
+        c.create("stevedore/i/2", controllers);
+        // As a container with its own cgroup namespace may make them: a tree of empty directories.
+        Files.createDirectories(dir.resolve("memory/stevedore/i/1/a/b/c"));
+        Files.createDirectories(dir.resolve("memory/stevedore/i/1/d"));
+        Files.createDirectories(dir.resolve("pids/stevedore/i/1/e"));
+
+        c.remove("stevedore/i/1", controllers);
+        assertThat(dir.resolve("memory/stevedore/i/1")).doesNotExist();
+        assertThat(dir.resolve("pids/stevedore/i/1")).doesNotExist();
+        assertThat(dir.resolve("memory/stevedore/i/2")).as("a sibling stays").isDirectory();
+
+        Files.createDirectories(dir.resolve("pids/stevedore/i/2/f/g"));
+        c.remove("stevedore/i");
+        assertThat(dir.resolve("memory/stevedore")).isEmptyDirectory();
+        assertThat(dir.resolve("pids/stevedore")).isEmptyDirectory();
+    }
+
+    @Test
     void v2ParentsDelegateControllersOnceUnlessMoreAreAsked(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("cgroup.controllers"), "cpu io memory hugetlb pids\n");
         Cgroups c = Cgroups.detect(List.of(line(dir, "cgroup2", "rw")));

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The helper a runtime prepares as it opens (for pipes) is placed in cgroups of the controllers most
  * containers join; a first container that needs other controllers gets its own cgroups of those, and
- * the cgroups the helper was placed in are gone.
+ * the cgroups the helper was placed in are gone. Helpers are prepared in advance from the second
+ * container on.
  */
 class FirstContainerTest {
     @TempDir
@@ -98,6 +99,33 @@ class FirstContainerTest {
         }
     }
 
+    @Test
+    void helpersArePreparedInAdvanceFromTheSecondContainerOn() throws Exception {
+        try (LinuxRuntime runtime = (LinuxRuntime) new LinuxBackend().open(tmp.resolve("state-spares"))) {
+            placedAtOpening(runtime, "devices");
+            String usual = "{\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]}";
+            ContainerHandle first = runtime.create("first", spec(usual), List.of(), Stdio.pipes());
+            try {
+                // Spares would be placed within milliseconds of the container's creation.
+                Thread.sleep(300);
+                assertThat(populated(runtime)).as("the first container's cgroup alone").hasSize(1);
+                ContainerHandle second = runtime.create("second", spec(usual), List.of(), Stdio.pipes());
+                try {
+                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    while (populated(runtime).size() < 2 + LinuxRuntime.SPARES && System.nanoTime() < deadline) {
+                        Thread.sleep(5);
+                    }
+                    assertThat(populated(runtime)).as("both containers' cgroups and the spares'")
+                            .hasSize(2 + LinuxRuntime.SPARES);
+                } finally {
+                    second.delete();
+                }
+            } finally {
+                first.delete();
+            }
+        }
+    }
+
     private static Spec spec(String resources) {
         return TestSpecs.docker(rootfs, "sleep", "100")
                 .withResources(OciJson.read(resources, Resources.class, "linux.resources"));
@@ -114,16 +142,7 @@ class FirstContainerTest {
         Path dir = cg.roots(Set.of(controller)).get(0).resolve("stevedore/" + runtime.instance());
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (System.nanoTime() < deadline) {
-            List<Path> joined = new ArrayList<>();
-            if (Files.isDirectory(dir)) {
-                try (Stream<Path> children = Files.list(dir)) {
-                    for (Path child : children.filter(Files::isDirectory).toList()) {
-                        if (!Files.readString(child.resolve("cgroup.procs")).isBlank()) {
-                            joined.add(child);
-                        }
-                    }
-                }
-            }
+            List<Path> joined = populated(dir);
             if (!joined.isEmpty()) {
                 assertThat(joined).as("one helper placed as the runtime opened").hasSize(1);
                 return "stevedore/" + runtime.instance() + "/" + joined.get(0).getFileName();
@@ -131,6 +150,25 @@ class FirstContainerTest {
             Thread.sleep(5);
         }
         throw new AssertionError("no helper joined a cgroup in " + dir + " within 10 s of the runtime's opening");
+    }
+
+    /** @return the runtime's cgroups in the devices hierarchy that hold processes */
+    private static List<Path> populated(LinuxRuntime runtime) throws IOException {
+        return populated(runtime.cgroups().roots(Set.of("devices")).get(0).resolve("stevedore/" + runtime.instance()));
+    }
+
+    private static List<Path> populated(Path dir) throws IOException {
+        List<Path> joined = new ArrayList<>();
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> children = Files.list(dir)) {
+                for (Path child : children.filter(Files::isDirectory).toList()) {
+                    if (!Files.readString(child.resolve("cgroup.procs")).isBlank()) {
+                        joined.add(child);
+                    }
+                }
+            }
+        }
+        return joined;
     }
 
     /** @return the paths of the process's cgroups that belong to a runtime, one per hierarchy */

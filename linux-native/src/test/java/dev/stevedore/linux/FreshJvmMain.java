@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * Run in a fresh JVM by {@link JdkStartTest}, with or without jnr-ffi on the class path: opens a
- * runtime, runs a container, then (once the C library is bound, if it can be) another one, and asks
+ * runtime, runs two containers, then (once the C library is bound, if it can be) another one, and asks
  * for a terminal, which needs the C library; prints what happened at each step.
  */
 public final class FreshJvmMain {
@@ -21,7 +21,11 @@ public final class FreshJvmMain {
         try (ContainerRuntime runtime = new LinuxBackend().open(Path.of(args[0]))) {
             System.out.println("binding started at open: " + bindingStarted());
             System.out.println("first " + run(runtime, Path.of(args[1]), Stdio.pipes()));
-            // Waits for the binding the first container started (or makes it, had it not).
+            System.out.println("binding started by the first container: " + bindingStarted());
+            // No helper prepared in advance by the first container: this one's is started (by the JDK) now, and
+            // spares and the binding are made from here on.
+            System.out.println("second " + run(runtime, Path.of(args[1]), Stdio.pipes()));
+            // Waits for the binding the second container started (or makes it, had it not).
             Libc.unavailableReason();
             // Other streams than the first's: no helper prepared in advance fits, one is started now.
             System.out.println("then " + run(runtime, Path.of(args[1]), Stdio.discard()));

@@ -291,10 +291,12 @@ class JdkStartTest {
     }
 
     @Test
-    void aFreshJvmStartsItsFirstHelperThroughTheJdkAndBindsTheCLibraryAfterTheFirstContainer() throws Exception {
+    void aFreshJvmStartsItsFirstHelpersThroughTheJdkAndBindsTheCLibraryWithTheSecondContainer() throws Exception {
         assertThat(freshJvm(System.getProperty("java.class.path"), "state-fresh")).isEqualTo("""
                 binding started at open: false
                 first exit 4 out 'hello' helper JdkProcess
+                binding started by the first container: false
+                second exit 4 out 'hello' helper JdkProcess
                 then exit 4 out '' helper SpawnedProcess
                 terminal made
                 """);
@@ -309,6 +311,8 @@ class JdkStartTest {
         assertThat(freshJvm(classPath, "state-nojnr")).startsWith("""
                 binding started at open: false
                 first exit 4 out 'hello' helper JdkProcess
+                binding started by the first container: false
+                second exit 4 out 'hello' helper JdkProcess
                 then exit 4 out '' helper JdkProcess
                 terminal refused: the C library could not be loaded: java.lang.NoClassDefFoundError: jnr/ffi/""");
     }
