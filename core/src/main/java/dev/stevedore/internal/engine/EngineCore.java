@@ -408,7 +408,11 @@ public final class EngineCore implements AutoCloseable {
 
     private static Snapshotter chooseSnapshotter(Path stateDir, String[] why) {
         List<Snapshotter> all = new ArrayList<>();
-        ServiceLoader.load(Snapshotter.class).forEach(all::add);
+        // A loop, not forEach(all::add): that method reference would be a class spun at run time as the
+        // first engine opens.
+        for (Snapshotter s : ServiceLoader.load(Snapshotter.class)) {
+            all.add(s);
+        }
         List<String> declined = new ArrayList<>();
         Snapshotter chosen = null;
         for (String preferred : List.of("overlayfs", "copy")) {
@@ -589,8 +593,12 @@ public final class EngineCore implements AutoCloseable {
         Path dir = stateDir(id, config.name == null, !pipes);
         try {
             // Docker names the host after the container unless it shares the host's network.
-            ContainerConfig effective = config.hostname != null || config.network == ContainerConfig.Network.HOST
-                    ? config : config.with(b -> b.hostname = id);
+            ContainerConfig effective = config;
+            if (config.hostname == null && config.network != ContainerConfig.Network.HOST) {
+                ContainerConfig.Builder named = config.edit();
+                named.hostname = id;
+                effective = named.build();
+            }
             Instance instance = Instance.create(this, id, dir, effective, stored, pipes);
             instances.put(id, instance);
             return instance;

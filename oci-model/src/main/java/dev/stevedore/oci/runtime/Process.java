@@ -506,7 +506,7 @@ public record Process(
         }
 
         /** Scheduling policies. */
-        public enum Policy {
+        public enum Policy implements Checks.Named {
             /** The default time-sharing policy. */
             SCHED_OTHER,
             /** First in, first out real-time. */
@@ -537,7 +537,7 @@ public record Process(
              */
             @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
             public static Policy of(String value) {
-                return Checks.oneOf(values(), value, Policy::value, "a scheduling policy");
+                return Checks.oneOf(values(), value, "a scheduling policy");
             }
         }
     }
@@ -570,7 +570,7 @@ public record Process(
         }
 
         /** I/O scheduling classes. */
-        public enum IoClass {
+        public enum IoClass implements Checks.Named {
             /** Real-time. */
             IOPRIO_CLASS_RT,
             /** Best effort. */
@@ -593,7 +593,7 @@ public record Process(
              */
             @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
             public static IoClass of(String value) {
-                return Checks.oneOf(values(), value, IoClass::value, "an I/O priority class");
+                return Checks.oneOf(values(), value, "an I/O priority class");
             }
         }
     }
