@@ -403,7 +403,7 @@ public final class EngineCore implements AutoCloseable {
     /** @return when a process started, as its owner file records it, or "?" when the system does not say */
     private static String started(ProcessHandle process) {
         Optional<java.time.Instant> start = process.info().startInstant();
-        return start.isPresent() ? start.get().toString() : "?";
+        return start.isPresent() ? InstantText.of(start.get()) : "?";
     }
 
     private static Snapshotter chooseSnapshotter(Path stateDir, String[] why) {
