@@ -11,6 +11,7 @@ import dev.stevedore.internal.network.NetworkManager;
 import dev.stevedore.internal.seccomp.DefaultSeccomp;
 import dev.stevedore.internal.store.ContentStore;
 import dev.stevedore.internal.store.LayerCache;
+import dev.stevedore.oci.Digest;
 import dev.stevedore.oci.OciJson;
 import dev.stevedore.oci.image.ImageConfig;
 import dev.stevedore.oci.image.Index;
@@ -127,6 +128,15 @@ public final class EngineCore implements AutoCloseable {
             @Override
             public void run() {
                 OciJson.prepare(Index.class, Manifest.class, ImageConfig.class);
+            }
+        });
+        // The first SHA-256 of a JVM loads the JDK's provider list and, at its first block, links the
+        // VarHandles it reads words with: some ms that the first image lookup, which checks a manifest and a
+        // config against their digests, would otherwise pay on the caller's thread.
+        io.execute(new Runnable() {
+            @Override
+            public void run() {
+                Digest.newMessageDigest(Digest.SHA256).digest(new byte[64]);
             }
         });
         this.givenBackend = backend;
