@@ -136,6 +136,91 @@ final class Checks {
         throw new IllegalArgumentException(quote(value) + " is not " + what + "; expected one of " + allowed);
     }
 
+    // The grammars below were regular expressions; matched by hand, they spare every runtime spec made in a
+    // fresh JVM the regex engine's start (and one of them a compilation per call). ChecksGrammarTest holds
+    // the expressions and checks these matchers against them.
+
+    /**
+     * SemVer 2.0: {@code (0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)} then an optional {@code -} and
+     * an optional {@code +}, each followed by dot-separated identifiers {@code [0-9A-Za-z-]+}.
+     */
+    static boolean isSemVer(String s) {
+        int n = s.length();
+        int i = 0;
+        for (int part = 0; part < 3; part++) {
+            if (part > 0) {
+                if (i == n || s.charAt(i) != '.') {
+                    return false;
+                }
+                i++;
+            }
+            int start = i;
+            while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+                i++;
+            }
+            if (i == start || s.charAt(start) == '0' && i - start > 1) {
+                return false;
+            }
+        }
+        if (i < n && s.charAt(i) == '-') {
+            i = identifiers(s, i + 1);
+        }
+        if (i >= 0 && i < n && s.charAt(i) == '+') {
+            i = identifiers(s, i + 1);
+        }
+        return i == n;
+    }
+
+    /** @return where dot-separated identifiers {@code [0-9A-Za-z-]+} from {@code i} end, or -1 if one is empty */
+    private static int identifiers(String s, int i) {
+        int n = s.length();
+        while (true) {
+            int start = i;
+            while (i < n && (isAsciiAlnum(s.charAt(i)) || s.charAt(i) == '-')) {
+                i++;
+            }
+            if (i == start) {
+                return -1;
+            }
+            if (i == n || s.charAt(i) != '.') {
+                return i;
+            }
+            i++;
+        }
+    }
+
+    /** {@code CAP_[A-Z0-9_]+}. */
+    static boolean isCapabilityName(String s) {
+        if (s.length() <= 4 || !s.startsWith("CAP_")) {
+            return false;
+        }
+        for (int i = 4; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code [rwm]{1,3}}. */
+    static boolean isDeviceAccess(String s) {
+        if (s.isEmpty() || s.length() > 3) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != 'r' && c != 'w' && c != 'm') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isAsciiAlnum(char c) {
+        return c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z';
+    }
+
     static String quote(String value) {
         return value == null ? "null" : "\"" + value + "\"";
     }

@@ -12,7 +12,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The container's process ({@code process} in {@code config.json}).
@@ -369,8 +368,6 @@ public record Process(
             @JsonProperty("ambient") List<String> ambient,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-        private static final Pattern NAME = Pattern.compile("CAP_[A-Z0-9_]+");
-
         /**
          * Checks the fields against the spec and copies the collections.
          *
@@ -406,7 +403,7 @@ public record Process(
             List<String> copy = Checks.listOrNull(names, field);
             if (copy != null) {
                 for (int i = 0; i < copy.size(); i++) {
-                    if (!NAME.matcher(copy.get(i)).matches()) {
+                    if (!Checks.isCapabilityName(copy.get(i))) {
                         throw OciFormatException.field(field + "[" + i + "]",
                                 Checks.quote(copy.get(i)) + " is not a capability name (CAP_...)");
                     }
