@@ -109,7 +109,8 @@ public final class EngineCore implements AutoCloseable {
      * group within the last 30 seconds (dirty_expire_centisecs), reading each one's inode table
      * entry, so in a loop of short-lived containers each mkdir scanned thousands.
      */
-    private final java.util.Deque<Path> spares = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    // Guarded by itself: a ConcurrentLinkedDeque's class would look up its VarHandles as the first engine opens.
+    private final java.util.ArrayDeque<Path> spares = new java.util.ArrayDeque<>();
     /** The backend opening in the background, from {@link #startContainers()} on; set under this lock. */
     private volatile CompletableFuture<ContainerRuntime> runtimeOpening;
     private volatile ContainerRuntime runtime;
@@ -722,7 +723,7 @@ public final class EngineCore implements AutoCloseable {
      */
     private Path stateDir(String id, boolean generated, boolean logs) {
         Path dir = containersDir.resolve(id);
-        Path spare = generated ? spares.pollFirst() : null;
+        Path spare = generated ? takeSpare() : null;
         try {
             if (spare != null) {
                 Files.move(spare, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -755,6 +756,13 @@ public final class EngineCore implements AutoCloseable {
         }
     }
 
+    /** @return a spare state directory, or null when none is kept */
+    private Path takeSpare() {
+        synchronized (spares) {
+            return spares.pollFirst();
+        }
+    }
+
     /**
      * Empties a removed container's state directory into a spare for the next container, or
      * deletes it when enough spares are kept.
@@ -762,7 +770,11 @@ public final class EngineCore implements AutoCloseable {
      * @param dir its state directory, already renamed out of the way
      */
     void release(Path dir) {
-        if (closed || spares.size() >= MAX_SPARES) {
+        int kept;
+        synchronized (spares) {
+            kept = spares.size();
+        }
+        if (closed || kept >= MAX_SPARES) {
             deleteState(dir);
             return;
         }
@@ -791,7 +803,9 @@ public final class EngineCore implements AutoCloseable {
                     return;
                 }
             }
-            spares.addLast(dir);
+            synchronized (spares) {
+                spares.addLast(dir);
+            }
         } catch (IOException | RuntimeException e) {
             deleteState(dir);
         }
@@ -904,7 +918,7 @@ public final class EngineCore implements AutoCloseable {
         if (!awaitCleanup(java.time.Duration.ofSeconds(30))) {
             log().log(Level.WARNING, "container cleanup still runs after 30 s; leaving it to the next engine start");
         }
-        for (Path spare; (spare = spares.pollFirst()) != null; ) {
+        for (Path spare; (spare = takeSpare()) != null; ) {
             deleteState(spare);
         }
         if (networks != null) {
