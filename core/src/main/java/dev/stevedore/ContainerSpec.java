@@ -35,6 +35,7 @@ public final class ContainerSpec {
         this.wait = wait;
     }
 
+    /** Each withX edits a copy itself rather than passing an edit lambda: see {@link ContainerConfig}. */
     private ContainerSpec with(ContainerConfig.Builder edited) {
         return new ContainerSpec(edited.build(), engine, wait);
     }
