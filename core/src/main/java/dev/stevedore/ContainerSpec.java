@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Consumer;
 
 /**
  * What to run: an image and settings. Immutable: every {@code withX} returns a new spec, so one
@@ -36,8 +35,9 @@ public final class ContainerSpec {
         this.wait = wait;
     }
 
-    private ContainerSpec with(Consumer<ContainerConfig.Builder> edit) {
-        return new ContainerSpec(config.with(edit), engine, wait);
+    /** Each withX edits a copy itself rather than passing an edit lambda: see {@link ContainerConfig}. */
+    private ContainerSpec with(ContainerConfig.Builder edited) {
+        return new ContainerSpec(edited.build(), engine, wait);
     }
 
     private static List<String> args(String what, String... args) {
@@ -69,7 +69,9 @@ public final class ContainerSpec {
      */
     public ContainerSpec withCommand(String... command) {
         List<String> list = args("withCommand", command);
-        return with(b -> b.command = list);
+        ContainerConfig.Builder b = config.edit();
+        b.command = list;
+        return with(b);
     }
 
     /**
@@ -81,7 +83,9 @@ public final class ContainerSpec {
      */
     public ContainerSpec withEntrypoint(String... entrypoint) {
         List<String> list = args("withEntrypoint", entrypoint);
-        return with(b -> b.entrypoint = list);
+        ContainerConfig.Builder b = config.edit();
+        b.entrypoint = list;
+        return with(b);
     }
 
     /**
@@ -97,7 +101,9 @@ public final class ContainerSpec {
                     + " without '='");
         }
         Objects.requireNonNull(value, "value");
-        return with(b -> b.env.put(name, value));
+        ContainerConfig.Builder b = config.edit();
+        b.env.put(name, value);
+        return with(b);
     }
 
     /**
@@ -120,7 +126,9 @@ public final class ContainerSpec {
      */
     public ContainerSpec withWorkingDir(String dir) {
         String d = absolute(dir, "working directory");
-        return with(b -> b.workingDir = d);
+        ContainerConfig.Builder b = config.edit();
+        b.workingDir = d;
+        return with(b);
     }
 
     /**
@@ -130,7 +138,9 @@ public final class ContainerSpec {
      */
     public ContainerSpec withUser(String user) {
         Objects.requireNonNull(user, "user");
-        return with(b -> b.user = user);
+        ContainerConfig.Builder b = config.edit();
+        b.user = user;
+        return with(b);
     }
 
     /**
@@ -161,8 +171,10 @@ public final class ContainerSpec {
             throw new IllegalArgumentException("volume source '" + host + "' does not exist; create it first");
         }
         String source = host.toAbsolutePath().normalize().toString();
-        return with(b -> b.volumes.add(new ContainerConfig.Volume(ContainerConfig.Volume.Kind.BIND, source, target,
-                readOnly, 0)));
+        ContainerConfig.Builder b = config.edit();
+        b.volumes.add(new ContainerConfig.Volume(ContainerConfig.Volume.Kind.BIND, source, target,
+                readOnly, 0));
+        return with(b);
     }
 
     /**
@@ -176,8 +188,10 @@ public final class ContainerSpec {
     public ContainerSpec withNamedVolume(String name, String containerPath) {
         String target = absolute(containerPath, "volume path");
         Objects.requireNonNull(name, "name");
-        return with(b -> b.volumes.add(new ContainerConfig.Volume(ContainerConfig.Volume.Kind.NAMED, name, target,
-                false, 0)));
+        ContainerConfig.Builder b = config.edit();
+        b.volumes.add(new ContainerConfig.Volume(ContainerConfig.Volume.Kind.NAMED, name, target,
+                false, 0));
+        return with(b);
     }
 
     /**
@@ -202,8 +216,10 @@ public final class ContainerSpec {
         if (sizeBytes < 0) {
             throw new IllegalArgumentException("tmpfs size must be >= 0, not " + sizeBytes);
         }
-        return with(b -> b.volumes.add(new ContainerConfig.Volume(ContainerConfig.Volume.Kind.TMPFS, null, target,
-                false, sizeBytes)));
+        ContainerConfig.Builder b = config.edit();
+        b.volumes.add(new ContainerConfig.Volume(ContainerConfig.Volume.Kind.TMPFS, null, target,
+                false, sizeBytes));
+        return with(b);
     }
 
     /**
@@ -219,7 +235,9 @@ public final class ContainerSpec {
             throw new IllegalArgumentException("cannot copy '" + host + "' into the container: it does not exist");
         }
         Path source = host.toAbsolutePath();
-        return with(b -> b.files.add(new ContainerConfig.FileCopy(source, null, target, 0)));
+        ContainerConfig.Builder b = config.edit();
+        b.files.add(new ContainerConfig.FileCopy(source, null, target, 0));
+        return with(b);
     }
 
     /**
@@ -232,7 +250,9 @@ public final class ContainerSpec {
     public ContainerSpec withFileContent(String containerPath, String content) {
         String target = absolute(containerPath, "container path");
         byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
-        return with(b -> b.files.add(new ContainerConfig.FileCopy(null, bytes, target, 0644)));
+        ContainerConfig.Builder b = config.edit();
+        b.files.add(new ContainerConfig.FileCopy(null, bytes, target, 0644));
+        return with(b);
     }
 
     /**
@@ -243,7 +263,9 @@ public final class ContainerSpec {
         if (bytes < 4 * 1024 * 1024) {
             throw new IllegalArgumentException("memory limit " + bytes + " is below the 4 MiB a container needs");
         }
-        return with(b -> b.memoryBytes = bytes);
+        ContainerConfig.Builder b = config.edit();
+        b.memoryBytes = bytes;
+        return with(b);
     }
 
     /**
@@ -254,7 +276,9 @@ public final class ContainerSpec {
         if (!(cpus >= 0.01)) {
             throw new IllegalArgumentException("CPU limit must be at least 0.01, not " + cpus);
         }
-        return with(b -> b.cpus = cpus);
+        ContainerConfig.Builder b = config.edit();
+        b.cpus = cpus;
+        return with(b);
     }
 
     /**
@@ -265,7 +289,9 @@ public final class ContainerSpec {
         if (limit < 1) {
             throw new IllegalArgumentException("pids limit must be at least 1, not " + limit);
         }
-        return with(b -> b.pidsLimit = limit);
+        ContainerConfig.Builder b = config.edit();
+        b.pidsLimit = limit;
+        return with(b);
     }
 
     /**
@@ -274,7 +300,9 @@ public final class ContainerSpec {
      */
     public ContainerSpec withHostname(String hostname) {
         Objects.requireNonNull(hostname, "hostname");
-        return with(b -> b.hostname = hostname);
+        ContainerConfig.Builder b = config.edit();
+        b.hostname = hostname;
+        return with(b);
     }
 
     /**
@@ -285,7 +313,9 @@ public final class ContainerSpec {
     public ContainerSpec withLabel(String key, String value) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
-        return with(b -> b.labels.put(key, value));
+        ContainerConfig.Builder b = config.edit();
+        b.labels.put(key, value);
+        return with(b);
     }
 
     /**
@@ -294,12 +324,16 @@ public final class ContainerSpec {
      */
     public ContainerSpec withLabels(Map<String, String> labels) {
         Map<String, String> copy = Map.copyOf(labels);
-        return with(b -> b.labels.putAll(copy));
+        ContainerConfig.Builder b = config.edit();
+        b.labels.putAll(copy);
+        return with(b);
     }
 
     /** @return a new spec whose root filesystem is read-only (volumes and tmpfs stay writable) */
     public ContainerSpec withReadOnlyRootfs() {
-        return with(b -> b.readOnlyRootfs = true);
+        ContainerConfig.Builder b = config.edit();
+        b.readOnlyRootfs = true;
+        return with(b);
     }
 
     /**
@@ -309,7 +343,9 @@ public final class ContainerSpec {
      */
     public ContainerSpec withCapAdd(String... capabilities) {
         List<String> list = List.of(capabilities);
-        return with(b -> b.capAdd.addAll(list));
+        ContainerConfig.Builder b = config.edit();
+        b.capAdd.addAll(list);
+        return with(b);
     }
 
     /**
@@ -318,12 +354,16 @@ public final class ContainerSpec {
      */
     public ContainerSpec withCapDrop(String... capabilities) {
         List<String> list = List.of(capabilities);
-        return with(b -> b.capDrop.addAll(list));
+        ContainerConfig.Builder b = config.edit();
+        b.capDrop.addAll(list);
+        return with(b);
     }
 
     /** @return a new spec running with every capability and without masked or read-only kernel paths */
     public ContainerSpec withPrivileged() {
-        return with(b -> b.privileged = true);
+        ContainerConfig.Builder b = config.edit();
+        b.privileged = true;
+        return with(b);
     }
 
     /**
@@ -332,7 +372,9 @@ public final class ContainerSpec {
      */
     public ContainerSpec withNetworkMode(NetworkMode mode) {
         ContainerConfig.Network n = ContainerConfig.Network.valueOf(Objects.requireNonNull(mode, "mode").name());
-        return with(b -> b.network = n);
+        ContainerConfig.Builder b = config.edit();
+        b.network = n;
+        return with(b);
     }
 
     /**
@@ -345,11 +387,11 @@ public final class ContainerSpec {
      */
     public ContainerSpec withNetwork(String name) {
         Objects.requireNonNull(name, "name");
-        return with(b -> {
-            if (!b.networks.contains(name)) {
-                b.networks.add(name);
-            }
-        });
+        ContainerConfig.Builder b = config.edit();
+        if (!b.networks.contains(name)) {
+            b.networks.add(name);
+        }
+        return with(b);
     }
 
     /**
@@ -364,7 +406,9 @@ public final class ContainerSpec {
                         + " '_', '.' or '-', starting with a letter or digit");
             }
         }
-        return with(b -> b.networkAliases.addAll(list));
+        ContainerConfig.Builder b = config.edit();
+        b.networkAliases.addAll(list);
+        return with(b);
     }
 
     /**
@@ -376,7 +420,9 @@ public final class ContainerSpec {
      */
     public ContainerSpec withNetworkOf(String container) {
         Objects.requireNonNull(container, "container");
-        return with(b -> b.networkOf = container);
+        ContainerConfig.Builder b = config.edit();
+        b.networkOf = container;
+        return with(b);
     }
 
     /**
@@ -392,7 +438,9 @@ public final class ContainerSpec {
         for (int p : containerPorts) {
             list.add(new dev.stevedore.internal.network.PortBinding("127.0.0.1", 0, p));
         }
-        return with(b -> b.ports.addAll(list));
+        ContainerConfig.Builder b = config.edit();
+        b.ports.addAll(list);
+        return with(b);
     }
 
     /**
@@ -407,7 +455,9 @@ public final class ContainerSpec {
         for (int p : containerPorts) {
             list.add(new dev.stevedore.internal.network.PortBinding("127.0.0.1", 0, p, true));
         }
-        return with(b -> b.ports.addAll(list));
+        ContainerConfig.Builder b = config.edit();
+        b.ports.addAll(list);
+        return with(b);
     }
 
     /**
@@ -432,7 +482,9 @@ public final class ContainerSpec {
     public ContainerSpec withPortBinding(String hostAddress, int hostPort, int containerPort) {
         dev.stevedore.internal.network.PortBinding p = new dev.stevedore.internal.network.PortBinding(
                 Objects.requireNonNull(hostAddress, "hostAddress"), hostPort, containerPort);
-        return with(b -> b.ports.add(p));
+        ContainerConfig.Builder b = config.edit();
+        b.ports.add(p);
+        return with(b);
     }
 
     /**
@@ -451,7 +503,9 @@ public final class ContainerSpec {
      */
     public ContainerSpec withStdin(byte[] content) {
         byte[] copy = content.clone();
-        return with(b -> b.stdin = copy);
+        ContainerConfig.Builder b = config.edit();
+        b.stdin = copy;
+        return with(b);
     }
 
     /**
@@ -480,7 +534,9 @@ public final class ContainerSpec {
      */
     public ContainerSpec withTty(int columns, int rows) {
         ContainerConfig.Terminal terminal = new ContainerConfig.Terminal(columns, rows);
-        return with(b -> b.terminal = terminal);
+        ContainerConfig.Builder b = config.edit();
+        b.terminal = terminal;
+        return with(b);
     }
 
     /**
@@ -491,12 +547,16 @@ public final class ContainerSpec {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive, not " + timeout);
         }
-        return with(b -> b.timeout = timeout);
+        ContainerConfig.Builder b = config.edit();
+        b.timeout = timeout;
+        return with(b);
     }
 
     /** @return a new spec whose started containers are removed as soon as their process exits */
     public ContainerSpec withAutoRemove() {
-        return with(b -> b.autoRemove = true);
+        ContainerConfig.Builder b = config.edit();
+        b.autoRemove = true;
+        return with(b);
     }
 
     /**
@@ -505,7 +565,9 @@ public final class ContainerSpec {
      */
     public ContainerSpec withName(String name) {
         Objects.requireNonNull(name, "name");
-        return with(b -> b.name = name);
+        ContainerConfig.Builder b = config.edit();
+        b.name = name;
+        return with(b);
     }
 
     /**
@@ -515,7 +577,9 @@ public final class ContainerSpec {
      */
     public ContainerSpec withStopSignal(String signal) {
         Signals.parse(signal);
-        return with(b -> b.stopSignal = signal);
+        ContainerConfig.Builder b = config.edit();
+        b.stopSignal = signal;
+        return with(b);
     }
 
     /**

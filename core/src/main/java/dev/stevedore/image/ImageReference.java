@@ -4,7 +4,6 @@ import dev.stevedore.oci.Digest;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * A reference to an image in a registry, parsed with Docker's grammar and normalized the way
@@ -32,13 +31,6 @@ public final class ImageReference {
     private static final String OFFICIAL_PREFIX = "library/";
     private static final int NAME_MAX = 255;
     private static final int TAG_MAX = 128;
-
-    private static final Pattern PATH_COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
-    private static final String DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
-    private static final Pattern HOST_AND_PORT = Pattern.compile(
-            "(?:" + DOMAIN_COMPONENT + "(?:\\." + DOMAIN_COMPONENT + ")*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?");
-    private static final Pattern TAG = Pattern.compile("[\\w][\\w.-]*");
-    private static final Pattern IMAGE_ID = Pattern.compile("[a-f0-9]{64}");
 
     private final String registry;
     private final String repository;
@@ -86,7 +78,7 @@ public final class ImageReference {
         if (rest.isEmpty()) {
             throw new InvalidReferenceException(text, "the repository name is missing");
         }
-        if (IMAGE_ID.matcher(rest).matches() && tag == null && digest == null) {
+        if (isImageId(rest) && tag == null && digest == null) {
             throw new InvalidReferenceException(text,
                     "a 64-character hexadecimal string is an image ID, not a repository name");
         }
@@ -102,7 +94,7 @@ public final class ImageReference {
         } else {
             registry = first;
             path = rest.substring(slash + 1);
-            if (!HOST_AND_PORT.matcher(registry).matches()) {
+            if (!isHostAndPort(registry)) {
                 throw new InvalidReferenceException(text, "registry \"" + registry
                         + "\" is not a valid host name or address with an optional :port");
             }
@@ -146,7 +138,7 @@ public final class ImageReference {
             throw new InvalidReferenceException(text,
                     "tag is " + tag.length() + " characters long, at most " + TAG_MAX + " are allowed");
         }
-        if (!TAG.matcher(tag).matches()) {
+        if (!isTag(tag)) {
             throw new InvalidReferenceException(text, "tag \"" + tag
                     + "\" may only contain letters, digits, '_', '.' and '-', and must not start with '.' or '-'");
         }
@@ -163,11 +155,139 @@ public final class ImageReference {
             if (!component.equals(component.toLowerCase(Locale.ROOT))) {
                 throw new InvalidReferenceException(text, "repository name must be lowercase");
             }
-            if (!PATH_COMPONENT.matcher(component).matches()) {
+            if (!isPathComponent(component)) {
                 throw new InvalidReferenceException(text, "repository path component \"" + component
                         + "\" must be lowercase letters and digits, separated by '.', '_', '__' or '-'");
             }
         }
+    }
+
+    // Docker's grammar is written as regular expressions; the matchers below follow them by hand because
+    // compiling them cost the first reference parsed in a fresh JVM some ms (and \w a class spun at run
+    // time). ImageReferenceGrammarTest holds the expressions and checks the matchers against them.
+
+    /** {@code [a-f0-9]{64}}: an image ID, which is not a repository name. */
+    static boolean isImageId(String s) {
+        if (s.length() != 64) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (!isLowerHex(s.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code [\w][\w.-]*}, ASCII {@code \w}. */
+    static boolean isTag(String s) {
+        if (s.isEmpty() || !isWord(s.charAt(0))) {
+            return false;
+        }
+        for (int i = 1; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!isWord(c) && c != '.' && c != '-') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code [a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*}. */
+    static boolean isPathComponent(String s) {
+        int i = 0;
+        int n = s.length();
+        while (true) {
+            int run = i;
+            while (i < n && isLowerAlnum(s.charAt(i))) {
+                i++;
+            }
+            if (i == run) {
+                return false;
+            }
+            if (i == n) {
+                return true;
+            }
+            char c = s.charAt(i);
+            if (c == '.') {
+                i++;
+            } else if (c == '_') {
+                i += i + 1 < n && s.charAt(i + 1) == '_' ? 2 : 1;
+            } else if (c == '-') {
+                while (i < n && s.charAt(i) == '-') {
+                    i++;
+                }
+            } else {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * {@code (?:D(?:\.D)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?} where a domain component D is
+     * {@code [a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]}.
+     */
+    static boolean isHostAndPort(String s) {
+        int n = s.length();
+        int i;
+        if (n > 0 && s.charAt(0) == '[') {
+            i = 1;
+            while (i < n && (isHex(s.charAt(i)) || s.charAt(i) == ':')) {
+                i++;
+            }
+            if (i == 1 || i == n || s.charAt(i) != ']') {
+                return false;
+            }
+            i++;
+        } else {
+            i = 0;
+            while (true) {
+                int start = i;
+                while (i < n && (isAlnum(s.charAt(i)) || s.charAt(i) == '-')) {
+                    i++;
+                }
+                if (i == start || s.charAt(start) == '-' || s.charAt(i - 1) == '-') {
+                    return false;
+                }
+                if (i < n && s.charAt(i) == '.') {
+                    i++;
+                } else {
+                    break;
+                }
+            }
+        }
+        if (i == n) {
+            return true;
+        }
+        if (s.charAt(i) != ':' || i + 1 == n) {
+            return false;
+        }
+        for (i++; i < n; i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isLowerHex(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    }
+
+    private static boolean isHex(char c) {
+        return isLowerHex(c) || (c >= 'A' && c <= 'F');
+    }
+
+    private static boolean isLowerAlnum(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
+    }
+
+    private static boolean isAlnum(char c) {
+        return isLowerAlnum(c) || (c >= 'A' && c <= 'Z');
+    }
+
+    private static boolean isWord(char c) {
+        return isAlnum(c) || c == '_';
     }
 
     /** @return the registry host, with its port if given, such as {@code docker.io} or {@code localhost:5000} */

@@ -147,11 +147,11 @@ public final class ApiBenchmark {
                     .filter(s -> s.name().equals("overlayfs")).findFirst().orElseThrow();
             layers = List.of(new LayerCache(dev.stevedore.internal.store.ContentStore.open(root))
                     .path(busybox.config().rootfs().diffIds().get(0)));
-            spec = RuntimeSpecs.assemble(ContainerConfig.of(BusyboxImage.NAME).with(c -> {
-                c.command = List.of("true");
-                c.hostname = "bench";
-            }), busybox.runConfig(), BusyboxImage.NAME, p -> Optional.empty(), dir.resolve("unused"), n -> dir)
-                    .spec();
+            ContainerConfig.Builder c = ContainerConfig.of(BusyboxImage.NAME).edit();
+            c.command = List.of("true");
+            c.hostname = "bench";
+            spec = RuntimeSpecs.assemble(c.build(), busybox.runConfig(), BusyboxImage.NAME, p -> Optional.empty(),
+                    dir.resolve("unused"), n -> dir).spec();
             sleeper = spec.withArgs(List.of("sleep", "600"));
         }
 

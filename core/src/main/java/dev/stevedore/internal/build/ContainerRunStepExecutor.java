@@ -81,15 +81,15 @@ public final class ContainerRunStepExecutor implements RunStepExecutor, AutoClos
             Path rootfs = Files.createDirectories(snapshot.resolve("rootfs"));
             List<RootfsMount> mounts = snapshotter.prepare(snapshot.resolve("snapshot"), spec.layers(), false);
             RootfsView view = new RootfsView(spec.layers());
-            ContainerConfig config = ContainerConfig.of("build step").with(b -> {
-                b.entrypoint = List.of();
-                b.command = spec.argv();
-                b.user = spec.user();
-                b.workingDir = spec.workingDir();
-                b.hostname = "buildkitsandbox";
-                b.network = spec.network().equals("host") ? ContainerConfig.Network.HOST : ContainerConfig.Network.NONE;
-                b.volumes.addAll(spec.mounts());
-            });
+            ContainerConfig.Builder b = ContainerConfig.of("build step").edit();
+            b.entrypoint = List.of();
+            b.command = spec.argv();
+            b.user = spec.user();
+            b.workingDir = spec.workingDir();
+            b.hostname = "buildkitsandbox";
+            b.network = spec.network().equals("host") ? ContainerConfig.Network.HOST : ContainerConfig.Network.NONE;
+            b.volumes.addAll(spec.mounts());
+            ContainerConfig config = b.build();
             ImageConfig.Config image = ImageConfig.Config.EMPTY.withEnv(spec.env());
             Spec runtimeSpec = RuntimeSpecs.assemble(config, image, "the build step", view::readText, rootfs,
                     name -> {

@@ -8,11 +8,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
- * Everything a user set on a container, before the image's defaults apply. Immutable: {@link #with}
- * edits a copy. Null means "not set: take the image's value or the default".
+ * Everything a user set on a container, before the image's defaults apply. Immutable: {@link #edit}
+ * gives a mutable copy to change and {@link Builder#build} again. Not an edit function passed in: each
+ * setting would be a lambda, and the first lambda a fresh JVM meets costs its thread the lambda
+ * machinery's start, several ms on the first container's path. Null means "not set: take the image's value or the default".
  */
 public final class ContainerConfig {
 
@@ -141,11 +142,8 @@ public final class ContainerConfig {
         return new ContainerConfig(b);
     }
 
-    /**
-     * @param edit changes to apply to a mutable copy
-     * @return the edited copy
-     */
-    public ContainerConfig with(Consumer<Builder> edit) {
+    /** @return a mutable copy of these settings */
+    public Builder edit() {
         Builder b = new Builder();
         b.image = image;
         b.name = name;
@@ -175,11 +173,10 @@ public final class ContainerConfig {
         b.networkAliases.addAll(networkAliases);
         b.ports.addAll(ports);
         b.networkOf = networkOf;
-        edit.accept(b);
-        return new ContainerConfig(b);
+        return b;
     }
 
-    /** The mutable form, only ever seen inside {@link #with}. */
+    /** The mutable form, made by {@link #edit}. */
     public static final class Builder {
         public String image;
         public String name;
@@ -211,6 +208,11 @@ public final class ContainerConfig {
         public String networkOf;
 
         private Builder() {
+        }
+
+        /** @return the settings as they now are */
+        public ContainerConfig build() {
+            return new ContainerConfig(this);
         }
     }
 }

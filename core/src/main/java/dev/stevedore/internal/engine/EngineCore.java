@@ -11,6 +11,7 @@ import dev.stevedore.internal.network.NetworkManager;
 import dev.stevedore.internal.seccomp.DefaultSeccomp;
 import dev.stevedore.internal.store.ContentStore;
 import dev.stevedore.internal.store.LayerCache;
+import dev.stevedore.oci.Digest;
 import dev.stevedore.oci.OciJson;
 import dev.stevedore.oci.image.ImageConfig;
 import dev.stevedore.oci.image.Index;
@@ -108,7 +109,8 @@ public final class EngineCore implements AutoCloseable {
      * group within the last 30 seconds (dirty_expire_centisecs), reading each one's inode table
      * entry, so in a loop of short-lived containers each mkdir scanned thousands.
      */
-    private final java.util.Deque<Path> spares = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    // Guarded by itself: a ConcurrentLinkedDeque's class would look up its VarHandles as the first engine opens.
+    private final java.util.ArrayDeque<Path> spares = new java.util.ArrayDeque<>();
     /** The backend opening in the background, from {@link #startContainers()} on; set under this lock. */
     private volatile CompletableFuture<ContainerRuntime> runtimeOpening;
     private volatile ContainerRuntime runtime;
@@ -127,6 +129,15 @@ public final class EngineCore implements AutoCloseable {
             @Override
             public void run() {
                 OciJson.prepare(Index.class, Manifest.class, ImageConfig.class);
+            }
+        });
+        // The first SHA-256 of a JVM loads the JDK's provider list and, at its first block, links the
+        // VarHandles it reads words with: some ms that the first image lookup, which checks a manifest and a
+        // config against their digests, would otherwise pay on the caller's thread.
+        io.execute(new Runnable() {
+            @Override
+            public void run() {
+                Digest.newMessageDigest(Digest.SHA256).digest(new byte[64]);
             }
         });
         this.givenBackend = backend;
@@ -403,12 +414,16 @@ public final class EngineCore implements AutoCloseable {
     /** @return when a process started, as its owner file records it, or "?" when the system does not say */
     private static String started(ProcessHandle process) {
         Optional<java.time.Instant> start = process.info().startInstant();
-        return start.isPresent() ? start.get().toString() : "?";
+        return start.isPresent() ? InstantText.of(start.get()) : "?";
     }
 
     private static Snapshotter chooseSnapshotter(Path stateDir, String[] why) {
         List<Snapshotter> all = new ArrayList<>();
-        ServiceLoader.load(Snapshotter.class).forEach(all::add);
+        // A loop, not forEach(all::add): that method reference would be a class spun at run time as the
+        // first engine opens.
+        for (Snapshotter s : ServiceLoader.load(Snapshotter.class)) {
+            all.add(s);
+        }
         List<String> declined = new ArrayList<>();
         Snapshotter chosen = null;
         for (String preferred : List.of("overlayfs", "copy")) {
@@ -589,8 +604,12 @@ public final class EngineCore implements AutoCloseable {
         Path dir = stateDir(id, config.name == null, !pipes);
         try {
             // Docker names the host after the container unless it shares the host's network.
-            ContainerConfig effective = config.hostname != null || config.network == ContainerConfig.Network.HOST
-                    ? config : config.with(b -> b.hostname = id);
+            ContainerConfig effective = config;
+            if (config.hostname == null && config.network != ContainerConfig.Network.HOST) {
+                ContainerConfig.Builder named = config.edit();
+                named.hostname = id;
+                effective = named.build();
+            }
             Instance instance = Instance.create(this, id, dir, effective, stored, pipes);
             instances.put(id, instance);
             return instance;
@@ -704,7 +723,7 @@ public final class EngineCore implements AutoCloseable {
      */
     private Path stateDir(String id, boolean generated, boolean logs) {
         Path dir = containersDir.resolve(id);
-        Path spare = generated ? spares.pollFirst() : null;
+        Path spare = generated ? takeSpare() : null;
         try {
             if (spare != null) {
                 Files.move(spare, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -737,6 +756,13 @@ public final class EngineCore implements AutoCloseable {
         }
     }
 
+    /** @return a spare state directory, or null when none is kept */
+    private Path takeSpare() {
+        synchronized (spares) {
+            return spares.pollFirst();
+        }
+    }
+
     /**
      * Empties a removed container's state directory into a spare for the next container, or
      * deletes it when enough spares are kept.
@@ -744,7 +770,11 @@ public final class EngineCore implements AutoCloseable {
      * @param dir its state directory, already renamed out of the way
      */
     void release(Path dir) {
-        if (closed || spares.size() >= MAX_SPARES) {
+        int kept;
+        synchronized (spares) {
+            kept = spares.size();
+        }
+        if (closed || kept >= MAX_SPARES) {
             deleteState(dir);
             return;
         }
@@ -773,7 +803,9 @@ public final class EngineCore implements AutoCloseable {
                     return;
                 }
             }
-            spares.addLast(dir);
+            synchronized (spares) {
+                spares.addLast(dir);
+            }
         } catch (IOException | RuntimeException e) {
             deleteState(dir);
         }
@@ -886,7 +918,7 @@ public final class EngineCore implements AutoCloseable {
         if (!awaitCleanup(java.time.Duration.ofSeconds(30))) {
             log().log(Level.WARNING, "container cleanup still runs after 30 s; leaving it to the next engine start");
         }
-        for (Path spare; (spare = spares.pollFirst()) != null; ) {
+        for (Path spare; (spare = takeSpare()) != null; ) {
             deleteState(spare);
         }
         if (networks != null) {

@@ -23,12 +23,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * A container the engine created: its backend handle, snapshot, state directory and logs. The
@@ -80,7 +82,7 @@ public final class Instance {
         }
         List<RootfsMount> mounts = engine.snapshotter().prepare(snapshot, image.layers, config.readOnlyRootfs);
         RuntimeSpecs.Assembled assembled = RuntimeSpecs.assemble(config, image.image.runConfig(), config.image,
-                image::read, rootfs, engine::volume);
+                new ImageFiles(image), rootfs, new NamedVolumes(engine));
         // Always pipes: the backend keeps helpers prepared for the streams last asked for, and
         // per-container files would never match them. Started containers' output is copied to
         // log files by pool threads.
@@ -657,5 +659,36 @@ public final class Instance {
     @Override
     public String toString() {
         return "Container{id=" + id + ", image=" + config.image + ", state=" + state() + ", pid=" + handle.pid() + "}";
+    }
+
+    // The two functions below are classes, not method references: each reference would be a class
+    // spun at run time on the first container's path.
+
+    /** Reads a file of the image, for {@link RuntimeSpecs#assemble}. */
+    private static final class ImageFiles implements Function<String, Optional<String>> {
+        private final StoredImage image;
+
+        ImageFiles(StoredImage image) {
+            this.image = image;
+        }
+
+        @Override
+        public Optional<String> apply(String absolutePath) {
+            return image.read(absolutePath);
+        }
+    }
+
+    /** The engine's directory behind a named volume, for {@link RuntimeSpecs#assemble}. */
+    private static final class NamedVolumes implements Function<String, Path> {
+        private final EngineCore engine;
+
+        NamedVolumes(EngineCore engine) {
+            this.engine = engine;
+        }
+
+        @Override
+        public Path apply(String name) {
+            return engine.volume(name);
+        }
     }
 }

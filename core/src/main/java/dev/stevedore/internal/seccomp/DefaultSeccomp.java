@@ -58,7 +58,21 @@ public final class DefaultSeccomp {
      * @return the profile for a container with these capabilities on this machine
      */
     public static Seccomp profile(Collection<String> capabilities) {
-        return RESOLVED.computeIfAbsent(Set.copyOf(capabilities), c -> resolve(SyscallTable.host(), c, kernelVersion()));
+        Set<String> key = Set.copyOf(capabilities);
+        Seccomp known = RESOLVED.get(key);
+        if (known != null) {
+            return known;
+        }
+        // Not computeIfAbsent: its function would be a lambda, a class spun at run time while the first
+        // container is made. The lock keeps one resolution per set, as computeIfAbsent would.
+        synchronized (RESOLVED) {
+            known = RESOLVED.get(key);
+            if (known == null) {
+                known = resolve(SyscallTable.host(), key, kernelVersion());
+                RESOLVED.put(key, known);
+            }
+            return known;
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.stevedore.internal.snapshot;
 
+import dev.stevedore.internal.engine.HostChecks;
 import dev.stevedore.internal.fs.FileTrees;
 import dev.stevedore.internal.layer.ExtractOptions;
 import dev.stevedore.internal.layer.LayerChange;
@@ -17,7 +18,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,7 +46,9 @@ public final class CopySnapshotter implements Snapshotter {
 
     /** A snapshotter with the extraction options of the current user: everything kept as root, devices skipped otherwise. */
     public CopySnapshotter() {
-        this(isRoot() ? ExtractOptions.defaults() : ExtractOptions.rootless());
+        // The effective uid as the engine reads it, once per JVM: the service loader makes this snapshotter
+        // as every engine opens, even where overlayfs is chosen.
+        this(HostChecks.effectiveUid() == 0 ? ExtractOptions.defaults() : ExtractOptions.rootless());
     }
 
     /**
@@ -139,14 +141,5 @@ public final class CopySnapshotter implements Snapshotter {
     @Override
     public void remove(Path snapshotDir) {
         FileTrees.deleteIfExists(snapshotDir);
-    }
-
-    private static boolean isRoot() {
-        try {
-            Map<String, Object> owner = Files.readAttributes(Path.of("/proc/self"), "unix:uid");
-            return ((Integer) owner.get("uid")) == 0;
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
-        }
     }
 }

@@ -8,10 +8,17 @@ import dev.stevedore.oci.runtime.Seccomp;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /** Containers get Docker's seccomp profile for their capabilities; privileged ones none. */
 class RuntimeSpecsSeccompTest {
+
+    private static ContainerConfig edited(String image, Consumer<ContainerConfig.Builder> edit) {
+        ContainerConfig.Builder b = ContainerConfig.of(image).edit();
+        edit.accept(b);
+        return b.build();
+    }
 
     private static Seccomp seccomp(ContainerConfig c) {
         return RuntimeSpecs.assemble(c, ImageConfig.Config.EMPTY.withCmd(List.of("true")), "busybox", p -> Optional.empty(),
@@ -32,12 +39,12 @@ class RuntimeSpecsSeccompTest {
 
     @Test
     void addedCapabilitiesAllowTheirCalls() {
-        Seccomp s = seccomp(ContainerConfig.of("busybox").with(b -> b.capAdd.add("SYS_ADMIN")));
+        Seccomp s = seccomp(edited("busybox", b -> b.capAdd.add("SYS_ADMIN")));
         assertThat(names(s)).contains("mount", "unshare");
     }
 
     @Test
     void privilegedContainersAreUnconfined() {
-        assertThat(seccomp(ContainerConfig.of("busybox").with(b -> b.privileged = true))).isNull();
+        assertThat(seccomp(edited("busybox", b -> b.privileged = true))).isNull();
     }
 }

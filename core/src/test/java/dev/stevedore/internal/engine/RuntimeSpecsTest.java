@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +30,12 @@ class RuntimeSpecsTest {
             .withWorkingDir("/srv")
             .withUser("app")
             .withStopSignal("SIGQUIT");
+
+    private static ContainerConfig edited(String image, Consumer<ContainerConfig.Builder> edit) {
+        ContainerConfig.Builder b = ContainerConfig.of(image).edit();
+        edit.accept(b);
+        return b.build();
+    }
 
     private static Spec spec(ContainerConfig c, ImageConfig.Config image) {
         return assemble(c, image).spec();
@@ -56,15 +63,15 @@ class RuntimeSpecsTest {
 
     @Test
     void commandReplacesCmdButKeepsTheEntrypoint() {
-        Spec s = spec(ContainerConfig.of("web:1").with(b -> b.command = List.of("nginx", "-t")), IMAGE);
+        Spec s = spec(edited("web:1", b -> b.command = List.of("nginx", "-t")), IMAGE);
         assertThat(s.process().args()).containsExactly("/docker-entrypoint.sh", "nginx", "-t");
     }
 
     @Test
     void entrypointResetsTheImageCmdAsDockerDoes() {
-        Spec s = spec(ContainerConfig.of("web:1").with(b -> b.entrypoint = List.of("/bin/sh")), IMAGE);
+        Spec s = spec(edited("web:1", b -> b.entrypoint = List.of("/bin/sh")), IMAGE);
         assertThat(s.process().args()).containsExactly("/bin/sh");
-        Spec both = spec(ContainerConfig.of("web:1").with(b -> {
+        Spec both = spec(edited("web:1", b -> {
             b.entrypoint = List.of("/bin/sh", "-c");
             b.command = List.of("echo hi");
         }), IMAGE);
@@ -81,14 +88,14 @@ class RuntimeSpecsTest {
 
     @Test
     void userEnvOverridesByNameInPlaceAndAddsPathWhenMissing() {
-        Spec s = spec(ContainerConfig.of("web:1").with(b -> {
+        Spec s = spec(edited("web:1", b -> {
             b.env.put("MODE", "test");
             b.env.put("EXTRA", "1");
             b.hostname = "box";
         }), IMAGE);
         assertThat(s.process().env()).containsExactly("PATH=/opt/bin:/bin", "LANG=C.UTF-8", "MODE=test", "EXTRA=1",
                 "HOSTNAME=box", "HOME=/home/app");
-        Spec bare = spec(ContainerConfig.of("x").with(b -> b.command = List.of("true")), ImageConfig.Config.EMPTY);
+        Spec bare = spec(edited("x", b -> b.command = List.of("true")), ImageConfig.Config.EMPTY);
         assertThat(bare.process().env()).containsExactly("PATH=" + RuntimeSpecs.DEFAULT_PATH, "HOME=/root");
         assertThat(bare.process().cwd()).isEqualTo("/");
         assertThat(bare.process().user().uid()).isZero();
@@ -96,29 +103,29 @@ class RuntimeSpecsTest {
 
     @Test
     void relativeWorkingDirIsResolvedAgainstTheRoot() {
-        Spec s = spec(ContainerConfig.of("x").with(b -> b.workingDir = "app/data"), IMAGE);
+        Spec s = spec(edited("x", b -> b.workingDir = "app/data"), IMAGE);
         assertThat(s.process().cwd()).isEqualTo("/app/data");
     }
 
     @Test
     void usersResolveByNameIdAndGroup() {
-        Spec numeric = spec(ContainerConfig.of("x").with(b -> b.user = "4242"), IMAGE);
+        Spec numeric = spec(edited("x", b -> b.user = "4242"), IMAGE);
         assertThat(numeric.process().user().uid()).isEqualTo(4242);
         assertThat(numeric.process().user().gid()).as("Docker runs an unknown uid with gid 0").isZero();
-        Spec group = spec(ContainerConfig.of("x").with(b -> b.user = "app:staff"), IMAGE);
+        Spec group = spec(edited("x", b -> b.user = "app:staff"), IMAGE);
         assertThat(group.process().user().gid()).isEqualTo(50);
-        Spec ids = spec(ContainerConfig.of("x").with(b -> b.user = "1000:7"), IMAGE);
+        Spec ids = spec(edited("x", b -> b.user = "1000:7"), IMAGE);
         assertThat(ids.process().user().uid()).isEqualTo(1000);
         assertThat(ids.process().user().gid()).isEqualTo(7);
-        assertThatThrownBy(() -> spec(ContainerConfig.of("x").with(b -> b.user = "bob"), IMAGE))
+        assertThatThrownBy(() -> spec(edited("x", b -> b.user = "bob"), IMAGE))
                 .hasMessageContaining("user \"bob\" is not in the image's /etc/passwd");
-        assertThatThrownBy(() -> spec(ContainerConfig.of("x").with(b -> b.user = "app:wheel"), IMAGE))
+        assertThatThrownBy(() -> spec(edited("x", b -> b.user = "app:wheel"), IMAGE))
                 .hasMessageContaining("group \"wheel\" is not in the image's /etc/group");
     }
 
     @Test
     void volumesTmpfsAndNamedVolumesBecomeMountsAfterDockersDefaults() {
-        Spec s = spec(ContainerConfig.of("x").with(b -> {
+        Spec s = spec(edited("x", b -> {
             b.volumes.add(new ContainerConfig.Volume(ContainerConfig.Volume.Kind.BIND, "/host/data", "/data", true, 0));
             b.volumes.add(new ContainerConfig.Volume(ContainerConfig.Volume.Kind.NAMED, "cache", "/cache", false, 0));
             b.volumes.add(new ContainerConfig.Volume(ContainerConfig.Volume.Kind.TMPFS, null, "/scratch", false, 1 << 20));
@@ -132,7 +139,7 @@ class RuntimeSpecsTest {
 
     @Test
     void limitsBecomeCgroupResources() {
-        Spec s = spec(ContainerConfig.of("x").with(b -> {
+        Spec s = spec(edited("x", b -> {
             b.memoryBytes = 64L << 20;
             b.cpus = 0.5;
             b.pidsLimit = 100L;
@@ -143,34 +150,34 @@ class RuntimeSpecsTest {
         assertThat(s.linux().resources().pids().limit()).isEqualTo(100L);
         assertThat(spec(ContainerConfig.of("x"), IMAGE).linux().resources().devices()).as("Docker's default")
                 .containsExactly(Resources.DeviceRule.all(false, "rwm"));
-        assertThat(spec(ContainerConfig.of("x").with(b -> b.privileged = true), IMAGE).linux().resources().devices()).isEmpty();
+        assertThat(spec(edited("x", b -> b.privileged = true), IMAGE).linux().resources().devices()).isEmpty();
     }
 
     @Test
     void networkNoneHasItsOwnNamespaceAndHostSharesTheHosts() {
         assertThat(spec(ContainerConfig.of("x"), IMAGE).linux().namespace(NamespaceType.NETWORK)).isNotNull();
-        Spec host = spec(ContainerConfig.of("x").with(b -> b.network = ContainerConfig.Network.HOST), IMAGE);
+        Spec host = spec(edited("x", b -> b.network = ContainerConfig.Network.HOST), IMAGE);
         assertThat(host.linux().namespace(NamespaceType.NETWORK)).isNull();
         assertThat(host.linux().namespace(NamespaceType.PID)).isNotNull();
     }
 
     @Test
     void capabilitiesStartFromDockersSetThenAddAndDrop() {
-        Spec s = spec(ContainerConfig.of("x").with(b -> {
+        Spec s = spec(edited("x", b -> {
             b.capAdd.add("net_admin");
             b.capDrop.add("CAP_CHOWN");
         }), IMAGE);
         assertThat(s.process().capabilities().bounding()).contains("CAP_NET_ADMIN", "CAP_KILL")
                 .doesNotContain("CAP_CHOWN", "CAP_SYS_ADMIN");
-        Spec none = spec(ContainerConfig.of("x").with(b -> b.capDrop.add("ALL")), IMAGE);
+        Spec none = spec(edited("x", b -> b.capDrop.add("ALL")), IMAGE);
         assertThat(none.process().capabilities().bounding()).isEmpty();
-        assertThatThrownBy(() -> spec(ContainerConfig.of("x").with(b -> b.capAdd.add("FLY")), IMAGE))
+        assertThatThrownBy(() -> spec(edited("x", b -> b.capAdd.add("FLY")), IMAGE))
                 .hasMessageContaining("\"FLY\" is not a capability");
     }
 
     @Test
     void privilegedGetsEveryCapabilityAndNoMaskedPaths() {
-        Spec s = spec(ContainerConfig.of("x").with(b -> b.privileged = true), IMAGE);
+        Spec s = spec(edited("x", b -> b.privileged = true), IMAGE);
         assertThat(s.process().capabilities().bounding()).as("all that this process's bounding set allows")
                 .contains("CAP_SYS_ADMIN").containsExactlyElementsOf(RuntimeSpecs.hostCapabilities());
         assertThat(s.linux().maskedPaths()).isEmpty();
@@ -180,7 +187,7 @@ class RuntimeSpecsTest {
 
     @Test
     void readOnlyRootfsHostnameAndLabels() {
-        Spec s = spec(ContainerConfig.of("x").with(b -> {
+        Spec s = spec(edited("x", b -> {
             b.readOnlyRootfs = true;
             b.hostname = "db";
             b.labels.put("team", "core");
@@ -192,9 +199,11 @@ class RuntimeSpecsTest {
 
     @Test
     void stopSignalDefaultsToTermAndAcceptsNamesAndNumbers() {
-        ContainerConfig bare = ContainerConfig.of("x").with(b -> b.command = List.of("true"));
+        ContainerConfig bare = edited("x", b -> b.command = List.of("true"));
         assertThat(assemble(bare, ImageConfig.Config.EMPTY).stopSignal()).isEqualTo(15);
-        assertThat(assemble(bare.with(b -> b.stopSignal = "9"), IMAGE).stopSignal()).isEqualTo(9);
+        ContainerConfig.Builder kill = bare.edit();
+        kill.stopSignal = "9";
+        assertThat(assemble(kill.build(), IMAGE).stopSignal()).isEqualTo(9);
         assertThat(Signals.parse("usr1")).isEqualTo(10);
         assertThatThrownBy(() -> Signals.parse("SIGNOPE")).hasMessageContaining("\"SIGNOPE\" is not a signal");
     }

@@ -1,14 +1,12 @@
 package dev.stevedore.oci.runtime;
 
 import dev.stevedore.oci.OciFormatException;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
+import java.util.StringJoiner;
 
 /** Validation and copying shared by the runtime-spec records. */
 final class Checks {
@@ -39,11 +37,13 @@ final class Checks {
         if (map == null) {
             return Map.of();
         }
-        map.forEach((key, value) -> {
-            if (value == null) {
-                throw OciFormatException.field(field + "." + key, "must not be null");
+        // A loop, not forEach with a lambda: records are made on the first container's path, where the
+        // first lambda of a fresh JVM costs several ms.
+        for (Map.Entry<K, V> e : map.entrySet()) {
+            if (e.getValue() == null) {
+                throw OciFormatException.field(field + "." + e.getKey(), "must not be null");
             }
-        });
+        }
         return Collections.unmodifiableMap(new LinkedHashMap<>(map));
     }
 
@@ -111,18 +111,114 @@ final class Checks {
         }
     }
 
+    /** A constant of a closed set, named in JSON by {@link #value}. */
+    interface Named {
+        /** @return the constant's name in JSON */
+        String value();
+    }
+
     /**
      * Looks up the constant of a closed set by its JSON name; the message lists the allowed names so the
-     * author of the document can fix it without opening the spec.
+     * author of the document can fix it without opening the spec. The constants name themselves through
+     * {@link Named} rather than a function passed in: that would be a method reference, a class spun at
+     * run time in the first document read.
      */
-    static <E extends Enum<E>> E oneOf(E[] constants, String value, Function<E, String> name, String what) {
+    static <E extends Enum<E> & Named> E oneOf(E[] constants, String value, String what) {
         for (E constant : constants) {
-            if (name.apply(constant).equals(value)) {
+            if (constant.value().equals(value)) {
                 return constant;
             }
         }
-        String allowed = Arrays.stream(constants).map(name).collect(Collectors.joining(", "));
+        StringJoiner allowed = new StringJoiner(", ");
+        for (E constant : constants) {
+            allowed.add(constant.value());
+        }
         throw new IllegalArgumentException(quote(value) + " is not " + what + "; expected one of " + allowed);
+    }
+
+    // The grammars below were regular expressions; matched by hand, they spare every runtime spec made in a
+    // fresh JVM the regex engine's start (and one of them a compilation per call). ChecksGrammarTest holds
+    // the expressions and checks these matchers against them.
+
+    /**
+     * SemVer 2.0: {@code (0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)} then an optional {@code -} and
+     * an optional {@code +}, each followed by dot-separated identifiers {@code [0-9A-Za-z-]+}.
+     */
+    static boolean isSemVer(String s) {
+        int n = s.length();
+        int i = 0;
+        for (int part = 0; part < 3; part++) {
+            if (part > 0) {
+                if (i == n || s.charAt(i) != '.') {
+                    return false;
+                }
+                i++;
+            }
+            int start = i;
+            while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+                i++;
+            }
+            if (i == start || s.charAt(start) == '0' && i - start > 1) {
+                return false;
+            }
+        }
+        if (i < n && s.charAt(i) == '-') {
+            i = identifiers(s, i + 1);
+        }
+        if (i >= 0 && i < n && s.charAt(i) == '+') {
+            i = identifiers(s, i + 1);
+        }
+        return i == n;
+    }
+
+    /** @return where dot-separated identifiers {@code [0-9A-Za-z-]+} from {@code i} end, or -1 if one is empty */
+    private static int identifiers(String s, int i) {
+        int n = s.length();
+        while (true) {
+            int start = i;
+            while (i < n && (isAsciiAlnum(s.charAt(i)) || s.charAt(i) == '-')) {
+                i++;
+            }
+            if (i == start) {
+                return -1;
+            }
+            if (i == n || s.charAt(i) != '.') {
+                return i;
+            }
+            i++;
+        }
+    }
+
+    /** {@code CAP_[A-Z0-9_]+}. */
+    static boolean isCapabilityName(String s) {
+        if (s.length() <= 4 || !s.startsWith("CAP_")) {
+            return false;
+        }
+        for (int i = 4; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code [rwm]{1,3}}. */
+    static boolean isDeviceAccess(String s) {
+        if (s.isEmpty() || s.length() > 3) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != 'r' && c != 'w' && c != 'm') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isAsciiAlnum(char c) {
+        return c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z';
     }
 
     static String quote(String value) {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 /** The lifecycle status of a container, as its {@link State} reports it. */
-public enum ContainerStatus {
+public enum ContainerStatus implements Checks.Named {
     /** The container is being created. */
     CREATING("creating"),
     /** Created, the user process not started yet. */
@@ -35,6 +35,6 @@ public enum ContainerStatus {
      */
     @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public static ContainerStatus of(String value) {
-        return Checks.oneOf(values(), value, ContainerStatus::value, "a container status");
+        return Checks.oneOf(values(), value, "a container status");
     }
 }

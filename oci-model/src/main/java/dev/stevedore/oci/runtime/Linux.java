@@ -296,7 +296,7 @@ public record Linux(
         }
 
         /** Execution domains. */
-        public enum Domain {
+        public enum Domain implements Checks.Named {
             /** The native 64-bit domain. */
             LINUX,
             /** 32-bit, as {@code linux32} sets it ({@code uname -m} reports i686). */
@@ -317,7 +317,7 @@ public record Linux(
              */
             @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
             public static Domain of(String value) {
-                return Checks.oneOf(values(), value, Domain::value, "a personality domain");
+                return Checks.oneOf(values(), value, "a personality domain");
             }
         }
     }

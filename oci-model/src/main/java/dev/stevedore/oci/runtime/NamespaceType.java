@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 /** The Linux namespace types a container can create or join ({@code config-linux.md}). */
-public enum NamespaceType {
+public enum NamespaceType implements Checks.Named {
     /** Process IDs. */
     PID("pid"),
     /** Network devices, stacks and ports. */
@@ -43,6 +43,6 @@ public enum NamespaceType {
      */
     @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public static NamespaceType of(String value) {
-        return Checks.oneOf(values(), value, NamespaceType::value, "a namespace type");
+        return Checks.oneOf(values(), value, "a namespace type");
     }
 }

@@ -12,7 +12,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The container's process ({@code process} in {@code config.json}).
@@ -369,8 +368,6 @@ public record Process(
             @JsonProperty("ambient") List<String> ambient,
             @JsonAnySetter @JsonAnyGetter Map<String, Object> extensions) {
 
-        private static final Pattern NAME = Pattern.compile("CAP_[A-Z0-9_]+");
-
         /**
          * Checks the fields against the spec and copies the collections.
          *
@@ -406,7 +403,7 @@ public record Process(
             List<String> copy = Checks.listOrNull(names, field);
             if (copy != null) {
                 for (int i = 0; i < copy.size(); i++) {
-                    if (!NAME.matcher(copy.get(i)).matches()) {
+                    if (!Checks.isCapabilityName(copy.get(i))) {
                         throw OciFormatException.field(field + "[" + i + "]",
                                 Checks.quote(copy.get(i)) + " is not a capability name (CAP_...)");
                     }
@@ -506,7 +503,7 @@ public record Process(
         }
 
         /** Scheduling policies. */
-        public enum Policy {
+        public enum Policy implements Checks.Named {
             /** The default time-sharing policy. */
             SCHED_OTHER,
             /** First in, first out real-time. */
@@ -537,7 +534,7 @@ public record Process(
              */
             @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
             public static Policy of(String value) {
-                return Checks.oneOf(values(), value, Policy::value, "a scheduling policy");
+                return Checks.oneOf(values(), value, "a scheduling policy");
             }
         }
     }
@@ -570,7 +567,7 @@ public record Process(
         }
 
         /** I/O scheduling classes. */
-        public enum IoClass {
+        public enum IoClass implements Checks.Named {
             /** Real-time. */
             IOPRIO_CLASS_RT,
             /** Best effort. */
@@ -593,7 +590,7 @@ public record Process(
              */
             @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
             public static IoClass of(String value) {
-                return Checks.oneOf(values(), value, IoClass::value, "an I/O priority class");
+                return Checks.oneOf(values(), value, "an I/O priority class");
             }
         }
     }

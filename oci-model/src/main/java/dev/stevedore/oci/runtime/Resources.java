@@ -145,7 +145,7 @@ public record Resources(
                 throw OciFormatException.field("type", Checks.quote(type)
                         + " is not a device rule type; expected one of " + String.join(", ", TYPES));
             }
-            if (access != null && !access.matches("[rwm]{1,3}")) {
+            if (access != null && !Checks.isDeviceAccess(access)) {
                 throw OciFormatException.field("access", Checks.quote(access)
                         + " is not an access mode; expected letters of rwm");
             }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 /** The resources a process rlimit can limit on Linux, as {@code getrlimit(2)} names them. */
-public enum RlimitType {
+public enum RlimitType implements Checks.Named {
     /** Address space size. */
     RLIMIT_AS,
     /** Core file size. */
@@ -53,6 +53,6 @@ public enum RlimitType {
      */
     @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public static RlimitType of(String value) {
-        return Checks.oneOf(values(), value, RlimitType::value, "an rlimit type");
+        return Checks.oneOf(values(), value, "an rlimit type");
     }
 }

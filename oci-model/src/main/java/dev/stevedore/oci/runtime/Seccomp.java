@@ -156,7 +156,7 @@ public record Seccomp(
     }
 
     /** What happens when a rule matches. */
-    public enum Action {
+    public enum Action implements Checks.Named {
         /** Kill the thread (the historic name of {@link #KILL_THREAD}). */
         KILL("SCMP_ACT_KILL"),
         /** Kill the whole process. */
@@ -197,12 +197,12 @@ public record Seccomp(
          */
         @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
         public static Action of(String value) {
-            return Checks.oneOf(values(), value, Action::value, "a seccomp action");
+            return Checks.oneOf(values(), value, "a seccomp action");
         }
     }
 
     /** How an argument is compared. */
-    public enum Operator {
+    public enum Operator implements Checks.Named {
         /** Not equal. */
         NE("SCMP_CMP_NE"),
         /** Less than. */
@@ -239,7 +239,7 @@ public record Seccomp(
          */
         @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
         public static Operator of(String value) {
-            return Checks.oneOf(values(), value, Operator::value, "a seccomp operator");
+            return Checks.oneOf(values(), value, "a seccomp operator");
         }
     }
 }

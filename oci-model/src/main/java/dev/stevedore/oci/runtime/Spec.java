@@ -8,7 +8,6 @@ import dev.stevedore.oci.OciFormatException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * A container's configuration: the runtime-spec {@code config.json} of a bundle.
@@ -46,10 +45,6 @@ public record Spec(
     /** The runtime-spec version this model implements, written by {@link #of}. */
     public static final String VERSION = "1.2.0";
 
-    private static final Pattern SEMVER = Pattern.compile(
-            "(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)"
-                    + "(-[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?(\\+[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?");
-
     /**
      * Checks the fields against the spec and copies the collections.
      *
@@ -67,7 +62,7 @@ public record Spec(
      */
     public Spec {
         Checks.requiredText(ociVersion, "ociVersion");
-        if (!SEMVER.matcher(ociVersion).matches()) {
+        if (!Checks.isSemVer(ociVersion)) {
             throw OciFormatException.field("ociVersion", Checks.quote(ociVersion) + " is not a SemVer version");
         }
         if (linux != null && root == null) {
