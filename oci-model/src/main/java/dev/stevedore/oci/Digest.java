@@ -10,7 +10,6 @@ import java.security.NoSuchAlgorithmException;
 import java.security.Provider;
 import java.util.HexFormat;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * A content digest as the OCI image spec defines it: {@code algorithm ":" encoded}.
@@ -25,10 +24,6 @@ public final class Digest implements Comparable<Digest> {
     public static final String SHA256 = "sha256";
     /** The other algorithm registered by the image spec. */
     public static final String SHA512 = "sha512";
-
-    private static final Pattern ALGORITHM = Pattern.compile("[a-z0-9]+(?:[+._-][a-z0-9]+)*");
-    private static final Pattern ENCODED = Pattern.compile("[a-zA-Z0-9=_-]+");
-    private static final Pattern LOWER_HEX = Pattern.compile("[a-f0-9]+");
 
     private final String algorithm;
     private final String encoded;
@@ -81,10 +76,10 @@ public final class Digest implements Comparable<Digest> {
         }
         String algorithm = text.substring(0, colon);
         String encoded = text.substring(colon + 1);
-        if (!ALGORITHM.matcher(algorithm).matches()) {
+        if (!isAlgorithm(algorithm)) {
             return "invalid algorithm \"" + algorithm + "\"";
         }
-        if (!ENCODED.matcher(encoded).matches()) {
+        if (!isEncoded(encoded)) {
             return "invalid characters in the encoded part";
         }
         int expectedLength = switch (algorithm) {
@@ -96,11 +91,62 @@ public final class Digest implements Comparable<Digest> {
             if (encoded.length() != expectedLength) {
                 return algorithm + " needs " + expectedLength + " hex characters, got " + encoded.length();
             }
-            if (!LOWER_HEX.matcher(encoded).matches()) {
+            if (!isLowerHex(encoded)) {
                 return algorithm + " needs lowercase hex characters";
             }
         }
         return null;
+    }
+
+    // The spec writes the grammar as regular expressions; the matchers below follow them by hand because
+    // compiling them cost the first digest parsed in a fresh JVM some ms of CPU. DigestGrammarTest holds
+    // the expressions and checks the matchers against them.
+
+    /** {@code [a-z0-9]+(?:[+._-][a-z0-9]+)*}. */
+    static boolean isAlgorithm(String s) {
+        int n = s.length();
+        // A separator must follow a lowercase letter or digit and be followed by one.
+        boolean afterComponent = false;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+                afterComponent = true;
+            } else if ((c == '+' || c == '.' || c == '_' || c == '-') && afterComponent) {
+                afterComponent = false;
+            } else {
+                return false;
+            }
+        }
+        return afterComponent;
+    }
+
+    /** {@code [a-zA-Z0-9=_-]+}. */
+    static boolean isEncoded(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '=' || c == '_' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code [a-f0-9]+}. */
+    static boolean isLowerHex(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!((c >= 'a' && c <= 'f') || (c >= '0' && c <= '9'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.stevedore.oci.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.stevedore.oci.GrammarAgreement;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class MediaTypesTest {
@@ -54,5 +56,16 @@ class MediaTypesTest {
         assertThat(MediaTypes.problem("application/")).isEqualTo("\"application/\" is not a media type: expected type/subtype (RFC 6838)");
         assertThat(MediaTypes.problem("application/json; charset=utf-8")).isNotNull();
         assertThat(MediaTypes.problem(null)).isEqualTo("is required");
+    }
+
+    @Test
+    void handWrittenMatcherAgreesWithTheRfcExpression() {
+        String name = "[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}";
+        Pattern mediaType = Pattern.compile(name + "/" + name);
+        // Short strings exercise the characters; names around 127 characters long exercise the limit.
+        GrammarAgreement.agree(mediaType, s -> MediaTypes.problem(s) == null, random -> random.nextBoolean()
+                        ? GrammarAgreement.strings("aZ9/!.+-; ", 0, 6).apply(random)
+                        : "a".repeat(125 + random.nextInt(4)) + "/" + "b".repeat(125 + random.nextInt(4)),
+                "", "/", "a/b", "a//b", "+a/b", "a/+b", "a/b/c", "a/b+json", "a/b;c", "é/b", "a b/c");
     }
 }
