@@ -18,7 +18,7 @@ public final class GrammarAgreement {
     private GrammarAgreement() {
     }
 
-    /** Random strings of up to {@code maxLength} characters of {@code alphabet}. */
+    /** Random strings of {@code minLength} to {@code maxLength} characters of {@code alphabet}. */
     public static Function<Random, String> strings(String alphabet, int minLength, int maxLength) {
         return random -> {
             char[] chars = new char[minLength + random.nextInt(maxLength - minLength + 1)];
@@ -29,6 +29,7 @@ public final class GrammarAgreement {
         };
     }
 
+    /** Asserts that the matcher and the expression agree on the examples and on generated strings. */
     public static void agree(Pattern expression, Predicate<String> matcher, Function<Random, String> strings,
             String... examples) {
         for (String example : examples) {

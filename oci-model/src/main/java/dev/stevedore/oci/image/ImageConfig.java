@@ -19,8 +19,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * An image config: what the image runs and how its layers stack up (image-spec
@@ -214,8 +212,6 @@ public record ImageConfig(
         public static final Config EMPTY =
                 new Config(null, null, null, null, null, null, null, null, null, false, null, null, null, null);
 
-        private static final Pattern PORT = Pattern.compile("([0-9]{1,5})(?:/(tcp|udp|sctp))?");
-
         public Config {
             user = Immutable.emptyToNull(user);
             workingDir = Immutable.emptyToNull(workingDir);
@@ -265,11 +261,39 @@ public record ImageConfig(
         }
 
         private static void checkPort(String port) {
-            Matcher m = PORT.matcher(port);
-            if (!m.matches() || Integer.parseInt(m.group(1)) < 1 || Integer.parseInt(m.group(1)) > 65535) {
+            int number = isPort(port) ? Integer.parseInt(port, 0, portEnd(port), 10) : 0;
+            if (number < 1 || number > 65535) {
                 throw OciFormatException.field("ExposedPorts", "\"" + port
                         + "\" is not a port: expected port[/tcp|/udp|/sctp] with port from 1 to 65535");
             }
+        }
+
+        /**
+         * {@code [0-9]{1,5}(?:/(?:tcp|udp|sctp))?}, matched by hand: compiling the expression in this class's
+         * initializer cost every fresh JVM's first image config some ms of CPU. ConfigPortGrammarTest checks
+         * it against the expression.
+         */
+        static boolean isPort(String port) {
+            int end = portEnd(port);
+            if (end < 1 || end > 5) {
+                return false;
+            }
+            for (int i = 0; i < end; i++) {
+                if (port.charAt(i) < '0' || port.charAt(i) > '9') {
+                    return false;
+                }
+            }
+            if (end == port.length()) {
+                return true;
+            }
+            String protocol = port.substring(end + 1);
+            return protocol.equals("tcp") || protocol.equals("udp") || protocol.equals("sctp");
+        }
+
+        /** @return where the number of a port ends: at its '/' or at the end */
+        private static int portEnd(String port) {
+            int slash = port.indexOf('/');
+            return slash < 0 ? port.length() : slash;
         }
 
         /**
