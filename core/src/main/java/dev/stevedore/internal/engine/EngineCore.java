@@ -251,6 +251,15 @@ public final class EngineCore implements AutoCloseable {
             runtimeOpening = opening.result;
             io.execute(opening);
             snapshotterLookup.start(io);
+            // The first container's owner line asks the JDK for this process's start time, whose first
+            // ProcessHandle initializes a class (reaper pool, lambdas) that the backend's process launches
+            // initialize too: done here, the caller's thread finds the line made.
+            io.execute(new Runnable() {
+                @Override
+                public void run() {
+                    owner();
+                }
+            });
         }
     }
 

@@ -117,6 +117,29 @@ public final class HostChecks {
         static final long VALUE = effectiveUid(read(Path.of("/proc/self/status")));
     }
 
+    /** @return this process's id */
+    public static long pid() {
+        return Pid.VALUE;
+    }
+
+    /**
+     * Read from {@code /proc/self}'s link where there is one: {@link ProcessHandle#current()} initializes
+     * {@code ProcessHandleImpl} (its reaper pool, lambdas), which a backend that starts processes initializes
+     * at the same time on another thread, so the first container's thread waited for it.
+     */
+    private static final class Pid {
+        static final long VALUE = pid(Path.of("/proc/self"));
+    }
+
+    /** @return the process id a {@code /proc/self} link names, or {@link ProcessHandle}'s when it names none */
+    static long pid(Path procSelf) {
+        try {
+            return Long.parseLong(Files.readSymbolicLink(procSelf).toString());
+        } catch (IOException | NumberFormatException e) {
+            return ProcessHandle.current().pid();
+        }
+    }
+
     /**
      * The effective uid in the text of {@code /proc/PID/status}: the second number of its {@code Uid:} line.
      * Read without regular expressions, whose engine a fresh JVM would otherwise load for this alone.

@@ -360,7 +360,7 @@ public final class ImageOps {
      */
     private synchronized Lease containersLease() {
         if (containersLease == null) {
-            containersLease = store.lease("layers of containers of engine in process " + ProcessHandle.current().pid());
+            containersLease = store.lease("layers of containers of engine in process " + HostChecks.pid());
         }
         return containersLease;
     }

@@ -72,4 +72,15 @@ class HostChecksTest {
                 .filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
         assertThat(HostChecks.effectiveUid()).isEqualTo(Long.parseLong(uidLine.split("\\s+")[2]));
     }
+
+    @Test
+    void pidIsTheOneProcfsLinksTo(@TempDir Path dir) throws Exception {
+        assertThat(HostChecks.pid()).isEqualTo(ProcessHandle.current().pid());
+        Files.createSymbolicLink(dir.resolve("self"), Path.of("4242"));
+        assertThat(HostChecks.pid(dir.resolve("self"))).isEqualTo(4242);
+        // Without procfs (or with a link that names no number), the JDK's answer.
+        Files.createSymbolicLink(dir.resolve("odd"), Path.of("thread-self"));
+        assertThat(HostChecks.pid(dir.resolve("odd"))).isEqualTo(ProcessHandle.current().pid());
+        assertThat(HostChecks.pid(dir.resolve("missing"))).isEqualTo(ProcessHandle.current().pid());
+    }
 }
