@@ -90,7 +90,11 @@ public final class EngineCore implements AutoCloseable {
      * cgroup hierarchies'), whose waiters spin while the holder works.
      */
     private final ExecutorService cleaner;
-    final ScheduledExecutorService timer;
+    /**
+     * Kills runs and execs at their timeout; made for the first one that sets a timeout: its executor's
+     * classes are not in the JDK's archive, and most programs never set one. Guarded by this.
+     */
+    private ScheduledExecutorService timer;
     final Map<String, Instance> instances = new ConcurrentHashMap<>();
     /** What this process writes into its containers' owner files: its pid and start time; made on first need. */
     private volatile String owner;
@@ -121,7 +125,6 @@ public final class EngineCore implements AutoCloseable {
     private EngineCore(Path root, ContainerBackend backend, Snapshotter snapshotter, boolean startContainers) {
         this.root = root.toAbsolutePath().normalize();
         this.io = Executors.newCachedThreadPool(new Daemons("stevedore-io-", true));
-        this.timer = Executors.newSingleThreadScheduledExecutor(new Daemons("stevedore-timer", false));
         this.cleaner = Executors.newSingleThreadExecutor(new Daemons("stevedore-cleanup", false));
         // Nearly every command reads the image index soon, then a manifest and a config: their JSON mappings
         // (annotations read by reflection, the parser's classes) are made meanwhile on another thread.
@@ -253,7 +256,8 @@ public final class EngineCore implements AutoCloseable {
             snapshotterLookup.start(io);
             // The first container's owner line asks the JDK for this process's start time, whose first
             // ProcessHandle initializes a class (reaper pool, lambdas) that the backend's process launches
-            // initialize too: done here, the caller's thread finds the line made.
+            // initialize too: made here, on a thread of its own (the backend lookup takes longer than the
+            // image lookup), the caller's thread finds the line made.
             io.execute(new Runnable() {
                 @Override
                 public void run() {
@@ -945,7 +949,22 @@ public final class EngineCore implements AutoCloseable {
         images.close();
         io.shutdownNow();
         cleaner.shutdownNow();
-        timer.shutdownNow();
+        synchronized (this) {
+            if (timer != null) {
+                timer.shutdownNow();
+            }
+        }
+    }
+
+    /** @return the executor that enforces timeouts */
+    synchronized ScheduledExecutorService timer() {
+        if (timer == null) {
+            if (closed) {
+                throw new java.util.concurrent.RejectedExecutionException("the engine on " + root + " is closed");
+            }
+            timer = Executors.newSingleThreadScheduledExecutor(new Daemons("stevedore-timer", false));
+        }
+        return timer;
     }
 
     @Override

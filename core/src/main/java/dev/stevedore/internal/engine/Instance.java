@@ -285,7 +285,7 @@ public final class Instance {
             }
         });
         feedStdin(handle.stdin(), config.stdin);
-        ScheduledFuture<?> timeout = config.timeout == null ? null : engine.timer.schedule(() -> {
+        ScheduledFuture<?> timeout = config.timeout == null ? null : engine.timer().schedule(() -> {
             killedByUs = true;
             handle.kill(Signals.KILL);
         }, config.timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -423,7 +423,7 @@ public final class Instance {
         closeQuietly(p.stdin());
         Future<byte[]> err = engine.io.submit(() -> p.stderr().readAllBytes());
         boolean[] killed = {false};
-        ScheduledFuture<?> kill = timeout == null ? null : engine.timer.schedule(() -> {
+        ScheduledFuture<?> kill = timeout == null ? null : engine.timer().schedule(() -> {
             killed[0] = true;
             p.kill(Signals.KILL);
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
