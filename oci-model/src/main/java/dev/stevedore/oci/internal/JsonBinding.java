@@ -139,7 +139,7 @@ public final class JsonBinding {
                         case RECORD -> new RecordOf(c, facts.properties());
                         case DELEGATING -> new Delegating(c);
                         case STRING_VALUED -> new StringValued(accessible(c.getDeclaredMethod(facts.creator(), String.class)),
-                                accessible(c.getMethod(facts.value())));
+                                accessible(c.getMethod(facts.value())), c.isEnum());
                     };
                 } catch (NoSuchMethodException e) {
                     throw new IllegalStateException(e);
@@ -600,22 +600,55 @@ public final class JsonBinding {
     }
 
     /** A type made from one string by a {@code @JsonCreator} factory and written as its {@code @JsonValue}. */
-    private record StringValued(Method creator, Method value) implements Binding {
+    /**
+     * A type read from and written as a string, through its creator and value methods. An enum's constants are
+     * remembered by text and by constant, so these are called once for each: past 15 reflective calls of one
+     * method the JDK generates an accessor class, some ms of a fresh JVM, and Docker's seccomp profile alone
+     * names an action 32 times. Other types' values are not constants and are not remembered.
+     */
+    private static final class StringValued implements Binding {
+        private final Method creator;
+        private final Method value;
+        private final Map<String, Object> byText;
+        private final Map<Object, String> byConstant;
+
+        StringValued(Method creator, Method value, boolean constants) {
+            this.creator = creator;
+            this.value = value;
+            this.byText = constants ? new ConcurrentHashMap<>() : null;
+            this.byConstant = constants ? new ConcurrentHashMap<>() : null;
+        }
+
         @Override
         public Object read(Input in) {
             if (!in.starts(Token.STRING, kind())) {
                 return null;
             }
-            return in.construct(creator, in.reader.text());
+            String text = in.reader.text();
+            Object v = byText == null ? null : byText.get(text);
+            if (v == null) {
+                v = in.construct(creator, text);
+                if (byText != null && v != null) {
+                    byText.put(text, v);
+                }
+            }
+            return v;
         }
 
         @Override
         public void write(JsonWriter out, Object v) {
-            try {
-                out.string((String) value.invoke(v));
-            } catch (InvocationTargetException | IllegalAccessException e) {
-                throw new IllegalStateException("cannot write " + v.getClass().getName() + " as JSON", e);
+            String text = byConstant == null ? null : byConstant.get(v);
+            if (text == null) {
+                try {
+                    text = (String) value.invoke(v);
+                } catch (InvocationTargetException | IllegalAccessException e) {
+                    throw new IllegalStateException("cannot write " + v.getClass().getName() + " as JSON", e);
+                }
+                if (byConstant != null && text != null) {
+                    byConstant.put(v, text);
+                }
             }
+            out.string(text);
         }
 
         @Override
