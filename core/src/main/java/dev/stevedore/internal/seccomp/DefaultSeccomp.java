@@ -109,14 +109,37 @@ public final class DefaultSeccomp {
                 calls, null);
     }
 
-    /** @return major and minor of the running kernel, from {@code os.version} such as {@code 6.18.44-x} */
+    /** @return major and minor of the running kernel */
     private static int[] kernelVersion() {
-        String[] parts = System.getProperty("os.version", "0.0").split("[.-]");
+        return kernelVersion(System.getProperty("os.version", "0.0"));
+    }
+
+    /**
+     * Read by hand rather than split on a regular expression, whose compilation was most of this on a fresh
+     * JVM's first container.
+     *
+     * @param release a kernel release such as {@code 6.18.44-x}
+     * @return its major and minor numbers, 0 for a minor it lacks, or both 0 when it does not start with numbers
+     */
+    static int[] kernelVersion(String release) {
+        int major = separator(release, 0);
+        int minor = major < release.length() ? separator(release, major + 1) : major;
         try {
-            return new int[] {Integer.parseInt(parts[0]), parts.length > 1 ? Integer.parseInt(parts[1]) : 0};
+            return new int[] {Integer.parseInt(release, 0, major, 10),
+                    minor > major ? Integer.parseInt(release, major + 1, minor, 10) : 0};
         } catch (NumberFormatException e) {
             return new int[] {0, 0};
         }
+    }
+
+    /** @return the index of the first '.' or '-' from {@code from} on, or the length */
+    private static int separator(String s, int from) {
+        for (int i = from; i < s.length(); i++) {
+            if (s.charAt(i) == '.' || s.charAt(i) == '-') {
+                return i;
+            }
+        }
+        return s.length();
     }
 
     private static Profile load() {

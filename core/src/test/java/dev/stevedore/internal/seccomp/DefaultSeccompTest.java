@@ -41,6 +41,17 @@ class DefaultSeccompTest {
     }
 
     @Test
+    void kernelVersionIsTheReleasesFirstTwoNumbers() {
+        assertThat(DefaultSeccomp.kernelVersion("6.18.44-x")).containsExactly(6, 18);
+        assertThat(DefaultSeccomp.kernelVersion("5.4-generic")).containsExactly(5, 4);
+        assertThat(DefaultSeccomp.kernelVersion("5.15.0-91-generic")).containsExactly(5, 15);
+        assertThat(DefaultSeccomp.kernelVersion("6")).containsExactly(6, 0);
+        assertThat(DefaultSeccomp.kernelVersion("linux")).containsExactly(0, 0);
+        assertThat(DefaultSeccomp.kernelVersion("")).containsExactly(0, 0);
+        assertThat(DefaultSeccomp.kernelVersion(System.getProperty("os.version"))[0]).isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
     void resolvedForTheArchitecture() {
         Seccomp amd64 = DefaultSeccomp.resolve(SyscallTable.x86_64(), Set.copyOf(DefaultSeccomp.DOCKER_CAPABILITIES),
                 KERNEL);
