@@ -124,7 +124,7 @@ public final class JsonBinding {
                 return new ListOf(of(arguments[0]), true);
             }
             if (raw == Map.class && arguments[0] == String.class) {
-                return new MapOf(key -> key, of(arguments[1]));
+                return new MapOf(null, of(arguments[1]));
             }
         }
         if (type instanceof Class<?> c) {
@@ -515,7 +515,13 @@ public final class JsonBinding {
         }
     }
 
-    /** A JSON object read as a map, its keys made by a function that may refuse them. */
+    /**
+     * A JSON object read as a map.
+     *
+     * @param key makes the keys of the members' names and may refuse them; null when the names are the keys,
+     *     rather than an identity lambda: the first map of image documents, on a fresh JVM, would spin its class
+     * @param value the values' binding
+     */
     private record MapOf(Function<String, Object> key, Binding value) implements Binding {
         @Override
         public Object read(Input in) {
@@ -527,7 +533,7 @@ public final class JsonBinding {
             for (String name = p.nextName(); name != null; name = p.nextName()) {
                 Object k;
                 try {
-                    k = key.apply(name);
+                    k = key == null ? name : key.apply(name);
                 } catch (IllegalArgumentException e) {
                     throw in.refused(e);
                 }
