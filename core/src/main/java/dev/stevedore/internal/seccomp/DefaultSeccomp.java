@@ -143,7 +143,7 @@ public final class DefaultSeccomp {
     }
 
     private static Profile load() {
-        try (InputStream in = DefaultSeccomp.class.getResourceAsStream("docker-default.json")) {
+        try (InputStream in = SyscallTable.resource("docker-default.json")) {
             if (in == null) {
                 throw new IllegalStateException("resource docker-default.json is missing from the stevedore jar");
             }
