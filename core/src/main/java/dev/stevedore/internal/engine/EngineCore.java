@@ -238,6 +238,17 @@ public final class EngineCore implements AutoCloseable {
             Task<ContainerRuntime> opening = new Task<>() {
                 @Override
                 ContainerRuntime compute() {
+                    // The first container's owner line asks the JDK for this process's start time, whose first
+                    // ProcessHandle initializes a class (reaper pool, lambdas) that the backend's process
+                    // launches initialize too: made on a thread of its own (the backend lookup ends after the
+                    // image lookup), started from here rather than by the caller, the caller's thread finds
+                    // the line made.
+                    io.execute(new Runnable() {
+                        @Override
+                        public void run() {
+                            owner();
+                        }
+                    });
                     Backend backend = backendLookup.get();
                     if (backend.problem() != null) {
                         throw new ContainerException("this host cannot run containers: " + backend.problem());
@@ -254,16 +265,6 @@ public final class EngineCore implements AutoCloseable {
             runtimeOpening = opening.result;
             io.execute(opening);
             snapshotterLookup.start(io);
-            // The first container's owner line asks the JDK for this process's start time, whose first
-            // ProcessHandle initializes a class (reaper pool, lambdas) that the backend's process launches
-            // initialize too: made here, on a thread of its own (the backend lookup takes longer than the
-            // image lookup), the caller's thread finds the line made.
-            io.execute(new Runnable() {
-                @Override
-                public void run() {
-                    owner();
-                }
-            });
         }
     }
 
