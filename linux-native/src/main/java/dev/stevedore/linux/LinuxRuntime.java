@@ -158,9 +158,18 @@ final class LinuxRuntime implements ContainerRuntime {
 
     private void spawnFirstHelper() {
         Stdio stdio = Stdio.pipes();
+        Path socket = nextSocket();
+        // Bound on the other launcher thread, idle until the second container, while this one starts the helper.
+        java.util.concurrent.Future<java.nio.channels.ServerSocketChannel> listening = launcher.submit(
+                new java.util.concurrent.Callable<java.nio.channels.ServerSocketChannel>() {
+                    @Override
+                    public java.nio.channels.ServerSocketChannel call() throws IOException {
+                        return Helper.listen(socket);
+                    }
+                });
         Placed placed;
         try {
-            placed = place(stdio, usualControllers(), spawnHelper(stdio));
+            placed = place(stdio, usualControllers(), Helper.spawn(helperExecutable, socket, listening, stdio));
         } catch (RuntimeException e) {
             log().log(Level.WARNING, "cannot start a helper in advance: {0}", e.getMessage());
             return;
@@ -617,8 +626,11 @@ final class LinuxRuntime implements ContainerRuntime {
     }
 
     private Helper spawnHelper(Stdio stdio) {
-        long n = sequence.incrementAndGet();
-        return Helper.spawn(helperExecutable, instanceDir.resolve(n + ".sock"), stdio);
+        return Helper.spawn(helperExecutable, nextSocket(), stdio);
+    }
+
+    private Path nextSocket() {
+        return instanceDir.resolve(sequence.incrementAndGet() + ".sock");
     }
 
     private void refillExecHelper(Stdio stdio) {
