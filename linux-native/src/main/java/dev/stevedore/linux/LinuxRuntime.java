@@ -159,7 +159,10 @@ final class LinuxRuntime implements ContainerRuntime {
     private void spawnFirstHelper() {
         Stdio stdio = Stdio.pipes();
         Path socket = nextSocket();
-        // Bound on the other launcher thread, idle until the second container, while this one starts the helper.
+        Set<String> controllers = usualControllers();
+        String cgroup = nextCgroup();
+        // The socket is bound and the cgroup made on the other launcher thread, idle until the second container,
+        // while this one starts the helper: on 2 cores that thread's milliseconds of CPU mostly overlap the start.
         java.util.concurrent.Future<java.nio.channels.ServerSocketChannel> listening = launcher.submit(
                 new java.util.concurrent.Callable<java.nio.channels.ServerSocketChannel>() {
                     @Override
@@ -167,9 +170,29 @@ final class LinuxRuntime implements ContainerRuntime {
                         return Helper.listen(socket);
                     }
                 });
+        java.util.concurrent.Future<List<Path>> made = launcher.submit(new java.util.concurrent.Callable<List<Path>>() {
+            @Override
+            public List<Path> call() {
+                return cgroups.create(cgroup, controllers);
+            }
+        });
         Placed placed;
         try {
-            placed = place(stdio, usualControllers(), Helper.spawn(helperExecutable, socket, listening, stdio));
+            Helper helper;
+            try {
+                helper = Helper.spawn(helperExecutable, socket, listening, stdio);
+            } catch (RuntimeException e) {
+                removeWhenMade(made, cgroup, controllers);
+                throw e;
+            }
+            List<Path> procs;
+            try {
+                procs = await(made);
+            } catch (RuntimeException e) {
+                helper.discard();
+                throw e;
+            }
+            placed = moveInto(new Placed(stdio, controllers, helper, cgroup, procs));
         } catch (RuntimeException e) {
             log().log(Level.WARNING, "cannot start a helper in advance: {0}", e.getMessage());
             return;
@@ -522,8 +545,7 @@ final class LinuxRuntime implements ContainerRuntime {
 
     /** @param spawned a helper spawned for {@code stdio} and given nothing yet, or null to spawn one */
     private Placed place(Stdio stdio, Set<String> controllers, Helper spawned) {
-        long n = sequence.incrementAndGet();
-        String cgroup = "stevedore/" + instance + "/" + n;
+        String cgroup = nextCgroup();
         List<Path> procs;
         try {
             procs = cgroups.create(cgroup, controllers);
@@ -542,16 +564,35 @@ final class LinuxRuntime implements ContainerRuntime {
                 throw e;
             }
         }
-        Placed placed = new Placed(stdio, controllers, helper, cgroup, procs);
+        return moveInto(new Placed(stdio, controllers, helper, cgroup, procs));
+    }
+
+    private String nextCgroup() {
+        return "stevedore/" + instance + "/" + sequence.incrementAndGet();
+    }
+
+    /** Moves the helper into its cgroup; on failure, discards both. */
+    private Placed moveInto(Placed placed) {
         try {
-            for (Path p : procs) {
-                Files.writeString(p, Long.toString(helper.process.pid()));
+            for (Path p : placed.procs()) {
+                Files.writeString(p, Long.toString(placed.helper().process.pid()));
             }
         } catch (IOException e) {
             discard(placed);
-            throw new ContainerBackendException("cannot move the helper into cgroup '" + cgroup + "': " + e, null, e);
+            throw new ContainerBackendException("cannot move the helper into cgroup '" + placed.cgroup() + "': " + e,
+                    null, e);
         }
         return placed;
+    }
+
+    /** Removes a cgroup not used after all, once it is made; one that failed to be made left nothing. */
+    private void removeWhenMade(java.util.concurrent.Future<List<Path>> made, String cgroup, Set<String> controllers) {
+        try {
+            await(made);
+        } catch (RuntimeException e) {
+            return;
+        }
+        cgroups.remove(cgroup, controllers);
     }
 
     private Spare cloned(Placed placed, Plan beforeClone) {
