@@ -92,8 +92,8 @@ final class Helper {
     /**
      * As {@link #spawn(Path, Path, Stdio)}, with {@code socket} bound meanwhile on another thread ({@link #listen}):
      * the JDK starts the helper at once, and the helper connects once the socket is bound. A fresh JVM's first
-     * binding of a Unix socket takes milliseconds of CPU (the JDK makes a SecureRandom for it), which then overlap
-     * the process's start.
+     * Unix socket takes milliseconds of CPU (the JDK sets up its socket support: selector provider, network
+     * classes, a SecureRandom), which then overlap the process's start.
      */
     static Helper spawn(Path executable, Path socket, Future<ServerSocketChannel> listening, Stdio stdio) {
         return spawn(executable, socket, listening, stdio, List.of());

@@ -265,9 +265,12 @@ class JdkStartTest {
     void theRealHelperSaysWhenItCannotConnect() throws Exception {
         Path real = HelperBinary.extract(tmp.resolve("real"));
         Path missing = tmp.resolve("nobody-listens.sock");
+        long started = System.nanoTime();
         java.lang.Process p = new ProcessBuilder(real.toString(), missing.toString(),
                 Long.toString(ProcessHandle.current().pid())).start();
         assertThat(p.waitFor()).isEqualTo(2);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("tried again for about a second, in case the "
+                + "socket is bound after the start").isGreaterThan(Duration.ofMillis(900));
         assertThat(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
                 .isEqualTo("stevedore-helper: cannot connect to " + missing + ": No such file or directory\n");
     }
