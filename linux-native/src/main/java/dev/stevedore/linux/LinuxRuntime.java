@@ -27,6 +27,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
@@ -135,13 +137,34 @@ final class LinuxRuntime implements ContainerRuntime {
         // The first container would otherwise wait for its helper's spawn (the first one is the slowest) and its
         // move into a cgroup: they are done now, first of all that this runtime does as it opens, meanwhile the
         // caller prepares that container, and on the thread the first container's helper is prepared on, so
-        // that it is ready by then.
+        // that it is ready by then. Its socket is bound and its cgroup made on the other launcher thread, idle until
+        // the second container, while this one starts the process: on 2 cores that thread's milliseconds of CPU
+        // (a fresh JVM's first Unix socket) mostly overlap the start. Both are handed over here, where nothing
+        // closes the launchers yet, and after the start was, so that it does not wait for the other thread's.
+        Path firstSocket = nextSocket();
+        String firstCgroup = nextCgroup();
+        Set<String> firstControllers = usualControllers();
+        FutureTask<java.nio.channels.ServerSocketChannel> listening = new FutureTask<>(
+                new java.util.concurrent.Callable<java.nio.channels.ServerSocketChannel>() {
+                    @Override
+                    public java.nio.channels.ServerSocketChannel call() throws IOException {
+                        return Helper.listen(firstSocket);
+                    }
+                });
+        FutureTask<List<Path>> made = new FutureTask<>(new java.util.concurrent.Callable<List<Path>>() {
+            @Override
+            public List<Path> call() {
+                return cgroups.create(firstCgroup, firstControllers);
+            }
+        });
         directLauncher.execute(new Runnable() {
             @Override
             public void run() {
-                spawnFirstHelper();
+                spawnFirstHelper(firstSocket, listening, firstCgroup, firstControllers, made);
             }
         });
+        launcher.execute(listening);
+        launcher.execute(made);
         try {
             removeLeftovers();
             resolvConf = readResolvConf();
@@ -156,26 +179,13 @@ final class LinuxRuntime implements ContainerRuntime {
         }
     }
 
-    private void spawnFirstHelper() {
+    /**
+     * @param listening {@code socket} being bound on the launcher thread
+     * @param made {@code cgroup} being made there
+     */
+    private void spawnFirstHelper(Path socket, Future<java.nio.channels.ServerSocketChannel> listening, String cgroup,
+            Set<String> controllers, Future<List<Path>> made) {
         Stdio stdio = Stdio.pipes();
-        Path socket = nextSocket();
-        Set<String> controllers = usualControllers();
-        String cgroup = nextCgroup();
-        // The socket is bound and the cgroup made on the other launcher thread, idle until the second container,
-        // while this one starts the helper: on 2 cores that thread's milliseconds of CPU mostly overlap the start.
-        java.util.concurrent.Future<java.nio.channels.ServerSocketChannel> listening = launcher.submit(
-                new java.util.concurrent.Callable<java.nio.channels.ServerSocketChannel>() {
-                    @Override
-                    public java.nio.channels.ServerSocketChannel call() throws IOException {
-                        return Helper.listen(socket);
-                    }
-                });
-        java.util.concurrent.Future<List<Path>> made = launcher.submit(new java.util.concurrent.Callable<List<Path>>() {
-            @Override
-            public List<Path> call() {
-                return cgroups.create(cgroup, controllers);
-            }
-        });
         Placed placed;
         try {
             Helper helper;
@@ -586,7 +596,7 @@ final class LinuxRuntime implements ContainerRuntime {
     }
 
     /** Removes a cgroup not used after all, once it is made; one that failed to be made left nothing. */
-    private void removeWhenMade(java.util.concurrent.Future<List<Path>> made, String cgroup, Set<String> controllers) {
+    private void removeWhenMade(Future<List<Path>> made, String cgroup, Set<String> controllers) {
         try {
             await(made);
         } catch (RuntimeException e) {
