@@ -11,7 +11,8 @@
  *   helper that dies at any point leaves the JVM an end of file, never a wait for a connection.
  *   SOCKET_PATH (absolute) is a Unix socket the JVM listens on, which the helper connects to
  *   itself: so a JVM that starts it without native calls (java.lang.ProcessBuilder, which passes
- *   no descriptor beyond 2); that JVM stops waiting for the connection when the helper exits.
+ *   no descriptor beyond 2); that JVM stops waiting for the connection when the helper exits, and
+ *   may bind the socket just after the helper started (see connect_jvm).
  *   With CONTROL and EXIT_FILE (the runc-style command line), the helper outlives the JVM: it
  *   listens on the Unix socket CONTROL for later commands (each connection replaces the previous
  *   one as the receiver of messages) and writes the exit status to EXIT_FILE when the child ends.
@@ -50,6 +51,7 @@
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Opcodes: keep in sync with dev.stevedore.linux.Op. */
@@ -488,6 +490,20 @@ static int connect_unix(const char *path) {
     return fd;
 }
 
+/*
+ * Connects to the JVM's socket. The JVM may bind it only after it started this helper (it does the
+ * two at once on a fresh JVM's first helper): absent or not listening yet, it is tried again, for at
+ * most about a second (a JVM that dies meanwhile kills this helper, see PR_SET_PDEATHSIG).
+ */
+static int connect_jvm(const char *path) {
+    const struct timespec pause = { .tv_nsec = 200000 };
+    for (int tries = 1;; tries++) {
+        int fd = connect_unix(path);
+        if (fd >= 0 || (errno != ENOENT && errno != ECONNREFUSED) || tries == 5000) return fd;
+        nanosleep(&pause, NULL);
+    }
+}
+
 static void connect_console(const char *path) {
     console_fd = connect_unix(path);
     if (console_fd < 0) fail("connect to the console socket", path, "", errno);
@@ -852,7 +868,7 @@ int main(int argc, char **argv) {
      */
     if (argv[1][0] == '/') {
         syscall(SYS_close_range, 3, ~0U, 0);
-        sock = connect_unix(argv[1]);
+        sock = connect_jvm(argv[1]);
         if (sock < 0) {
             fprintf(stderr, "stevedore-helper: cannot connect to %s: %s\n", argv[1], strerror(errno));
             return 2;

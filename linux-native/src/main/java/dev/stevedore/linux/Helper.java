@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -84,7 +86,29 @@ final class Helper {
      * when the thread that forked it ends, so that must not be a caller's thread.
      */
     static Helper spawn(Path executable, Path socket, Stdio stdio) {
-        return spawn(executable, socket, stdio, List.of());
+        return spawn(executable, socket, null, stdio, List.of());
+    }
+
+    /**
+     * As {@link #spawn(Path, Path, Stdio)}, with {@code socket} bound meanwhile on another thread ({@link #listen}):
+     * the JDK starts the helper at once, and the helper connects once the socket is bound. A fresh JVM's first
+     * Unix socket takes milliseconds of CPU (the JDK sets up its socket support: selector provider, network
+     * classes, a SecureRandom), which then overlap the process's start.
+     */
+    static Helper spawn(Path executable, Path socket, Future<ServerSocketChannel> listening, Stdio stdio) {
+        return spawn(executable, socket, listening, stdio, List.of());
+    }
+
+    /** @return a server socket bound at {@code socket}, for one helper to connect to */
+    static ServerSocketChannel listen(Path socket) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            server.bind(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            closeQuietly(server);
+            throw e;
+        }
+        return server;
     }
 
     /**
@@ -92,27 +116,32 @@ final class Helper {
      * {@code control} for later commands and writes the exit status to {@code exitFile}.
      */
     static Helper spawnDetached(Path executable, Path socket, Stdio stdio, Path control, Path exitFile) {
-        return spawn(executable, socket, stdio, List.of(control.toString(), exitFile.toString()));
+        return spawn(executable, socket, null, stdio, List.of(control.toString(), exitFile.toString()));
     }
 
     /**
      * posix_spawn when the C library binding is made; otherwise the JDK starts the helper, rather
      * than wait for the binding: a fresh JVM's first containers do not depend on it.
      */
-    private static Helper spawn(Path executable, Path socket, Stdio stdio, List<String> detached) {
-        return !jdkStartOnly && LibcBinding.bound() ? spawnNative(executable, socket, stdio, detached)
-                : spawnJdk(executable, socket, stdio, detached);
+    private static Helper spawn(Path executable, Path socket, Future<ServerSocketChannel> listening, Stdio stdio,
+            List<String> detached) {
+        return !jdkStartOnly && LibcBinding.bound() ? spawnNative(executable, socket, listening, stdio, detached)
+                : spawnJdk(executable, socket, listening, stdio, detached);
     }
 
-    private static Helper spawnNative(Path executable, Path socket, Stdio stdio, List<String> detached) {
+    /** @param listening {@code socket} being bound on another thread, or null to bind it here */
+    private static Helper spawnNative(Path executable, Path socket, Future<ServerSocketChannel> listening,
+            Stdio stdio, List<String> detached) {
         int helperEnd = -1;
         SocketChannel channel = null;
         try {
-            try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-                server.bind(UnixDomainSocketAddress.of(socket));
+            try (ServerSocketChannel server = listening == null ? listen(socket) : bound(listening)) {
                 helperEnd = connect(socket);
                 channel = server.accept();
             } finally {
+                if (listening != null) {
+                    closeWhenBound(listening);
+                }
                 Files.deleteIfExists(socket);
             }
             List<String> argv = new ArrayList<>(List.of(executable.toString(), Integer.toString(SOCKET_FD),
@@ -134,20 +163,31 @@ final class Helper {
     /**
      * The helper connects to {@code socket} itself; the wait for that ends when it exits, as the
      * server socket is closed then.
+     *
+     * @param listening {@code socket} being bound on another thread, or null to bind it here before the start
      */
-    private static Helper spawnJdk(Path executable, Path socket, Stdio stdio, List<String> detached) {
+    private static Helper spawnJdk(Path executable, Path socket, Future<ServerSocketChannel> listening, Stdio stdio,
+            List<String> detached) {
         JdkProcess process = null;
+        ServerSocketChannel server = null;
         try {
-            try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-                server.bind(UnixDomainSocketAddress.of(socket));
+            try {
+                if (listening == null) {
+                    server = listen(socket);
+                }
                 List<String> argv = new ArrayList<>(List.of(executable.toString(), socket.toString(),
                         Long.toString(JVM_PID)));
                 argv.addAll(detached);
                 process = JdkProcess.start(argv, stdio);
+                if (server == null) {
+                    // The helper tries to connect again until then.
+                    server = bound(listening);
+                }
+                ServerSocketChannel bound = server;
                 process.whenReaped(new Runnable() {
                     @Override
                     public void run() {
-                        closeQuietly(server);
+                        closeQuietly(bound);
                     }
                 });
                 SocketChannel channel;
@@ -158,15 +198,57 @@ final class Helper {
                 }
                 return new Helper(process, executable, channel);
             } finally {
+                if (server != null) {
+                    closeQuietly(server);
+                } else if (listening != null) {
+                    closeWhenBound(listening);
+                }
                 Files.deleteIfExists(socket);
             }
         } catch (IOException e) {
             if (process != null) {
-                process.destroy();
+                // Started before its socket failed to bind: gone before the caller hears of it.
+                end(process);
                 process.closePipes();
             }
             throw new ContainerBackendException("cannot start the helper '" + executable + "': " + e.getMessage(),
                     null, e);
+        }
+    }
+
+    /** @return the server socket bound on another thread; its failure to bind as an IOException */
+    private static ServerSocketChannel bound(Future<ServerSocketChannel> listening) throws IOException {
+        try {
+            return listening.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException) {
+                throw (IOException) e.getCause();
+            }
+            throw new IOException("cannot listen: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while the socket was bound");
+        }
+    }
+
+    /** Closes a server socket not used after all, once it is bound; one that failed to bind holds nothing. */
+    private static void closeWhenBound(Future<ServerSocketChannel> listening) {
+        boolean interrupted = false;
+        try {
+            for (;;) {
+                try {
+                    closeQuietly(listening.get());
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    return;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -27,6 +27,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
@@ -135,13 +137,34 @@ final class LinuxRuntime implements ContainerRuntime {
         // The first container would otherwise wait for its helper's spawn (the first one is the slowest) and its
         // move into a cgroup: they are done now, first of all that this runtime does as it opens, meanwhile the
         // caller prepares that container, and on the thread the first container's helper is prepared on, so
-        // that it is ready by then.
+        // that it is ready by then. Its socket is bound and its cgroup made on the other launcher thread, idle until
+        // the second container, while this one starts the process: on 2 cores that thread's milliseconds of CPU
+        // (a fresh JVM's first Unix socket) mostly overlap the start. Both are handed over here, where nothing
+        // closes the launchers yet, and after the start was, so that it does not wait for the other thread's.
+        Path firstSocket = nextSocket();
+        String firstCgroup = nextCgroup();
+        Set<String> firstControllers = usualControllers();
+        FutureTask<java.nio.channels.ServerSocketChannel> listening = new FutureTask<>(
+                new java.util.concurrent.Callable<java.nio.channels.ServerSocketChannel>() {
+                    @Override
+                    public java.nio.channels.ServerSocketChannel call() throws IOException {
+                        return Helper.listen(firstSocket);
+                    }
+                });
+        FutureTask<List<Path>> made = new FutureTask<>(new java.util.concurrent.Callable<List<Path>>() {
+            @Override
+            public List<Path> call() {
+                return cgroups.create(firstCgroup, firstControllers);
+            }
+        });
         directLauncher.execute(new Runnable() {
             @Override
             public void run() {
-                spawnFirstHelper();
+                spawnFirstHelper(firstSocket, listening, firstCgroup, firstControllers, made);
             }
         });
+        launcher.execute(listening);
+        launcher.execute(made);
         try {
             removeLeftovers();
             resolvConf = readResolvConf();
@@ -156,11 +179,30 @@ final class LinuxRuntime implements ContainerRuntime {
         }
     }
 
-    private void spawnFirstHelper() {
+    /**
+     * @param listening {@code socket} being bound on the launcher thread
+     * @param made {@code cgroup} being made there
+     */
+    private void spawnFirstHelper(Path socket, Future<java.nio.channels.ServerSocketChannel> listening, String cgroup,
+            Set<String> controllers, Future<List<Path>> made) {
         Stdio stdio = Stdio.pipes();
         Placed placed;
         try {
-            placed = place(stdio, usualControllers(), spawnHelper(stdio));
+            Helper helper;
+            try {
+                helper = Helper.spawn(helperExecutable, socket, listening, stdio);
+            } catch (RuntimeException e) {
+                removeWhenMade(made, cgroup, controllers);
+                throw e;
+            }
+            List<Path> procs;
+            try {
+                procs = await(made);
+            } catch (RuntimeException e) {
+                helper.discard();
+                throw e;
+            }
+            placed = moveInto(new Placed(stdio, controllers, helper, cgroup, procs));
         } catch (RuntimeException e) {
             log().log(Level.WARNING, "cannot start a helper in advance: {0}", e.getMessage());
             return;
@@ -513,8 +555,7 @@ final class LinuxRuntime implements ContainerRuntime {
 
     /** @param spawned a helper spawned for {@code stdio} and given nothing yet, or null to spawn one */
     private Placed place(Stdio stdio, Set<String> controllers, Helper spawned) {
-        long n = sequence.incrementAndGet();
-        String cgroup = "stevedore/" + instance + "/" + n;
+        String cgroup = nextCgroup();
         List<Path> procs;
         try {
             procs = cgroups.create(cgroup, controllers);
@@ -533,16 +574,35 @@ final class LinuxRuntime implements ContainerRuntime {
                 throw e;
             }
         }
-        Placed placed = new Placed(stdio, controllers, helper, cgroup, procs);
+        return moveInto(new Placed(stdio, controllers, helper, cgroup, procs));
+    }
+
+    private String nextCgroup() {
+        return "stevedore/" + instance + "/" + sequence.incrementAndGet();
+    }
+
+    /** Moves the helper into its cgroup; on failure, discards both. */
+    private Placed moveInto(Placed placed) {
         try {
-            for (Path p : procs) {
-                Files.writeString(p, Long.toString(helper.process.pid()));
+            for (Path p : placed.procs()) {
+                Files.writeString(p, Long.toString(placed.helper().process.pid()));
             }
         } catch (IOException e) {
             discard(placed);
-            throw new ContainerBackendException("cannot move the helper into cgroup '" + cgroup + "': " + e, null, e);
+            throw new ContainerBackendException("cannot move the helper into cgroup '" + placed.cgroup() + "': " + e,
+                    null, e);
         }
         return placed;
+    }
+
+    /** Removes a cgroup not used after all, once it is made; one that failed to be made left nothing. */
+    private void removeWhenMade(Future<List<Path>> made, String cgroup, Set<String> controllers) {
+        try {
+            await(made);
+        } catch (RuntimeException e) {
+            return;
+        }
+        cgroups.remove(cgroup, controllers);
     }
 
     private Spare cloned(Placed placed, Plan beforeClone) {
@@ -617,8 +677,11 @@ final class LinuxRuntime implements ContainerRuntime {
     }
 
     private Helper spawnHelper(Stdio stdio) {
-        long n = sequence.incrementAndGet();
-        return Helper.spawn(helperExecutable, instanceDir.resolve(n + ".sock"), stdio);
+        return Helper.spawn(helperExecutable, nextSocket(), stdio);
+    }
+
+    private Path nextSocket() {
+        return instanceDir.resolve(sequence.incrementAndGet() + ".sock");
     }
 
     private void refillExecHelper(Stdio stdio) {

@@ -75,6 +75,24 @@ class HelperSpawnTest {
                 .isInstanceOf(IOException.class);
     }
 
+    /** As a runtime's first helper: its socket is bound on another thread meanwhile. */
+    @Test
+    void aSocketBoundOnAnotherThreadIsWaitedForAndGivenAsDescriptorThree() throws Exception {
+        Path socket = tmp.resolve("late.sock");
+        java.util.concurrent.FutureTask<java.nio.channels.ServerSocketChannel> listening =
+                new java.util.concurrent.FutureTask<>(() -> {
+                    Thread.sleep(200);
+                    return Helper.listen(socket);
+                });
+        new Thread(listening).start();
+        Helper helper = Helper.spawn(script(LINKS), socket, listening, Stdio.discard());
+        assertThat(helper.process).isInstanceOf(SpawnedProcess.class);
+        assertThat(helper.waitFor()).isZero();
+        assertThat(links().get(3)).startsWith("socket:[");
+        assertThat(socket).as("the socket file goes once connected").doesNotExist();
+        assertThat(listening.get().isOpen()).as("the server socket is closed").isFalse();
+    }
+
     @Test
     void discardedAndFileStreams() throws Exception {
         Helper discarding = Helper.spawn(script(LINKS + "; echo lost"), tmp.resolve("h.sock"), Stdio.discard());

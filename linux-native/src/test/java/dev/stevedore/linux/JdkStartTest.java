@@ -12,6 +12,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.ProcessBuilder.Redirect;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -208,13 +211,66 @@ class JdkStartTest {
                 .hasMessageEndingWith(") exited with status 1 before it connected to '" + socket + "'");
     }
 
+    /** @return {@code socket} bound on another thread after {@code delayMillis}, or that thread's {@code failure} */
+    private static Future<ServerSocketChannel> bindLater(Path socket, long delayMillis, IOException failure) {
+        CompletableFuture<ServerSocketChannel> listening = new CompletableFuture<>();
+        Thread binder = new Thread(() -> {
+            try {
+                Thread.sleep(delayMillis);
+                if (failure != null) {
+                    throw failure;
+                }
+                listening.complete(Helper.listen(socket));
+            } catch (IOException | InterruptedException e) {
+                listening.completeExceptionally(e);
+            }
+        });
+        binder.start();
+        return listening;
+    }
+
+    /** A fresh JVM's first helper is started while its socket is bound on another thread. */
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void theRealHelperConnectsToASocketBoundAfterItStartedAndRunsItsPlan() throws Exception {
+        Path real = HelperBinary.extract(tmp.resolve("real"));
+        Path socket = tmp.resolve("late.sock");
+        Helper helper = Helper.spawn(real, socket, bindLater(socket, 300, null), Stdio.pipes());
+        assertThat(helper.process).isInstanceOf(JdkProcess.class);
+        assertThat(socket).as("gone once the helper connected").doesNotExist();
+        helper.clone(new Plan().add(Op.CLONE, 0))
+                .begin(new Plan().add(Op.GO).add(Op.ARG, "sh").add(Op.ARG, "-c").add(Op.ARG, "echo ran; exit 6")
+                        .add(Op.EXEC, "/bin:/usr/bin"));
+        helper.go();
+        assertThat(new String(helper.stdout().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("ran\n");
+        assertThat(helper.waitFor()).isEqualTo(6);
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aSocketThatCannotBeBoundAfterTheStartIsNamedAndTheHelperEnded() throws Exception {
+        Path pidFile = tmp.resolve("bin/started.pid");
+        Files.deleteIfExists(pidFile);
+        Path helper = script("started", "echo $$ > $DIR/started.pid; exec sleep 30");
+        Path socket = tmp.resolve("unbound.sock");
+        assertThatThrownBy(() -> Helper.spawn(helper, socket,
+                bindLater(socket, 300, new java.net.BindException("Address already in use")), Stdio.discard()))
+                .isInstanceOf(ContainerBackendException.class)
+                .hasMessage("cannot start the helper '" + helper + "': Address already in use");
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        assertThat(CleanupTest.running(pid)).as("the helper started before the failure").isFalse();
+    }
+
     @Test
     void theRealHelperSaysWhenItCannotConnect() throws Exception {
         Path real = HelperBinary.extract(tmp.resolve("real"));
         Path missing = tmp.resolve("nobody-listens.sock");
+        long started = System.nanoTime();
         java.lang.Process p = new ProcessBuilder(real.toString(), missing.toString(),
                 Long.toString(ProcessHandle.current().pid())).start();
         assertThat(p.waitFor()).isEqualTo(2);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("tried again for about a second, in case the "
+                + "socket is bound after the start").isGreaterThan(Duration.ofMillis(900));
         assertThat(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
                 .isEqualTo("stevedore-helper: cannot connect to " + missing + ": No such file or directory\n");
     }
