@@ -17,6 +17,15 @@ class CgroupsTest {
         return "35 31 0:32 / " + mountPoint + " rw,relatime - " + type + " " + type + " " + options;
     }
 
+    /** Two v1 hierarchies, memory and pids, each with the cgroups stevedore/i/1 and stevedore/i/2. */
+    private static Cgroups memoryAndPidsWithTwoCgroups(Path dir) {
+        Cgroups c = Cgroups.detect(List.of(line(dir.resolve("memory"), "cgroup", "rw,memory"),
+                line(dir.resolve("pids"), "cgroup", "rw,pids")));
+        c.create("stevedore/i/1", Set.of("memory", "pids"));
+        c.create("stevedore/i/2", Set.of("memory", "pids"));
+        return c;
+    }
+
     @Test
     void hybridHostUsesV1WhenTheUnifiedMountLacksControllers(@TempDir Path dir) throws IOException {
         Path unified = Files.createDirectories(dir.resolve("unified"));
@@ -109,11 +118,8 @@ class CgroupsTest {
 
     @Test
     void parentsAreMadeOnceAndAgainAfterTheyWereRemoved(@TempDir Path dir) throws IOException {
-        Cgroups c = Cgroups.detect(List.of(line(dir.resolve("memory"), "cgroup", "rw,memory"),
-                line(dir.resolve("pids"), "cgroup", "rw,pids")));
+        Cgroups c = memoryAndPidsWithTwoCgroups(dir);
         Set<String> controllers = Set.of("memory", "pids");
-        c.create("stevedore/i/1", controllers);
-        c.create("stevedore/i/2", controllers);
         assertThat(dir.resolve("memory/stevedore/i/1")).isDirectory();
         assertThat(dir.resolve("pids/stevedore/i/2")).isDirectory();
 
@@ -136,11 +142,8 @@ class CgroupsTest {
 
     @Test
     void removalTakesTheCgroupsAContainerMadeBelowItsOwn(@TempDir Path dir) throws IOException {
-        Cgroups c = Cgroups.detect(List.of(line(dir.resolve("memory"), "cgroup", "rw,memory"),
-                line(dir.resolve("pids"), "cgroup", "rw,pids")));
+        Cgroups c = memoryAndPidsWithTwoCgroups(dir);
         Set<String> controllers = Set.of("memory", "pids");
-        c.create("stevedore/i/1", controllers);
-        c.create("stevedore/i/2", controllers);
         // As a container with its own cgroup namespace may make them: a tree of empty directories.
         Files.createDirectories(dir.resolve("memory/stevedore/i/1/a/b/c"));
         Files.createDirectories(dir.resolve("memory/stevedore/i/1/d"));
