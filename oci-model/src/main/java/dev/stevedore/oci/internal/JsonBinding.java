@@ -137,7 +137,7 @@ public final class JsonBinding {
                 try {
                     return switch (facts.kind()) {
                         case RECORD -> new RecordOf(c, facts.properties());
-                        case DELEGATING -> new Delegating(c);
+                        case DELEGATING -> new Delegating(c, facts.properties().get(0));
                         case STRING_VALUED -> new StringValued(accessible(c.getDeclaredMethod(facts.creator(), String.class)),
                                 accessible(c.getMethod(facts.value())), c.isEnum());
                     };
@@ -669,7 +669,7 @@ public final class JsonBinding {
         private final Field component;
         private final Binding delegate;
 
-        Delegating(Class<?> record) {
+        Delegating(Class<?> record, JsonFacts.Property facts) {
             RecordComponent only = record.getRecordComponents()[0];
             try {
                 this.constructor = accessible(record.getDeclaredConstructor(only.getType()));
@@ -677,7 +677,7 @@ public final class JsonBinding {
                 throw new IllegalStateException(e);
             }
             this.component = field(record, only);
-            this.delegate = of(only.getGenericType());
+            this.delegate = of(JsonFacts.declaredType(only, facts.type()));
         }
 
         @Override
@@ -727,25 +727,20 @@ public final class JsonBinding {
         final boolean nullsAsEmpty;
         final JsonFacts.Inclusion inclusion;
         final Object filter;
-        private final Type type;
-        private final Binding fixed;
+        private final RecordComponent component;
+        private final JsonFacts.Property facts;
         private Binding binding;
 
         Property(RecordComponent component, int index, Field field, JsonFacts.Property facts) {
             this.name = facts.name();
             this.index = index;
             this.field = field;
-            this.type = component.getGenericType();
+            this.component = component;
+            this.facts = facts;
             this.primitive = component.getType().isPrimitive() ? component.getType() : null;
             this.nullsAsEmpty = facts.nullsAsEmpty();
             this.inclusion = facts.inclusion();
             this.filter = facts.filter() == null ? null : newFilter(component.getDeclaringRecord(), facts.filter());
-            this.fixed = switch (facts.custom()) {
-                case NONE -> null;
-                case KEY_SET -> KeySetOf.INSTANCE;
-                case DIGEST_KEYS -> new MapOf(DigestKey::parse,
-                        of(((ParameterizedType) type).getActualTypeArguments()[1]));
-            };
         }
 
         private static Object newFilter(Class<?> record, String filter) {
@@ -760,7 +755,14 @@ public final class JsonBinding {
         Binding binding() {
             Binding b = binding;
             if (b == null) {
-                b = fixed != null ? fixed : of(type);
+                // Resolved on first use, as the type's text names classes that a document may never need.
+                Type type = JsonFacts.declaredType(component, facts.type());
+                b = switch (facts.custom()) {
+                    case NONE -> of(type);
+                    case KEY_SET -> KeySetOf.INSTANCE;
+                    case DIGEST_KEYS -> new MapOf(DigestKey::parse,
+                            of(((ParameterizedType) type).getActualTypeArguments()[1]));
+                };
                 binding = b;
             }
             return b;

@@ -23,10 +23,12 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,8 +46,13 @@ import java.util.stream.Stream;
  * up there first. A type missing from it (a build that skipped the step), or whose components no
  * longer match it, has its annotations read as before.
  *
+ * <p>The table also holds each component's declared type as text: asking a component for its generic
+ * type runs the JDK's parser of generic signatures, some 30 classes outside the CDS archive and about
+ * 3 ms of CPU in a fresh JVM. A type named there that no longer is the component's class is not trusted.
+ *
  * @param kind how the type maps to JSON
- * @param properties a record's components, in order (the {@code @JsonAnySetter} one too)
+ * @param properties a record's components, in order (the {@code @JsonAnySetter} one too); a delegating
+ *     record's one component
  * @param creator a string-valued type's static factory method
  * @param value a string-valued type's method giving the string
  */
@@ -103,9 +110,11 @@ public record JsonFacts(Kind kind, List<Property> properties, String creator, St
      * @param filter the binary name of the {@code valueFilter} class of a {@code CUSTOM} inclusion, or null
      * @param nullsAsEmpty {@code @JsonSetter(nulls = AS_EMPTY)}
      * @param custom its (de)serializers
+     * @param type its declared type as {@link #typeText} writes it, or null when that cannot (then it is
+     *     asked of the component at run time)
      */
     record Property(String component, String name, boolean unknown, Inclusion inclusion, String filter,
-            boolean nullsAsEmpty, Custom custom) {
+            boolean nullsAsEmpty, Custom custom, String type) {
     }
 
     /**
@@ -151,8 +160,11 @@ public record JsonFacts(Kind kind, List<Property> properties, String creator, St
 
     /** A stale table (compiled without the build's step) must not be trusted. */
     private boolean matches(Class<?> type) {
-        if (kind != Kind.RECORD) {
-            return type.isRecord() == (kind == Kind.DELEGATING);
+        if (kind == Kind.STRING_VALUED) {
+            return !type.isRecord();
+        }
+        if (!type.isRecord()) {
+            return false;
         }
         RecordComponent[] components = type.getRecordComponents();
         if (components == null || components.length != properties.size()) {
@@ -176,7 +188,9 @@ public record JsonFacts(Kind kind, List<Property> properties, String creator, St
             for (Constructor<?> constructor : type.getDeclaredConstructors()) {
                 JsonCreator creator = constructor.getAnnotation(JsonCreator.class);
                 if (creator != null && creator.mode() == JsonCreator.Mode.DELEGATING) {
-                    return new JsonFacts(Kind.DELEGATING, List.of(), null, null);
+                    RecordComponent only = type.getRecordComponents()[0];
+                    return new JsonFacts(Kind.DELEGATING, List.of(new Property(only.getName(), only.getName(), false,
+                            Inclusion.NON_NULL, null, false, Custom.NONE, typeText(only.getGenericType()))), null, null);
                 }
             }
             JsonInclude classInclude = type.getAnnotation(JsonInclude.class);
@@ -202,7 +216,7 @@ public record JsonFacts(Kind kind, List<Property> properties, String creator, St
         }
         if (field.isAnnotationPresent(JsonAnySetter.class)) {
             return new Property(component.getName(), component.getName(), true, Inclusion.NON_NULL, null, false,
-                    Custom.NONE);
+                    Custom.NONE, null);
         }
         JsonProperty named = field.getAnnotation(JsonProperty.class);
         String name = named != null && !named.value().isEmpty() ? named.value() : component.getName();
@@ -214,7 +228,8 @@ public record JsonFacts(Kind kind, List<Property> properties, String creator, St
         Inclusion inclusion = include == null ? Inclusion.NON_NULL : Inclusion.of(include.value());
         return new Property(component.getName(), name, false, inclusion,
                 inclusion == Inclusion.CUSTOM ? include.valueFilter().getName() : null,
-                setter != null && setter.nulls() == Nulls.AS_EMPTY, custom(component, field));
+                setter != null && setter.nulls() == Nulls.AS_EMPTY, custom(component, field),
+                typeText(component.getGenericType()));
     }
 
     /** The property-level mappings the model uses; any other is refused rather than ignored. */
@@ -256,7 +271,7 @@ public record JsonFacts(Kind kind, List<Property> properties, String creator, St
     }
 
     // The table: "T <binary name> <kind> [creator value]", then for a record "P <component> <JSON name>
-    // <inclusion> <filter or -> <nulls as empty> <custom>" per component, or "A <component>" for the
+    // <inclusion> <filter or -> <nulls as empty> <custom> <type or ->" per component, or "A <component>" for the
     // unknown fields. Names never hold spaces (Java names; the build refuses JSON names that do).
 
     static Map<String, JsonFacts> parse(BufferedReader in) throws IOException {
@@ -280,9 +295,10 @@ public record JsonFacts(Kind kind, List<Property> properties, String creator, St
                         properties = new ArrayList<>();
                     }
                     case "P" -> properties.add(new Property(f[1], f[2], false, Inclusion.valueOf(f[3]),
-                            f[4].equals("-") ? null : f[4], f[5].equals("1"), Custom.valueOf(f[6])));
+                            f[4].equals("-") ? null : f[4], f[5].equals("1"), Custom.valueOf(f[6]),
+                            f[7].equals("-") ? null : f[7]));
                     case "A" -> properties.add(new Property(f[1], f[1], true, Inclusion.NON_NULL, null, false,
-                            Custom.NONE));
+                            Custom.NONE, null));
                     default -> throw new IllegalArgumentException(f[0]);
                 }
             } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
@@ -312,7 +328,123 @@ public record JsonFacts(Kind kind, List<Property> properties, String creator, St
                         + "\" is empty or holds white space, which the table of JSON facts cannot hold");
             }
             out.write("P " + p.component() + " " + p.name() + " " + p.inclusion() + " "
-                    + (p.filter() == null ? "-" : p.filter()) + " " + (p.nullsAsEmpty() ? 1 : 0) + " " + p.custom() + "\n");
+                    + (p.filter() == null ? "-" : p.filter()) + " " + (p.nullsAsEmpty() ? 1 : 0) + " " + p.custom()
+                    + " " + (p.type() == null ? "-" : p.type()) + "\n");
+        }
+    }
+
+    /**
+     * @param type a component's declared type
+     * @return it as text without spaces, {@code java.util.Map<java.lang.String,java.util.List<a.B$C>>}, or null
+     *     for what the model's bindings do not take (arrays, wildcards, type variables, inner generic types)
+     */
+    static String typeText(Type type) {
+        if (type instanceof Class<?> c) {
+            return c.isArray() ? null : c.getName();
+        }
+        if (type instanceof ParameterizedType p && p.getOwnerType() == null && p.getRawType() instanceof Class<?> raw) {
+            StringBuilder b = new StringBuilder(raw.getName()).append('<');
+            for (Type argument : p.getActualTypeArguments()) {
+                String text = typeText(argument);
+                if (text == null) {
+                    return null;
+                }
+                b.append(text).append(',');
+            }
+            b.setCharAt(b.length() - 1, '>');
+            return b.toString();
+        }
+        return null;
+    }
+
+    /**
+     * @param component a record component
+     * @param text its declared type from the table, or null
+     * @return that type, unless the text is missing or no longer names the component's class (a stale
+     *     table), then the component's own answer
+     */
+    static Type declaredType(RecordComponent component, String text) {
+        Class<?> erased = component.getType();
+        if (text != null) {
+            int open = text.indexOf('<');
+            if (open < 0 && text.equals(erased.getName())) {
+                return erased;
+            }
+            if (open > 0 && text.regionMatches(0, erased.getName(), 0, open) && erased.getName().length() == open) {
+                try {
+                    int[] at = {open};
+                    Type[] arguments = arguments(text, at, component.getDeclaringRecord().getClassLoader());
+                    if (at[0] == text.length()) {
+                        return new Parameterized(erased, arguments);
+                    }
+                } catch (ClassNotFoundException | IndexOutOfBoundsException e) {
+                    // A class renamed or removed since the table was written: stale, as below.
+                }
+            }
+        }
+        return component.getGenericType();
+    }
+
+    /** Reads {@code <A,B<C>>} from {@code at[0]}, leaving it after the closing bracket. */
+    private static Type[] arguments(String text, int[] at, ClassLoader loader) throws ClassNotFoundException {
+        List<Type> arguments = new ArrayList<>();
+        char c;
+        do {
+            int start = ++at[0];
+            while (",<>".indexOf(text.charAt(at[0])) < 0) {
+                at[0]++;
+            }
+            Class<?> raw = Class.forName(text.substring(start, at[0]), false, loader);
+            arguments.add(text.charAt(at[0]) == '<' ? new Parameterized(raw, arguments(text, at, loader)) : raw);
+            c = text.charAt(at[0]);
+        } while (c == ',');
+        if (c != '>') {
+            throw new IndexOutOfBoundsException(at[0]);
+        }
+        at[0]++;
+        return arguments.toArray(new Type[0]);
+    }
+
+    /**
+     * A generic type read from the table. Equal to the JDK's for the same type, as {@link ParameterizedType}
+     * asks, so both find the same binding.
+     */
+    private record Parameterized(Class<?> raw, Type[] arguments) implements ParameterizedType {
+        @Override
+        public Type[] getActualTypeArguments() {
+            return arguments.clone();
+        }
+
+        @Override
+        public Type getRawType() {
+            return raw;
+        }
+
+        @Override
+        public Type getOwnerType() {
+            return null;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ParameterizedType p && p.getOwnerType() == null && raw.equals(p.getRawType())
+                    && Arrays.equals(arguments, p.getActualTypeArguments());
+        }
+
+        /** The JDK's formula, so that equal types of both kinds hash alike. */
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(arguments) ^ raw.hashCode();
+        }
+
+        @Override
+        public String getTypeName() {
+            return typeText(this);
+        }
+
+        @Override
+        public String toString() {
+            return getTypeName();
         }
     }
 

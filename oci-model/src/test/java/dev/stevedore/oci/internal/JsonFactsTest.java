@@ -5,13 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stevedore.oci.Digest;
 import dev.stevedore.oci.docker.DockerArchiveManifest;
+import dev.stevedore.oci.docker.DockerArchiveManifestEntry;
 import dev.stevedore.oci.image.Descriptor;
 import dev.stevedore.oci.image.ImageConfig;
+import dev.stevedore.oci.image.Manifest;
 import dev.stevedore.oci.runtime.Spec;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,14 +55,17 @@ class JsonFactsTest {
                 .isEqualTo(JsonFacts.Custom.KEY_SET);
         assertThat(JsonFacts.of(Digest.class))
                 .isEqualTo(new JsonFacts(JsonFacts.Kind.STRING_VALUED, List.of(), "parse", "toString"));
-        assertThat(JsonFacts.of(DockerArchiveManifest.class).kind()).isEqualTo(JsonFacts.Kind.DELEGATING);
+        JsonFacts delegating = JsonFacts.of(DockerArchiveManifest.class);
+        assertThat(delegating.kind()).isEqualTo(JsonFacts.Kind.DELEGATING);
+        assertThat(delegating.properties()).extracting(JsonFacts.Property::type)
+                .containsExactly("java.util.List<" + DockerArchiveManifestEntry.class.getName() + ">");
         assertThat(JsonFacts.of(String.class)).as("neither a record nor string-valued").isNull();
     }
 
     @Test
     void aTableThatNoLongerMatchesTheRecordIsNotTrusted() throws IOException {
         Map<String, JsonFacts> stale = JsonFacts.parse(new BufferedReader(new StringReader(
-                "T " + Descriptor.class.getName() + " RECORD\nP mediaType type NON_NULL - 0 NONE\n")));
+                "T " + Descriptor.class.getName() + " RECORD\nP mediaType type NON_NULL - 0 NONE java.lang.String\n")));
         assertThat(stale.get(Descriptor.class.getName()).properties()).hasSize(1);
         assertThat(JsonFacts.of(Descriptor.class, stale)).isEqualTo(JsonFacts.fromAnnotations(Descriptor.class));
         Map<String, JsonFacts> kindChanged = JsonFacts.parse(new BufferedReader(new StringReader(
@@ -82,6 +90,45 @@ class JsonFactsTest {
     }
 
     @Test
+    void theTablesTypesAreTheComponentsGenericTypes() throws Exception {
+        int generic = 0;
+        for (Class<?> type : annotatedTypes()) {
+            if (!type.isRecord()) {
+                continue;
+            }
+            for (RecordComponent component : type.getRecordComponents()) {
+                Type declared = component.getGenericType();
+                Type read = JsonFacts.declaredType(component, JsonFacts.typeText(declared));
+                assertThat(read).as(component.toString()).isEqualTo(declared).hasSameHashCodeAs(declared);
+                assertThat(declared).as(component.toString()).isEqualTo(read);
+                if (read instanceof ParameterizedType) {
+                    assertThat(read.getTypeName()).isEqualTo(JsonFacts.typeText(declared));
+                    assertThat(read).as("read from the text, not asked of the component")
+                            .isNotInstanceOf(declared.getClass());
+                    generic++;
+                }
+            }
+        }
+        assertThat(generic).as("lists and maps of the model").isGreaterThan(20);
+    }
+
+    @Test
+    void aTypeTheComponentNoLongerHasIsAskedOfTheComponent() throws Exception {
+        RecordComponent layers = Manifest.class.getRecordComponents()[4];
+        assertThat(layers.getName()).isEqualTo("layers");
+        for (String stale : List.of("java.util.Set<" + Descriptor.class.getName() + ">",
+                "java.util.List<a.Gone>", "java.util.List<java.lang.String", "java.util.List<java.lang.String>x",
+                "java.util.Lis<java.lang.String>")) {
+            assertThat(JsonFacts.declaredType(layers, stale)).as(stale).isEqualTo(layers.getGenericType())
+                    .isInstanceOf(ParameterizedType.class);
+        }
+        assertThat(JsonFacts.declaredType(layers, null)).isEqualTo(layers.getGenericType());
+        RecordComponent mediaType = Manifest.class.getRecordComponents()[1];
+        assertThat(JsonFacts.declaredType(mediaType, "java.lang.Integer")).isEqualTo(String.class);
+        assertThat(JsonFacts.typeText(String[].class)).as("no model type is an array").isNull();
+    }
+
+    @Test
     void aMalformedTableIsRefusedNamingTheLine() {
         assertThatThrownBy(() -> JsonFacts.parse(new BufferedReader(new StringReader("X what\n"))))
                 .isInstanceOf(IOException.class).hasMessage("unexpected line in json-facts.txt: X what");
@@ -90,7 +137,7 @@ class JsonFactsTest {
     @Test
     void aJsonNameTheTableCannotHoldFailsTheBuild() {
         JsonFacts spaced = new JsonFacts(JsonFacts.Kind.RECORD, List.of(new JsonFacts.Property("a", "two words",
-                false, JsonFacts.Inclusion.NON_NULL, null, false, JsonFacts.Custom.NONE)), null, null);
+                false, JsonFacts.Inclusion.NON_NULL, null, false, JsonFacts.Custom.NONE, null)), null, null);
         assertThatThrownBy(() -> spaced.write("x.Y", new StringWriter()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("x.Y.a: the JSON name \"two words\" is empty or holds white space, which the table of"
@@ -113,6 +160,7 @@ class JsonFactsTest {
         assertThat(out).as("classes loaded").doesNotContain("__dynamic_proxy__")
                 .doesNotContain("sun.reflect.annotation.AnnotationParser ")
                 .doesNotContain("com.fasterxml.jackson.core.")
+                .doesNotContain("sun.reflect.generics.")
                 .contains(JsonReader.class.getName() + " ").contains(JsonWriter.class.getName() + " ");
     }
 
