@@ -28,8 +28,7 @@ class CleanupTest {
 
     @BeforeAll
     static void root() {
-        assertThat(LinuxBackend.effectiveUid()).as("these tests need root (run CI as root)").isZero();
-        rootfs = BusyboxRootfs.create(tmp.resolve("rootfs"));
+        rootfs = RootHost.busyboxRootfs(tmp);
     }
 
     @Test

@@ -31,9 +31,7 @@ class FirstContainerTest {
 
     @BeforeAll
     static void root() {
-        assertThat(LinuxBackend.effectiveUid()).as("these tests need root (run CI as root)").isZero();
-        assertThat(new LinuxBackend().unavailableReason()).as("the Linux backend must be usable here").isNull();
-        rootfs = BusyboxRootfs.create(tmp.resolve("rootfs"));
+        rootfs = RootHost.busyboxRootfs(tmp);
     }
 
     @Test

@@ -55,9 +55,7 @@ class HardeningContainerTest {
 
     @BeforeAll
     static void open() throws IOException, InterruptedException {
-        assertThat(LinuxBackend.effectiveUid()).as("these tests need root (run CI as root)").isZero();
-        assertThat(new LinuxBackend().unavailableReason()).as("the Linux backend must be usable here").isNull();
-        rootfs = BusyboxRootfs.create(tmp.resolve("rootfs"));
+        rootfs = RootHost.busyboxRootfs(tmp);
         for (String applet : List.of("unshare", "chown", "rm")) {
             Files.createSymbolicLink(rootfs.resolve("bin").resolve(applet), Path.of("busybox"));
         }

@@ -46,8 +46,7 @@ class JdkStartTest {
 
     @BeforeAll
     static void open() {
-        assertThat(LinuxBackend.effectiveUid()).as("these tests need root (run CI as root)").isZero();
-        rootfs = BusyboxRootfs.create(tmp.resolve("rootfs"));
+        rootfs = RootHost.busyboxRootfs(tmp);
         Helper.jdkStartOnly = true;
         runtime = new LinuxBackend().open(tmp.resolve("state"));
     }

@@ -35,9 +35,7 @@ class LinuxContainerTest {
 
     @BeforeAll
     static void open() {
-        assertThat(LinuxBackend.effectiveUid()).as("these tests need root (run CI as root)").isZero();
-        assertThat(new LinuxBackend().unavailableReason()).as("the Linux backend must be usable here").isNull();
-        rootfs = BusyboxRootfs.create(tmp.resolve("rootfs"));
+        rootfs = RootHost.busyboxRootfs(tmp);
         runtime = new LinuxBackend().open(tmp.resolve("state"));
     }
 

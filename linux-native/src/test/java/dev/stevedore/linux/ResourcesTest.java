@@ -38,9 +38,7 @@ class ResourcesTest {
 
     @BeforeAll
     static void open() throws IOException {
-        assertThat(LinuxBackend.effectiveUid()).as("these tests need root (run CI as root)").isZero();
-        assertThat(new LinuxBackend().unavailableReason()).as("the Linux backend must be usable here").isNull();
-        rootfs = BusyboxRootfs.create(tmp.resolve("rootfs"));
+        rootfs = RootHost.busyboxRootfs(tmp);
         for (String applet : List.of("dd", "mknod", "rm", "date")) {
             Files.createSymbolicLink(rootfs.resolve("bin").resolve(applet), Path.of("busybox"));
         }

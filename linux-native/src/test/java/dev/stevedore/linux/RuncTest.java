@@ -31,9 +31,7 @@ class RuncTest {
 
     @BeforeAll
     static void setUp() {
-        assertThat(LinuxBackend.effectiveUid()).as("these tests need root (run CI as root)").isZero();
-        assertThat(Cgroups.detect().unavailableReason()).as("cgroups must be usable").isNull();
-        rootfs = BusyboxRootfs.create(tmp.resolve("rootfs"));
+        rootfs = RootHost.busyboxRootfs(tmp);
         stateRoot = tmp.resolve("state");
     }
 

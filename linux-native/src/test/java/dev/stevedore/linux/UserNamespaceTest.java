@@ -24,8 +24,7 @@ class UserNamespaceTest {
 
     @BeforeAll
     static void open() {
-        assertThat(LinuxBackend.effectiveUid()).as("these tests need root (run CI as root)").isZero();
-        rootfs = BusyboxRootfs.create(tmp.resolve("rootfs"));
+        rootfs = RootHost.busyboxRootfs(tmp);
         // The temporary directory stays root's alone (rwx------): the mapped root, an unprivileged user on the
         // host, never walks host paths; the helper reaches the bundle and its own files before it becomes that user.
         runtime = new LinuxBackend().open(tmp.resolve("state"));
